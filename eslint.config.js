@@ -1,0 +1,48 @@
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["dist/", "node_modules/", "bin/"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ["**/*.ts", "**/*.tsx"],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "no-console": "error",
+    },
+  },
+  {
+    // core/ decides; it must not reach the outside world or the console.
+    files: ["core/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["**/src/**", "**/ui/**"], message: "core/ imports nothing from src/ or ui/" },
+            { group: ["node:*", "fs", "http", "net", "matrix-js-sdk", "matrix-js-sdk/*", "ink", "react"], message: "core/ does no I/O" },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["ui/**/*.ts", "ui/**/*.tsx"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["matrix-js-sdk", "matrix-js-sdk/*"], message: "the console never imports matrix-js-sdk" }] },
+      ],
+    },
+  },
+  {
+    // Entry points and the test harness talk to the terminal.
+    files: ["src/cli.ts", "test/**/*.ts"],
+    rules: { "no-console": "off" },
+  },
+);
