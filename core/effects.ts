@@ -1,0 +1,29 @@
+/**
+ * What the engine asks of the outside world, as data. Every effect is
+ * idempotent, so running one again after a crash changes nothing.
+ */
+export type Effect =
+  /** Create the private vetting room for a knock and invite the newcomer; adopts the room if it already exists. */
+  | { kind: "createVettingRoom"; key: string; user: string }
+  /** Invite the user into the space and every child room. */
+  | { kind: "admitToCommunity"; user: string }
+  | { kind: "send"; roomId: string; text: string }
+  /** Deny a pending knock on the space; the reason reaches the newcomer. */
+  | { kind: "denyKnock"; user: string; reason: string }
+  | { kind: "leaveRoom"; roomId: string };
+
+/** An effect waiting in a record's outbox; `id` is unique within the record and keys the send transaction. */
+export interface PendingEffect {
+  readonly id: string;
+  readonly effect: Effect;
+  /** Not before this time (ms): lets the newcomer read the last message before the bot leaves. */
+  readonly notBefore?: number;
+  attempts?: number;
+  retryAt?: number;
+  lastError?: string;
+}
+
+export interface AuditEntry {
+  readonly type: string;
+  readonly [field: string]: unknown;
+}

@@ -1,0 +1,268 @@
+/**
+ * One knock on the space and what became of it: held for a moderator, denied,
+ * or a vetting room with the haiku challenge. A pure state machine:
+ * `step(record, input, ctx)` returns the next record; the effects it needs are
+ * appended to the record's outbox, and the audit entries returned alongside.
+ */
+import type { AuditEntry, Effect, PendingEffect } from "./effects.js";
+import type { Challenge } from "./challenge/pick.js";
+import { judgeHaiku, type HaikuRules } from "./challenge/judge.js";
+import * as say from "./challenge/messages.js";
+
+export type VettingPhase =
+  | "held" // no code given: waits for a moderator
+  | "opening" // code charged, room being made
+  | "open" // challenge posted, waiting for replies
+  | "passed"
+  | "failed"
+  | "timed_out"
+  | "denied"
+  | "withdrawn"
+  | "superseded"; // a newer knock of the same user took over
+
+export const ACTIVE_PHASES: ReadonlySet<VettingPhase> = new Set(["held", "opening", "open"]);
+
+export interface VettingRecord {
+  readonly key: string; // the knock's event id
+  readonly user: string;
+  readonly displayName?: string;
+  readonly reason: string; // the knock reason as given (data, never markup)
+  readonly knockedAt: number; // ms
+  phase: VettingPhase;
+  code?: string;
+  codeLabel?: string;
+  roomId?: string;
+  challenge?: Challenge;
+  triesLeft: number;
+  holdUntil?: number;
+  expiresAt?: number;
+  remindedAt?: number;
+  /** Event ids of replies already judged: a replayed event is not judged twice. */
+  judged: string[];
+  outbox: PendingEffect[];
+  nextEffectId: number;
+  closedAt?: number;
+  outcome?: string;
+  errors?: string[];
+}
+
+export interface VettingSettings {
+  readonly maxTries: number;
+  readonly lifetimeSec: number;
+  readonly reminderLeadSec: number;
+  readonly knockHoldSec: number;
+  /** How long the newcomer has to read the last message before the bot leaves. */
+  readonly farewellDelaySec: number;
+  readonly rules: HaikuRules;
+}
+
+export type VettingInput =
+  | { type: "roomReady"; roomId: string; now: number }
+  | { type: "reply"; eventId: string; body: string; displayName: string | undefined; now: number }
+  | { type: "tick"; now: number }
+  | { type: "knockGone"; membership: string | undefined; now: number }
+  | { type: "effectFailed"; effectId: string; error: string; now: number };
+
+export interface Step {
+  readonly record: VettingRecord;
+  readonly audit: AuditEntry[];
+}
+
+/** A knock whose code was charged: the room is to be made. */
+export function openingRecord(
+  knock: KnockFacts,
+  code: { code: string; label: string },
+  challenge: Challenge,
+  settings: VettingSettings,
+): Step {
+  const record = base(knock, "opening", settings);
+  record.code = code.code;
+  record.codeLabel = code.label;
+  record.challenge = challenge;
+  enqueue(record, { kind: "createVettingRoom", key: knock.key, user: knock.user });
+  return { record, audit: [] };
+}
+
+/** A knock that named no valid code: denied at once, with the reason. */
+export function deniedRecord(knock: KnockFacts, why: say.DenyReason, settings: VettingSettings): Step {
+  const record = base(knock, "denied", settings);
+  close(record, why, knock.knockedAt);
+  enqueue(record, { kind: "denyKnock", user: knock.user, reason: say.denyReasons[why] });
+  return {
+    record,
+    audit: [{ type: "knock_rejected", user: knock.user, reason: why, knock_reason: knock.reason }],
+  };
+}
+
+/** A knock with no reason at all: a moderator may decide until the hold ends. */
+export function heldRecord(knock: KnockFacts, settings: VettingSettings): Step {
+  const record = base(knock, "held", settings);
+  record.holdUntil = knock.knockedAt + settings.knockHoldSec * 1000;
+  return { record, audit: [{ type: "knock_held", user: knock.user, until: record.holdUntil / 1000 }] };
+}
+
+/** A knock by someone whose earlier knock is still being handled. */
+export function supersededRecord(knock: KnockFacts, by: string, settings: VettingSettings): Step {
+  const record = base(knock, "superseded", settings);
+  close(record, `superseded:${by}`, knock.knockedAt);
+  return { record, audit: [] };
+}
+
+export interface KnockFacts {
+  readonly key: string;
+  readonly user: string;
+  readonly displayName?: string;
+  readonly reason: string;
+  readonly knockedAt: number;
+}
+
+export function step(record: VettingRecord, input: VettingInput, settings: VettingSettings): Step {
+  const next = structuredClone(record);
+  const audit: AuditEntry[] = [];
+  switch (input.type) {
+    case "roomReady":
+      if (next.phase !== "opening") break;
+      next.phase = "open";
+      next.roomId = input.roomId;
+      next.expiresAt = input.now + settings.lifetimeSec * 1000;
+      enqueue(next, {
+        kind: "send",
+        roomId: input.roomId,
+        text: say.challengeText(challengeOf(next), next.triesLeft, settings.lifetimeSec),
+      });
+      audit.push({
+        type: "vetting_room_created",
+        user: next.user,
+        room_id: input.roomId,
+        code_label: next.codeLabel,
+        topic: next.challenge?.topic,
+        keyword: next.challenge?.keyword,
+      });
+      break;
+    case "reply":
+      judgeReply(next, input, settings, audit);
+      break;
+    case "tick":
+      onTick(next, input.now, settings, audit);
+      break;
+    case "knockGone":
+      onKnockGone(next, input, audit);
+      break;
+    case "effectFailed":
+      (next.errors ??= []).push(input.error);
+      next.errors = next.errors.slice(-10);
+      audit.push({ type: "effect_failed", user: next.user, room_id: next.roomId, error: input.error });
+      break;
+  }
+  return { record: next, audit };
+}
+
+function judgeReply(
+  record: VettingRecord,
+  input: Extract<VettingInput, { type: "reply" }>,
+  settings: VettingSettings,
+  audit: AuditEntry[],
+): void {
+  if (record.phase !== "open" || !record.roomId || record.judged.includes(input.eventId)) return;
+  record.judged.push(input.eventId);
+  const keyword = challengeOf(record).keyword;
+  const verdict = judgeHaiku({ body: input.body, displayName: input.displayName }, keyword, settings.rules);
+  const roomId = record.roomId;
+  if (verdict.pass) {
+    close(record, "passed", input.now, "passed");
+    enqueue(record, { kind: "admitToCommunity", user: record.user });
+    enqueue(record, { kind: "send", roomId, text: say.passedText() });
+    enqueue(record, { kind: "leaveRoom", roomId }, input.now + settings.farewellDelaySec * 1000);
+    audit.push({ type: "vetting_passed", user: record.user, room_id: roomId, haiku: input.body });
+    audit.push({ type: "promoted", user: record.user, via: "vetting", room_id: roomId });
+    return;
+  }
+  record.triesLeft -= 1;
+  audit.push({
+    type: "vetting_reply_rejected",
+    user: record.user,
+    room_id: roomId,
+    reason: verdict.reason,
+    tries_left: record.triesLeft,
+  });
+  if (record.triesLeft > 0) {
+    enqueue(record, { kind: "send", roomId, text: say.notYetText(verdict.reason, record.triesLeft) });
+    return;
+  }
+  close(record, "failed", input.now, "failed");
+  enqueue(record, { kind: "send", roomId, text: say.outOfTriesText(verdict.reason) });
+  enqueue(record, { kind: "denyKnock", user: record.user, reason: say.denyReasons.failed });
+  enqueue(record, { kind: "leaveRoom", roomId }, input.now + settings.farewellDelaySec * 1000);
+  audit.push({ type: "vetting_failed", user: record.user, room_id: roomId, reason: verdict.reason });
+}
+
+function onTick(record: VettingRecord, now: number, settings: VettingSettings, audit: AuditEntry[]): void {
+  if (record.phase === "held" && record.holdUntil !== undefined && now >= record.holdUntil) {
+    close(record, "no_code_expired", now, "denied");
+    enqueue(record, { kind: "denyKnock", user: record.user, reason: say.denyReasons.no_code_expired });
+    audit.push({ type: "knock_rejected", user: record.user, reason: "no_code_expired" });
+    return;
+  }
+  if (record.phase !== "open" || !record.roomId || record.expiresAt === undefined) return;
+  const roomId = record.roomId;
+  if (now >= record.expiresAt) {
+    close(record, "timed_out", now, "timed_out");
+    enqueue(record, { kind: "send", roomId, text: say.timedOutText() });
+    enqueue(record, { kind: "denyKnock", user: record.user, reason: say.denyReasons.timed_out });
+    enqueue(record, { kind: "leaveRoom", roomId }, now + settings.farewellDelaySec * 1000);
+    audit.push({ type: "vetting_timeout", user: record.user, room_id: roomId });
+    return;
+  }
+  const lead = Math.min(settings.reminderLeadSec, settings.lifetimeSec / 2) * 1000;
+  if (record.remindedAt === undefined && now >= record.expiresAt - lead) {
+    record.remindedAt = now;
+    const secondsLeft = Math.max(1, Math.round((record.expiresAt - now) / 1000));
+    enqueue(record, { kind: "send", roomId, text: say.reminderText(challengeOf(record), secondsLeft) });
+    audit.push({ type: "vetting_reminder", user: record.user, room_id: roomId });
+  }
+}
+
+/** The knock left the space's pending list without our decision: withdrawn, or decided by hand. */
+function onKnockGone(
+  record: VettingRecord,
+  input: Extract<VettingInput, { type: "knockGone" }>,
+  audit: AuditEntry[],
+): void {
+  if (!ACTIVE_PHASES.has(record.phase)) return;
+  const byHand = input.membership === "invite" || input.membership === "join";
+  const outcome = byHand ? "decided_elsewhere" : input.membership === "ban" ? "banned" : "withdrawn";
+  close(record, outcome, input.now, byHand ? "passed" : "withdrawn");
+  if (record.roomId) enqueue(record, { kind: "leaveRoom", roomId: record.roomId });
+  audit.push({ type: "knock_closed", user: record.user, outcome, membership: input.membership });
+}
+
+function base(knock: KnockFacts, phase: VettingPhase, settings: VettingSettings): VettingRecord {
+  return {
+    key: knock.key,
+    user: knock.user,
+    ...(knock.displayName === undefined ? {} : { displayName: knock.displayName }),
+    reason: knock.reason,
+    knockedAt: knock.knockedAt,
+    phase,
+    triesLeft: settings.maxTries,
+    judged: [],
+    outbox: [],
+    nextEffectId: 1,
+  };
+}
+
+function close(record: VettingRecord, outcome: string, now: number, phase?: VettingPhase): void {
+  if (phase) record.phase = phase;
+  record.outcome = outcome;
+  record.closedAt = now;
+}
+
+function enqueue(record: VettingRecord, effect: Effect, notBefore?: number): void {
+  const id = String(record.nextEffectId++);
+  record.outbox.push(notBefore === undefined ? { id, effect } : { id, effect, notBefore });
+}
+
+function challengeOf(record: VettingRecord): Challenge {
+  if (!record.challenge) throw new Error(`vetting ${record.key} has no challenge`);
+  return record.challenge;
+}

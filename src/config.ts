@@ -1,0 +1,133 @@
+/**
+ * Settings from the environment, with the reference approver's names, over
+ * defaults. Validated once at start; every problem is reported at once, in
+ * words an operator can act on.
+ */
+import { join } from "node:path";
+import { z } from "zod";
+import { parseCodeBook, type CodeBook } from "../core/codes.js";
+import { DEFAULT_HAIKU_RULES } from "../core/challenge/judge.js";
+import type { EngineSettings } from "../core/engine/engine.js";
+
+const seconds = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+const count = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+const idList = z
+  .string()
+  .default("")
+  .transform((text) => text.split(",").map((id) => id.trim()).filter(Boolean));
+const codeSeed = z
+  .string()
+  .default("")
+  .transform((text, ctx): CodeBook => {
+    if (!text.trim()) return {};
+    try {
+      return parseCodeBook(JSON.parse(text));
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: `not a code book: ${(error as Error).message}` });
+      return z.NEVER;
+    }
+  });
+
+const envSchema = z.object({
+  HS: z.url({ message: "the homeserver URL, e.g. http://127.0.0.1:8008" }),
+  HS_PUBLIC: z.url().optional(),
+  MATRIX_TOKEN: z.string().min(1, "the bot's access token"),
+  SPACE_ID: z.string().startsWith("!", "a room id such as !abc:example.org"),
+  SPACE_CHILD_IDS: idList,
+  INITIAL_CODES: codeSeed,
+  INITIAL_SIGNUP_CODES: codeSeed,
+  VETTING_MAX_TRIES: count(3),
+  VETTING_TIMEOUT_SEC: seconds(7200),
+  VETTING_REMINDER_SEC: seconds(600),
+  VETTING_FAREWELL_SEC: z.coerce.number().min(0).default(10),
+  VETTING_REQUIRE_DISPLAYNAME: z
+    .enum(["true", "false", "1", "0"])
+    .default("true")
+    .transform((v) => v === "true" || v === "1"),
+  KNOCK_HOLD_SEC: seconds(86400),
+  DATA_DIR: z.string().default("/data"),
+  CODES_PATH: z.string().optional(),
+  SIGNUP_CODES_PATH: z.string().optional(),
+  VETTING_PATH: z.string().optional(),
+  LOBBY_PATH: z.string().optional(),
+  LOG_PATH: z.string().optional(),
+  HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8001),
+  HTTP_HOST: z.string().default("0.0.0.0"),
+  SEND_MAX_PER_MIN: count(600),
+  SEND_MAX_PER_ROOM_PER_MIN: count(12),
+  MAX_IN_FLIGHT: count(8),
+  TICK_MS: count(1000),
+  RETENTION_DAYS: count(30),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+});
+
+export interface DaemonConfig {
+  readonly homeserverUrl: string;
+  readonly publicUrl: string;
+  readonly accessToken: string;
+  readonly engine: EngineSettings;
+  readonly seeds: { readonly codes: CodeBook; readonly signupCodes: CodeBook };
+  readonly paths: {
+    readonly dataDir: string;
+    readonly codes: string;
+    readonly signupCodes: string;
+    readonly vetting: string;
+    readonly lobby: string;
+    readonly auditLog: string;
+    readonly syncStore: string;
+  };
+  readonly http: { readonly port: number; readonly host: string };
+  readonly sendCaps: { readonly perMinute: number; readonly perRoomPerMinute: number };
+  readonly tickMs: number;
+  readonly logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
+  const parsed = envSchema.safeParse(blankAsUnset(env));
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+    throw new ConfigError(`anteroom cannot start; fix these settings:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  const dataDir = e.DATA_DIR;
+  return {
+    homeserverUrl: e.HS.replace(/\/+$/, ""),
+    publicUrl: (e.HS_PUBLIC ?? e.HS).replace(/\/+$/, ""),
+    accessToken: e.MATRIX_TOKEN,
+    engine: {
+      spaceId: e.SPACE_ID,
+      childIds: e.SPACE_CHILD_IDS,
+      maxTries: e.VETTING_MAX_TRIES,
+      lifetimeSec: e.VETTING_TIMEOUT_SEC,
+      reminderLeadSec: e.VETTING_REMINDER_SEC,
+      knockHoldSec: e.KNOCK_HOLD_SEC,
+      farewellDelaySec: e.VETTING_FAREWELL_SEC,
+      rules: { ...DEFAULT_HAIKU_RULES, requireDisplayName: e.VETTING_REQUIRE_DISPLAYNAME },
+      maxInFlight: e.MAX_IN_FLIGHT,
+      retentionMs: e.RETENTION_DAYS * 86_400_000,
+    },
+    seeds: { codes: e.INITIAL_CODES, signupCodes: e.INITIAL_SIGNUP_CODES },
+    paths: {
+      dataDir,
+      codes: e.CODES_PATH ?? join(dataDir, "codes.json"),
+      signupCodes: e.SIGNUP_CODES_PATH ?? join(dataDir, "signup_codes.json"),
+      vetting: e.VETTING_PATH ?? join(dataDir, "vetting.json"),
+      lobby: e.LOBBY_PATH ?? join(dataDir, "lobby.json"),
+      auditLog: e.LOG_PATH ?? join(dataDir, "log.jsonl"),
+      syncStore: join(dataDir, "sync.json"),
+    },
+    http: { port: e.HTTP_PORT, host: e.HTTP_HOST },
+    sendCaps: { perMinute: e.SEND_MAX_PER_MIN, perRoomPerMinute: e.SEND_MAX_PER_ROOM_PER_MIN },
+    tickMs: e.TICK_MS,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** `FOO=` in an .env file means "not set", as it did for the reference approver. */
+function blankAsUnset(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined && value !== "") out[key] = value;
+  return out;
+}

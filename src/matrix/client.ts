@@ -1,0 +1,71 @@
+/** Creates the bot's matrix-js-sdk client with a file-backed sync store and a tight filter. */
+import { createClient, Filter, type MatrixClient } from "matrix-js-sdk";
+import { logger as sdkLogger } from "matrix-js-sdk/lib/logger.js";
+import { FileSyncStore, createSyncFilterDefinition } from "./file-sync-store.js";
+import { toHomeserverError } from "./errors.js";
+
+/** The SDK's loglevel logger, whose runtime methods its typings leave out. */
+interface LogLevelLogger {
+  methodFactory: (method: string) => (...args: unknown[]) => void;
+  setLevel(level: string): void;
+}
+
+/** Routes the SDK's own log lines (warnings and up) into the daemon's structured log. */
+export function routeSdkLogs(sink: (level: "warn" | "error", text: string) => void): void {
+  const sdk = sdkLogger as unknown as LogLevelLogger;
+  sdk.methodFactory = (method) => (...args) =>
+    sink(method === "error" ? "error" : "warn", args.map((a) => (a instanceof Error ? a.message : String(a))).join(" "));
+  sdk.setLevel("warn");
+}
+
+export interface BotClientOptions {
+  readonly baseUrl: string;
+  readonly accessToken: string;
+  readonly syncStorePath: string;
+  readonly beforeSnapshot: () => Promise<void>;
+  readonly onCorrupt: (detail: string) => void;
+  readonly onSaveError: (error: unknown) => void;
+}
+
+export interface BotClient {
+  readonly client: MatrixClient;
+  readonly store: FileSyncStore;
+}
+
+export async function createBotClient(opts: BotClientOptions): Promise<BotClient> {
+  const probe = createClient({ baseUrl: opts.baseUrl, accessToken: opts.accessToken });
+  let whoami;
+  try {
+    whoami = await probe.whoami();
+  } catch (error) {
+    throw toHomeserverError(error);
+  }
+  const store = new FileSyncStore({
+    path: opts.syncStorePath,
+    beforeSnapshot: opts.beforeSnapshot,
+    onCorrupt: opts.onCorrupt,
+    onSaveError: opts.onSaveError,
+  });
+  await store.startup();
+  const client = createClient({
+    baseUrl: opts.baseUrl,
+    accessToken: opts.accessToken,
+    userId: whoami.user_id,
+    ...(whoami.device_id ? { deviceId: whoami.device_id } : {}),
+    store,
+    timelineSupport: false,
+  });
+  return { client, store };
+}
+
+export async function startSyncing(bot: BotClient): Promise<void> {
+  const filter = Filter.fromJson(bot.client.getUserId(), "anteroom", createSyncFilterDefinition());
+  await bot.client.startClient({
+    filter,
+    initialSyncLimit: 20,
+    lazyLoadMembers: false, // pending knocks must be in the space's state
+    threadSupport: false,
+    disablePresence: true,
+    pollTimeout: 30_000,
+  });
+}

@@ -1,0 +1,160 @@
+/**
+ * The engine's MatrixPort on matrix-js-sdk. Every call is safe to repeat:
+ * room creation is keyed by an alias derived from the knock, sends by a
+ * transaction id, and "already invited" or "already gone" count as done —
+ * but only after checking, so a ban is never mistaken for membership.
+ */
+import { createHash } from "node:crypto";
+import { Method, Preset, Visibility, type MatrixClient } from "matrix-js-sdk";
+import { HomeserverError, type MatrixPort } from "../../core/ports.js";
+import { toHomeserverError } from "./errors.js";
+import type { SendBreaker } from "./send-breaker.js";
+
+/** The power level the bot takes in rooms it makes: above any admin (100). */
+export const BOT_POWER_LEVEL = 200;
+
+export class SdkMatrixPort implements MatrixPort {
+  readonly userId: string;
+  private readonly serverName: string;
+
+  constructor(
+    private readonly client: MatrixClient,
+    private readonly breaker: SendBreaker,
+  ) {
+    const userId = client.getUserId();
+    if (!userId) throw new Error("the Matrix client has no user id");
+    this.userId = userId;
+    // A user id's server part is everything after the first colon (it may carry a port).
+    this.serverName = userId.slice(userId.indexOf(":") + 1);
+  }
+
+  async createVettingRoom(req: { key: string; user: string; name: string; topic: string }): Promise<string> {
+    const aliasLocalpart = vettingAliasLocalpart(req.key);
+    try {
+      const { room_id } = await this.client.createRoom({
+        preset: Preset.PrivateChat,
+        visibility: Visibility.Private,
+        room_alias_name: aliasLocalpart,
+        name: req.name,
+        topic: req.topic,
+        invite: [req.user],
+        initial_state: [
+          { type: "m.room.history_visibility", state_key: "", content: { history_visibility: "shared" } },
+          { type: "m.room.guest_access", state_key: "", content: { guest_access: "forbidden" } },
+        ],
+        power_level_content_override: {
+          users: { [this.userId]: BOT_POWER_LEVEL },
+          users_default: 0,
+          // Nobody but the bot may switch encryption on: the bot must read the replies.
+          events: {
+            "m.room.encryption": BOT_POWER_LEVEL,
+            "m.room.power_levels": BOT_POWER_LEVEL,
+            "m.room.name": BOT_POWER_LEVEL,
+            "m.room.topic": BOT_POWER_LEVEL,
+            "m.room.join_rules": BOT_POWER_LEVEL,
+            "m.room.history_visibility": BOT_POWER_LEVEL,
+            "m.room.tombstone": BOT_POWER_LEVEL,
+            "m.room.server_acl": BOT_POWER_LEVEL,
+          },
+          state_default: BOT_POWER_LEVEL,
+          invite: BOT_POWER_LEVEL,
+          kick: BOT_POWER_LEVEL,
+          ban: BOT_POWER_LEVEL,
+          redact: BOT_POWER_LEVEL,
+        },
+      });
+      return room_id;
+    } catch (error) {
+      if (!isErrcode(error, "M_ROOM_IN_USE")) throw toHomeserverError(error);
+    }
+    // Made before a crash or a lost response: adopt it, and make sure the invite went out.
+    const alias = `#${aliasLocalpart}:${this.serverName}`;
+    const roomId = await this.call(async () => (await this.client.getRoomIdForAlias(alias)).room_id);
+    await this.invite(roomId, req.user);
+    return roomId;
+  }
+
+  async invite(roomId: string, user: string): Promise<void> {
+    try {
+      await this.client.invite(roomId, user);
+    } catch (error) {
+      const failure = toHomeserverError(error);
+      if (failure.transient) throw failure;
+      const membership = await this.membership(roomId, user);
+      if (membership === "invite" || membership === "join") return;
+      throw new HomeserverError(
+        `cannot invite ${user} to ${roomId} (membership ${membership ?? "none"}): ${failure.message}`,
+        false,
+        undefined,
+        failure.errcode,
+      );
+    }
+  }
+
+  async kick(roomId: string, user: string, reason: string): Promise<void> {
+    try {
+      await this.client.kick(roomId, user, reason);
+    } catch (error) {
+      const failure = toHomeserverError(error);
+      if (failure.transient) throw failure;
+      const membership = await this.membership(roomId, user);
+      if (membership === undefined || membership === "leave" || membership === "ban") return;
+      throw failure;
+    }
+  }
+
+  async sendText(roomId: string, text: string, txnId: string): Promise<void> {
+    await this.breaker.admit(roomId);
+    const path = `/rooms/${encodeURIComponent(roomId)}/send/m.room.message/${encodeURIComponent(txnId)}`;
+    await this.call(() =>
+      this.client.http.authedRequest(Method.Put, path, undefined, { msgtype: "m.text", body: text }),
+    );
+  }
+
+  async leaveAndForget(roomId: string): Promise<void> {
+    const alias = this.client.getRoom(roomId)?.getCanonicalAlias();
+    if (alias?.startsWith("#anteroom-vet-")) {
+      // The alias only served to find the room again after a crash; free it.
+      await this.call(() => this.client.deleteAlias(alias)).catch((error: HomeserverError) => {
+        if (error.transient) throw error;
+      });
+    }
+    try {
+      await this.client.leave(roomId);
+    } catch (error) {
+      const failure = toHomeserverError(error);
+      if (failure.transient) throw failure;
+      // Not in the room any more: forgetting is all that is left.
+    }
+    await this.call(() => this.client.forget(roomId, true));
+    this.breaker.forgetRoom(roomId);
+  }
+
+  private async membership(roomId: string, user: string): Promise<string | undefined> {
+    try {
+      const content = await this.client.getStateEvent(roomId, "m.room.member", user);
+      return typeof content.membership === "string" ? content.membership : undefined;
+    } catch (error) {
+      const failure = toHomeserverError(error);
+      if (failure.transient) throw failure;
+      return undefined;
+    }
+  }
+
+  private async call<T>(request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (error) {
+      throw toHomeserverError(error);
+    }
+  }
+}
+
+/** A room alias localpart derived from the knock's event id: the same knock always names the same room. */
+export function vettingAliasLocalpart(key: string): string {
+  return `anteroom-vet-${createHash("sha256").update(key).digest("hex").slice(0, 24)}`;
+}
+
+function isErrcode(error: unknown, errcode: string): boolean {
+  return typeof error === "object" && error !== null && (error as { errcode?: unknown }).errcode === errcode;
+}

@@ -1,0 +1,80 @@
+/**
+ * Feeds what the bot's sync sees to the engine: after every sync batch the
+ * space's pending knocks (level-triggered: the whole list, not the changes),
+ * and every message in a room as it arrives.
+ */
+import { ClientEvent, RoomEvent, SyncState, type MatrixClient, type MatrixEvent, type Room } from "matrix-js-sdk";
+import type { Engine, KnockSeen, SpaceSnapshot } from "../../core/engine/engine.js";
+
+export interface SyncHealth {
+  /** The first sync batch has been processed and reconciled. */
+  ready: boolean;
+  lastSyncAt: number;
+  state: string;
+}
+
+export function watchSpace(
+  client: MatrixClient,
+  engine: Engine,
+  spaceId: string,
+  onError: (error: unknown, what: string) => void,
+): SyncHealth {
+  const health: SyncHealth = { ready: false, lastSyncAt: 0, state: "STOPPED" };
+  client.on(ClientEvent.Sync, (state: SyncState) => {
+    health.state = state;
+    if (state !== SyncState.Prepared && state !== SyncState.Syncing) return;
+    health.lastSyncAt = Date.now();
+    const space = client.getRoom(spaceId);
+    if (!space) {
+      onError(new Error(`the bot is not joined to the space ${spaceId}`), "reconcile");
+      return;
+    }
+    engine.reconcileSpace(spaceSnapshot(space)).then(
+      () => {
+        health.ready = true;
+      },
+      (error: unknown) => onError(error, "reconcile"),
+    );
+  });
+  client.on(RoomEvent.Timeline, (event: MatrixEvent, room: Room | undefined, toStartOfTimeline: boolean | undefined) => {
+    if (toStartOfTimeline || !room || event.getType() !== "m.room.message") return;
+    const content = event.getContent();
+    const eventId = event.getId();
+    const sender = event.getSender();
+    if (typeof content.body !== "string" || !eventId || !sender) return;
+    engine
+      .onMessage({
+        roomId: room.roomId,
+        eventId,
+        sender,
+        body: content.body,
+        displayName: displayNameOf(room, sender),
+      })
+      .catch((error: unknown) => onError(error, "message"));
+  });
+  return health;
+}
+
+export function spaceSnapshot(space: Room): SpaceSnapshot {
+  const knocks: KnockSeen[] = [];
+  for (const member of space.getMembersWithMembership("knock")) {
+    const event = member.events.member;
+    const key = event?.getId();
+    if (!event || !key) continue;
+    const content = event.getContent();
+    const displayName = typeof content.displayname === "string" ? content.displayname : undefined;
+    knocks.push({
+      key,
+      user: member.userId,
+      reason: typeof content.reason === "string" ? content.reason : "",
+      ts: event.getTs(),
+      ...(displayName === undefined ? {} : { displayName }),
+    });
+  }
+  return { knocks, membershipOf: (user) => space.getMember(user)?.membership };
+}
+
+function displayNameOf(room: Room, user: string): string | undefined {
+  const name: unknown = room.getMember(user)?.events.member?.getContent().displayname;
+  return typeof name === "string" ? name : undefined;
+}

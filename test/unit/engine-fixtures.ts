@@ -1,0 +1,155 @@
+/** In-memory stand-ins for the engine's ports, for unit tests of core/ (no homeserver). */
+import { Engine, type EngineSettings, type KnockSeen } from "../../core/engine/engine.js";
+import { HomeserverError, type MatrixPort, type Store } from "../../core/ports.js";
+import type { CodeBook } from "../../core/codes.js";
+import type { VettingBook } from "../../core/knocks.js";
+import { DEFAULT_HAIKU_RULES } from "../../core/challenge/judge.js";
+
+export class MemoryStore<T> implements Store<T> {
+  flushes = 0;
+  constructor(public value: T) {}
+  update(mutate: (draft: T) => T | void): void {
+    const result = mutate(this.value);
+    if (result !== undefined) this.value = result;
+  }
+  async flush(): Promise<void> {
+    this.flushes++;
+  }
+}
+
+export interface Call {
+  op: string;
+  args: unknown[];
+}
+
+export class RecordingMatrix implements MatrixPort {
+  readonly userId = "@anteroom:example.org";
+  readonly calls: Call[] = [];
+  private rooms = 0;
+  /** Errors to throw, in order, before an op succeeds. */
+  failures = new Map<string, Error[]>();
+
+  private record(op: string, ...args: unknown[]): void {
+    const queue = this.failures.get(op);
+    const failure = queue?.shift();
+    this.calls.push({ op, args });
+    if (failure) throw failure;
+  }
+  async createVettingRoom(req: { key: string; user: string }): Promise<string> {
+    this.record("createVettingRoom", req.key, req.user);
+    return `!vet${++this.rooms}:example.org`;
+  }
+  async invite(roomId: string, user: string): Promise<void> {
+    this.record("invite", roomId, user);
+  }
+  async kick(roomId: string, user: string, reason: string): Promise<void> {
+    this.record("kick", roomId, user, reason);
+  }
+  async sendText(roomId: string, text: string, txnId: string): Promise<void> {
+    this.record("sendText", roomId, text, txnId);
+  }
+  async leaveAndForget(roomId: string): Promise<void> {
+    this.record("leaveAndForget", roomId);
+  }
+  ops(op: string): unknown[][] {
+    return this.calls.filter((c) => c.op === op).map((c) => c.args);
+  }
+}
+
+export const settings: EngineSettings = {
+  spaceId: "!space:example.org",
+  childIds: ["!child1:example.org", "!child2:example.org"],
+  maxTries: 3,
+  lifetimeSec: 7200,
+  reminderLeadSec: 600,
+  knockHoldSec: 86400,
+  farewellDelaySec: 10,
+  rules: DEFAULT_HAIKU_RULES,
+  maxInFlight: 4,
+  retentionMs: 30 * 86_400_000,
+};
+
+export class World {
+  now = 1_700_000_000_000;
+  readonly matrix = new RecordingMatrix();
+  readonly codes: MemoryStore<CodeBook>;
+  readonly vetting = new MemoryStore<VettingBook>({});
+  readonly audit: { ts: number; type: string; [k: string]: unknown }[] = [];
+  readonly knocks = new Map<string, KnockSeen>();
+  readonly memberships = new Map<string, string>();
+  engine: Engine;
+
+  constructor(codes: CodeBook) {
+    this.codes = new MemoryStore(codes);
+    this.engine = this.makeEngine();
+  }
+
+  /** A new engine over the same stores: what a restart looks like to core. */
+  restart(): Engine {
+    this.engine = this.makeEngine();
+    this.engine.start();
+    return this.engine;
+  }
+
+  private makeEngine(): Engine {
+    return new Engine(
+      {
+        matrix: this.matrix,
+        codes: this.codes,
+        vetting: this.vetting,
+        audit: { append: async (r) => void this.audit.push(r) },
+        clock: { now: () => this.now },
+        log: { info() {}, warn() {}, error() {} },
+        random: () => 0.5,
+      },
+      settings,
+    );
+  }
+
+  knock(user: string, reason: string, key = `$knock-${user}-${this.knocks.size}`): string {
+    this.knocks.set(user, { key, user, reason, ts: this.now });
+    this.memberships.set(user, "knock");
+    return key;
+  }
+
+  async reconcile(): Promise<void> {
+    await this.engine.reconcileSpace({
+      knocks: [...this.knocks.values()].filter((k) => this.memberships.get(k.user) === "knock"),
+      membershipOf: (user) => this.memberships.get(user),
+    });
+    await this.settle();
+  }
+
+  /** Lets every runnable effect finish. */
+  async settle(): Promise<void> {
+    for (let i = 0; i < 50; i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      await this.engine.idle();
+    }
+  }
+
+  async advance(ms: number): Promise<void> {
+    this.now += ms;
+    await this.engine.tick();
+    await this.settle();
+  }
+
+  record(user: string) {
+    return Object.values(this.vetting.value).find((r) => r.user === user && r.phase !== "superseded");
+  }
+
+  async reply(user: string, body: string, displayName: string | undefined = "Newcomer"): Promise<void> {
+    const roomId = this.record(user)?.roomId;
+    if (!roomId) throw new Error(`no vetting room for ${user}`);
+    await this.engine.onMessage({ roomId, eventId: `$reply-${this.now}-${Math.random()}`, sender: user, body, displayName });
+    await this.settle();
+  }
+}
+
+export function rateLimited(ms: number): HomeserverError {
+  return new HomeserverError("Too Many Requests", true, ms, "M_LIMIT_EXCEEDED");
+}
+
+export function forbidden(): HomeserverError {
+  return new HomeserverError("You are banned from this room", false, undefined, "M_FORBIDDEN");
+}

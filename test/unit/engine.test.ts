@@ -1,0 +1,195 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { World, forbidden, rateLimited, settings } from "./engine-fixtures.js";
+
+const haiku = (keyword: string) => `morning light arrives\nthe ${keyword} waits beside the door\nwe begin again`;
+
+function keywordOf(world: World, user: string): string {
+  const keyword = world.record(user)?.challenge?.keyword;
+  if (!keyword) throw new Error("no challenge");
+  return keyword;
+}
+
+test("a knock with a valid code charges one use, opens a room and posts the challenge", async () => {
+  const world = new World({ ABC: { uses_remaining: 2, label: "friends" } });
+  world.knock("@new:example.org", "ABC");
+  await world.reconcile();
+  assert.equal(world.codes.value.ABC?.uses_remaining, 1);
+  assert.deepEqual(world.matrix.ops("createVettingRoom").map((a) => a[1]), ["@new:example.org"]);
+  const [roomId, text] = world.matrix.ops("sendText")[0] ?? [];
+  assert.equal(roomId, world.record("@new:example.org")?.roomId);
+  assert.match(String(text), /write a 3-line haiku about: .+/);
+  assert.match(String(text), /include the word "[a-z]+"/);
+  assert.match(String(text), /3 tries left/);
+  assert.deepEqual(world.audit.map((a) => a.type), ["knock_received", "code_redeemed", "vetting_room_created"]);
+});
+
+test("reconciling the same knocks again changes nothing", async () => {
+  const world = new World({ ABC: { uses_remaining: 5, label: "" } });
+  world.knock("@new:example.org", "ABC");
+  await world.reconcile();
+  await world.reconcile();
+  await world.reconcile();
+  assert.equal(world.matrix.ops("createVettingRoom").length, 1);
+  assert.equal(world.codes.value.ABC?.uses_remaining, 4);
+});
+
+test("knocks racing for a code with one use left open exactly one room", async () => {
+  const world = new World({ LAST: { uses_remaining: 1, label: "" } });
+  for (let i = 0; i < 10; i++) world.knock(`@n${i}:example.org`, "LAST");
+  await world.reconcile();
+  assert.equal(world.matrix.ops("createVettingRoom").length, 1);
+  assert.equal(world.codes.value.LAST?.uses_remaining, 0);
+  const kicks = world.matrix.ops("kick");
+  assert.equal(kicks.length, 9);
+  assert.ok(kicks.every(([, , reason]) => /no uses left/.test(String(reason))));
+});
+
+test("a wrong code is denied at once with a reason, and the person may knock again", async () => {
+  const world = new World({ ABC: { uses_remaining: 1, label: "" } });
+  world.knock("@new:example.org", "WRONG");
+  await world.reconcile();
+  assert.match(String(world.matrix.ops("kick")[0]?.[2]), /not valid/);
+  assert.equal(world.audit.find((a) => a.type === "knock_rejected")?.reason, "unknown_code");
+  world.memberships.set("@new:example.org", "leave");
+  world.knock("@new:example.org", "ABC", "$second");
+  await world.reconcile();
+  assert.equal(world.matrix.ops("createVettingRoom").length, 1);
+});
+
+test("a knock without a reason waits for the hold, then is denied with a reason", async () => {
+  const world = new World({});
+  world.knock("@quiet:example.org", "");
+  await world.reconcile();
+  assert.equal(world.record("@quiet:example.org")?.phase, "held");
+  await world.advance(settings.knockHoldSec * 1000 - 1000);
+  assert.equal(world.matrix.ops("kick").length, 0);
+  await world.advance(2000);
+  assert.match(String(world.matrix.ops("kick")[0]?.[2]), /no invite code/);
+});
+
+test("a passing haiku invites to the space and every child, acknowledges, then leaves after a moment", async () => {
+  const world = new World({ ABC: { uses_remaining: 1, label: "" } });
+  world.knock("@new:example.org", "ABC");
+  await world.reconcile();
+  await world.reply("@new:example.org", haiku(keywordOf(world, "@new:example.org")));
+  assert.deepEqual(
+    world.matrix.ops("invite").map(([room]) => room),
+    [settings.spaceId, ...settings.childIds],
+  );
+  assert.match(String(world.matrix.ops("sendText").at(-1)?.[1]), /^passed!/);
+  assert.equal(world.matrix.ops("leaveAndForget").length, 0);
+  await world.advance(settings.farewellDelaySec * 1000);
+  assert.equal(world.matrix.ops("leaveAndForget").length, 1);
+  assert.ok(world.audit.some((a) => a.type === "promoted"));
+});
+
+test("wrong answers count down the tries, then the room closes and the knock is denied", async () => {
+  const world = new World({ ABC: { uses_remaining: 1, label: "" } });
+  world.knock("@new:example.org", "ABC");
+  await world.reconcile();
+  await world.reply("@new:example.org", "not a haiku");
+  assert.match(String(world.matrix.ops("sendText").at(-1)?.[1]), /^not yet — a haiku has 3 lines, yours has 1\. 2 tries left\.$/);
+  await world.reply("@new:example.org", "still\nnot\nit");
+  assert.match(String(world.matrix.ops("sendText").at(-1)?.[1]), /1 try left/);
+  await world.reply("@new:example.org", haiku("wrongword"));
+  assert.match(String(world.matrix.ops("sendText").at(-1)?.[1]), /no tries left/);
+  assert.equal(world.record("@new:example.org")?.phase, "failed");
+  await world.advance(settings.farewellDelaySec * 1000);
+  assert.equal(world.matrix.ops("leaveAndForget").length, 1);
+  assert.match(String(world.matrix.ops("kick")[0]?.[2]), /not passed/);
+  assert.ok(world.audit.some((a) => a.type === "vetting_failed"));
+});
+
+test("the same reply seen twice (a replayed event) is judged once", async () => {
+  const world = new World({ ABC: { uses_remaining: 1, label: "" } });
+  world.knock("@new:example.org", "ABC");
+  await world.reconcile();
+  const roomId = world.record("@new:example.org")?.roomId ?? "";
+  const message = { roomId, eventId: "$same", sender: "@new:example.org", body: "nope", displayName: "N" };
+  await world.engine.onMessage(message);
+  await world.engine.onMessage(message);
+  await world.settle();
+  assert.equal(world.record("@new:example.org")?.triesLeft, 2);
+});
+
+test("messages from others in the vetting room are not judged", async () => {
+  const world = new World({ ABC: { uses_remaining: 1, label: "" } });
+  world.knock("@new:example.org", "ABC");
+  await world.reconcile();
+  const roomId = world.record("@new:example.org")?.roomId ?? "";
+  await world.engine.onMessage({ roomId, eventId: "$x", sender: "@other:example.org", body: "hi", displayName: "O" });
+  await world.settle();
+  assert.equal(world.record("@new:example.org")?.triesLeft, 3);
+});
+
+test("a silent newcomer gets a reminder before the end, then a timeout and a denial", async () => {
+  const world = new World({ ABC: { uses_remaining: 1, label: "" } });
+  world.knock("@new:example.org", "ABC");
+  await world.reconcile();
+  await world.advance((settings.lifetimeSec - settings.reminderLeadSec) * 1000);
+  assert.match(String(world.matrix.ops("sendText").at(-1)?.[1]), /^reminder: this room closes in 10 minutes/);
+  await world.advance(settings.reminderLeadSec * 1000);
+  assert.match(String(world.matrix.ops("sendText").at(-1)?.[1]), /time is up/);
+  assert.match(String(world.matrix.ops("kick")[0]?.[2]), /timed out/);
+  assert.ok(world.audit.some((a) => a.type === "vetting_timeout"));
+});
+
+test("a rate-limited call waits at least the server's retry_after_ms, then succeeds", async () => {
+  const world = new World({ ABC: { uses_remaining: 1, label: "" } });
+  world.matrix.failures.set("createVettingRoom", [rateLimited(5000)]);
+  world.knock("@new:example.org", "ABC");
+  await world.reconcile();
+  assert.equal(world.record("@new:example.org")?.phase, "opening");
+  await world.advance(3000);
+  assert.equal(world.matrix.ops("createVettingRoom").length, 1);
+  await world.advance(5000);
+  assert.equal(world.matrix.ops("createVettingRoom").length, 2);
+  assert.equal(world.record("@new:example.org")?.phase, "open");
+});
+
+test("a final failure is recorded and audited, not retried forever", async () => {
+  const world = new World({ ABC: { uses_remaining: 1, label: "" } });
+  world.matrix.failures.set("invite", [forbidden()]);
+  world.knock("@new:example.org", "ABC");
+  await world.reconcile();
+  await world.reply("@new:example.org", haiku(keywordOf(world, "@new:example.org")));
+  assert.ok(world.audit.some((a) => a.type === "effect_failed" && /banned/.test(String(a.error))));
+  assert.match(String(world.matrix.ops("sendText").at(-1)?.[1]), /^passed!/);
+});
+
+test("after a restart the engine finishes the effects it had recorded and makes no second room", async () => {
+  const world = new World({ ABC: { uses_remaining: 1, label: "" } });
+  world.matrix.failures.set("sendText", [rateLimited(60_000)]);
+  world.knock("@new:example.org", "ABC");
+  await world.reconcile();
+  assert.equal(world.record("@new:example.org")?.outbox.length, 1); // the challenge, not yet sent
+  world.restart();
+  world.now += 60_000;
+  await world.reconcile();
+  await world.engine.tick();
+  await world.settle();
+  assert.equal(world.matrix.ops("createVettingRoom").length, 1);
+  assert.equal(world.matrix.ops("sendText").length, 2);
+  assert.equal(world.codes.value.ABC?.uses_remaining, 0);
+});
+
+test("a withdrawn knock closes its vetting room", async () => {
+  const world = new World({ ABC: { uses_remaining: 1, label: "" } });
+  world.knock("@new:example.org", "ABC");
+  await world.reconcile();
+  world.memberships.set("@new:example.org", "leave");
+  await world.reconcile();
+  assert.equal(world.record("@new:example.org")?.phase, "withdrawn");
+  assert.equal(world.matrix.ops("leaveAndForget").length, 1);
+});
+
+test("hostile text in reasons and replies is kept as data", async () => {
+  const world = new World({});
+  const hostile = "\u001b]0;pwned\u0007\u001b[2J\r\u202eevil\"},{\"type\":\"forged\"";
+  world.knock("@new:example.org", hostile);
+  await world.reconcile();
+  const rejected = world.audit.find((a) => a.type === "knock_rejected");
+  assert.equal(rejected?.knock_reason, hostile);
+  assert.ok(!world.audit.some((a) => a.type === "forged"));
+});

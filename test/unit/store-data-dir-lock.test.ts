@@ -1,0 +1,237 @@
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { after, test } from "node:test";
+import { pathToFileURL } from "node:url";
+import { acquireDataDirLock, DataDirLockedError } from "../../src/store/data-dir-lock.js";
+
+const dirs: string[] = [];
+const children: ChildProcess[] = [];
+after(async () => {
+  for (const child of children) if (child.exitCode === null) child.kill();
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function dataDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "anteroom-lock-"));
+  dirs.push(dir);
+  return dir;
+}
+
+async function lockContent(dir: string): Promise<{ pid: number; startedAt: string; hostname: string }> {
+  return JSON.parse(await readFile(join(dir, "anteroom.lock"), "utf8"));
+}
+
+/** The pid of a process that has exited and been reaped. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
+  const pid = child.pid;
+  assert.ok(pid !== undefined);
+  await once(child, "exit");
+  return pid;
+}
+
+const moduleUrl = pathToFileURL(join(import.meta.dirname, "../../src/store/data-dir-lock.ts")).href;
+
+// Waits for "go" on stdin, tries the lock, reports, then holds it until stdin says "exit" or closes.
+const contender = `
+import { createInterface } from "node:readline";
+import { acquireDataDirLock } from ${JSON.stringify(moduleUrl)};
+const input = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+process.stdout.write("ready\\n");
+await input.next();
+try {
+  await acquireDataDirLock(process.env.DATA_DIR);
+  process.stdout.write("won\\n");
+} catch (err) {
+  process.stdout.write(err.name === "DataDirLockedError" ? "locked\\n" : "error " + err.message + "\\n");
+}
+const command = await input.next();
+if (command.value === "crash") process.kill(process.pid, "SIGKILL");
+`;
+
+class Contender {
+  readonly process: ChildProcess;
+  private readonly output: AsyncIterator<string>;
+
+  constructor(dir: string) {
+    this.process = spawn(
+      process.execPath,
+      ["--import", "tsx", "--input-type=module", "-e", contender],
+      { env: { ...process.env, DATA_DIR: dir }, stdio: ["pipe", "pipe", "inherit"] },
+    );
+    children.push(this.process);
+    const stdout = this.process.stdout;
+    assert.ok(stdout);
+    this.output = createInterface({ input: stdout })[Symbol.asyncIterator]();
+  }
+
+  get pid(): number {
+    assert.ok(this.process.pid !== undefined);
+    return this.process.pid;
+  }
+
+  async nextLine(): Promise<string> {
+    const line = await this.output.next();
+    return line.done ? "(exited)" : line.value;
+  }
+
+  say(line: string): void {
+    this.process.stdin?.write(line + "\n");
+  }
+
+  async finish(how: "exit" | "crash" = "exit"): Promise<void> {
+    if (this.process.exitCode !== null || this.process.signalCode !== null) return;
+    const exited = once(this.process, "exit");
+    this.say(how);
+    this.process.stdin?.end();
+    await exited;
+  }
+}
+
+/** Starts `n` contenders, lets them all go at once, and returns what each reported. */
+async function race(dir: string, n: number): Promise<{ results: string[]; all: Contender[] }> {
+  const all = Array.from({ length: n }, () => new Contender(dir));
+  assert.deepEqual(await Promise.all(all.map((c) => c.nextLine())), Array(n).fill("ready"));
+  for (const c of all) c.say("go");
+  const results = await Promise.all(all.map((c) => c.nextLine()));
+  return { results, all };
+}
+
+test("the lock records pid, start time and host, refuses a second holder, and is released", async () => {
+  const dir = await dataDir();
+  const lock = await acquireDataDirLock(dir);
+  const content = await lockContent(dir);
+  assert.equal(content.pid, process.pid);
+  assert.equal(content.hostname, hostname());
+  assert.ok(!Number.isNaN(Date.parse(content.startedAt)));
+
+  await assert.rejects(acquireDataDirLock(dir), (err: unknown) => {
+    assert.ok(err instanceof DataDirLockedError);
+    assert.equal(
+      err.message,
+      `another anteroom (pid ${process.pid}) owns ${dir}; attach to it with \`anteroom\` (the console) or stop it first`,
+    );
+    return true;
+  });
+
+  await lock.release();
+  await lock.release();
+  assert.deepEqual(await readdir(dir), []);
+  const again = await acquireDataDirLock(dir);
+  await again.release();
+});
+
+test("a lock held by another live process is refused with that process's pid", async () => {
+  const dir = await dataDir();
+  const holder = new Contender(dir);
+  assert.equal(await holder.nextLine(), "ready");
+  holder.say("go");
+  assert.equal(await holder.nextLine(), "won");
+
+  await assert.rejects(acquireDataDirLock(dir), (err: unknown) => {
+    assert.ok(err instanceof DataDirLockedError);
+    assert.equal(err.pid, holder.pid);
+    assert.match(err.message, new RegExp(`pid ${holder.pid}\\) owns `));
+    return true;
+  });
+
+  // A normal exit releases the lock through the 'exit' hook.
+  await holder.finish("exit");
+  assert.deepEqual(await readdir(dir), []);
+});
+
+test("a stale lock from a kill -9'd engine is taken over", async () => {
+  const dir = await dataDir();
+  const holder = new Contender(dir);
+  assert.equal(await holder.nextLine(), "ready");
+  holder.say("go");
+  assert.equal(await holder.nextLine(), "won");
+  await holder.finish("crash");
+  assert.equal((await lockContent(dir)).pid, holder.pid, "a SIGKILL leaves the lock behind");
+
+  const lock = await acquireDataDirLock(dir);
+  assert.equal((await lockContent(dir)).pid, process.pid);
+  await lock.release();
+  assert.deepEqual(await readdir(dir), []);
+});
+
+test("stale, garbled and own-pid leftover locks are taken over; other hosts are respected", async () => {
+  const dir = await dataDir();
+  const lockPath = join(dir, "anteroom.lock");
+  const leftovers = [
+    JSON.stringify({ pid: await deadPid(), startedAt: "2020-01-01T00:00:00Z", hostname: hostname() }),
+    // The same pid as ours from an earlier life, as for pid 1 after a container restart.
+    JSON.stringify({ pid: process.pid, startedAt: "2020-01-01T00:00:00Z", hostname: hostname() }),
+    "",
+    "{ not json",
+  ];
+  for (const leftover of leftovers) {
+    await writeFile(lockPath, leftover);
+    const lock = await acquireDataDirLock(dir);
+    assert.equal((await lockContent(dir)).pid, process.pid, `took over ${JSON.stringify(leftover)}`);
+    await lock.release();
+  }
+
+  const remote = { pid: 4242, startedAt: "2020-01-01T00:00:00Z", hostname: `not-${hostname()}` };
+  await writeFile(lockPath, JSON.stringify(remote));
+  await assert.rejects(acquireDataDirLock(dir), (err: unknown) => {
+    assert.ok(err instanceof DataDirLockedError);
+    assert.equal(err.pid, 4242);
+    assert.match(err.message, /on host not-/);
+    return true;
+  });
+  assert.deepEqual(JSON.parse(await readFile(lockPath, "utf8")), remote);
+});
+
+test("release leaves alone a lock that is no longer ours", async () => {
+  const dir = await dataDir();
+  const lock = await acquireDataDirLock(dir);
+  const someoneElse = JSON.stringify({ pid: 1, startedAt: "x", hostname: hostname() });
+  await writeFile(join(dir, "anteroom.lock"), someoneElse);
+  await lock.release();
+  assert.equal(await readFile(join(dir, "anteroom.lock"), "utf8"), someoneElse);
+});
+
+test("acquirers racing in one process: exactly one wins", async () => {
+  const dir = await dataDir();
+  const results = await Promise.allSettled(Array.from({ length: 8 }, () => acquireDataDirLock(dir)));
+  const won = results.filter((r) => r.status === "fulfilled");
+  assert.equal(won.length, 1);
+  for (const r of results) {
+    if (r.status === "rejected") assert.ok(r.reason instanceof DataDirLockedError);
+  }
+  await won[0]?.value.release();
+
+  // The same on a stale lock, which goes through the takeover path.
+  await writeFile(
+    join(dir, "anteroom.lock"),
+    JSON.stringify({ pid: await deadPid(), startedAt: "x", hostname: hostname() }),
+  );
+  const takeovers = await Promise.allSettled(Array.from({ length: 8 }, () => acquireDataDirLock(dir)));
+  assert.equal(takeovers.filter((r) => r.status === "fulfilled").length, 1);
+  for (const r of takeovers) if (r.status === "fulfilled") await r.value.release();
+});
+
+test("processes racing for a free data dir, and for a stale lock: exactly one wins", async () => {
+  const dir = await dataDir();
+  const fresh = await race(dir, 4);
+  assert.deepEqual([...fresh.results].sort(), ["locked", "locked", "locked", "won"]);
+  const winner = fresh.all[fresh.results.indexOf("won")];
+  assert.ok(winner);
+  assert.equal((await lockContent(dir)).pid, winner.pid);
+  await Promise.all(fresh.all.map((c) => c.finish(c === winner ? "crash" : "exit")));
+  assert.equal((await lockContent(dir)).pid, winner.pid, "the crashed winner left a stale lock");
+
+  const stale = await race(dir, 4);
+  assert.deepEqual([...stale.results].sort(), ["locked", "locked", "locked", "won"]);
+  const newWinner = stale.all[stale.results.indexOf("won")];
+  assert.ok(newWinner);
+  assert.equal((await lockContent(dir)).pid, newWinner.pid);
+  await Promise.all(stale.all.map((c) => c.finish("exit")));
+  assert.deepEqual(await readdir(dir), []);
+});
