@@ -284,31 +284,41 @@ export class FileSyncStore extends MemoryStore {
 
 /**
  * A tight /sync filter for a bot: no presence, no typing/receipts, at most 20 timeline events per
- * room and lazily loaded members. Global account data is left alone: the SDK reads m.push_rules,
- * m.ignored_user_list and m.direct from it, and secret storage lives there if E2EE is ever enabled.
+ * room and (by default) lazily loaded members. Global account data is left alone: the SDK reads
+ * m.push_rules, m.ignored_user_list and m.direct from it, and secret storage lives there if E2EE is
+ * ever enabled.
  *
  * Returns a new object on every call: the SDK mutates filter definitions (its initial-sync filter
  * shares the definition object and calls setTimelineLimit on it).
  *
- * Usage (`Filter.fromJson` would want a filter id; the plain constructor does not):
+ * Usage:
  *
- *   const filter = new Filter(client.getUserId());
+ *   const filter = new Filter(client.getUserId()); // or Filter.fromJson(userId, anyId, definition)
  *   filter.setDefinition(createSyncFilterDefinition());
  *   await client.startClient({ filter, lazyLoadMembers: true, initialSyncLimit: 20 });
  *
- * The SDK uploads it with `client.getOrCreateFilter()` (POST /user/{userId}/filter, i.e.
- * `client.createFilter(definition)`) and syncs with the returned filter id. Without localStorage the
- * id is not remembered, so this happens once per start. Pass `lazyLoadMembers: true` as well, so the
- * SDK knows member lists are partial (`room.loadMembersIfNeeded()` fetches the rest), and
- * `initialSyncLimit` because the very first sync (no saved token) replaces the timeline limit.
+ * The SDK uploads the definition itself with `client.getOrCreateFilter()` (POST
+ * /user/{userId}/filter, i.e. `client.createFilter(definition)`) and syncs with the returned id; the
+ * Filter's own filterId is not used for that. Without localStorage the id is not remembered, so this
+ * happens once per start. `initialSyncLimit` matters because the very first sync (no saved token)
+ * replaces the timeline limit with it (default 8).
+ *
+ * Lazy loading: with `lazy_load_members` the SERVER leaves out the m.room.member state of everyone
+ * who did not send one of the returned timeline events, e.g. knocks that were pending before the
+ * initial sync. `startClient({ lazyLoadMembers: false })` does not undo that (the SDK only ever adds
+ * the flag) and makes the SDK believe the member lists are complete. Pass `lazyLoadMembers: true`
+ * too and call `room.loadMembersIfNeeded()` where full membership is needed, or build the filter
+ * with `{ lazyLoadMembers: false }` when the full member state must arrive through /sync.
  */
-export function createSyncFilterDefinition(): IFilterDefinition {
+export function createSyncFilterDefinition(
+  opts: { lazyLoadMembers?: boolean } = {},
+): IFilterDefinition {
   return {
     presence: { not_types: ["*"] },
     room: {
       ephemeral: { not_types: ["*"] },
       timeline: { limit: 20 },
-      state: { lazy_load_members: true },
+      state: { lazy_load_members: opts.lazyLoadMembers ?? true },
     },
   };
 }

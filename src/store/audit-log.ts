@@ -74,7 +74,8 @@ export class AuditLog {
 
   /** Resolves once the record is on disk. Secrets are redacted before anything is written. */
   append(record: AuditRecord): Promise<void> {
-    if (this.closing !== undefined) return Promise.reject(new Error(`audit log ${this.path} is closed`));
+    if (this.closing !== undefined)
+      return Promise.reject(new Error(`audit log ${this.path} is closed`));
     let line: string;
     try {
       line = encodeRecord(record);

@@ -36,8 +36,12 @@ interface LockHolder {
   hostname: string;
 }
 
-/** Lock and takeover-guard files this process holds (a pid alone cannot tell us from our past). */
-const heldHere = new Set<string>();
+/**
+ * Lock and takeover-guard files this process holds, with the content we wrote
+ * (a pid alone cannot tell us from an earlier process that had our pid).
+ */
+const heldHere = new Map<string, string>();
+let exitHookInstalled = false;
 
 const MAX_ATTEMPTS = 50;
 
@@ -74,7 +78,7 @@ async function takeOver(lockPath: string, stale: string, ours: string): Promise<
     await clearDeadGuard(guardPath);
     return false;
   }
-  heldHere.add(guardPath);
+  holdHere(guardPath, ours);
   try {
     if ((await readFileIfExists(lockPath)) !== stale) return false;
     await writeFileAtomic(lockPath, ours);
@@ -96,28 +100,39 @@ async function clearDeadGuard(guardPath: string): Promise<void> {
 }
 
 function hold(lockPath: string, ours: string): DataDirLock {
-  heldHere.add(lockPath);
-  const releaseOnExit = (): void => {
-    try {
-      if (readFileSync(lockPath, "utf8") === ours) unlinkSync(lockPath);
-    } catch {
-      // Exiting anyway; a leftover lock is stale and the next start takes it over.
-    }
-  };
-  process.on("exit", releaseOnExit);
+  holdHere(lockPath, ours);
   let released = false;
   return {
     async release() {
       if (released) return;
       released = true;
-      process.removeListener("exit", releaseOnExit);
       try {
-        if ((await readFileIfExists(lockPath)) === ours) await unlink(lockPath).catch(ignoreMissing);
+        if ((await readFileIfExists(lockPath)) === ours)
+          await unlink(lockPath).catch(ignoreMissing);
       } finally {
         heldHere.delete(lockPath);
       }
     },
   };
+}
+
+function holdHere(path: string, ours: string): void {
+  heldHere.set(path, ours);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on("exit", releaseAllSync);
+}
+
+/** On exit nothing async runs any more, so remove what is still ours synchronously. */
+function releaseAllSync(): void {
+  for (const [path, ours] of heldHere) {
+    try {
+      if (readFileSync(path, "utf8") === ours) unlinkSync(path);
+    } catch {
+      // Exiting anyway; a leftover lock is stale and the next start takes it over.
+    }
+  }
+  heldHere.clear();
 }
 
 /** Creates `path` with its full content or not at all: link() fails if it exists, like O_EXCL. */

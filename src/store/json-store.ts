@@ -45,6 +45,8 @@ interface Fingerprint {
 export class JsonStore<T> {
   private current: T;
   private fingerprint: Fingerprint | undefined;
+  /** The text last read or written, to tell a real edit from a touch or a stat quirk. */
+  private lastText: string | undefined;
   private dirty = false;
   private draining: Promise<void> | undefined;
   /** Serializes writes and reloads: the file is only touched by one of them at a time. */
@@ -55,17 +57,22 @@ export class JsonStore<T> {
   private constructor(
     private readonly opts: JsonStoreOptions<T>,
     initial: T,
-    fingerprint: Fingerprint | undefined,
+    loaded: { text: string; stats: Stats } | undefined,
   ) {
     this.current = initial;
-    this.fingerprint = fingerprint;
+    this.lastText = loaded?.text;
+    this.fingerprint = loaded && fingerprintOf(loaded.stats);
   }
 
   static async open<T>(opts: JsonStoreOptions<T>): Promise<JsonStore<T>> {
     const found = await readFileWithStatsIfExists(opts.path);
     if (found === undefined) return new JsonStore(opts, opts.empty(), undefined);
     const value = parseDocument(opts, found.text);
-    return new JsonStore(opts, value, fingerprintOf(found.stats));
+    return new JsonStore(opts, value, found);
+  }
+
+  get path(): string {
+    return this.opts.path;
   }
 
   get value(): T {
@@ -101,6 +108,7 @@ export class JsonStore<T> {
         // Deleted by hand: keep what we know and put the file back rather than start empty.
         if (this.fingerprint !== undefined) {
           this.fingerprint = undefined;
+          this.lastText = undefined;
           this.rejectedOnDisk = false;
           this.update(() => undefined);
         }
@@ -111,6 +119,9 @@ export class JsonStore<T> {
       const found = await readFileWithStatsIfExists(this.opts.path);
       if (found === undefined) return { changed: false };
       this.fingerprint = fingerprintOf(found.stats);
+      // Same bytes as ours: replacing the value would only drop updates not yet written.
+      if (found.text === this.lastText) return { changed: false };
+      this.lastText = found.text;
       try {
         this.current = parseDocument(this.opts, found.text);
       } catch (err) {
@@ -160,6 +171,7 @@ export class JsonStore<T> {
     }
     const stats = await writeFileAtomic(this.opts.path, text, { mode: this.opts.mode });
     this.fingerprint = fingerprintOf(stats);
+    this.lastText = text;
     this.opts.onWrite?.({ path: this.opts.path, bytes: Buffer.byteLength(text) });
   }
 

@@ -40,7 +40,11 @@ export async function createCommunity(
     ],
   });
 
-  await Promise.all(childIds.map((id) => botClient.sendState(id, "m.space.parent", spaceId, { via, canonical: true })));
+  await Promise.all(
+    childIds.map((id) =>
+      botClient.sendState(id, "m.space.parent", spaceId, { via, canonical: true }),
+    ),
+  );
 
   return { bot, botClient, spaceId, childIds };
 }

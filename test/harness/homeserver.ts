@@ -4,7 +4,15 @@
 // used instead (then restart/kill/start are unavailable).
 
 import { createHmac, randomBytes } from "node:crypto";
-import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { copyFile, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { homedir } from "node:os";
@@ -37,7 +45,10 @@ export interface TestHomeserver {
   /** Pid of the running Synapse, undefined when it is not running (or external). */
   readonly pid: number | undefined;
   /** Registers a user through the shared-secret admin API; a random unique localpart when omitted. */
-  registerUser(localpart?: string, opts?: { admin?: boolean; displayName?: string }): Promise<TestUser>;
+  registerUser(
+    localpart?: string,
+    opts?: { admin?: boolean; displayName?: string },
+  ): Promise<TestUser>;
   /** SIGTERM, wait for exit (SIGKILL after 10 s). A no-op for an external homeserver. */
   stop(): Promise<void>;
   /** stop() then start() on the same port and database. */
@@ -57,7 +68,8 @@ export interface StartHomeserverOptions {
   startTimeoutMs?: number;
 }
 
-const SYNAPSE_ROOT = process.env.ANTEROOM_SYNAPSE_ROOT ?? join(homedir(), ".cache", "anteroom-synapse", "root");
+const SYNAPSE_ROOT =
+  process.env.ANTEROOM_SYNAPSE_ROOT ?? join(homedir(), ".cache", "anteroom-synapse", "root");
 const SERVER_NAME = "localhost";
 /** Paths inside the chroot. */
 const TEMPLATE_DIR = "/srv/template";
@@ -96,14 +108,21 @@ function trackPid(pid: number): void {
 // setpriv --pdeathsig makes the kernel SIGKILL Synapse if this process dies, even by SIGKILL.
 const SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p));
 
+// execa passes any fd number straight to spawn (lib/stdio/handle.js allows up to 2**31-1), but its
+// types list only 1..9 for stdout/stderr.
+type FdOption = 1;
+
 // ---------------------------------------------------------------------------------------------
 
 export async function startHomeserver(opts: StartHomeserverOptions = {}): Promise<TestHomeserver> {
   const externalUrl = process.env.ANTEROOM_TEST_HS;
   const externalSecret = process.env.ANTEROOM_TEST_HS_SECRET;
-  if (externalUrl && externalSecret) return useExternalHomeserver(externalUrl.replace(/\/+$/, ""), externalSecret);
+  if (externalUrl && externalSecret)
+    return useExternalHomeserver(externalUrl.replace(/\/+$/, ""), externalSecret);
   if (externalUrl || externalSecret) {
-    throw new Error("set both ANTEROOM_TEST_HS (URL) and ANTEROOM_TEST_HS_SECRET (registration shared secret), or neither");
+    throw new Error(
+      "set both ANTEROOM_TEST_HS (URL) and ANTEROOM_TEST_HS_SECRET (registration shared secret), or neither",
+    );
   }
   return SynapseProcess.create(opts);
 }
@@ -140,12 +159,25 @@ async function registerWithSharedSecret(
 }
 
 async function createRegistrationToken(url: string, admin: TestUser): Promise<string> {
-  const res = await jsonRequest("POST", `${url}/_synapse/admin/v1/registration_tokens/new`, {}, admin.accessToken);
+  const res = await jsonRequest(
+    "POST",
+    `${url}/_synapse/admin/v1/registration_tokens/new`,
+    {},
+    admin.accessToken,
+  );
   return String(res.token);
 }
 
+// Admin-API JSON is untyped here.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function jsonRequest(method: string, url: string, body?: unknown, accessToken?: string): Promise<any> {
+type AnyJson = any;
+
+async function jsonRequest(
+  method: string,
+  url: string,
+  body?: unknown,
+  accessToken?: string,
+): Promise<AnyJson> {
   const headers: Record<string, string> = {};
   if (body !== undefined) headers["content-type"] = "application/json";
   if (accessToken) headers.authorization = `Bearer ${accessToken}`;
@@ -156,8 +188,7 @@ async function jsonRequest(method: string, url: string, body?: unknown, accessTo
     signal: AbortSignal.timeout(30_000),
   });
   const text = await res.text();
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  let json: any;
+  let json: AnyJson;
   try {
     json = text ? JSON.parse(text) : {};
   } catch {
@@ -165,7 +196,9 @@ async function jsonRequest(method: string, url: string, body?: unknown, accessTo
   }
   if (!res.ok) {
     const path = new URL(url).pathname;
-    throw new Error(`${method} ${path} → ${res.status} ${json.errcode ?? "(no errcode)"}: ${json.error ?? text.slice(0, 200)}`);
+    throw new Error(
+      `${method} ${path} → ${res.status} ${json.errcode ?? "(no errcode)"}: ${json.error ?? text.slice(0, 200)}`,
+    );
   }
   return json;
 }
@@ -177,7 +210,9 @@ async function useExternalHomeserver(url: string, secret: string): Promise<TestH
   await jsonRequest("GET", `${url}/_matrix/client/versions`).catch((err: unknown) => {
     throw new Error(`ANTEROOM_TEST_HS=${url} does not answer: ${errorMessage(err)}`);
   });
-  const admin = await registerWithSharedSecret(url, secret, `harness-admin-${randomId()}`, { admin: true });
+  const admin = await registerWithSharedSecret(url, secret, `harness-admin-${randomId()}`, {
+    admin: true,
+  });
   const serverName = admin.userId.slice(admin.userId.indexOf(":") + 1);
   const registrationToken = await createRegistrationToken(url, admin);
   const unsupported = (what: string) => async (): Promise<void> => {
@@ -249,12 +284,36 @@ class SynapseProcess implements TestHomeserver {
     const runId = `${Date.now().toString(36)}-${randomId(4)}`;
     const runDir = `${RUNS_DIR}/${runId}`;
     await mkdir(host(`${runDir}/media_store`), { recursive: true });
-    await copyFile(host(`${TEMPLATE_DIR}/${SERVER_NAME}.signing.key`), host(`${runDir}/${SERVER_NAME}.signing.key`));
-    const port = await freePort();
+    await copyFile(
+      host(`${TEMPLATE_DIR}/${SERVER_NAME}.signing.key`),
+      host(`${runDir}/${SERVER_NAME}.signing.key`),
+    );
     await writeFile(host(`${runDir}/log.config`), logConfigYaml());
-    await writeFile(host(`${runDir}/homeserver.yaml`), homeserverYaml(runDir, port, template, opts));
-    const hs = new SynapseProcess(port, runId, template.registration_shared_secret, opts.startTimeoutMs ?? 60_000);
-    await hs.start();
+    // The port is free when we look; if something grabs it before Synapse binds, try another.
+    let hs: SynapseProcess;
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort();
+      await writeFile(
+        host(`${runDir}/homeserver.yaml`),
+        homeserverYaml(runDir, port, template, opts),
+      );
+      hs = new SynapseProcess(
+        port,
+        runId,
+        template.registration_shared_secret,
+        opts.startTimeoutMs ?? 60_000,
+      );
+      try {
+        await hs.start();
+        break;
+      } catch (err) {
+        if (
+          attempt >= 3 ||
+          !/Address already in use|Failed to listen on TCP port/i.test(errorMessage(err))
+        )
+          throw err;
+      }
+    }
     try {
       hs.admin = await hs.registerUser(`harness-admin-${randomId(3)}`, { admin: true });
       hs.registrationToken = await createRegistrationToken(hs.url, hs.admin);
@@ -265,22 +324,34 @@ class SynapseProcess implements TestHomeserver {
     return hs;
   }
 
-  registerUser(localpart?: string, opts?: { admin?: boolean; displayName?: string }): Promise<TestUser> {
+  registerUser(
+    localpart?: string,
+    opts?: { admin?: boolean; displayName?: string },
+  ): Promise<TestUser> {
     return registerWithSharedSecret(this.url, this.secret, localpart, opts);
   }
 
   async start(): Promise<void> {
-    if (this.subprocess) throw new Error(`Synapse ${this.runId} is already running (pid ${this.subprocess.pid})`);
+    if (this.subprocess)
+      throw new Error(`Synapse ${this.runId} is already running (pid ${this.subprocess.pid})`);
     const started = Date.now();
     const logFd = openSync(this.logPath, "a");
-    const args = ["chroot", SYNAPSE_ROOT, "python3", "-m", "synapse.app.homeserver", "-c", this.configPath];
+    const args = [
+      "chroot",
+      SYNAPSE_ROOT,
+      "python3",
+      "-m",
+      "synapse.app.homeserver",
+      "-c",
+      this.configPath,
+    ];
     const [file, ...rest] = SETPRIV ? [SETPRIV, "--pdeathsig", "KILL", ...args] : args;
     let subprocess: ResultPromise;
     try {
       subprocess = execa(file!, rest, {
         stdin: "ignore",
-        stdout: logFd,
-        stderr: logFd,
+        stdout: logFd as FdOption,
+        stderr: logFd as FdOption,
         reject: false,
         extendEnv: false,
         env: CHROOT_ENV,
@@ -308,10 +379,14 @@ class SynapseProcess implements TestHomeserver {
     const deadline = started + this.startTimeoutMs;
     for (;;) {
       if (hasExited) {
-        throw new Error(`Synapse exited during start-up (see ${this.logPath}); last lines:\n${this.logTail()}`);
+        throw new Error(
+          `Synapse exited during start-up (see ${this.logPath}); last lines:\n${this.logTail()}`,
+        );
       }
       try {
-        const res = await fetch(`${this.url}/_matrix/client/versions`, { signal: AbortSignal.timeout(2_000) });
+        const res = await fetch(`${this.url}/_matrix/client/versions`, {
+          signal: AbortSignal.timeout(2_000),
+        });
         if (res.ok) return;
       } catch {
         // not listening yet
@@ -329,11 +404,14 @@ class SynapseProcess implements TestHomeserver {
   async stop(): Promise<void> {
     const sub = this.subprocess;
     if (!sub) return;
+    sub.nodeChildProcess.ref(); // an unref'd child's exit would not keep the event loop alive
     sub.kill("SIGTERM");
+    let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
       this.exited!.then(() => false),
-      sleep(10_000).then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), 10_000))),
     ]);
+    clearTimeout(timer);
     if (timedOut) {
       sub.kill("SIGKILL");
       await this.exited;
@@ -343,6 +421,7 @@ class SynapseProcess implements TestHomeserver {
   async kill(): Promise<void> {
     const sub = this.subprocess;
     if (!sub) return;
+    sub.nodeChildProcess.ref();
     sub.kill("SIGKILL");
     await this.exited;
   }
@@ -376,7 +455,9 @@ async function ensureSynapseRoot(): Promise<void> {
       env: { ANTEROOM_SYNAPSE_ROOT: SYNAPSE_ROOT },
     });
     if (res.exitCode !== 0) {
-      throw new Error(`provisioning the Synapse root failed (${script}):\n${String(res.all ?? "").slice(-3000)}`);
+      throw new Error(
+        `provisioning the Synapse root failed (${script}):\n${String(res.all ?? "").slice(-3000)}`,
+      );
     }
   }
   rootChecked = true;
@@ -412,7 +493,9 @@ async function ensureTemplate(): Promise<Secrets> {
     );
     if (res.exitCode !== 0) {
       await rm(host(tmp), { recursive: true, force: true });
-      throw new Error(`generating the Synapse config template failed:\n${String(res.all ?? "").slice(-3000)}`);
+      throw new Error(
+        `generating the Synapse config template failed:\n${String(res.all ?? "").slice(-3000)}`,
+      );
     }
     try {
       await rename(host(tmp), host(TEMPLATE_DIR));
@@ -472,7 +555,12 @@ const TIGHT = { per_second: 0.5, burst_count: 3 };
  * Synapse 1.160 ignores unknown keys silently, so every key here was checked against its
  * synapse/config/*.py.
  */
-function homeserverYaml(runDir: string, port: number, secrets: Secrets, opts: StartHomeserverOptions): string {
+function homeserverYaml(
+  runDir: string,
+  port: number,
+  secrets: Secrets,
+  opts: StartHomeserverOptions,
+): string {
   const tight = opts.rateLimited === true;
   const limited = tight ? TIGHT : HIGH;
   const config: Record<string, unknown> = {
@@ -522,7 +610,13 @@ function homeserverYaml(runDir: string, port: number, secrets: Secrets, opts: St
     rc_delayed_event_mgmt: HIGH,
     rc_reports: HIGH,
     rc_user_directory: HIGH,
-    rc_federation: { window_size: 1000, sleep_limit: 100_000, sleep_delay: 1, reject_limit: 100_000, concurrent: 100_000 },
+    rc_federation: {
+      window_size: 1000,
+      sleep_limit: 100_000,
+      sleep_delay: 1,
+      reject_limit: 100_000,
+      concurrent: 100_000,
+    },
     ...opts.extraConfig,
   };
   return `# Generated by test/harness/homeserver.ts (JSON is valid YAML)\n${JSON.stringify(config, null, 2)}\n`;
@@ -533,9 +627,13 @@ function logConfigYaml(): string {
   const config = {
     version: 1,
     formatters: {
-      precise: { format: "%(asctime)s - %(name)s - %(lineno)d - %(levelname)s - %(request)s - %(message)s" },
+      precise: {
+        format: "%(asctime)s - %(name)s - %(lineno)d - %(levelname)s - %(request)s - %(message)s",
+      },
     },
-    handlers: { console: { class: "logging.StreamHandler", formatter: "precise", stream: "ext://sys.stderr" } },
+    handlers: {
+      console: { class: "logging.StreamHandler", formatter: "precise", stream: "ext://sys.stderr" },
+    },
     loggers: { "synapse.storage.SQL": { level: "WARNING" } },
     root: { level: "WARNING", handlers: ["console"] },
     disable_existing_loggers: false,

@@ -75,10 +75,16 @@ export class MatrixUserClient {
   // Raw requests
 
   /** A client-server API request; `path` is relative to /_matrix/client/v3 unless it starts with /_. */
-  async request<T = any>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> {
+  async request<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts: RequestOptions = {},
+  ): Promise<T> {
     const fullPath = path.startsWith("/_") ? path : `/_matrix/client/v3${path}`;
     const url = new URL(this.baseUrl + fullPath);
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries(opts.query ?? {}))
+      if (v !== undefined) url.searchParams.set(k, String(v));
     const retry = opts.retryRateLimited ?? this.retryRateLimited;
     const retryDeadline = Date.now() + 60_000;
     for (;;) {
@@ -93,7 +99,9 @@ export class MatrixUserClient {
           signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
         });
       } catch (err) {
-        throw new Error(`${method} ${fullPath} failed (as ${this.userId}): ${errorMessage(err)}`, { cause: err });
+        throw new Error(`${method} ${fullPath} failed (as ${this.userId}): ${errorMessage(err)}`, {
+          cause: err,
+        });
       }
       const text = await res.text();
       let json: any;
@@ -110,10 +118,20 @@ export class MatrixUserClient {
             ? Number(res.headers.get("retry-after")) * 1000
             : undefined;
       if (res.status === 429 && retry && Date.now() < retryDeadline) {
-        await sleep(Math.min(Math.max(retryAfterMs ?? 1000, 50), Math.max(retryDeadline - Date.now(), 50)));
+        await sleep(
+          Math.min(Math.max(retryAfterMs ?? 1000, 50), Math.max(retryDeadline - Date.now(), 50)),
+        );
         continue;
       }
-      throw new MatrixHttpError(method, fullPath, res.status, json?.errcode, json, retryAfterMs, this.userId);
+      throw new MatrixHttpError(
+        method,
+        fullPath,
+        res.status,
+        json?.errcode,
+        json,
+        retryAfterMs,
+        this.userId,
+      );
     }
   }
 
@@ -134,7 +152,11 @@ export class MatrixUserClient {
   }
 
   async knock(roomIdOrAlias: string, reason?: string): Promise<void> {
-    await this.request("POST", `/knock/${enc(roomIdOrAlias)}`, reason === undefined ? {} : { reason });
+    await this.request(
+      "POST",
+      `/knock/${enc(roomIdOrAlias)}`,
+      reason === undefined ? {} : { reason },
+    );
   }
 
   async join(roomIdOrAlias: string): Promise<string> {
@@ -143,19 +165,32 @@ export class MatrixUserClient {
   }
 
   async leave(roomId: string, reason?: string): Promise<void> {
-    await this.request("POST", `/rooms/${enc(roomId)}/leave`, reason === undefined ? {} : { reason });
+    await this.request(
+      "POST",
+      `/rooms/${enc(roomId)}/leave`,
+      reason === undefined ? {} : { reason },
+    );
   }
 
   async invite(roomId: string, userId: string, reason?: string): Promise<void> {
-    await this.request("POST", `/rooms/${enc(roomId)}/invite`, { user_id: userId, ...(reason === undefined ? {} : { reason }) });
+    await this.request("POST", `/rooms/${enc(roomId)}/invite`, {
+      user_id: userId,
+      ...(reason === undefined ? {} : { reason }),
+    });
   }
 
   async kick(roomId: string, userId: string, reason?: string): Promise<void> {
-    await this.request("POST", `/rooms/${enc(roomId)}/kick`, { user_id: userId, ...(reason === undefined ? {} : { reason }) });
+    await this.request("POST", `/rooms/${enc(roomId)}/kick`, {
+      user_id: userId,
+      ...(reason === undefined ? {} : { reason }),
+    });
   }
 
   async ban(roomId: string, userId: string, reason?: string): Promise<void> {
-    await this.request("POST", `/rooms/${enc(roomId)}/ban`, { user_id: userId, ...(reason === undefined ? {} : { reason }) });
+    await this.request("POST", `/rooms/${enc(roomId)}/ban`, {
+      user_id: userId,
+      ...(reason === undefined ? {} : { reason }),
+    });
   }
 
   async sendText(roomId: string, body: string): Promise<string> {
@@ -212,7 +247,11 @@ export class MatrixUserClient {
       },
     };
     const res = await this.request("GET", "/sync", undefined, {
-      query: { since: this.since, timeout: Math.max(0, Math.round(timeoutMs)), filter: JSON.stringify(filter) },
+      query: {
+        since: this.since,
+        timeout: Math.max(0, Math.round(timeoutMs)),
+        filter: JSON.stringify(filter),
+      },
       timeoutMs: timeoutMs + 30_000,
     });
     this.since = res.next_batch;
@@ -271,7 +310,11 @@ export class MatrixUserClient {
    * Syncs until `check` returns something (checked first against what was already seen).
    * Connection errors and 5xx (a homeserver restarting) are retried until the deadline.
    */
-  async syncUntil<T>(check: () => T | undefined, what: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<T> {
+  async syncUntil<T>(
+    check: () => T | undefined,
+    what: string,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+  ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     let lastError: unknown;
     for (;;) {
@@ -279,8 +322,11 @@ export class MatrixUserClient {
       if (found !== undefined) return found;
       const left = deadline - Date.now();
       if (left <= 0) {
-        const detail = lastError === undefined ? "" : ` (last sync error: ${errorMessage(lastError)})`;
-        throw new Error(`timed out waiting for ${what} (as ${this.userId}) after ${timeoutMs} ms${detail}`);
+        const detail =
+          lastError === undefined ? "" : ` (last sync error: ${errorMessage(lastError)})`;
+        throw new Error(
+          `timed out waiting for ${what} (as ${this.userId}) after ${timeoutMs} ms${detail}`,
+        );
       }
       try {
         await this.sync(Math.min(left, SYNC_SLICE_MS));
@@ -293,11 +339,18 @@ export class MatrixUserClient {
   }
 
   async waitForInvite(roomId: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
-    await this.syncUntil(() => (this.invites.has(roomId) ? true : undefined), `an invite to ${roomId}`, timeoutMs);
+    await this.syncUntil(
+      () => (this.invites.has(roomId) ? true : undefined),
+      `an invite to ${roomId}`,
+      timeoutMs,
+    );
   }
 
   /** The first invite (seen before or during the wait) whose room and invite_state match. */
-  waitForAnyInvite(predicate: (roomId: string, inviteState: any[]) => boolean, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<string> {
+  waitForAnyInvite(
+    predicate: (roomId: string, inviteState: any[]) => boolean,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+  ): Promise<string> {
     return this.syncUntil(
       () => {
         for (const [roomId, state] of this.invites) if (predicate(roomId, state)) return roomId;
@@ -309,7 +362,12 @@ export class MatrixUserClient {
   }
 
   /** The first timeline event in the room (seen before or during the wait) that matches. */
-  waitForEvent(roomId: string, predicate: (ev: any) => boolean, timeoutMs = DEFAULT_TIMEOUT_MS, what?: string): Promise<any> {
+  waitForEvent(
+    roomId: string,
+    predicate: (ev: any) => boolean,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+    what?: string,
+  ): Promise<any> {
     return this.syncUntil(
       () => this.timelines.get(roomId)?.find(predicate),
       what ?? `a matching event in ${roomId}`,
@@ -317,10 +375,17 @@ export class MatrixUserClient {
     );
   }
 
-  waitForMessage(roomId: string, predicate: (body: string, ev: any) => boolean, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<any> {
+  waitForMessage(
+    roomId: string,
+    predicate: (body: string, ev: any) => boolean,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+  ): Promise<any> {
     return this.waitForEvent(
       roomId,
-      (ev) => ev.type === "m.room.message" && typeof ev.content?.body === "string" && predicate(ev.content.body, ev),
+      (ev) =>
+        ev.type === "m.room.message" &&
+        typeof ev.content?.body === "string" &&
+        predicate(ev.content.body, ev),
       timeoutMs,
       `a matching message in ${roomId}`,
     );
@@ -331,8 +396,13 @@ export class MatrixUserClient {
    * leave/ban member event when the sync carried it, else undefined.
    */
   async waitForLeave(roomId: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<any> {
-    const info = await this.syncUntil(() => this.leaves.get(roomId), `leaving ${roomId}`, timeoutMs);
-    const isOurs = (ev: any): boolean => ev?.type === "m.room.member" && ev.state_key === this.userId;
+    const info = await this.syncUntil(
+      () => this.leaves.get(roomId),
+      `leaving ${roomId}`,
+      timeoutMs,
+    );
+    const isOurs = (ev: any): boolean =>
+      ev?.type === "m.room.member" && ev.state_key === this.userId;
     return [...info.timeline].reverse().find(isOurs) ?? [...info.state].reverse().find(isOurs);
   }
 }

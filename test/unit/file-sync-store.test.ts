@@ -3,7 +3,15 @@ import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
-import { Filter, type ISyncResponse } from "matrix-js-sdk";
+import {
+  ClientEvent,
+  createClient,
+  Filter,
+  SyncState,
+  type ICreateClientOpts,
+  type ISyncResponse,
+  type MatrixEvent,
+} from "matrix-js-sdk";
 import { createSyncFilterDefinition, FileSyncStore } from "../../src/matrix/file-sync-store.js";
 
 const ROOM = "!vetting:example.org";
@@ -405,11 +413,139 @@ void describe("createSyncFilterDefinition", () => {
     });
   });
 
+  void it("can keep full member state in /sync", () => {
+    assert.deepEqual(createSyncFilterDefinition({ lazyLoadMembers: false }).room?.state, {
+      lazy_load_members: false,
+    });
+  });
+
   void it("returns a fresh object each call and is accepted by the SDK's Filter", () => {
     assert.notEqual(createSyncFilterDefinition(), createSyncFilterDefinition());
     const filter = new Filter(BOT);
     filter.setDefinition(createSyncFilterDefinition());
     assert.equal(filter.getDefinition().room?.timeline?.limit, 20);
     assert.equal(filter.getRoomTimelineFilterComponent()?.limit(), 20);
+  });
+});
+
+/**
+ * Drives matrix-js-sdk's real SyncApi against a fake fetch (no homeserver), to pin down the call
+ * order documented at the top of file-sync-store.ts.
+ */
+void describe("FileSyncStore with the SDK's sync loop", () => {
+  type ClientLogger = NonNullable<ICreateClientOpts["logger"]>;
+  const silent: ClientLogger = {
+    trace: () => undefined,
+    debug: () => undefined,
+    info: () => undefined,
+    warn: () => undefined,
+    error: () => undefined,
+    getChild: () => silent,
+  };
+
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "file-sync-store-sdk-"));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Runs a client until the store's token is `until`; `responses` maps since-token → /sync body. */
+  async function runClient(
+    path: string,
+    responses: Record<string, ISyncResponse>,
+    until: string,
+  ): Promise<{ log: string[]; sinces: (string | null)[] }> {
+    const log: string[] = [];
+    const sinces: (string | null)[] = [];
+    const json = (body: unknown, status = 200): Response =>
+      new Response(JSON.stringify(body), {
+        status,
+        headers: { "content-type": "application/json" },
+      });
+    const fetchFn = async (input: string | URL | Request): Promise<Response> => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      if (url.pathname.endsWith("/versions")) return json({ versions: ["v1.11"] });
+      if (url.pathname.endsWith("/pushrules/")) return json({ global: {} });
+      if (url.pathname.includes("/filter")) return json({ filter_id: "f1" });
+      if (url.pathname.endsWith("/sync")) {
+        const since = url.searchParams.get("since");
+        sinces.push(since);
+        const body = responses[since ?? "initial"];
+        if (body) return json(body);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return json({ next_batch: since, account_data: { events: [] } });
+      }
+      return json({ errcode: "M_UNRECOGNIZED" }, 404);
+    };
+
+    const store = new FileSyncStore({
+      path,
+      minSaveIntervalMs: 0,
+      beforeSnapshot: () => {
+        log.push("snapshot");
+        return Promise.resolve();
+      },
+    });
+    const client = createClient({
+      baseUrl: "http://homeserver.invalid",
+      userId: BOT,
+      accessToken: "token",
+      store,
+      fetchFn,
+      logger: silent,
+    });
+    await store.startup();
+    const reached = new Promise<void>((resolve) => {
+      client.on(ClientEvent.Event, (event: MatrixEvent) => {
+        if (event.getType() === "m.room.message")
+          log.push(`event ${String(event.getContent().body)}`);
+      });
+      client.on(ClientEvent.Sync, (state, _previous, data) => {
+        log.push(`${state}${data?.fromCache ? " (cache)" : ""}`);
+        if (state === SyncState.Syncing && store.getSyncToken() === until) resolve();
+      });
+    });
+    const filter = new Filter(BOT);
+    filter.setDefinition(createSyncFilterDefinition());
+    await client.startClient({ filter, initialSyncLimit: 20 });
+    await reached;
+    client.stopClient();
+    await store.save(true);
+    return { log, sinces };
+  }
+
+  void it("saves after the events of a response were emitted, and resumes from the snapshot", async () => {
+    const path = join(dir, "sync.json");
+    const first = await runClient(
+      path,
+      { initial: syncResponse("s1", ["a"]), s1: syncResponse("s2", ["b"]) },
+      "s2",
+    );
+    assert.deepEqual(first.sinces.slice(0, 2), [null, "s1"]);
+    // Each response: its events are emitted, then (after setSyncData) the loop awaits save().
+    assert.deepEqual(first.log.slice(0, 6), [
+      "event a",
+      "PREPARED",
+      "SYNCING",
+      "snapshot",
+      "event b",
+      "SYNCING",
+    ]);
+    assert.equal(await savedToken(path), "s2");
+
+    const second = await runClient(path, { s2: syncResponse("s3", ["c"]) }, "s3");
+    assert.equal(second.sinces[0], "s2", "first /sync resumes from the saved token");
+    // Cached events are emitted again before the live response is processed.
+    assert.deepEqual(second.log.slice(0, 6), [
+      "event a",
+      "event b",
+      "PREPARED (cache)",
+      "event c",
+      "PREPARED",
+      "SYNCING",
+    ]);
+    assert.equal(await savedToken(path), "s3");
   });
 });

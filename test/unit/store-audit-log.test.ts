@@ -67,7 +67,10 @@ test("secrets are redacted at any depth, whatever the key's case", async () => {
     config: {
       homeserver: "https://hs.example",
       PASSWORD: "[redacted]",
-      nested: [{ registration_token: "[redacted]" }, { deeper: { registrationToken: "[redacted]" } }],
+      nested: [
+        { registration_token: "[redacted]" },
+        { deeper: { registrationToken: "[redacted]" } },
+      ],
       token: "[redacted]",
     },
     Secret: "[redacted]",
@@ -168,7 +171,10 @@ test("appends made together are coalesced into few writes, in order, all durable
   assert.equal(records.length, 351);
   assert.deepEqual(
     records.map((r) => r.ts),
-    [...Array.from({ length: 300 }, (_, i) => i), ...Array.from({ length: 51 }, (_, i) => 1000 + i)],
+    [
+      ...Array.from({ length: 300 }, (_, i) => i),
+      ...Array.from({ length: 51 }, (_, i) => 1000 + i),
+    ],
   );
   await log.close();
 });

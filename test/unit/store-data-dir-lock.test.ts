@@ -22,7 +22,9 @@ async function dataDir(): Promise<string> {
   return dir;
 }
 
-async function lockContent(dir: string): Promise<{ pid: number; startedAt: string; hostname: string }> {
+async function lockContent(
+  dir: string,
+): Promise<{ pid: number; startedAt: string; hostname: string }> {
   return JSON.parse(await readFile(join(dir, "anteroom.lock"), "utf8"));
 }
 
@@ -164,7 +166,11 @@ test("stale, garbled and own-pid leftover locks are taken over; other hosts are 
   const dir = await dataDir();
   const lockPath = join(dir, "anteroom.lock");
   const leftovers = [
-    JSON.stringify({ pid: await deadPid(), startedAt: "2020-01-01T00:00:00Z", hostname: hostname() }),
+    JSON.stringify({
+      pid: await deadPid(),
+      startedAt: "2020-01-01T00:00:00Z",
+      hostname: hostname(),
+    }),
     // The same pid as ours from an earlier life, as for pid 1 after a container restart.
     JSON.stringify({ pid: process.pid, startedAt: "2020-01-01T00:00:00Z", hostname: hostname() }),
     "",
@@ -173,7 +179,11 @@ test("stale, garbled and own-pid leftover locks are taken over; other hosts are 
   for (const leftover of leftovers) {
     await writeFile(lockPath, leftover);
     const lock = await acquireDataDirLock(dir);
-    assert.equal((await lockContent(dir)).pid, process.pid, `took over ${JSON.stringify(leftover)}`);
+    assert.equal(
+      (await lockContent(dir)).pid,
+      process.pid,
+      `took over ${JSON.stringify(leftover)}`,
+    );
     await lock.release();
   }
 
@@ -199,7 +209,9 @@ test("release leaves alone a lock that is no longer ours", async () => {
 
 test("acquirers racing in one process: exactly one wins", async () => {
   const dir = await dataDir();
-  const results = await Promise.allSettled(Array.from({ length: 8 }, () => acquireDataDirLock(dir)));
+  const results = await Promise.allSettled(
+    Array.from({ length: 8 }, () => acquireDataDirLock(dir)),
+  );
   const won = results.filter((r) => r.status === "fulfilled");
   assert.equal(won.length, 1);
   for (const r of results) {
@@ -212,7 +224,9 @@ test("acquirers racing in one process: exactly one wins", async () => {
     join(dir, "anteroom.lock"),
     JSON.stringify({ pid: await deadPid(), startedAt: "x", hostname: hostname() }),
   );
-  const takeovers = await Promise.allSettled(Array.from({ length: 8 }, () => acquireDataDirLock(dir)));
+  const takeovers = await Promise.allSettled(
+    Array.from({ length: 8 }, () => acquireDataDirLock(dir)),
+  );
   assert.equal(takeovers.filter((r) => r.status === "fulfilled").length, 1);
   for (const r of takeovers) if (r.status === "fulfilled") await r.value.release();
 });

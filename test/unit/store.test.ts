@@ -1,5 +1,15 @@
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, unlink, writeFile } from "node:fs/promises";
+import {
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  unlink,
+  utimes,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -208,6 +218,20 @@ test("a hand edit is picked up by reloadIfChangedOnDisk, once", async () => {
   });
   await store.close();
   assert.equal(JSON.parse(await readFile(path, "utf8")).counter, 10);
+});
+
+test("a touched but unchanged file is not reloaded", async () => {
+  const dir = await tempDir();
+  const path = join(dir, "codes.json");
+  const { opts } = codesOptions(path);
+  const store = await JsonStore.open(opts);
+  store.update((draft) => {
+    draft.counter = 1;
+  });
+  await store.flush();
+  await utimes(path, new Date(), new Date(Date.now() + 60_000));
+  assert.deepEqual(await store.reloadIfChangedOnDisk(), { changed: false });
+  assert.equal(store.value.counter, 1);
 });
 
 test("a bad hand edit is kept as .rejected-*, the state is not lost, and ours is written", async () => {
