@@ -14,9 +14,16 @@ export default tseslint.config(
       "@typescript-eslint/no-floating-promises": [
         "error",
         // node:test's test() and describe() are awaited by the runner itself.
-        { allowForKnownSafeCalls: [{ from: "package", package: "node:test", name: ["test", "describe", "it", "suite"] }] },
+        {
+          allowForKnownSafeCalls: [
+            { from: "package", package: "node:test", name: ["test", "describe", "it", "suite"] },
+          ],
+        },
       ],
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_" },
+      ],
       "no-console": "error",
     },
   },
@@ -29,7 +36,19 @@ export default tseslint.config(
         {
           patterns: [
             { group: ["**/src/**", "**/ui/**"], message: "core/ imports nothing from src/ or ui/" },
-            { group: ["node:*", "fs", "http", "net", "matrix-js-sdk", "matrix-js-sdk/*", "ink", "react"], message: "core/ does no I/O" },
+            {
+              group: [
+                "node:*",
+                "fs",
+                "http",
+                "net",
+                "matrix-js-sdk",
+                "matrix-js-sdk/*",
+                "ink",
+                "react",
+              ],
+              message: "core/ does no I/O",
+            },
           ],
         },
       ],
@@ -40,7 +59,14 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: [{ group: ["matrix-js-sdk", "matrix-js-sdk/*"], message: "the console never imports matrix-js-sdk" }] },
+        {
+          patterns: [
+            {
+              group: ["matrix-js-sdk", "matrix-js-sdk/*"],
+              message: "the console never imports matrix-js-sdk",
+            },
+          ],
+        },
       ],
     },
   },

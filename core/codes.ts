@@ -80,7 +80,13 @@ export function redeemCode(
     uses_remaining: entry.uses_remaining - 1,
     redeemed_by: [...(entry.redeemed_by ?? []), key].slice(-REDEMPTION_MEMORY),
   };
-  return { ok: true, book: { ...book, [code]: charged }, code, entry: charged, alreadyCharged: false };
+  return {
+    ok: true,
+    book: { ...book, [code]: charged },
+    code,
+    entry: charged,
+    alreadyCharged: false,
+  };
 }
 
 /** Gives back a use charged for `key` (the vetting room could never be made). */

@@ -41,7 +41,12 @@ export class HomeserverError extends Error {
 export interface MatrixPort {
   readonly userId: string;
   /** Creates the vetting room for `key` with `user` invited, or finds the one made for it before. */
-  createVettingRoom(req: { key: string; user: string; name: string; topic: string }): Promise<string>;
+  createVettingRoom(req: {
+    key: string;
+    user: string;
+    name: string;
+    topic: string;
+  }): Promise<string>;
   /** Resolves when the user is invited or already in the room. */
   invite(roomId: string, user: string): Promise<void>;
   /** Denies a knock (or removes a member) with a reason shown to them. */

@@ -60,7 +60,7 @@ export type VettingInput =
   | { type: "roomReady"; roomId: string; now: number }
   | { type: "reply"; eventId: string; body: string; displayName: string | undefined; now: number }
   | { type: "tick"; now: number }
-  | { type: "knockGone"; membership: string | undefined; now: number }
+  | { type: "knockGone"; membership: string; now: number }
   | { type: "effectFailed"; effectId: string; error: string; now: number };
 
 export interface Step {
@@ -84,7 +84,11 @@ export function openingRecord(
 }
 
 /** A knock that named no valid code: denied at once, with the reason. */
-export function deniedRecord(knock: KnockFacts, why: say.DenyReason, settings: VettingSettings): Step {
+export function deniedRecord(
+  knock: KnockFacts,
+  why: say.DenyReason,
+  settings: VettingSettings,
+): Step {
   const record = base(knock, "denied", settings);
   close(record, why, knock.knockedAt);
   enqueue(record, { kind: "denyKnock", user: knock.user, reason: say.denyReasons[why] });
@@ -98,7 +102,10 @@ export function deniedRecord(knock: KnockFacts, why: say.DenyReason, settings: V
 export function heldRecord(knock: KnockFacts, settings: VettingSettings): Step {
   const record = base(knock, "held", settings);
   record.holdUntil = knock.knockedAt + settings.knockHoldSec * 1000;
-  return { record, audit: [{ type: "knock_held", user: knock.user, until: record.holdUntil / 1000 }] };
+  return {
+    record,
+    audit: [{ type: "knock_held", user: knock.user, until: record.holdUntil / 1000 }],
+  };
 }
 
 /** A knock by someone whose earlier knock is still being handled. */
@@ -151,7 +158,12 @@ export function step(record: VettingRecord, input: VettingInput, settings: Vetti
     case "effectFailed":
       (next.errors ??= []).push(input.error);
       next.errors = next.errors.slice(-10);
-      audit.push({ type: "effect_failed", user: next.user, room_id: next.roomId, error: input.error });
+      audit.push({
+        type: "effect_failed",
+        user: next.user,
+        room_id: next.roomId,
+        error: input.error,
+      });
       break;
   }
   return { record: next, audit };
@@ -166,7 +178,11 @@ function judgeReply(
   if (record.phase !== "open" || !record.roomId || record.judged.includes(input.eventId)) return;
   record.judged.push(input.eventId);
   const keyword = challengeOf(record).keyword;
-  const verdict = judgeHaiku({ body: input.body, displayName: input.displayName }, keyword, settings.rules);
+  const verdict = judgeHaiku(
+    { body: input.body, displayName: input.displayName },
+    keyword,
+    settings.rules,
+  );
   const roomId = record.roomId;
   if (verdict.pass) {
     close(record, "passed", input.now, "passed");
@@ -186,20 +202,38 @@ function judgeReply(
     tries_left: record.triesLeft,
   });
   if (record.triesLeft > 0) {
-    enqueue(record, { kind: "send", roomId, text: say.notYetText(verdict.reason, record.triesLeft) });
+    enqueue(record, {
+      kind: "send",
+      roomId,
+      text: say.notYetText(verdict.reason, record.triesLeft),
+    });
     return;
   }
   close(record, "failed", input.now, "failed");
   enqueue(record, { kind: "send", roomId, text: say.outOfTriesText(verdict.reason) });
   enqueue(record, { kind: "denyKnock", user: record.user, reason: say.denyReasons.failed });
   enqueue(record, { kind: "leaveRoom", roomId }, input.now + settings.farewellDelaySec * 1000);
-  audit.push({ type: "vetting_failed", user: record.user, room_id: roomId, reason: verdict.reason });
+  audit.push({
+    type: "vetting_failed",
+    user: record.user,
+    room_id: roomId,
+    reason: verdict.reason,
+  });
 }
 
-function onTick(record: VettingRecord, now: number, settings: VettingSettings, audit: AuditEntry[]): void {
+function onTick(
+  record: VettingRecord,
+  now: number,
+  settings: VettingSettings,
+  audit: AuditEntry[],
+): void {
   if (record.phase === "held" && record.holdUntil !== undefined && now >= record.holdUntil) {
     close(record, "no_code_expired", now, "denied");
-    enqueue(record, { kind: "denyKnock", user: record.user, reason: say.denyReasons.no_code_expired });
+    enqueue(record, {
+      kind: "denyKnock",
+      user: record.user,
+      reason: say.denyReasons.no_code_expired,
+    });
     audit.push({ type: "knock_rejected", user: record.user, reason: "no_code_expired" });
     return;
   }
@@ -217,7 +251,11 @@ function onTick(record: VettingRecord, now: number, settings: VettingSettings, a
   if (record.remindedAt === undefined && now >= record.expiresAt - lead) {
     record.remindedAt = now;
     const secondsLeft = Math.max(1, Math.round((record.expiresAt - now) / 1000));
-    enqueue(record, { kind: "send", roomId, text: say.reminderText(challengeOf(record), secondsLeft) });
+    enqueue(record, {
+      kind: "send",
+      roomId,
+      text: say.reminderText(challengeOf(record), secondsLeft),
+    });
     audit.push({ type: "vetting_reminder", user: record.user, room_id: roomId });
   }
 }
@@ -230,7 +268,11 @@ function onKnockGone(
 ): void {
   if (!ACTIVE_PHASES.has(record.phase)) return;
   const byHand = input.membership === "invite" || input.membership === "join";
-  const outcome = byHand ? "decided_elsewhere" : input.membership === "ban" ? "banned" : "withdrawn";
+  const outcome = byHand
+    ? "decided_elsewhere"
+    : input.membership === "ban"
+      ? "banned"
+      : "withdrawn";
   close(record, outcome, input.now, byHand ? "passed" : "withdrawn");
   if (record.roomId) enqueue(record, { kind: "leaveRoom", roomId: record.roomId });
   audit.push({ type: "knock_closed", user: record.user, outcome, membership: input.membership });

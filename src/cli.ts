@@ -29,7 +29,9 @@ async function main(): Promise<number> {
     return 0;
   }
   if (values.version) {
-    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+    const pkg = JSON.parse(
+      readFileSync(new URL("../../package.json", import.meta.url), "utf8"),
+    ) as { version: string };
     console.log(pkg.version);
     return 0;
   }
@@ -47,8 +49,15 @@ main().then(
     if (code >= 0) process.exit(code);
   },
   (error: unknown) => {
-    const known = error instanceof ConfigError || error instanceof DataDirLockedError || error instanceof StoreParseError;
-    console.error(known ? (error as Error).message : `anteroom stopped: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    const known =
+      error instanceof ConfigError ||
+      error instanceof DataDirLockedError ||
+      error instanceof StoreParseError;
+    console.error(
+      known
+        ? (error as Error).message
+        : `anteroom stopped: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
     process.exit(known ? 2 : 1);
   },
 );

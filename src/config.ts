@@ -14,7 +14,12 @@ const count = (fallback: number) => z.coerce.number().int().min(1).default(fallb
 const idList = z
   .string()
   .default("")
-  .transform((text) => text.split(",").map((id) => id.trim()).filter(Boolean));
+  .transform((text) =>
+    text
+      .split(",")
+      .map((id) => id.trim())
+      .filter(Boolean),
+  );
 const codeSeed = z
   .string()
   .default("")
@@ -128,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
 /** `FOO=` in an .env file means "not set", as it did for the reference approver. */
 function blankAsUnset(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) if (value !== undefined && value !== "") out[key] = value;
+  for (const [key, value] of Object.entries(env))
+    if (value !== undefined && value !== "") out[key] = value;
   return out;
 }

@@ -18,9 +18,12 @@ export async function runDaemon(config: DaemonConfig): Promise<void> {
   const log = pino({
     level: config.logLevel,
     base: { app: "anteroom" },
-    redact: { paths: ["accessToken", "access_token", "password", "token", "*.password", "*.access_token"], censor: "[redacted]" },
+    redact: {
+      paths: ["accessToken", "access_token", "password", "token", "*.password", "*.access_token"],
+      censor: "[redacted]",
+    },
   });
-  routeSdkLogs((level, text) => log[level]({ source: "matrix-js-sdk" }, text));
+  routeSdkLogs(log);
   await mkdir(config.paths.dataDir, { recursive: true });
   const lock = await acquireDataDirLock(config.paths.dataDir);
   const codes = await openCodeBook(config.paths.codes);
@@ -30,12 +33,15 @@ export async function runDaemon(config: DaemonConfig): Promise<void> {
   await seed(codes, config.seeds.codes, "invite", audit);
   await seed(signupCodes, config.seeds.signupCodes, "signup", audit);
 
-  let engine: Engine | undefined;
-  const bot = await connect(config, log, () => engine?.idle() ?? Promise.resolve());
+  // The sync store snapshots only what the engine has handled; the engine needs the client first.
+  let engineIdle = (): Promise<void> => Promise.resolve();
+  const bot = await connect(config, log, () => engineIdle());
   const breaker = new SendBreaker(config.sendCaps, (open, detail) =>
-    open ? log.warn({ detail }, "send circuit breaker open: messages are held back") : log.info({ detail }, "send circuit breaker closed"),
+    open
+      ? log.warn({ detail }, "send circuit breaker open: messages are held back")
+      : log.info({ detail }, "send circuit breaker closed"),
   );
-  engine = new Engine(
+  const engine = new Engine(
     {
       matrix: new SdkMatrixPort(bot.client, breaker),
       codes,
@@ -47,19 +53,29 @@ export async function runDaemon(config: DaemonConfig): Promise<void> {
     },
     config.engine,
   );
-  const running = engine;
-  running.start();
-  const health = watchSpace(bot.client, running, config.engine.spaceId, (error, what) =>
-    log.error({ err: error, what }, "could not handle a sync update"),
-  );
+  engineIdle = () => engine.idle();
+  engine.start();
+  const health = watchSpace(bot.client, engine, config.engine.spaceId, {
+    onError: (error, what) => log.error({ err: error, what }, "could not handle a sync update"),
+    onConnectivity: (reachable, state) =>
+      reachable
+        ? log.info({ state }, "the homeserver is reachable again")
+        : log.warn(
+            { state, homeserver: config.homeserverUrl },
+            "lost the homeserver; sync retries with back-off",
+          ),
+  });
   const http = buildHttpServer({ logger: log, sync: health });
   await http.listen({ port: config.http.port, host: config.http.host });
   await startSyncing(bot);
-  log.info({ user: bot.client.getUserId(), space: config.engine.spaceId, dataDir: config.paths.dataDir }, "anteroom daemon started");
+  log.info(
+    { user: bot.client.getUserId(), space: config.engine.spaceId, dataDir: config.paths.dataDir },
+    "anteroom daemon started",
+  );
 
   const bookErrors = new Map<string, string>();
   const ticker = setInterval(() => {
-    running.tick().catch((error: unknown) => log.error({ err: error }, "tick failed"));
+    engine.tick().catch((error: unknown) => log.error({ err: error }, "tick failed"));
     running
       .exclusive(() => reloadHandEdits([codes, signupCodes], bookErrors, log))
       .catch((error: unknown) => log.error({ err: error }, "reloading the code books failed"));
@@ -72,8 +88,10 @@ export async function runDaemon(config: DaemonConfig): Promise<void> {
     log.info({ signal }, "stopping");
     clearInterval(ticker);
     bot.client.stopClient();
-    await running.stop();
-    await bot.store.save(true).catch((error: unknown) => log.warn({ err: error }, "could not save the sync state"));
+    await engine.stop();
+    await bot.store
+      .save(true)
+      .catch((error: unknown) => log.warn({ err: error }, "could not save the sync state"));
     await Promise.all([signupCodes.close(), audit.close(), http.close()]);
     await lock.release();
     log.info("stopped");
@@ -84,7 +102,11 @@ export async function runDaemon(config: DaemonConfig): Promise<void> {
 }
 
 /** Logs in, waiting out a homeserver that is not up yet; a rejected token ends the start. */
-async function connect(config: DaemonConfig, log: Logger, beforeSnapshot: () => Promise<void>): Promise<BotClient> {
+async function connect(
+  config: DaemonConfig,
+  log: Logger,
+  beforeSnapshot: () => Promise<void>,
+): Promise<BotClient> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await createBotClient({
@@ -92,37 +114,70 @@ async function connect(config: DaemonConfig, log: Logger, beforeSnapshot: () => 
         accessToken: config.accessToken,
         syncStorePath: config.paths.syncStore,
         beforeSnapshot,
-        onCorrupt: (detail) => log.warn({ detail }, "the saved sync state was unreadable; it was set aside and sync starts afresh"),
-        onSaveError: (error) => log.warn({ err: error }, "could not save the sync state; will try again"),
+        onCorrupt: (detail) =>
+          log.warn(
+            { detail },
+            "the saved sync state was unreadable; it was set aside and sync starts afresh",
+          ),
+        onSaveError: (error) =>
+          log.warn({ err: error }, "could not save the sync state; will try again"),
       });
     } catch (error) {
       const transient = (error as { transient?: boolean }).transient === true;
       if (!transient) {
-        throw new Error(`the homeserver refused the bot's token (MATRIX_TOKEN): ${(error as Error).message}`);
+        throw new Error(
+          `the homeserver refused the bot's token (MATRIX_TOKEN): ${(error as Error).message}`,
+          { cause: error },
+        );
       }
       const wait = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
-      log.warn({ homeserver: config.homeserverUrl, attempt, retryInMs: wait, error: (error as Error).message }, "homeserver not reachable yet");
+      log.warn(
+        {
+          homeserver: config.homeserverUrl,
+          attempt,
+          retryInMs: wait,
+          error: (error as Error).message,
+        },
+        "homeserver not reachable yet",
+      );
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
 }
 
-async function seed(book: JsonStore<CodeBook>, seedBook: CodeBook, kind: string, audit: AuditLog): Promise<void> {
+async function seed(
+  book: JsonStore<CodeBook>,
+  seedBook: CodeBook,
+  kind: string,
+  audit: AuditLog,
+): Promise<void> {
   const { book: seeded, added } = seedCodeBook(book.value, seedBook);
   if (added.length === 0) return;
   book.update(() => seeded);
   await book.flush();
-  await audit.append({ ts: Date.now() / 1000, type: "codes_seeded", kind, labels: added.map((code) => seeded[code]?.label ?? "") });
+  await audit.append({
+    ts: Date.now() / 1000,
+    type: "codes_seeded",
+    kind,
+    labels: added.map((code) => seeded[code]?.label ?? ""),
+  });
 }
 
 /** Picks up hand edits of the code books; a bad edit is reported once and the last good book stays in use. */
-async function reloadHandEdits(books: JsonStore<CodeBook>[], errors: Map<string, string>, log: Logger): Promise<void> {
+async function reloadHandEdits(
+  books: JsonStore<CodeBook>[],
+  errors: Map<string, string>,
+  log: Logger,
+): Promise<void> {
   for (const book of books) {
     const { changed, error } = await book.reloadIfChangedOnDisk();
     const path = book.path;
     if (error && errors.get(path) !== error.message) {
       errors.set(path, error.message);
-      log.error({ path }, `${error.message} The last good version stays in use; a bad file is kept as ${path}.rejected-* when anteroom next writes.`);
+      log.error(
+        { path },
+        `${error.message} The last good version stays in use; a bad file is kept as ${path}.rejected-* when anteroom next writes.`,
+      );
     } else if (changed && !error) {
       errors.delete(path);
       log.info({ path }, "picked up a hand edit");

@@ -29,7 +29,11 @@ async function suite(name: string, testFiles: string[], concurrency: number): Pr
     if (event.nesting === 0) failed++;
   });
   await new Promise<void>((resolve, reject) => {
-    stream.compose(spec).on("data", (chunk: string) => process.stdout.write(chunk)).on("end", resolve).on("error", reject);
+    stream
+      .compose(spec)
+      .on("data", (chunk: string) => process.stdout.write(chunk))
+      .on("end", resolve)
+      .on("error", reject);
   });
 }
 

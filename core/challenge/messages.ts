@@ -16,7 +16,11 @@ export function durationPhrase(seconds: number): string {
   return `${seconds} seconds`;
 }
 
-export function challengeText(challenge: Challenge, triesLeft: number, lifetimeSec: number): string {
+export function challengeText(
+  challenge: Challenge,
+  triesLeft: number,
+  lifetimeSec: number,
+): string {
   return [
     "welcome! one small step before you join:",
     `write a 3-line haiku about: ${challenge.topic}`,

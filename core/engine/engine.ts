@@ -13,7 +13,13 @@ import * as say from "../challenge/messages.js";
 import type { AuditSink, Clock, Log, MatrixPort, Store } from "../ports.js";
 import { HomeserverError } from "../ports.js";
 import { activeRecordOf, decideKnock, type VettingBook } from "../knocks.js";
-import { ACTIVE_PHASES, step, type Step, type VettingInput, type VettingSettings } from "../vetting.js";
+import {
+  ACTIVE_PHASES,
+  step,
+  type Step,
+  type VettingInput,
+  type VettingSettings,
+} from "../vetting.js";
 import { SerialQueue, Slots } from "./serial.js";
 import { EngineEvents } from "./events.js";
 
@@ -112,9 +118,14 @@ export class Engine {
         const record = this.deps.vetting.value[key];
         if (!record || !ACTIVE_PHASES.has(record.phase) || pending.has(key)) continue;
         const membership = space.membershipOf(record.user);
+        // Not in the state at all: the state is older than the record (a restored cache), not a withdrawal.
+        if (membership === undefined) continue;
         // A newer knock of the same person replaced this one: it carries on under the new key.
         if (membership === "knock" && record.phase === "held") {
-          await this.commit({ record: { ...record, phase: "superseded", closedAt: now, outcome: "reknocked" }, audit: [] });
+          await this.commit({
+            record: { ...record, phase: "superseded", closedAt: now, outcome: "reknocked" },
+            audit: [],
+          });
         } else if (membership !== "knock") {
           await this.apply(key, { type: "knockGone", membership, now });
         }
@@ -229,7 +240,12 @@ export class Engine {
       const head = record?.outbox[0];
       if (!record || !head) return;
       const dueAt = Math.max(head.notBefore ?? 0, head.retryAt ?? 0);
-      if (dueAt > this.deps.clock.now()) return; // a later tick picks it up
+      const wait = dueAt - this.deps.clock.now();
+      if (wait > 0) {
+        // Wake up when due rather than on the next tick: retries after a rate limit stay prompt.
+        setTimeout(() => this.drain(key), wait).unref?.();
+        return;
+      }
       const outcome = await this.slots.hold(() => this.perform(key, head));
       await this.decisions.run(() => this.settle(key, head.id, outcome));
     }
@@ -292,19 +308,36 @@ export class Engine {
     const message = error instanceof Error ? error.message : String(error);
     if (error instanceof HomeserverError && error.transient) {
       const attempts = (pending.attempts ?? 0) + 1;
-      const backoff = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(attempts, 10));
-      const wait = Math.max(error.retryAfterMs ?? 0, backoff * (0.75 + this.deps.random() / 2));
-      this.deps.log.warn({ key, effect: pending.effect.kind, attempts, retryInMs: Math.round(wait), error: message }, "homeserver call failed; will retry");
+      // The server's own hint wins; a little jitter keeps the effects in flight from retrying in step.
+      const wait =
+        error.retryAfterMs !== undefined
+          ? error.retryAfterMs + this.deps.random() * 250
+          : Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(attempts, 10)) *
+            (0.75 + this.deps.random() / 2);
+      this.deps.log.warn(
+        { key, effect: pending.effect.kind, attempts, retryInMs: Math.round(wait), error: message },
+        "homeserver call failed; will retry",
+      );
       const retried = { ...pending, attempts, retryAt: now + wait, lastError: message };
       this.deps.vetting.update((book) => {
         const current = book[key];
         if (current) current.outbox = current.outbox.map((p) => (p.id === effectId ? retried : p));
       });
-      return; // the next tick retries it once due
+      setTimeout(() => this.drain(key), wait).unref?.();
+      return;
     }
-    this.deps.log.error({ key, effect: pending.effect.kind, error: message }, "homeserver call failed for good");
+    this.deps.log.error(
+      { key, effect: pending.effect.kind, error: message },
+      "homeserver call failed for good",
+    );
     const without = { ...record, outbox: record.outbox.filter((p) => p.id !== effectId) };
-    await this.commit(step(without, { type: "effectFailed", effectId, error: `${pending.effect.kind}: ${message}`, now }, this.settings));
+    await this.commit(
+      step(
+        without,
+        { type: "effectFailed", effectId, error: `${pending.effect.kind}: ${message}`, now },
+        this.settings,
+      ),
+    );
   }
 
   private prune(now: number): void {
@@ -312,7 +345,11 @@ export class Engine {
     const cutoff = now - this.settings.retentionMs;
     this.deps.vetting.update((book) => {
       for (const [key, record] of Object.entries(book)) {
-        if (record.closedAt !== undefined && record.closedAt < cutoff && record.outbox.length === 0) {
+        if (
+          record.closedAt !== undefined &&
+          record.closedAt < cutoff &&
+          record.outbox.length === 0
+        ) {
           delete book[key];
           if (record.roomId) this.keyByRoom.delete(record.roomId);
         }

@@ -3,8 +3,7 @@ import type { AuditEntry } from "../effects.js";
 import type { VettingRecord } from "../vetting.js";
 
 export type EngineEvent =
-  | { type: "record"; record: VettingRecord }
-  | { type: "audit"; entry: AuditEntry & { ts: number } };
+  { type: "record"; record: VettingRecord } | { type: "audit"; entry: AuditEntry & { ts: number } };
 
 export class EngineEvents {
   private readonly listeners = new Set<(event: EngineEvent) => void>();

@@ -7,10 +7,15 @@ import type { SyncHealth } from "../matrix/space-watch.js";
 const STALE_SYNC_MS = 90_000;
 
 export function buildHttpServer(opts: { logger: Logger; sync: SyncHealth }) {
-  const app = Fastify({ loggerInstance: opts.logger, disableRequestLogging: true, bodyLimit: 16 * 1024 });
+  const app = Fastify({
+    loggerInstance: opts.logger,
+    disableRequestLogging: true,
+    bodyLimit: 16 * 1024,
+  });
   app.get("/healthz", async (_request, reply) => {
     const age = Date.now() - opts.sync.lastSyncAt;
-    const ok = opts.sync.ready && age < STALE_SYNC_MS;
+    const syncing = opts.sync.state === "SYNCING" || opts.sync.state === "PREPARED";
+    const ok = opts.sync.ready && syncing && age < STALE_SYNC_MS;
     return reply.code(ok ? 200 : 503).send({
       status: ok ? "ok" : "starting",
       sync: opts.sync.state,

@@ -1,5 +1,6 @@
 /** Creates the bot's matrix-js-sdk client with a file-backed sync store and a tight filter. */
 import { createClient, Filter, type MatrixClient } from "matrix-js-sdk";
+import type { Logger } from "pino";
 import { logger as sdkLogger } from "matrix-js-sdk/lib/logger.js";
 import { FileSyncStore, createSyncFilterDefinition } from "./file-sync-store.js";
 import { toHomeserverError } from "./errors.js";
@@ -10,12 +11,19 @@ interface LogLevelLogger {
   setLevel(level: string): void;
 }
 
-/** Routes the SDK's own log lines (warnings and up) into the daemon's structured log. */
-export function routeSdkLogs(sink: (level: "warn" | "error", text: string) => void): void {
+/** Routes the SDK's own log lines into the daemon's structured log, at matching levels. */
+export function routeSdkLogs(log: Logger): void {
   const sdk = sdkLogger as unknown as LogLevelLogger;
-  sdk.methodFactory = (method) => (...args) =>
-    sink(method === "error" ? "error" : "warn", args.map((a) => (a instanceof Error ? a.message : String(a))).join(" "));
-  sdk.setLevel("warn");
+  sdk.methodFactory = (method) => {
+    const level = method === "error" ? "error" : method === "warn" ? "warn" : "debug";
+    if (!log.isLevelEnabled(level)) return () => undefined;
+    return (...args) =>
+      log[level](
+        { source: "matrix-js-sdk" },
+        args.map((a) => (a instanceof Error ? a.message : String(a))).join(" "),
+      );
+  };
+  sdk.setLevel("debug");
 }
 
 export interface BotClientOptions {
@@ -59,11 +67,16 @@ export async function createBotClient(opts: BotClientOptions): Promise<BotClient
 }
 
 export async function startSyncing(bot: BotClient): Promise<void> {
-  const filter = Filter.fromJson(bot.client.getUserId(), "anteroom", createSyncFilterDefinition());
+  // Members are not lazy-loaded: knocks pending from before the first sync must be in the space's state.
+  const filter = Filter.fromJson(
+    bot.client.getUserId(),
+    "anteroom",
+    createSyncFilterDefinition({ lazyLoadMembers: false }),
+  );
   await bot.client.startClient({
     filter,
     initialSyncLimit: 20,
-    lazyLoadMembers: false, // pending knocks must be in the space's state
+    lazyLoadMembers: false,
     threadSupport: false,
     disablePresence: true,
     pollTimeout: 30_000,

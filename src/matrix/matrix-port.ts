@@ -28,7 +28,12 @@ export class SdkMatrixPort implements MatrixPort {
     this.serverName = userId.slice(userId.indexOf(":") + 1);
   }
 
-  async createVettingRoom(req: { key: string; user: string; name: string; topic: string }): Promise<string> {
+  async createVettingRoom(req: {
+    key: string;
+    user: string;
+    name: string;
+    topic: string;
+  }): Promise<string> {
     const aliasLocalpart = vettingAliasLocalpart(req.key);
     try {
       const { room_id } = await this.client.createRoom({
@@ -39,7 +44,11 @@ export class SdkMatrixPort implements MatrixPort {
         topic: req.topic,
         invite: [req.user],
         initial_state: [
-          { type: "m.room.history_visibility", state_key: "", content: { history_visibility: "shared" } },
+          {
+            type: "m.room.history_visibility",
+            state_key: "",
+            content: { history_visibility: "shared" },
+          },
           { type: "m.room.guest_access", state_key: "", content: { guest_access: "forbidden" } },
         ],
         power_level_content_override: {
@@ -69,7 +78,9 @@ export class SdkMatrixPort implements MatrixPort {
     }
     // Made before a crash or a lost response: adopt it, and make sure the invite went out.
     const alias = `#${aliasLocalpart}:${this.serverName}`;
-    const roomId = await this.call(async () => (await this.client.getRoomIdForAlias(alias)).room_id);
+    const roomId = await this.call(
+      async () => (await this.client.getRoomIdForAlias(alias)).room_id,
+    );
     await this.invite(roomId, req.user);
     return roomId;
   }
@@ -107,7 +118,10 @@ export class SdkMatrixPort implements MatrixPort {
     await this.breaker.admit(roomId);
     const path = `/rooms/${encodeURIComponent(roomId)}/send/m.room.message/${encodeURIComponent(txnId)}`;
     await this.call(() =>
-      this.client.http.authedRequest(Method.Put, path, undefined, { msgtype: "m.text", body: text }),
+      this.client.http.authedRequest(Method.Put, path, undefined, {
+        msgtype: "m.text",
+        body: text,
+      }),
     );
   }
 
@@ -156,5 +170,9 @@ export function vettingAliasLocalpart(key: string): string {
 }
 
 function isErrcode(error: unknown, errcode: string): boolean {
-  return typeof error === "object" && error !== null && (error as { errcode?: unknown }).errcode === errcode;
+  return (
+    typeof error === "object" &&
+    error !== null &&
+    (error as { errcode?: unknown }).errcode === errcode
+  );
 }

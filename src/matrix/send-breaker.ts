@@ -28,7 +28,8 @@ export class SendBreaker {
       const room = this.byRoom.get(roomId) ?? [];
       prune(this.all, t);
       prune(room, t);
-      const waitAll = this.all.length >= this.caps.perMinute ? (this.all[0] ?? t) + WINDOW_MS - t : 0;
+      const waitAll =
+        this.all.length >= this.caps.perMinute ? (this.all[0] ?? t) + WINDOW_MS - t : 0;
       const waitRoom =
         room.length >= this.caps.perRoomPerMinute ? (room[0] ?? t) + WINDOW_MS - t : 0;
       const wait = Math.max(waitAll, waitRoom);

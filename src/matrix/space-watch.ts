@@ -3,7 +3,14 @@
  * space's pending knocks (level-triggered: the whole list, not the changes),
  * and every message in a room as it arrives.
  */
-import { ClientEvent, RoomEvent, SyncState, type MatrixClient, type MatrixEvent, type Room } from "matrix-js-sdk";
+import {
+  ClientEvent,
+  RoomEvent,
+  SyncState,
+  type MatrixClient,
+  type MatrixEvent,
+  type Room,
+} from "matrix-js-sdk";
 import type { Engine, KnockSeen, SpaceSnapshot } from "../../core/engine/engine.js";
 
 export interface SyncHealth {
@@ -13,16 +20,29 @@ export interface SyncHealth {
   state: string;
 }
 
+export interface SpaceWatchEvents {
+  onError(error: unknown, what: string): void;
+  /** The sync loop lost or regained the homeserver. */
+  onConnectivity(reachable: boolean, state: string): void;
+}
+
+const UNREACHABLE: ReadonlySet<string> = new Set([SyncState.Error, SyncState.Reconnecting]);
+
 export function watchSpace(
   client: MatrixClient,
   engine: Engine,
   spaceId: string,
-  onError: (error: unknown, what: string) => void,
+  events: SpaceWatchEvents,
 ): SyncHealth {
   const health: SyncHealth = { ready: false, lastSyncAt: 0, state: "STOPPED" };
-  client.on(ClientEvent.Sync, (state: SyncState) => {
+  const onError = events.onError;
+  client.on(ClientEvent.Sync, (state: SyncState, _previous, data) => {
+    if (UNREACHABLE.has(state) !== UNREACHABLE.has(health.state))
+      events.onConnectivity(!UNREACHABLE.has(state), state);
     health.state = state;
     if (state !== SyncState.Prepared && state !== SyncState.Syncing) return;
+    // The restored cache may be older than our records; reconcile against the homeserver's answer only.
+    if (data?.fromCache) return;
     health.lastSyncAt = Date.now();
     const space = client.getRoom(spaceId);
     if (!space) {
@@ -36,22 +56,25 @@ export function watchSpace(
       (error: unknown) => onError(error, "reconcile"),
     );
   });
-  client.on(RoomEvent.Timeline, (event: MatrixEvent, room: Room | undefined, toStartOfTimeline: boolean | undefined) => {
-    if (toStartOfTimeline || !room || event.getType() !== "m.room.message") return;
-    const content = event.getContent();
-    const eventId = event.getId();
-    const sender = event.getSender();
-    if (typeof content.body !== "string" || !eventId || !sender) return;
-    engine
-      .onMessage({
-        roomId: room.roomId,
-        eventId,
-        sender,
-        body: content.body,
-        displayName: displayNameOf(room, sender),
-      })
-      .catch((error: unknown) => onError(error, "message"));
-  });
+  client.on(
+    RoomEvent.Timeline,
+    (event: MatrixEvent, room: Room | undefined, toStartOfTimeline: boolean | undefined) => {
+      if (toStartOfTimeline || !room || event.getType() !== "m.room.message") return;
+      const content = event.getContent();
+      const eventId = event.getId();
+      const sender = event.getSender();
+      if (typeof content.body !== "string" || !eventId || !sender) return;
+      engine
+        .onMessage({
+          roomId: room.roomId,
+          eventId,
+          sender,
+          body: content.body,
+          displayName: displayNameOf(room, sender),
+        })
+        .catch((error: unknown) => onError(error, "message"));
+    },
+  );
   return health;
 }
 

@@ -19,7 +19,17 @@ const vettingRecordSchema = z.looseObject({
   user: z.string(),
   reason: z.string(),
   knockedAt: z.number(),
-  phase: z.enum(["held", "opening", "open", "passed", "failed", "timed_out", "denied", "withdrawn", "superseded"]),
+  phase: z.enum([
+    "held",
+    "opening",
+    "open",
+    "passed",
+    "failed",
+    "timed_out",
+    "denied",
+    "withdrawn",
+    "superseded",
+  ]),
   triesLeft: z.number(),
   judged: z.array(z.string()),
   outbox: z.array(pendingEffectSchema),
@@ -30,7 +40,9 @@ export function parseVettingBook(raw: unknown): VettingBook {
   const result = z.record(z.string(), vettingRecordSchema).safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new Error(`at ${issue?.path.join(".") || "the top level"}: ${issue?.message ?? "not a vetting book"}`);
+    throw new Error(
+      `at ${issue?.path.join(".") || "the top level"}: ${issue?.message ?? "not a vetting book"}`,
+    );
   }
   return result.data as unknown as VettingBook;
 }

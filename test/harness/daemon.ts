@@ -88,6 +88,8 @@ export class TestDaemon {
       partial = lines.pop() ?? "";
       for (const line of lines) {
         if (!line.trim()) continue;
+        if (process.env.ANTEROOM_TEST_DAEMON_LOGS)
+          process.stderr.write(`[daemon ${this.port}] ${line}\n`);
         try {
           this.logs.push(JSON.parse(line) as Record<string, unknown>);
         } catch {

@@ -34,7 +34,10 @@ after(async () => {
 
 async function auditLog(): Promise<Record<string, unknown>[]> {
   const text = await readFile(join(daemon.dataDir, "log.jsonl"), "utf8");
-  return text.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+  return text
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 test("a knock with a code becomes a member of the space and its child rooms", async () => {
@@ -48,8 +51,15 @@ test("a knock with a code becomes a member of the space and its child rooms", as
   assert.equal(levels.users[community.bot.userId], 200);
   assert.equal(levels.users[newcomer.userId] ?? levels.users_default, 0);
   assert.equal(await newcomer.client.getState(challenge.roomId, "m.room.encryption"), undefined);
-  assert.equal((await newcomer.client.getState(challenge.roomId, "m.room.join_rules")).join_rule, "invite");
-  const spaceChildren = await community.botClient.getState(community.spaceId, "m.space.child", challenge.roomId);
+  assert.equal(
+    (await newcomer.client.getState(challenge.roomId, "m.room.join_rules")).join_rule,
+    "invite",
+  );
+  const spaceChildren = await community.botClient.getState(
+    community.spaceId,
+    "m.space.child",
+    challenge.roomId,
+  );
   assert.equal(spaceChildren, undefined, "a vetting room is not a child of the space");
 
   await newcomer.reply(challenge, haikuWith(challenge.keyword));
@@ -60,11 +70,19 @@ test("a knock with a code becomes a member of the space and its child rooms", as
     await newcomer.client.waitForInvite(child);
     await newcomer.client.join(child);
   }
-  assert.equal(await community.botClient.membership(community.childIds[0] ?? "", newcomer.userId), "join");
+  assert.equal(
+    await community.botClient.membership(community.childIds[0] ?? "", newcomer.userId),
+    "join",
+  );
   // The bot leaves the finished room after the newcomer had a moment to read.
-  await waitFor(async () => (await newcomer.client.getState(challenge.roomId, "m.room.member", community.bot.userId))?.membership === "leave", {
-    what: "the bot to leave the vetting room",
-  });
+  await waitFor(
+    async () =>
+      (await newcomer.client.getState(challenge.roomId, "m.room.member", community.bot.userId))
+        ?.membership === "leave",
+    {
+      what: "the bot to leave the vetting room",
+    },
+  );
   const log = await auditLog();
   const mine = log.filter((r) => r.user === newcomer.userId).map((r) => r.type);
   assert.deepEqual(mine.slice(0, 3), ["knock_received", "code_redeemed", "vetting_room_created"]);
@@ -77,14 +95,19 @@ test("wrong answers use up the tries, then the knock is denied with a reason", a
   await newcomer.knock("FRIENDS");
   const challenge = await newcomer.readChallenge();
   await newcomer.reply(challenge, "just one line");
-  assert.match(await newcomer.botSays(challenge, /^not yet/), /^not yet — a haiku has 3 lines, yours has 1\. 2 tries left\.$/);
+  assert.match(
+    await newcomer.botSays(challenge, /^not yet/),
+    /^not yet — a haiku has 3 lines, yours has 1\. 2 tries left\.$/,
+  );
   await newcomer.reply(challenge, haikuWith("zzzz"));
   await newcomer.botSays(challenge, /1 try left/);
   await newcomer.reply(challenge, haikuWith("zzzz"));
   await newcomer.botSays(challenge, /no tries left/);
   const leave = await newcomer.client.waitForLeave(community.spaceId);
   assert.match(String(leave?.content?.reason), /not passed/);
-  assert.ok((await auditLog()).some((r) => r.type === "vetting_failed" && r.user === newcomer.userId));
+  assert.ok(
+    (await auditLog()).some((r) => r.type === "vetting_failed" && r.user === newcomer.userId),
+  );
 });
 
 test("a wrong or used-up code is denied at once, and a knock again with the right code works", async () => {
@@ -97,10 +120,21 @@ test("a wrong or used-up code is denied at once, and a knock again with the righ
 
   const spent = await Newcomer.register(hs, community, "Dan");
   await spent.knock("SPENT");
-  assert.match(String((await spent.client.waitForLeave(community.spaceId))?.content?.reason), /no uses left/);
+  assert.match(
+    String((await spent.client.waitForLeave(community.spaceId))?.content?.reason),
+    /no uses left/,
+  );
   const log = await auditLog();
-  assert.ok(log.some((r) => r.type === "knock_rejected" && r.user === wrong.userId && r.reason === "unknown_code"));
-  assert.ok(log.some((r) => r.type === "knock_rejected" && r.user === spent.userId && r.reason === "used_up"));
+  assert.ok(
+    log.some(
+      (r) => r.type === "knock_rejected" && r.user === wrong.userId && r.reason === "unknown_code",
+    ),
+  );
+  assert.ok(
+    log.some(
+      (r) => r.type === "knock_rejected" && r.user === spent.userId && r.reason === "used_up",
+    ),
+  );
 });
 
 test("a knock with no reason waits for a moderator, then is denied with a reason", async () => {
@@ -112,7 +146,9 @@ test("a knock with no reason waits for a moderator, then is denied with a reason
 });
 
 test("newcomers racing for a code with one use left get exactly one vetting room", async () => {
-  const racers = await Promise.all([1, 2, 3, 4, 5].map((i) => Newcomer.register(hs, community, `Racer ${i}`)));
+  const racers = await Promise.all(
+    [1, 2, 3, 4, 5].map((i) => Newcomer.register(hs, community, `Racer ${i}`)),
+  );
   await Promise.all(racers.map((r) => r.knock("ONCE")));
   const outcomes = await Promise.all(
     racers.map((r) =>
@@ -129,7 +165,7 @@ test("newcomers racing for a code with one use left get exactly one vetting room
 });
 
 test("hostile reasons, names and replies are data: stored verbatim, never a secret in the log", async () => {
-  const hostile = "\u001b]0;owned\u0007\u001b[2J\r\u202e\"},{\"type\":\"promoted\"}";
+  const hostile = '\u001b]0;owned\u0007\u001b[2J\r\u202e"},{"type":"promoted"}';
   const newcomer = await Newcomer.register(hs, community, `\u001b[31mRed\u001b[0m\u202e`);
   await newcomer.knock(hostile);
   await newcomer.client.waitForLeave(community.spaceId);
@@ -138,11 +174,17 @@ test("hostile reasons, names and replies are data: stored verbatim, never a secr
   assert.equal(received?.reason, hostile);
   assert.ok(!log.some((r) => r.type === "promoted" && r.user === undefined));
   const raw = await readFile(join(daemon.dataDir, "log.jsonl"), "utf8");
-  assert.ok(!raw.includes(community.bot.accessToken), "the bot's token is never written to the audit log");
+  assert.ok(
+    !raw.includes(community.bot.accessToken),
+    "the bot's token is never written to the audit log",
+  );
 });
 
 test("a second engine on the same data dir refuses to start and says how to attach", async () => {
-  const second = await TestDaemon.start(hs, community, { dataDir: daemon.dataDir, waitReady: false });
+  const second = await TestDaemon.start(hs, community, {
+    dataDir: daemon.dataDir,
+    waitReady: false,
+  });
   const { exitCode, stderr } = await second.exited();
   assert.equal(exitCode, 2);
   assert.match(stderr, /another anteroom .*owns/);
@@ -152,7 +194,9 @@ test("a malformed code book edited by hand is reported and nothing is wiped", as
   const path = join(daemon.dataDir, "codes.json");
   const before = JSON.parse(await readFile(path, "utf8"));
   await writeFile(path, '{"FRIENDS": {"uses_remaining": "lots"');
-  await waitFor(() => daemon.logged(/codes\.json is not valid/), { what: "the bad edit to be reported" });
+  await waitFor(() => daemon.logged(/codes\.json is not valid/), {
+    what: "the bad edit to be reported",
+  });
   // Knocks go on with the last good book.
   const newcomer = await Newcomer.register(hs, community, "Fay");
   await newcomer.knock("FRIENDS");

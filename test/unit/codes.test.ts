@@ -17,14 +17,19 @@ const book = parseCodeBook({
 });
 
 test("a reference code book parses, keeping unknown fields", () => {
-  const parsed = parseCodeBook({ ABC: { uses_remaining: 2, label: "x", inviter: "@a:b", note: "kept" } });
+  const parsed = parseCodeBook({
+    ABC: { uses_remaining: 2, label: "x", inviter: "@a:b", note: "kept" },
+  });
   assert.equal(parsed.ABC?.uses_remaining, 2);
   assert.equal((parsed.ABC as Record<string, unknown>).note, "kept");
 });
 
 test("a malformed code book is refused with the place of the fault", () => {
   assert.throws(() => parseCodeBook({ ABC: { uses_remaining: "two" } }), /ABC\.uses_remaining/);
-  assert.throws(() => parseCodeBook({ ABC: { uses_remaining: -1, label: "" } }), /ABC\.uses_remaining/);
+  assert.throws(
+    () => parseCodeBook({ ABC: { uses_remaining: -1, label: "" } }),
+    /ABC\.uses_remaining/,
+  );
   assert.throws(() => parseCodeBook([1, 2]), /top level/);
 });
 

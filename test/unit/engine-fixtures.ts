@@ -135,13 +135,25 @@ export class World {
   }
 
   record(user: string) {
-    return Object.values(this.vetting.value).find((r) => r.user === user && r.phase !== "superseded");
+    return Object.values(this.vetting.value).find(
+      (r) => r.user === user && r.phase !== "superseded",
+    );
   }
 
-  async reply(user: string, body: string, displayName: string | undefined = "Newcomer"): Promise<void> {
+  async reply(
+    user: string,
+    body: string,
+    displayName: string | undefined = "Newcomer",
+  ): Promise<void> {
     const roomId = this.record(user)?.roomId;
     if (!roomId) throw new Error(`no vetting room for ${user}`);
-    await this.engine.onMessage({ roomId, eventId: `$reply-${this.now}-${Math.random()}`, sender: user, body, displayName });
+    await this.engine.onMessage({
+      roomId,
+      eventId: `$reply-${this.now}-${Math.random()}`,
+      sender: user,
+      body,
+      displayName,
+    });
     await this.settle();
   }
 }

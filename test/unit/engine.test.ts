@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { World, forbidden, rateLimited, settings } from "./engine-fixtures.js";
 
-const haiku = (keyword: string) => `morning light arrives\nthe ${keyword} waits beside the door\nwe begin again`;
+const haiku = (keyword: string) =>
+  `morning light arrives\nthe ${keyword} waits beside the door\nwe begin again`;
 
 function keywordOf(world: World, user: string): string {
   const keyword = world.record(user)?.challenge?.keyword;
@@ -15,13 +16,19 @@ test("a knock with a valid code charges one use, opens a room and posts the chal
   world.knock("@new:example.org", "ABC");
   await world.reconcile();
   assert.equal(world.codes.value.ABC?.uses_remaining, 1);
-  assert.deepEqual(world.matrix.ops("createVettingRoom").map((a) => a[1]), ["@new:example.org"]);
+  assert.deepEqual(
+    world.matrix.ops("createVettingRoom").map((a) => a[1]),
+    ["@new:example.org"],
+  );
   const [roomId, text] = world.matrix.ops("sendText")[0] ?? [];
   assert.equal(roomId, world.record("@new:example.org")?.roomId);
   assert.match(String(text), /write a 3-line haiku about: .+/);
   assert.match(String(text), /include the word "[a-z]+"/);
   assert.match(String(text), /3 tries left/);
-  assert.deepEqual(world.audit.map((a) => a.type), ["knock_received", "code_redeemed", "vetting_room_created"]);
+  assert.deepEqual(
+    world.audit.map((a) => a.type),
+    ["knock_received", "code_redeemed", "vetting_room_created"],
+  );
 });
 
 test("reconciling the same knocks again changes nothing", async () => {
@@ -89,7 +96,10 @@ test("wrong answers count down the tries, then the room closes and the knock is 
   world.knock("@new:example.org", "ABC");
   await world.reconcile();
   await world.reply("@new:example.org", "not a haiku");
-  assert.match(String(world.matrix.ops("sendText").at(-1)?.[1]), /^not yet — a haiku has 3 lines, yours has 1\. 2 tries left\.$/);
+  assert.match(
+    String(world.matrix.ops("sendText").at(-1)?.[1]),
+    /^not yet — a haiku has 3 lines, yours has 1\. 2 tries left\.$/,
+  );
   await world.reply("@new:example.org", "still\nnot\nit");
   assert.match(String(world.matrix.ops("sendText").at(-1)?.[1]), /1 try left/);
   await world.reply("@new:example.org", haiku("wrongword"));
@@ -106,7 +116,13 @@ test("the same reply seen twice (a replayed event) is judged once", async () => 
   world.knock("@new:example.org", "ABC");
   await world.reconcile();
   const roomId = world.record("@new:example.org")?.roomId ?? "";
-  const message = { roomId, eventId: "$same", sender: "@new:example.org", body: "nope", displayName: "N" };
+  const message = {
+    roomId,
+    eventId: "$same",
+    sender: "@new:example.org",
+    body: "nope",
+    displayName: "N",
+  };
   await world.engine.onMessage(message);
   await world.engine.onMessage(message);
   await world.settle();
@@ -118,7 +134,13 @@ test("messages from others in the vetting room are not judged", async () => {
   world.knock("@new:example.org", "ABC");
   await world.reconcile();
   const roomId = world.record("@new:example.org")?.roomId ?? "";
-  await world.engine.onMessage({ roomId, eventId: "$x", sender: "@other:example.org", body: "hi", displayName: "O" });
+  await world.engine.onMessage({
+    roomId,
+    eventId: "$x",
+    sender: "@other:example.org",
+    body: "hi",
+    displayName: "O",
+  });
   await world.settle();
   assert.equal(world.record("@new:example.org")?.triesLeft, 3);
 });
@@ -128,7 +150,10 @@ test("a silent newcomer gets a reminder before the end, then a timeout and a den
   world.knock("@new:example.org", "ABC");
   await world.reconcile();
   await world.advance((settings.lifetimeSec - settings.reminderLeadSec) * 1000);
-  assert.match(String(world.matrix.ops("sendText").at(-1)?.[1]), /^reminder: this room closes in 10 minutes/);
+  assert.match(
+    String(world.matrix.ops("sendText").at(-1)?.[1]),
+    /^reminder: this room closes in 10 minutes/,
+  );
   await world.advance(settings.reminderLeadSec * 1000);
   assert.match(String(world.matrix.ops("sendText").at(-1)?.[1]), /time is up/);
   assert.match(String(world.matrix.ops("kick")[0]?.[2]), /timed out/);
@@ -165,7 +190,7 @@ test("after a restart the engine finishes the effects it had recorded and makes 
   await world.reconcile();
   assert.equal(world.record("@new:example.org")?.outbox.length, 1); // the challenge, not yet sent
   world.restart();
-  world.now += 60_000;
+  world.now += 61_000;
   await world.reconcile();
   await world.engine.tick();
   await world.settle();
@@ -186,7 +211,7 @@ test("a withdrawn knock closes its vetting room", async () => {
 
 test("hostile text in reasons and replies is kept as data", async () => {
   const world = new World({});
-  const hostile = "\u001b]0;pwned\u0007\u001b[2J\r\u202eevil\"},{\"type\":\"forged\"";
+  const hostile = '\u001b]0;pwned\u0007\u001b[2J\r\u202eevil"},{"type":"forged"';
   world.knock("@new:example.org", hostile);
   await world.reconcile();
   const rejected = world.audit.find((a) => a.type === "knock_rejected");

@@ -27,7 +27,10 @@ test("each rule fails with a reason a newcomer can act on", () => {
 });
 
 test("blank lines between the three lines are allowed", () => {
-  assert.equal(judgeHaiku({ body: good.replaceAll("\n", "\n\n"), displayName: "Ada" }, "beam").pass, true);
+  assert.equal(
+    judgeHaiku({ body: good.replaceAll("\n", "\n\n"), displayName: "Ada" }, "beam").pass,
+    true,
+  );
 });
 
 test("a quoted reply fallback does not count as lines", () => {
