@@ -76,7 +76,7 @@ export async function runDaemon(config: DaemonConfig): Promise<void> {
   const bookErrors = new Map<string, string>();
   const ticker = setInterval(() => {
     engine.tick().catch((error: unknown) => log.error({ err: error }, "tick failed"));
-    running
+    engine
       .exclusive(() => reloadHandEdits([codes, signupCodes], bookErrors, log))
       .catch((error: unknown) => log.error({ err: error }, "reloading the code books failed"));
   }, config.tickMs);
