@@ -6,7 +6,6 @@ import { startHomeserver, type TestHomeserver } from "../harness/homeserver.js";
 import { createCommunity, type TestCommunity } from "../harness/community.js";
 import { TestDaemon } from "../harness/daemon.js";
 import { Newcomer, haikuWith } from "../harness/newcomer-flow.js";
-import { MatrixUserClient } from "../harness/newcomer.js";
 import { waitFor } from "../harness/wait.js";
 
 let hs: TestHomeserver;
@@ -211,5 +210,28 @@ test("a malformed code book edited by hand is reported and nothing is wiped", as
   assert.equal(exitCode, 2);
   assert.match(stderr, /codes\.json is not valid/);
   assert.equal(await readFile(path, "utf8"), "{oops");
-  void MatrixUserClient;
+});
+
+test("a silent newcomer gets a reminder, then the room times out and the knock is denied", async () => {
+  const quick = await createCommunity(hs, { children: 0 });
+  const timing = await TestDaemon.start(hs, quick, {
+    env: {
+      INITIAL_CODES: JSON.stringify({ QUICK: { uses_remaining: 1, label: "" } }),
+      VETTING_TIMEOUT_SEC: "6",
+      VETTING_REMINDER_SEC: "3",
+    },
+  });
+  try {
+    const newcomer = await Newcomer.register(hs, quick, "Slow");
+    await newcomer.knock("QUICK");
+    const challenge = await newcomer.readChallenge();
+    assert.match(challenge.text, /closes in 6 seconds/);
+    const reminder = await newcomer.botSays(challenge, /^reminder:/);
+    assert.match(reminder, /write a 3-line haiku about: /);
+    await newcomer.botSays(challenge, /time is up/);
+    const denied = await newcomer.client.waitForLeave(quick.spaceId);
+    assert.match(String(denied?.content?.reason), /timed out/);
+  } finally {
+    await timing.stop();
+  }
 });
