@@ -1,5 +1,6 @@
 /** What the engine needs from the outside world. src/ provides these; tests may too. */
 import type { AuditEntry } from "./effects.js";
+import type { AuditQuery } from "./api.js";
 
 /** A durable JSON document: updates apply in memory at once; `flush` makes them durable. */
 export interface Store<T> {
@@ -10,6 +11,7 @@ export interface Store<T> {
 
 export interface AuditSink {
   append(record: { ts: number; type: string } & AuditEntry): Promise<void>;
+  read(query: AuditQuery): Promise<{ ts: number; type: string; [field: string]: unknown }[]>;
 }
 
 export interface Clock {

@@ -20,6 +20,15 @@ export type VettingPhase =
   | "withdrawn"
   | "superseded"; // a newer knock of the same user took over
 
+export interface TranscriptLine {
+  readonly at: number;
+  readonly from: "bot" | "newcomer" | "moderator";
+  readonly text: string;
+  readonly by?: string;
+}
+
+const TRANSCRIPT_LINES = 30;
+
 export const ACTIVE_PHASES: ReadonlySet<VettingPhase> = new Set(["held", "opening", "open"]);
 
 export interface VettingRecord {
@@ -39,6 +48,8 @@ export interface VettingRecord {
   remindedAt?: number;
   /** Event ids of replies already judged: a replayed event is not judged twice. */
   judged: string[];
+  /** The last messages of the vetting room, for moderators. */
+  transcript?: TranscriptLine[];
   outbox: PendingEffect[];
   nextEffectId: number;
   closedAt?: number;
@@ -128,15 +139,22 @@ export function step(record: VettingRecord, input: VettingInput, settings: Vetti
   const audit: AuditEntry[] = [];
   switch (input.type) {
     case "roomReady":
-      if (next.phase !== "opening") break;
+      if (next.phase !== "opening") {
+        // Closed while the room was being made: the room is not needed.
+        if (!next.roomId) {
+          next.roomId = input.roomId;
+          enqueue(next, { kind: "leaveRoom", roomId: input.roomId });
+        }
+        break;
+      }
       next.phase = "open";
       next.roomId = input.roomId;
       next.expiresAt = input.now + settings.lifetimeSec * 1000;
-      enqueue(next, {
-        kind: "send",
-        roomId: input.roomId,
-        text: say.challengeText(challengeOf(next), next.triesLeft, settings.lifetimeSec),
-      });
+      post(
+        next,
+        say.challengeText(challengeOf(next), next.triesLeft, settings.lifetimeSec),
+        input.now,
+      );
       audit.push({
         type: "vetting_room_created",
         user: next.user,
@@ -177,6 +195,7 @@ function judgeReply(
 ): void {
   if (record.phase !== "open" || !record.roomId || record.judged.includes(input.eventId)) return;
   record.judged.push(input.eventId);
+  note(record, { at: input.now, from: "newcomer", text: input.body });
   const keyword = challengeOf(record).keyword;
   const verdict = judgeHaiku(
     { body: input.body, displayName: input.displayName },
@@ -187,7 +206,7 @@ function judgeReply(
   if (verdict.pass) {
     close(record, "passed", input.now, "passed");
     enqueue(record, { kind: "admitToCommunity", user: record.user });
-    enqueue(record, { kind: "send", roomId, text: say.passedText() });
+    post(record, say.passedText(), input.now);
     enqueue(record, { kind: "leaveRoom", roomId }, input.now + settings.farewellDelaySec * 1000);
     audit.push({ type: "vetting_passed", user: record.user, room_id: roomId, haiku: input.body });
     audit.push({ type: "promoted", user: record.user, via: "vetting", room_id: roomId });
@@ -202,15 +221,11 @@ function judgeReply(
     tries_left: record.triesLeft,
   });
   if (record.triesLeft > 0) {
-    enqueue(record, {
-      kind: "send",
-      roomId,
-      text: say.notYetText(verdict.reason, record.triesLeft),
-    });
+    post(record, say.notYetText(verdict.reason, record.triesLeft), input.now);
     return;
   }
   close(record, "failed", input.now, "failed");
-  enqueue(record, { kind: "send", roomId, text: say.outOfTriesText(verdict.reason) });
+  post(record, say.outOfTriesText(verdict.reason), input.now);
   enqueue(record, { kind: "denyKnock", user: record.user, reason: say.denyReasons.failed });
   enqueue(record, { kind: "leaveRoom", roomId }, input.now + settings.farewellDelaySec * 1000);
   audit.push({
@@ -241,7 +256,7 @@ function onTick(
   const roomId = record.roomId;
   if (now >= record.expiresAt) {
     close(record, "timed_out", now, "timed_out");
-    enqueue(record, { kind: "send", roomId, text: say.timedOutText() });
+    post(record, say.timedOutText(), now);
     enqueue(record, { kind: "denyKnock", user: record.user, reason: say.denyReasons.timed_out });
     enqueue(record, { kind: "leaveRoom", roomId }, now + settings.farewellDelaySec * 1000);
     audit.push({ type: "vetting_timeout", user: record.user, room_id: roomId });
@@ -251,11 +266,7 @@ function onTick(
   if (record.remindedAt === undefined && now >= record.expiresAt - lead) {
     record.remindedAt = now;
     const secondsLeft = Math.max(1, Math.round((record.expiresAt - now) / 1000));
-    enqueue(record, {
-      kind: "send",
-      roomId,
-      text: say.reminderText(challengeOf(record), secondsLeft),
-    });
+    post(record, say.reminderText(challengeOf(record), secondsLeft), now);
     audit.push({ type: "vetting_reminder", user: record.user, room_id: roomId });
   }
 }
@@ -293,18 +304,34 @@ function base(knock: KnockFacts, phase: VettingPhase, settings: VettingSettings)
   };
 }
 
-function close(record: VettingRecord, outcome: string, now: number, phase?: VettingPhase): void {
+export function close(
+  record: VettingRecord,
+  outcome: string,
+  now: number,
+  phase?: VettingPhase,
+): void {
   if (phase) record.phase = phase;
   record.outcome = outcome;
   record.closedAt = now;
 }
 
-function enqueue(record: VettingRecord, effect: Effect, notBefore?: number): void {
+/** Says something in the record's vetting room, and keeps it in the transcript. */
+export function post(record: VettingRecord, text: string, now: number, by?: string): void {
+  if (!record.roomId) return;
+  enqueue(record, { kind: "send", roomId: record.roomId, text });
+  note(record, by ? { at: now, from: "moderator", text, by } : { at: now, from: "bot", text });
+}
+
+function note(record: VettingRecord, line: TranscriptLine): void {
+  record.transcript = [...(record.transcript ?? []), line].slice(-TRANSCRIPT_LINES);
+}
+
+export function enqueue(record: VettingRecord, effect: Effect, notBefore?: number): void {
   const id = String(record.nextEffectId++);
   record.outbox.push(notBefore === undefined ? { id, effect } : { id, effect, notBefore });
 }
 
-function challengeOf(record: VettingRecord): Challenge {
+export function challengeOf(record: VettingRecord): Challenge {
   if (!record.challenge) throw new Error(`vetting ${record.key} has no challenge`);
   return record.challenge;
 }

@@ -1,4 +1,5 @@
 /** `anteroom --daemon`: wiring only. The engine decides; this connects it to disk, Matrix and HTTP. */
+import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { pino, type Logger } from "pino";
 import { seedCodeBook, type CodeBook } from "../core/codes.js";
@@ -45,11 +46,13 @@ export async function runDaemon(config: DaemonConfig): Promise<void> {
     {
       matrix: new SdkMatrixPort(bot.client, breaker),
       codes,
+      signupCodes,
       vetting,
       audit,
       clock: { now: Date.now },
       log,
       random: Math.random,
+      secureRandom: (bytes) => randomBytes(bytes),
     },
     config.engine,
   );

@@ -7,7 +7,16 @@
  * sync cursor or a restart changes nothing.
  */
 import type { AuditEntry, PendingEffect } from "../effects.js";
-import type { CodeBook } from "../codes.js";
+import { formatCode, type CodeBook, type CodeEntry } from "../codes.js";
+import type {
+  AuditQuery,
+  CodeBookName,
+  CommandResult,
+  EngineApi,
+  EngineSnapshot,
+  MintRequest,
+} from "../api.js";
+import { command, type ModeratorAction } from "../vetting-commands.js";
 import { pickChallenge } from "../challenge/pick.js";
 import * as say from "../challenge/messages.js";
 import type { AuditSink, Clock, Log, MatrixPort, Store } from "../ports.js";
@@ -21,7 +30,7 @@ import {
   type VettingSettings,
 } from "../vetting.js";
 import { SerialQueue, Slots } from "./serial.js";
-import { EngineEvents } from "./events.js";
+import { EngineEvents, type EngineEvent } from "./events.js";
 
 export interface EngineSettings extends VettingSettings {
   readonly spaceId: string;
@@ -35,11 +44,14 @@ export interface EngineSettings extends VettingSettings {
 export interface EngineDeps {
   readonly matrix: MatrixPort;
   readonly codes: Store<CodeBook>;
+  readonly signupCodes: Store<CodeBook>;
   readonly vetting: Store<VettingBook>;
   readonly audit: AuditSink;
   readonly clock: Clock;
   readonly log: Log;
   readonly random: () => number;
+  /** Unpredictable bytes, for minting codes. */
+  readonly secureRandom: (bytes: number) => Uint8Array;
 }
 
 /** A pending knock as the space's state shows it. */
@@ -66,7 +78,7 @@ export interface RoomMessage {
 
 const MAX_BACKOFF_MS = 60_000;
 
-export class Engine {
+export class Engine implements EngineApi {
   readonly events = new EngineEvents();
   private readonly decisions = new SerialQueue();
   private readonly slots: Slots;
@@ -108,6 +120,97 @@ export class Engine {
 
   get records(): VettingBook {
     return this.deps.vetting.value;
+  }
+
+  snapshot(): EngineSnapshot {
+    return {
+      seq: this.events.seq,
+      records: Object.values(this.deps.vetting.value),
+      codes: this.deps.codes.value,
+      signupCodes: this.deps.signupCodes.value,
+    };
+  }
+
+  subscribe(listener: (event: EngineEvent) => void): () => void {
+    return this.events.subscribe(listener);
+  }
+
+  moderate(key: string, action: ModeratorAction, by: string): Promise<CommandResult> {
+    return this.decisions.run(async () => {
+      const record = this.deps.vetting.value[key];
+      if (!record) return { ok: false, error: `no knock or vetting room ${key}` };
+      const challenge =
+        action.action === "repost" && !action.challenge
+          ? pickChallenge(this.deps.random)
+          : undefined;
+      const outcome = command(
+        record,
+        { ...action, ...(challenge ? { challenge } : {}), by, now: this.deps.clock.now() },
+        this.settings,
+      );
+      if (!outcome.ok) return outcome;
+      await this.commit(outcome.step);
+      return { ok: true };
+    });
+  }
+
+  mintCode(book: CodeBookName, request: MintRequest): Promise<{ code: string; entry: CodeEntry }> {
+    return this.decisions.run(async () => {
+      const store = this.book(book);
+      let code = formatCode(this.deps.secureRandom(10));
+      while (code in store.value) code = formatCode(this.deps.secureRandom(10));
+      const entry: CodeEntry = {
+        uses_remaining: request.uses,
+        label: request.label,
+        minted_by: request.by,
+        ...(request.inviter ? { inviter: request.inviter } : {}),
+        ...(request.expiresAt === undefined ? {} : { expires_at: request.expiresAt }),
+      };
+      if (!Number.isInteger(entry.uses_remaining) || entry.uses_remaining < 1) {
+        throw new Error("a code needs at least one use");
+      }
+      store.update((codes) => ({ ...codes, [code]: entry }));
+      await this.recordBookChange(book, {
+        type: "code_minted",
+        book,
+        code,
+        label: request.label,
+        uses: request.uses,
+        by: request.by,
+      });
+      return { code, entry };
+    });
+  }
+
+  revokeCode(book: CodeBookName, code: string, by: string): Promise<CommandResult> {
+    return this.decisions.run(async () => {
+      const store = this.book(book);
+      if (!(code in store.value)) return { ok: false, error: `no ${book} code ${code}` };
+      store.update((codes) => {
+        const rest = { ...codes };
+        delete rest[code];
+        return rest;
+      });
+      await this.recordBookChange(book, { type: "code_revoked", book, code, by });
+      return { ok: true };
+    });
+  }
+
+  audit(
+    query: AuditQuery,
+  ): Promise<readonly { ts: number; type: string; [field: string]: unknown }[]> {
+    return this.deps.audit.read(query);
+  }
+
+  private book(name: CodeBookName): Store<CodeBook> {
+    return name === "invite" ? this.deps.codes : this.deps.signupCodes;
+  }
+
+  private async recordBookChange(book: CodeBookName, entry: AuditEntry): Promise<void> {
+    const ts = this.deps.clock.now() / 1000;
+    await Promise.all([this.book(book).flush(), this.deps.audit.append({ ts, ...entry })]);
+    this.events.emit({ type: "codes", book, codes: this.book(book).value });
+    this.events.emit({ type: "audit", entry: { ts, ...entry } });
   }
 
   reconcileSpace(space: SpaceSnapshot): Promise<void> {
@@ -190,6 +293,7 @@ export class Engine {
       this.deps.codes.update(() => charged);
       // The charge is durable before the room exists: a crash after this re-finds the charge by key.
       await this.deps.codes.flush();
+      this.events.emit({ type: "codes", book: "invite", codes: charged });
     }
     await this.commit({ record: decision.step.record, audit });
   }

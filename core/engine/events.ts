@@ -1,19 +1,38 @@
-/** The engine's change stream: every record change and audit entry, as they happen. */
+/** The engine's change stream: every record change, code book change and audit entry, as they happen. */
+import type { CodeBook } from "../codes.js";
 import type { AuditEntry } from "../effects.js";
 import type { VettingRecord } from "../vetting.js";
 
-export type EngineEvent =
-  { type: "record"; record: VettingRecord } | { type: "audit"; entry: AuditEntry & { ts: number } };
+/** Every event carries `seq`, increasing by one, so a snapshot can be joined with the stream. */
+export type EngineEvent = { seq: number } & (
+  | { type: "record"; record: VettingRecord }
+  | { type: "audit"; entry: AuditEntry & { ts: number } }
+  | { type: "codes"; book: "invite" | "signup"; codes: CodeBook }
+);
+
+type Unsequenced<E> = E extends unknown ? Omit<E, "seq"> : never;
 
 export class EngineEvents {
   private readonly listeners = new Set<(event: EngineEvent) => void>();
+  private last = 0;
+
+  get seq(): number {
+    return this.last;
+  }
 
   subscribe(listener: (event: EngineEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  emit(event: EngineEvent): void {
-    for (const listener of this.listeners) listener(event);
+  emit(event: Unsequenced<EngineEvent>): void {
+    const sequenced = { ...event, seq: ++this.last } as EngineEvent;
+    for (const listener of this.listeners) {
+      try {
+        listener(sequenced);
+      } catch {
+        // A front end's bug must not stop the engine.
+      }
+    }
   }
 }

@@ -74,6 +74,7 @@ export class World {
   readonly matrix = new RecordingMatrix();
   readonly codes: MemoryStore<CodeBook>;
   readonly vetting = new MemoryStore<VettingBook>({});
+  readonly signupCodes = new MemoryStore<CodeBook>({});
   readonly audit: { ts: number; type: string; [k: string]: unknown }[] = [];
   readonly knocks = new Map<string, KnockSeen>();
   readonly memberships = new Map<string, string>();
@@ -96,11 +97,14 @@ export class World {
       {
         matrix: this.matrix,
         codes: this.codes,
+        signupCodes: this.signupCodes,
         vetting: this.vetting,
-        audit: { append: async (r) => void this.audit.push(r) },
+        audit: { append: async (r) => void this.audit.push(r), read: async () => this.audit },
         clock: { now: () => this.now },
         log: { info() {}, warn() {}, error() {} },
         random: () => 0.5,
+        secureRandom: (bytes) =>
+          Uint8Array.from({ length: bytes }, () => Math.floor(Math.random() * 256)),
       },
       settings,
     );
