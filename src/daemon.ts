@@ -1,189 +1,29 @@
-/** `anteroom --daemon`: wiring only. The engine decides; this connects it to disk, Matrix and HTTP. */
-import { randomBytes } from "node:crypto";
-import { mkdir } from "node:fs/promises";
-import { pino, type Logger } from "pino";
-import { seedCodeBook, type CodeBook } from "../core/codes.js";
-import { Engine } from "../core/engine/engine.js";
+/** `anteroom --daemon`: the engine runtime, the HTTP sidecar, and clean stops on signals. */
 import type { DaemonConfig } from "./config.js";
-import { acquireDataDirLock } from "./store/data-dir-lock.js";
-import { AuditLog } from "./store/audit-log.js";
-import { openCodeBook, openVettingBook } from "./store/books.js";
-import type { JsonStore } from "./store/json-store.js";
-import { createBotClient, routeSdkLogs, startSyncing, type BotClient } from "./matrix/client.js";
-import { SdkMatrixPort } from "./matrix/matrix-port.js";
-import { SendBreaker } from "./matrix/send-breaker.js";
-import { watchSpace } from "./matrix/space-watch.js";
 import { buildHttpServer } from "./http/server.js";
+import { createLogger, openRuntime } from "./runtime.js";
 
 export async function runDaemon(config: DaemonConfig): Promise<void> {
-  const log = pino({
-    level: config.logLevel,
-    base: { app: "anteroom" },
-    redact: {
-      paths: ["accessToken", "access_token", "password", "token", "*.password", "*.access_token"],
-      censor: "[redacted]",
-    },
-  });
-  routeSdkLogs(log);
-  await mkdir(config.paths.dataDir, { recursive: true });
-  const lock = await acquireDataDirLock(config.paths.dataDir);
-  const codes = await openCodeBook(config.paths.codes);
-  const signupCodes = await openCodeBook(config.paths.signupCodes);
-  const vetting = await openVettingBook(config.paths.vetting);
-  const audit = await AuditLog.open(config.paths.auditLog);
-  await seed(codes, config.seeds.codes, "invite", audit);
-  await seed(signupCodes, config.seeds.signupCodes, "signup", audit);
-
-  // The sync store snapshots only what the engine has handled; the engine needs the client first.
-  let engineIdle = (): Promise<void> => Promise.resolve();
-  const bot = await connect(config, log, () => engineIdle());
-  const breaker = new SendBreaker(config.sendCaps, (open, detail) =>
-    open
-      ? log.warn({ detail }, "send circuit breaker open: messages are held back")
-      : log.info({ detail }, "send circuit breaker closed"),
-  );
-  const engine = new Engine(
-    {
-      matrix: new SdkMatrixPort(bot.client, breaker),
-      codes,
-      signupCodes,
-      vetting,
-      audit,
-      clock: { now: Date.now },
-      log,
-      random: Math.random,
-      secureRandom: (bytes) => randomBytes(bytes),
-    },
-    config.engine,
-  );
-  engineIdle = () => engine.idle();
-  engine.start();
-  const health = watchSpace(bot.client, engine, config.engine.spaceId, {
-    onError: (error, what) => log.error({ err: error, what }, "could not handle a sync update"),
-    onConnectivity: (reachable, state) =>
-      reachable
-        ? log.info({ state }, "the homeserver is reachable again")
-        : log.warn(
-            { state, homeserver: config.homeserverUrl },
-            "lost the homeserver; sync retries with back-off",
-          ),
-  });
-  const http = buildHttpServer({ logger: log, sync: health });
+  const log = createLogger(config);
+  const runtime = await openRuntime(config, log);
+  const http = buildHttpServer({ logger: log, sync: runtime.health });
   await http.listen({ port: config.http.port, host: config.http.host });
-  await startSyncing(bot);
+  await runtime.start();
   log.info(
-    { user: bot.client.getUserId(), space: config.engine.spaceId, dataDir: config.paths.dataDir },
+    { user: runtime.matrix.userId, space: config.engine.spaceId, dataDir: config.paths.dataDir },
     "anteroom daemon started",
   );
-
-  const bookErrors = new Map<string, string>();
-  const ticker = setInterval(() => {
-    engine.tick().catch((error: unknown) => log.error({ err: error }, "tick failed"));
-    engine
-      .exclusive(() => reloadHandEdits([codes, signupCodes], bookErrors, log))
-      .catch((error: unknown) => log.error({ err: error }, "reloading the code books failed"));
-  }, config.tickMs);
 
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "stopping");
-    clearInterval(ticker);
-    bot.client.stopClient();
-    await engine.stop();
-    await bot.store
-      .save(true)
-      .catch((error: unknown) => log.warn({ err: error }, "could not save the sync state"));
-    await Promise.all([signupCodes.close(), audit.close(), http.close()]);
-    await lock.release();
+    await http.close();
+    await runtime.stop();
     log.info("stopped");
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
-}
-
-/** Logs in, waiting out a homeserver that is not up yet; a rejected token ends the start. */
-async function connect(
-  config: DaemonConfig,
-  log: Logger,
-  beforeSnapshot: () => Promise<void>,
-): Promise<BotClient> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await createBotClient({
-        baseUrl: config.homeserverUrl,
-        accessToken: config.accessToken,
-        syncStorePath: config.paths.syncStore,
-        beforeSnapshot,
-        onCorrupt: (detail) =>
-          log.warn(
-            { detail },
-            "the saved sync state was unreadable; it was set aside and sync starts afresh",
-          ),
-        onSaveError: (error) =>
-          log.warn({ err: error }, "could not save the sync state; will try again"),
-      });
-    } catch (error) {
-      const transient = (error as { transient?: boolean }).transient === true;
-      if (!transient) {
-        throw new Error(
-          `the homeserver refused the bot's token (MATRIX_TOKEN): ${(error as Error).message}`,
-          { cause: error },
-        );
-      }
-      const wait = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
-      log.warn(
-        {
-          homeserver: config.homeserverUrl,
-          attempt,
-          retryInMs: wait,
-          error: (error as Error).message,
-        },
-        "homeserver not reachable yet",
-      );
-      await new Promise((resolve) => setTimeout(resolve, wait));
-    }
-  }
-}
-
-async function seed(
-  book: JsonStore<CodeBook>,
-  seedBook: CodeBook,
-  kind: string,
-  audit: AuditLog,
-): Promise<void> {
-  const { book: seeded, added } = seedCodeBook(book.value, seedBook);
-  if (added.length === 0) return;
-  book.update(() => seeded);
-  await book.flush();
-  await audit.append({
-    ts: Date.now() / 1000,
-    type: "codes_seeded",
-    kind,
-    labels: added.map((code) => seeded[code]?.label ?? ""),
-  });
-}
-
-/** Picks up hand edits of the code books; a bad edit is reported once and the last good book stays in use. */
-async function reloadHandEdits(
-  books: JsonStore<CodeBook>[],
-  errors: Map<string, string>,
-  log: Logger,
-): Promise<void> {
-  for (const book of books) {
-    const { changed, error } = await book.reloadIfChangedOnDisk();
-    const path = book.path;
-    if (error && errors.get(path) !== error.message) {
-      errors.set(path, error.message);
-      log.error(
-        { path },
-        `${error.message} The last good version stays in use; a bad file is kept as ${path}.rejected-* when anteroom next writes.`,
-      );
-    } else if (changed && !error) {
-      errors.delete(path);
-      log.info({ path }, "picked up a hand edit");
-    }
-  }
 }

@@ -1,0 +1,207 @@
+/** The engine runtime: wiring only. The engine decides; this connects it to disk and Matrix. */
+import { randomBytes } from "node:crypto";
+import { mkdir } from "node:fs/promises";
+import { pino, type Logger } from "pino";
+import { seedCodeBook, type CodeBook } from "../core/codes.js";
+import { Engine } from "../core/engine/engine.js";
+import type { DaemonConfig } from "./config.js";
+import { acquireDataDirLock } from "./store/data-dir-lock.js";
+import { AuditLog } from "./store/audit-log.js";
+import { openCodeBook, openVettingBook } from "./store/books.js";
+import type { JsonStore } from "./store/json-store.js";
+import { createBotClient, routeSdkLogs, startSyncing, type BotClient } from "./matrix/client.js";
+import { SdkMatrixPort } from "./matrix/matrix-port.js";
+import { SendBreaker } from "./matrix/send-breaker.js";
+import { watchSpace, type SyncHealth } from "./matrix/space-watch.js";
+
+/**
+ * The engine with everything it stands on: the data-dir lock, the books, the
+ * audit log, the bot's Matrix client. The daemon and the in-process console
+ * both run one of these.
+ */
+export interface Runtime {
+  readonly engine: Engine;
+  readonly matrix: SdkMatrixPort;
+  readonly bot: BotClient;
+  readonly codes: JsonStore<CodeBook>;
+  readonly signupCodes: JsonStore<CodeBook>;
+  readonly audit: AuditLog;
+  readonly health: SyncHealth;
+  /** Starts syncing and the clock; resolves once the first sync request is under way. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function openRuntime(config: DaemonConfig, log: Logger): Promise<Runtime> {
+  routeSdkLogs(log);
+  await mkdir(config.paths.dataDir, { recursive: true });
+  const lock = await acquireDataDirLock(config.paths.dataDir);
+  const codes = await openCodeBook(config.paths.codes);
+  const signupCodes = await openCodeBook(config.paths.signupCodes);
+  const vetting = await openVettingBook(config.paths.vetting);
+  const audit = await AuditLog.open(config.paths.auditLog);
+  await seed(codes, config.seeds.codes, "invite", audit);
+  await seed(signupCodes, config.seeds.signupCodes, "signup", audit);
+
+  // The sync store snapshots only what the engine has handled; the engine needs the client first.
+  let engineIdle = (): Promise<void> => Promise.resolve();
+  const bot = await connect(config, log, () => engineIdle());
+  const breaker = new SendBreaker(config.sendCaps, (open, detail) =>
+    open
+      ? log.warn({ detail }, "send circuit breaker open: messages are held back")
+      : log.info({ detail }, "send circuit breaker closed"),
+  );
+  const matrix = new SdkMatrixPort(bot.client, breaker);
+  const engine = new Engine(
+    {
+      matrix,
+      codes,
+      signupCodes,
+      vetting,
+      audit,
+      clock: { now: Date.now },
+      log,
+      random: Math.random,
+      secureRandom: (bytes) => randomBytes(bytes),
+    },
+    config.engine,
+  );
+  engineIdle = () => engine.idle();
+  engine.start();
+  const health = watchSpace(bot.client, engine, config.engine.spaceId, {
+    onError: (error, what) => log.error({ err: error, what }, "could not handle a sync update"),
+    onConnectivity: (reachable, state) =>
+      reachable
+        ? log.info({ state }, "the homeserver is reachable again")
+        : log.warn(
+            { state, homeserver: config.homeserverUrl },
+            "lost the homeserver; sync retries with back-off",
+          ),
+  });
+
+  let ticker: NodeJS.Timeout | undefined;
+  const bookErrors = new Map<string, string>();
+  return {
+    engine,
+    matrix,
+    bot,
+    codes,
+    signupCodes,
+    audit,
+    health,
+    async start() {
+      await startSyncing(bot);
+      ticker = setInterval(() => {
+        engine.tick().catch((error: unknown) => log.error({ err: error }, "tick failed"));
+        engine
+          .exclusive(() => reloadHandEdits([codes, signupCodes], bookErrors, log))
+          .catch((error: unknown) => log.error({ err: error }, "reloading the code books failed"));
+      }, config.tickMs);
+    },
+    async stop() {
+      clearInterval(ticker);
+      bot.client.stopClient();
+      await engine.stop();
+      await bot.store
+        .save(true)
+        .catch((error: unknown) => log.warn({ err: error }, "could not save the sync state"));
+      await Promise.all([signupCodes.close(), audit.close()]);
+      await lock.release();
+    },
+  };
+}
+
+export function createLogger(config: DaemonConfig): Logger {
+  return pino({
+    level: config.logLevel,
+    base: { app: "anteroom" },
+    redact: {
+      paths: ["accessToken", "access_token", "password", "token", "*.password", "*.access_token"],
+      censor: "[redacted]",
+    },
+  });
+}
+
+/** Logs in, waiting out a homeserver that is not up yet; a rejected token ends the start. */
+async function connect(
+  config: DaemonConfig,
+  log: Logger,
+  beforeSnapshot: () => Promise<void>,
+): Promise<BotClient> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await createBotClient({
+        baseUrl: config.homeserverUrl,
+        accessToken: config.accessToken,
+        syncStorePath: config.paths.syncStore,
+        beforeSnapshot,
+        onCorrupt: (detail) =>
+          log.warn(
+            { detail },
+            "the saved sync state was unreadable; it was set aside and sync starts afresh",
+          ),
+        onSaveError: (error) =>
+          log.warn({ err: error }, "could not save the sync state; will try again"),
+      });
+    } catch (error) {
+      const transient = (error as { transient?: boolean }).transient === true;
+      if (!transient) {
+        throw new Error(
+          `the homeserver refused the bot's token (MATRIX_TOKEN): ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+      const wait = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
+      log.warn(
+        {
+          homeserver: config.homeserverUrl,
+          attempt,
+          retryInMs: wait,
+          error: (error as Error).message,
+        },
+        "homeserver not reachable yet",
+      );
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}
+
+async function seed(
+  book: JsonStore<CodeBook>,
+  seedBook: CodeBook,
+  kind: string,
+  audit: AuditLog,
+): Promise<void> {
+  const { book: seeded, added } = seedCodeBook(book.value, seedBook);
+  if (added.length === 0) return;
+  book.update(() => seeded);
+  await book.flush();
+  await audit.append({
+    ts: Date.now() / 1000,
+    type: "codes_seeded",
+    kind,
+    labels: added.map((code) => seeded[code]?.label ?? ""),
+  });
+}
+
+/** Picks up hand edits of the code books; a bad edit is reported once and the last good book stays in use. */
+async function reloadHandEdits(
+  books: JsonStore<CodeBook>[],
+  errors: Map<string, string>,
+  log: Logger,
+): Promise<void> {
+  for (const book of books) {
+    const { changed, error } = await book.reloadIfChangedOnDisk();
+    const path = book.path;
+    if (error && errors.get(path) !== error.message) {
+      errors.set(path, error.message);
+      log.error(
+        { path },
+        `${error.message} The last good version stays in use; a bad file is kept as ${path}.rejected-* when anteroom next writes.`,
+      );
+    } else if (changed && !error) {
+      errors.delete(path);
+      log.info({ path }, "picked up a hand edit");
+    }
+  }
+}
