@@ -1,12 +1,16 @@
 /** `anteroom --daemon`: the engine runtime, the HTTP sidecar, and clean stops on signals. */
 import type { DaemonConfig } from "./config.js";
 import { buildHttpServer } from "./http/server.js";
+import { createMetrics, registerMetricsRoutes } from "./http/metrics.js";
 import { createLogger, openRuntime } from "./runtime.js";
 
 export async function runDaemon(config: DaemonConfig): Promise<void> {
   const log = createLogger(config);
   const runtime = await openRuntime(config, log);
   const http = buildHttpServer({ logger: log, sync: runtime.health });
+  const metrics = createMetrics(runtime.engine);
+  runtime.matrix.onError = metrics.homeserverError;
+  registerMetricsRoutes(http, metrics);
   await http.listen({ port: config.http.port, host: config.http.host });
   await runtime.start();
   log.info(

@@ -1,5 +1,5 @@
 /** The daemon's HTTP sidecar. For now: health. */
-import Fastify from "fastify";
+import Fastify, { type FastifyBaseLogger } from "fastify";
 import type { Logger } from "pino";
 import type { SyncHealth } from "../matrix/space-watch.js";
 
@@ -8,7 +8,8 @@ const STALE_SYNC_MS = 90_000;
 
 export function buildHttpServer(opts: { logger: Logger; sync: SyncHealth }) {
   const app = Fastify({
-    loggerInstance: opts.logger,
+    // pino's Logger is what Fastify logs with; its type is only a little wider than Fastify's.
+    loggerInstance: opts.logger as FastifyBaseLogger,
     disableRequestLogging: true,
     bodyLimit: 16 * 1024,
   });

@@ -15,6 +15,8 @@ export const BOT_POWER_LEVEL = 200;
 
 export class SdkMatrixPort implements MatrixPort {
   readonly userId: string;
+  /** Told of every failed homeserver call (for metrics). */
+  onError: (errcode: string | undefined, transient: boolean) => void = () => undefined;
   private readonly serverName: string;
 
   constructor(
@@ -74,7 +76,7 @@ export class SdkMatrixPort implements MatrixPort {
       });
       return room_id;
     } catch (error) {
-      if (!isErrcode(error, "M_ROOM_IN_USE")) throw toHomeserverError(error);
+      if (!isErrcode(error, "M_ROOM_IN_USE")) throw this.failure(error);
     }
     // Made before a crash or a lost response: adopt it, and make sure the invite went out.
     const alias = `#${aliasLocalpart}:${this.serverName}`;
@@ -89,7 +91,7 @@ export class SdkMatrixPort implements MatrixPort {
     try {
       await this.client.invite(roomId, user);
     } catch (error) {
-      const failure = toHomeserverError(error);
+      const failure = this.failure(error);
       if (failure.transient) throw failure;
       const membership = await this.membership(roomId, user);
       if (membership === "invite" || membership === "join") return;
@@ -106,7 +108,7 @@ export class SdkMatrixPort implements MatrixPort {
     try {
       await this.client.kick(roomId, user, reason);
     } catch (error) {
-      const failure = toHomeserverError(error);
+      const failure = this.failure(error);
       if (failure.transient) throw failure;
       const membership = await this.membership(roomId, user);
       if (membership === undefined || membership === "leave" || membership === "ban") return;
@@ -136,7 +138,7 @@ export class SdkMatrixPort implements MatrixPort {
     try {
       await this.client.leave(roomId);
     } catch (error) {
-      const failure = toHomeserverError(error);
+      const failure = this.failure(error);
       if (failure.transient) throw failure;
       // Not in the room any more: forgetting is all that is left.
     }
@@ -149,17 +151,24 @@ export class SdkMatrixPort implements MatrixPort {
       const content = await this.client.getStateEvent(roomId, "m.room.member", user);
       return typeof content.membership === "string" ? content.membership : undefined;
     } catch (error) {
-      const failure = toHomeserverError(error);
+      const failure = this.failure(error);
       if (failure.transient) throw failure;
       return undefined;
     }
+  }
+
+  /** Sorts a failed call and reports it. */
+  private failure(error: unknown): HomeserverError {
+    const failure = toHomeserverError(error);
+    this.onError(failure.errcode, failure.transient);
+    return failure;
   }
 
   private async call<T>(request: () => Promise<T>): Promise<T> {
     try {
       return await request();
     } catch (error) {
-      throw toHomeserverError(error);
+      throw this.failure(error);
     }
   }
 }

@@ -1,0 +1,104 @@
+/**
+ * Prometheus metrics, derived from the engine's change stream (so every front
+ * end's actions count) plus the homeserver calls and HTTP requests.
+ */
+import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { FastifyInstance } from "fastify";
+import type { EngineApi } from "../../core/api.js";
+import type { VettingRecord } from "../../core/vetting.js";
+
+export interface Metrics {
+  readonly registry: Registry;
+  homeserverError(errcode: string | undefined, transient: boolean): void;
+}
+
+export function createMetrics(engine: EngineApi): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "anteroom_" });
+  const auditEvents = new Counter({
+    name: "anteroom_decisions_total",
+    help: "Audit records written, by type (knock_received, code_redeemed, knock_rejected, vetting_passed, …)",
+    labelNames: ["type", "reason"],
+    registers: [registry],
+  });
+  const roomLatency = new Histogram({
+    name: "anteroom_knock_to_vetting_room_seconds",
+    help: "From the knock to its vetting room existing",
+    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  const vettingDuration = new Histogram({
+    name: "anteroom_vetting_duration_seconds",
+    help: "From the knock to the vetting's outcome, by outcome",
+    labelNames: ["outcome"],
+    buckets: [10, 30, 60, 300, 900, 1800, 3600, 7200, 86400],
+    registers: [registry],
+  });
+  const homeserverErrors = new Counter({
+    name: "anteroom_homeserver_errors_total",
+    help: "Failed homeserver calls, by errcode and whether they are retried",
+    labelNames: ["errcode", "transient"],
+    registers: [registry],
+  });
+
+  // Records seen open or closed already: a record event repeats for every change.
+  const opened = new Set<string>();
+  const closed = new Set<string>();
+  const observeRecord = (record: VettingRecord): void => {
+    if (record.roomId && !opened.has(record.key)) {
+      opened.add(record.key);
+      if (record.phase === "open") roomLatency.observe((Date.now() - record.knockedAt) / 1000);
+    }
+    if (record.closedAt !== undefined && !closed.has(record.key)) {
+      closed.add(record.key);
+      opened.delete(record.key);
+      vettingDuration.observe(
+        { outcome: record.phase },
+        (record.closedAt - record.knockedAt) / 1000,
+      );
+    }
+  };
+  for (const record of engine.snapshot().records) {
+    if (record.roomId) opened.add(record.key);
+    if (record.closedAt !== undefined) closed.add(record.key);
+  }
+  engine.subscribe((event) => {
+    if (event.type === "record") observeRecord(event.record);
+    if (event.type === "audit") {
+      const reason =
+        typeof event.entry.reason === "string" && event.entry.type === "knock_rejected"
+          ? event.entry.reason
+          : "";
+      auditEvents.inc({ type: event.entry.type, reason });
+    }
+  });
+  return {
+    registry,
+    homeserverError: (errcode, transient) =>
+      homeserverErrors.inc({ errcode: errcode ?? "none", transient: String(transient) }),
+  };
+}
+
+/** `GET /metrics`, and a count and latency of every HTTP request by route and status. */
+export function registerMetricsRoutes(app: FastifyInstance, metrics: Metrics): void {
+  const requests = new Histogram({
+    name: "anteroom_http_request_seconds",
+    help: "HTTP requests by route, method and status",
+    labelNames: ["route", "method", "status"],
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [metrics.registry],
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    requests.observe(
+      {
+        route: request.routeOptions.url ?? "unmatched",
+        method: request.method,
+        status: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+  });
+  app.get("/metrics", async (_request, reply) => {
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+}
