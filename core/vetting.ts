@@ -6,6 +6,7 @@
  */
 import type { AuditEntry, Effect, PendingEffect } from "./effects.js";
 import type { Challenge } from "./challenge/pick.js";
+import type { CodeEntry } from "./codes.js";
 import { judgeHaiku, type HaikuRules } from "./challenge/judge.js";
 import * as say from "./challenge/messages.js";
 
@@ -65,11 +66,21 @@ export interface VettingSettings {
   /** How long the newcomer has to read the last message before the bot leaves. */
   readonly farewellDelaySec: number;
   readonly rules: HaikuRules;
+  /** A signup code for the new member to share after a pass; 0 uses turns it off. */
+  readonly welcome: { readonly uses: number; readonly linkBase: string };
 }
 
 export type VettingInput =
   | { type: "roomReady"; roomId: string; now: number }
-  | { type: "reply"; eventId: string; body: string; displayName: string | undefined; now: number }
+  | {
+      type: "reply";
+      eventId: string;
+      body: string;
+      displayName: string | undefined;
+      now: number;
+      /** A fresh signup code, minted only if this reply passes. */
+      welcomeCode?: string;
+    }
   | { type: "tick"; now: number }
   | { type: "knockGone"; membership: string; now: number }
   | { type: "effectFailed"; effectId: string; error: string; now: number };
@@ -77,6 +88,8 @@ export type VettingInput =
 export interface Step {
   readonly record: VettingRecord;
   readonly audit: AuditEntry[];
+  /** A signup code to add to the signup book along with this step. */
+  readonly welcome?: { readonly code: string; readonly entry: CodeEntry };
 }
 
 /** A knock whose code was charged: the room is to be made. */
@@ -164,9 +177,10 @@ export function step(record: VettingRecord, input: VettingInput, settings: Vetti
         keyword: next.challenge?.keyword,
       });
       break;
-    case "reply":
-      judgeReply(next, input, settings, audit);
-      break;
+    case "reply": {
+      const welcome = judgeReply(next, input, settings, audit);
+      return welcome ? { record: next, audit, welcome } : { record: next, audit };
+    }
     case "tick":
       onTick(next, input.now, settings, audit);
       break;
@@ -192,7 +206,7 @@ function judgeReply(
   input: Extract<VettingInput, { type: "reply" }>,
   settings: VettingSettings,
   audit: AuditEntry[],
-): void {
+): Step["welcome"] {
   if (record.phase !== "open" || !record.roomId || record.judged.includes(input.eventId)) return;
   record.judged.push(input.eventId);
   note(record, { at: input.now, from: "newcomer", text: input.body });
@@ -206,10 +220,28 @@ function judgeReply(
   if (verdict.pass) {
     close(record, "passed", input.now, "passed");
     enqueue(record, { kind: "admitToCommunity", user: record.user });
-    post(record, say.passedText(), input.now);
+    const welcome = welcomeCode(record, input.welcomeCode, settings);
+    const link = welcome
+      ? {
+          link: `${settings.welcome.linkBase}/signup?code=${encodeURIComponent(welcome.code)}`,
+          uses: settings.welcome.uses,
+        }
+      : undefined;
+    post(record, say.passedText(link), input.now);
     enqueue(record, { kind: "leaveRoom", roomId }, input.now + settings.farewellDelaySec * 1000);
     audit.push({ type: "vetting_passed", user: record.user, room_id: roomId, haiku: input.body });
     audit.push({ type: "promoted", user: record.user, via: "vetting", room_id: roomId });
+    if (welcome) {
+      audit.push({
+        type: "code_minted",
+        book: "signup",
+        code: welcome.code,
+        label: welcome.entry.label,
+        uses: welcome.entry.uses_remaining,
+        by: "welcome",
+      });
+    }
+    return welcome;
     return;
   }
   record.triesLeft -= 1;
@@ -234,6 +266,24 @@ function judgeReply(
     room_id: roomId,
     reason: verdict.reason,
   });
+}
+
+/** The reference's welcome code: a signup code the new member can pass on, labelled with their id. */
+function welcomeCode(
+  record: VettingRecord,
+  code: string | undefined,
+  settings: VettingSettings,
+): Step["welcome"] {
+  if (!code || settings.welcome.uses <= 0) return undefined;
+  return {
+    code,
+    entry: {
+      uses_remaining: settings.welcome.uses,
+      label: `welcome:${record.user}`,
+      inviter: record.user,
+      minted_by: "anteroom",
+    },
+  };
 }
 
 function onTick(

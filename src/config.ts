@@ -50,6 +50,7 @@ const envSchema = z.object({
     .default("true")
     .transform((v) => v === "true" || v === "1"),
   KNOCK_HOLD_SEC: seconds(86400),
+  LOBBY_WELCOME_CODE_USES: z.coerce.number().int().min(0).default(10),
   DATA_DIR: z.string().default("/data"),
   CODES_PATH: z.string().optional(),
   SIGNUP_CODES_PATH: z.string().optional(),
@@ -64,6 +65,11 @@ const envSchema = z.object({
   TICK_MS: count(1000),
   RETENTION_DAYS: count(30),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  // Signup (src/signup): the server-held registration token (reference name first), per-IP rate, proxies.
+  CONDUWUIT_REGISTRATION_TOKEN: z.string().optional(),
+  REGISTRATION_TOKEN: z.string().optional(),
+  SIGNUP_RATE_PER_MIN: count(10),
+  TRUSTED_PROXIES: idList,
 });
 
 export interface DaemonConfig {
@@ -85,6 +91,10 @@ export interface DaemonConfig {
   readonly sendCaps: { readonly perMinute: number; readonly perRoomPerMinute: number };
   readonly tickMs: number;
   readonly logLevel: string;
+  /** Signup: no registration token means signup is off (503 signup_disabled). A secret: never log it. */
+  readonly signup: { readonly registrationToken?: string; readonly ratePerMinute: number };
+  /** Addresses (or CIDR ranges) whose X-Forwarded-For is believed; empty trusts none. */
+  readonly trustedProxies: readonly string[];
 }
 
 export class ConfigError extends Error {}
@@ -110,6 +120,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
       knockHoldSec: e.KNOCK_HOLD_SEC,
       farewellDelaySec: e.VETTING_FAREWELL_SEC,
       rules: { ...DEFAULT_HAIKU_RULES, requireDisplayName: e.VETTING_REQUIRE_DISPLAYNAME },
+      welcome: {
+        uses: e.LOBBY_WELCOME_CODE_USES,
+        linkBase: (e.HS_PUBLIC ?? e.HS).replace(/\/+$/, ""),
+      },
       maxInFlight: e.MAX_IN_FLIGHT,
       retentionMs: e.RETENTION_DAYS * 86_400_000,
     },
@@ -127,6 +141,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
     sendCaps: { perMinute: e.SEND_MAX_PER_MIN, perRoomPerMinute: e.SEND_MAX_PER_ROOM_PER_MIN },
     tickMs: e.TICK_MS,
     logLevel: e.LOG_LEVEL,
+    signup: {
+      registrationToken: e.CONDUWUIT_REGISTRATION_TOKEN ?? e.REGISTRATION_TOKEN,
+      ratePerMinute: e.SIGNUP_RATE_PER_MIN,
+    },
+    trustedProxies: e.TRUSTED_PROXIES,
   };
 }
 

@@ -33,8 +33,12 @@ export function notYetText(reason: string, triesLeft: number): string {
   return `not yet — ${reason}. ${triesPhrase(triesLeft)}.`;
 }
 
-export function passedText(): string {
-  return "passed! you are invited to the space — accept the invite in your client. this room will close in a moment.";
+export function passedText(welcome?: { link: string; uses: number }): string {
+  const text =
+    "passed! you are invited to the space — accept the invite in your client. this room will close in a moment.";
+  return welcome
+    ? `${text}\nto bring a friend, share this signup link (${welcome.uses} uses): ${welcome.link}`
+    : text;
 }
 
 export function outOfTriesText(reason: string): string {

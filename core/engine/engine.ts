@@ -157,8 +157,7 @@ export class Engine implements EngineApi {
   mintCode(book: CodeBookName, request: MintRequest): Promise<{ code: string; entry: CodeEntry }> {
     return this.decisions.run(async () => {
       const store = this.book(book);
-      let code = formatCode(this.deps.secureRandom(10));
-      while (code in store.value) code = formatCode(this.deps.secureRandom(10));
+      const code = this.freshCode(store.value);
       const entry: CodeEntry = {
         uses_remaining: request.uses,
         label: request.label,
@@ -200,6 +199,12 @@ export class Engine implements EngineApi {
     query: AuditQuery,
   ): Promise<readonly { ts: number; type: string; [field: string]: unknown }[]> {
     return this.deps.audit.read(query);
+  }
+
+  private freshCode(book: CodeBook): string {
+    let code = formatCode(this.deps.secureRandom(10));
+    while (code in book) code = formatCode(this.deps.secureRandom(10));
+    return code;
   }
 
   private book(name: CodeBookName): Store<CodeBook> {
@@ -252,6 +257,7 @@ export class Engine implements EngineApi {
         body: message.body,
         displayName: message.displayName,
         now: this.deps.clock.now(),
+        welcomeCode: this.freshCode(this.deps.signupCodes.value),
       });
     });
   }
@@ -309,6 +315,13 @@ export class Engine implements EngineApi {
   /** Records the new state and its audit entries durably, then lets the outbox run. */
   private async commit(next: Step): Promise<void> {
     const { record } = next;
+    if (next.welcome) {
+      const { code, entry } = next.welcome;
+      this.deps.signupCodes.update((codes) => ({ ...codes, [code]: entry }));
+      // The code exists before the message that names it can be sent.
+      await this.deps.signupCodes.flush();
+      this.events.emit({ type: "codes", book: "signup", codes: this.deps.signupCodes.value });
+    }
     this.deps.vetting.update((book) => {
       book[record.key] = record;
     });

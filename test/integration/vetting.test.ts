@@ -62,7 +62,12 @@ test("a knock with a code becomes a member of the space and its child rooms", as
   assert.equal(spaceChildren, undefined, "a vetting room is not a child of the space");
 
   await newcomer.reply(challenge, haikuWith(challenge.keyword));
-  await newcomer.botSays(challenge, /^passed!/);
+  const ack = await newcomer.botSays(challenge, /^passed!/);
+  // The welcome signup code, to pass on: in the signup book, linked in the acknowledgement.
+  const welcome = /\/signup\?code=([A-Z2-9]{10}) /.exec(ack + " ")?.[1] ?? "";
+  const signupCodes = JSON.parse(await readFile(join(daemon.dataDir, "signup_codes.json"), "utf8"));
+  assert.equal(signupCodes[welcome]?.label, `welcome:${newcomer.userId}`);
+  assert.equal(signupCodes[welcome]?.uses_remaining, 10);
   await newcomer.client.waitForInvite(community.spaceId);
   await newcomer.client.join(community.spaceId);
   for (const child of community.childIds) {

@@ -65,6 +65,7 @@ export const settings: EngineSettings = {
   knockHoldSec: 86400,
   farewellDelaySec: 10,
   rules: DEFAULT_HAIKU_RULES,
+  welcome: { uses: 10, linkBase: "https://chat.example.org" },
   maxInFlight: 4,
   retentionMs: 30 * 86_400_000,
 };

@@ -84,7 +84,17 @@ test("a passing haiku invites to the space and every child, acknowledges, then l
     world.matrix.ops("invite").map(([room]) => room),
     [settings.spaceId, ...settings.childIds],
   );
-  assert.match(String(world.matrix.ops("sendText").at(-1)?.[1]), /^passed!/);
+  const ack = String(world.matrix.ops("sendText").at(-1)?.[1]);
+  assert.match(ack, /^passed!/);
+  // The welcome signup code: in the book, labelled with the newcomer, linked in the acknowledgement.
+  const [code, entry] = Object.entries(world.signupCodes.value)[0] ?? [];
+  assert.deepEqual(entry, {
+    uses_remaining: 10,
+    label: "welcome:@new:example.org",
+    inviter: "@new:example.org",
+    minted_by: "anteroom",
+  });
+  assert.ok(ack.includes(`https://chat.example.org/signup?code=${code}`));
   assert.equal(world.matrix.ops("leaveAndForget").length, 0);
   await world.advance(settings.farewellDelaySec * 1000);
   assert.equal(world.matrix.ops("leaveAndForget").length, 1);
