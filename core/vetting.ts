@@ -286,6 +286,14 @@ function welcomeCode(
   };
 }
 
+/** When time next matters to this record (a hold ending, a reminder, a timeout), if ever. */
+export function nextDeadline(record: VettingRecord, settings: VettingSettings): number | undefined {
+  if (record.phase === "held") return record.holdUntil;
+  if (record.phase !== "open" || record.expiresAt === undefined) return undefined;
+  if (record.remindedAt !== undefined) return record.expiresAt;
+  return record.expiresAt - Math.min(settings.reminderLeadSec, settings.lifetimeSec / 2) * 1000;
+}
+
 function onTick(
   record: VettingRecord,
   now: number,

@@ -24,6 +24,7 @@ import { HomeserverError } from "../ports.js";
 import { activeRecordOf, decideKnock, type VettingBook } from "../knocks.js";
 import {
   ACTIVE_PHASES,
+  nextDeadline,
   step,
   type Step,
   type VettingInput,
@@ -268,7 +269,8 @@ export class Engine implements EngineApi {
       const now = this.deps.clock.now();
       for (const key of [...this.live]) {
         const record = this.deps.vetting.value[key];
-        if (record && ACTIVE_PHASES.has(record.phase)) await this.apply(key, { type: "tick", now });
+        const deadline = record && nextDeadline(record, this.settings);
+        if (deadline !== undefined && deadline <= now) await this.apply(key, { type: "tick", now });
         this.drain(key);
       }
       if (now - this.lastPrune > 3_600_000) this.prune(now);
