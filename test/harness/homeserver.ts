@@ -106,6 +106,9 @@ function trackPid(pid: number): void {
 }
 
 // setpriv --pdeathsig makes the kernel SIGKILL Synapse if this process dies, even by SIGKILL.
+// chroot lives in /usr/sbin, which a non-login PATH (CI, cron) may leave out.
+const CHROOT =
+  ["/usr/sbin/chroot", "/sbin/chroot", "/usr/bin/chroot"].find((p) => existsSync(p)) ?? "chroot";
 const SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p));
 
 // execa passes any fd number straight to spawn (lib/stdio/handle.js allows up to 2**31-1), but its
@@ -337,7 +340,7 @@ class SynapseProcess implements TestHomeserver {
     const started = Date.now();
     const logFd = openSync(this.logPath, "a");
     const args = [
-      "chroot",
+      CHROOT,
       SYNAPSE_ROOT,
       "python3",
       "-m",
@@ -474,7 +477,7 @@ async function ensureTemplate(): Promise<Secrets> {
     const tmp = `${TEMPLATE_DIR}.tmp-${randomId()}`;
     await mkdir(host(tmp), { recursive: true });
     const res = await execa(
-      "chroot",
+      CHROOT,
       [
         SYNAPSE_ROOT,
         "python3",

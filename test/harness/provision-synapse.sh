@@ -4,6 +4,8 @@
 # and reused across runs. Needs root, debootstrap (installed here when missing)
 # and the Debian mirror this machine's apt already uses (debootstrap's default).
 set -euo pipefail
+# debootstrap and chroot live in sbin, which a non-login PATH may leave out.
+export PATH="/usr/local/sbin:/usr/sbin:/sbin:$PATH"
 root="${ANTEROOM_SYNAPSE_ROOT:-$HOME/.cache/anteroom-synapse/root}"
 if [ -x "$root/usr/bin/python3" ] && chroot "$root" python3 -c 'import synapse' 2>/dev/null; then
   echo "synapse root ready: $root"
