@@ -53,6 +53,10 @@ export function command(
       const overridden = !active;
       close(next, overridden ? "overridden" : "approved", input.now, "passed");
       enqueue(next, { kind: "admitToCommunity", user: next.user });
+      // An override must not wait behind the failed room's delayed farewell.
+      next.outbox.sort(
+        (a, b) => Number(a.effect.kind === "leaveRoom") - Number(b.effect.kind === "leaveRoom"),
+      );
       if (active && next.roomId) {
         post(next, "a moderator let you in. " + say.passedText(), input.now);
         enqueue(

@@ -1,5 +1,6 @@
-/** The command line: `anteroom --daemon`, `--help`, `--version`. */
+/** The command line: `anteroom` (the console), `--daemon`, `--help`, `--version`. */
 import { readFileSync } from "node:fs";
+import { userInfo } from "node:os";
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "./config.js";
 import { DataDirLockedError } from "./store/data-dir-lock.js";
@@ -8,6 +9,8 @@ import { StoreParseError } from "./store/json-store.js";
 const USAGE = `anteroom — the gatekeeper of a Matrix community
 
 usage:
+  anteroom              the moderator console, attached to the running daemon (needs a terminal)
+  anteroom --readonly   the console for observers: every action disabled
   anteroom --daemon     run the engine headless with its HTTP sidecar (for containers)
   anteroom --help       this text
   anteroom --version    the version
@@ -19,6 +22,7 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       daemon: { type: "boolean", default: false },
+      readonly: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
       version: { type: "boolean", short: "v", default: false },
     },
@@ -35,13 +39,62 @@ async function main(): Promise<number> {
     console.log(pkg.version);
     return 0;
   }
-  if (!values.daemon) {
-    console.error("The moderator console is not part of this build yet; run `anteroom --daemon`.");
-    return 2;
-  }
+  if (!values.daemon) return openConsole(values.readonly);
   const { runDaemon } = await import("./daemon.js");
   await runDaemon(loadConfig(process.env));
   return -1; // keeps running until a signal
+}
+
+/** `anteroom` with no flag: the console, attached to the daemon that serves the data dir. */
+async function openConsole(readonly: boolean): Promise<number> {
+  // Checked before anything loads Ink: without a terminal, raw mode throws.
+  const { hasTerminal, NO_TERMINAL_MESSAGE, runConsole } = await import("../ui/run-console.js");
+  if (!hasTerminal()) {
+    console.error(NO_TERMINAL_MESSAGE);
+    return 2;
+  }
+  const dataDir = process.env.DATA_DIR ?? "/data";
+  const { adminSocketOf, connectEngine, isDaemonRunning } =
+    await import("./control/attach-client.js");
+  if (!(await isDaemonRunning(dataDir))) {
+    // No daemon serves the data dir: run the engine here, as the approver bot.
+    let config;
+    try {
+      config = loadConfig(process.env);
+    } catch (error) {
+      console.error(
+        `no daemon runs for ${dataDir}, and the engine cannot run here either.\n` +
+          `${(error as Error).message}\nstart \`anteroom --daemon\`, or set these and run \`anteroom\` again.`,
+      );
+      return 2;
+    }
+    const { runConsoleInProcess } = await import("./console-in-process.js");
+    await runConsoleInProcess(config, moderatorName(), readonly);
+    return 0;
+  }
+  const socketPath = adminSocketOf(dataDir);
+  let api;
+  try {
+    api = await connectEngine(socketPath);
+  } catch (error) {
+    console.error(`could not attach to the daemon on ${socketPath}: ${(error as Error).message}`);
+    return 1;
+  }
+  try {
+    await runConsole({ api, mode: "attached", by: moderatorName(), readonly });
+  } finally {
+    await api.close();
+  }
+  return 0;
+}
+
+/** Recorded with every command: the login of whoever runs the console. */
+function moderatorName(): string {
+  try {
+    return process.env.USER || process.env.LOGNAME || userInfo().username;
+  } catch {
+    return "moderator";
+  }
 }
 
 main().then(
@@ -52,7 +105,9 @@ main().then(
     const known =
       error instanceof ConfigError ||
       error instanceof DataDirLockedError ||
-      error instanceof StoreParseError;
+      error instanceof StoreParseError ||
+      // Not imported here: it would load the HTTP stack for `--help` too.
+      (error instanceof Error && error.name === "AdminListenError");
     console.error(
       known
         ? (error as Error).message

@@ -59,6 +59,13 @@ const envSchema = z.object({
   LOG_PATH: z.string().optional(),
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8001),
   HTTP_HOST: z.string().default("0.0.0.0"),
+  // Admin API (src/http/admin*.ts): always on DATA_DIR/admin.sock; on TCP only with a bearer token.
+  ADMIN_TOKEN: z
+    .string()
+    .min(16, "at least 16 characters (e.g. `openssl rand -hex 32`)")
+    .optional(),
+  ADMIN_HTTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  ADMIN_HTTP_HOST: z.string().default("127.0.0.1"),
   SEND_MAX_PER_MIN: count(600),
   SEND_MAX_PER_ROOM_PER_MIN: count(12),
   MAX_IN_FLIGHT: count(8),
@@ -88,6 +95,11 @@ export interface DaemonConfig {
     readonly syncStore: string;
   };
   readonly http: { readonly port: number; readonly host: string };
+  /** The admin API: the unix socket always; TCP only with its token (a secret: never log it). */
+  readonly admin: {
+    readonly socketPath: string;
+    readonly tcp?: { readonly port: number; readonly host: string; readonly token: string };
+  };
   readonly sendCaps: { readonly perMinute: number; readonly perRoomPerMinute: number };
   readonly tickMs: number;
   readonly logLevel: string;
@@ -106,6 +118,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
     throw new ConfigError(`anteroom cannot start; fix these settings:\n${lines.join("\n")}`);
   }
   const e = parsed.data;
+  if (e.ADMIN_HTTP_PORT !== undefined && e.ADMIN_TOKEN === undefined) {
+    throw new ConfigError(
+      "anteroom cannot start; fix these settings:\n  ADMIN_HTTP_PORT: the admin API on TCP needs ADMIN_TOKEN (a bearer token); set it, or unset ADMIN_HTTP_PORT to keep the admin API on the unix socket only",
+    );
+  }
   const dataDir = e.DATA_DIR;
   return {
     homeserverUrl: e.HS.replace(/\/+$/, ""),
@@ -138,6 +155,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
       syncStore: join(dataDir, "sync.json"),
     },
     http: { port: e.HTTP_PORT, host: e.HTTP_HOST },
+    admin: {
+      socketPath: join(dataDir, "admin.sock"),
+      ...(e.ADMIN_HTTP_PORT !== undefined && e.ADMIN_TOKEN !== undefined
+        ? { tcp: { port: e.ADMIN_HTTP_PORT, host: e.ADMIN_HTTP_HOST, token: e.ADMIN_TOKEN } }
+        : {}),
+    },
     sendCaps: { perMinute: e.SEND_MAX_PER_MIN, perRoomPerMinute: e.SEND_MAX_PER_ROOM_PER_MIN },
     tickMs: e.TICK_MS,
     logLevel: e.LOG_LEVEL,

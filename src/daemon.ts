@@ -3,11 +3,20 @@ import type { DaemonConfig } from "./config.js";
 import { buildHttpServer } from "./http/server.js";
 import { createMetrics, registerMetricsRoutes } from "./http/metrics.js";
 import { createLogger, openRuntime } from "./runtime.js";
+import { signupRoutes } from "./http/signup-routes.js";
+import { signupOptions } from "./signup/wire.js";
+import { startAdminApiFor } from "./http/admin-server.js";
 
 export async function runDaemon(config: DaemonConfig): Promise<void> {
   const log = createLogger(config);
   const runtime = await openRuntime(config, log);
-  const http = buildHttpServer({ logger: log, sync: runtime.health });
+  const admin = await startAdminApiFor(config, runtime, log); // unix socket; TCP only with a token
+  const http = buildHttpServer({
+    logger: log,
+    sync: runtime.health,
+    trustProxy: config.trustedProxies,
+  });
+  await http.register(signupRoutes, signupOptions(config, runtime, log));
   const metrics = createMetrics(runtime.engine);
   runtime.matrix.onError = metrics.homeserverError;
   registerMetricsRoutes(http, metrics);
@@ -23,6 +32,7 @@ export async function runDaemon(config: DaemonConfig): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "stopping");
+    await admin.close();
     await http.close();
     await runtime.stop();
     log.info("stopped");

@@ -1,7 +1,7 @@
 /** The engine runtime: wiring only. The engine decides; this connects it to disk and Matrix. */
 import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
-import { pino, type Logger } from "pino";
+import { pino, type Logger, type LoggerOptions } from "pino";
 import { seedCodeBook, type CodeBook } from "../core/codes.js";
 import { Engine } from "../core/engine/engine.js";
 import type { DaemonConfig } from "./config.js";
@@ -111,15 +111,20 @@ export async function openRuntime(config: DaemonConfig, log: Logger): Promise<Ru
   };
 }
 
-export function createLogger(config: DaemonConfig): Logger {
-  return pino({
+export function loggerOptions(config: DaemonConfig): LoggerOptions {
+  return {
     level: config.logLevel,
     base: { app: "anteroom" },
     redact: {
       paths: ["accessToken", "access_token", "password", "token", "*.password", "*.access_token"],
       censor: "[redacted]",
     },
-  });
+  };
+}
+
+/** JSON lines on stdout: the daemon's log. */
+export function createLogger(config: DaemonConfig): Logger {
+  return pino(loggerOptions(config));
 }
 
 /** Logs in, waiting out a homeserver that is not up yet; a rejected token ends the start. */

@@ -1,5 +1,5 @@
 /**
- * The test command (`npm test`): unit tests, then integration tests against a
+ * The test command (`npm test`): unit tests, console tests, then integration tests against a
  * real Synapse (provisioned by test/harness on first use), one file at a time.
  * Ends with one line `N passed, N failed` for CI.
  */
@@ -38,6 +38,7 @@ async function suite(name: string, testFiles: string[], concurrency: number): Pr
 }
 
 await suite("unit", await files("test/unit/**/*.test.ts"), 2);
+await suite("console", await files("test/ui/**/*.test.{ts,tsx}"), 2);
 await suite("integration (real Synapse)", await files("test/integration/**/*.test.ts"), 1);
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exitCode = failed > 0 || passed === 0 ? 1 : 0;

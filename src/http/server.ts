@@ -6,22 +6,35 @@ import type { SyncHealth } from "../matrix/space-watch.js";
 /** A sync older than this means the homeserver is unreachable or the loop is stuck. */
 const STALE_SYNC_MS = 90_000;
 
-export function buildHttpServer(opts: { logger: Logger; sync: SyncHealth }) {
+export function buildHttpServer(opts: {
+  logger: Logger;
+  sync: SyncHealth;
+  /** Proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES); none by default. */
+  trustProxy?: readonly string[];
+}) {
   const app = Fastify({
+    trustProxy: opts.trustProxy?.length ? [...opts.trustProxy] : false,
     // pino's Logger is what Fastify logs with; its type is only a little wider than Fastify's.
     loggerInstance: opts.logger as FastifyBaseLogger,
     disableRequestLogging: true,
     bodyLimit: 16 * 1024,
   });
   app.get("/healthz", async (_request, reply) => {
-    const age = Date.now() - opts.sync.lastSyncAt;
-    const syncing = opts.sync.state === "SYNCING" || opts.sync.state === "PREPARED";
-    const ok = opts.sync.ready && syncing && age < STALE_SYNC_MS;
-    return reply.code(ok ? 200 : 503).send({
-      status: ok ? "ok" : "starting",
-      sync: opts.sync.state,
-      last_sync_ms_ago: opts.sync.lastSyncAt ? age : null,
-    });
+    const { ok, body } = healthReport(opts.sync);
+    return reply.code(ok ? 200 : 503).send(body);
   });
   return app;
+}
+
+/** What `/healthz` (and the admin API's health) reports: ready when the homeserver answers and sync is fresh. */
+export function healthReport(sync: SyncHealth) {
+  const age = Date.now() - sync.lastSyncAt;
+  const syncing = sync.state === "SYNCING" || sync.state === "PREPARED";
+  const ok = sync.ready && syncing && age < STALE_SYNC_MS;
+  const body = {
+    status: ok ? "ok" : "starting",
+    sync: sync.state,
+    last_sync_ms_ago: sync.lastSyncAt ? age : null,
+  };
+  return { ok, body };
 }

@@ -41,7 +41,8 @@ export class SendBreaker {
         return;
       }
       this.setTripped(true, roomId);
-      await new Promise((resolve) => setTimeout(resolve, Math.max(wait, 10)));
+      // Look again at least every second: the window may free up sooner than computed (clock changes).
+      await new Promise((resolve) => setTimeout(resolve, Math.min(Math.max(wait, 10), 1000)));
     }
   }
 

@@ -19,7 +19,14 @@ export interface DaemonOptions {
   readonly dataDir?: string;
   /** Wait for /healthz to answer 200 (default true). */
   readonly waitReady?: boolean;
+  /**
+   * What node runs, after its own path (default: `--import tsx src/cli.ts --daemon`), e.g.
+   * `["dist/src/cli.js", "--daemon"]` for the compiled build. Relative to the repository.
+   */
+  readonly nodeArgs?: readonly string[];
 }
+
+const TSX_DAEMON = ["--import", "tsx", "src/cli.ts", "--daemon"] as const;
 
 export class TestDaemon {
   readonly logs: Record<string, unknown>[] = [];
@@ -33,6 +40,7 @@ export class TestDaemon {
     readonly dataDir: string,
     readonly port: number,
     private readonly env: Record<string, string>,
+    private readonly nodeArgs: readonly string[] = TSX_DAEMON,
   ) {}
 
   static async start(
@@ -54,7 +62,7 @@ export class TestDaemon {
       TICK_MS: "200",
       ...opts.env,
     };
-    const daemon = new TestDaemon(dataDir, port, env);
+    const daemon = new TestDaemon(dataDir, port, env, opts.nodeArgs);
     await daemon.launch(opts.waitReady ?? true);
     return daemon;
   }
@@ -68,7 +76,7 @@ export class TestDaemon {
   }
 
   async launch(waitReady = true): Promise<void> {
-    this.child = execa(process.execPath, ["--import", "tsx", "src/cli.ts", "--daemon"], {
+    this.child = execa(process.execPath, [...this.nodeArgs], {
       cwd: REPO,
       env: { ...this.env, CI: "true" },
       extendEnv: true,

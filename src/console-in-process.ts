@@ -1,0 +1,39 @@
+/**
+ * `anteroom` when no daemon serves the data dir: this process logs in as the
+ * approver bot, holds the data-dir lock, runs the engine and opens the console
+ * on it. The engine's log goes to a file in the data dir, never to the
+ * terminal Ink draws on.
+ */
+import { join } from "node:path";
+import { mkdir } from "node:fs/promises";
+import { pino } from "pino";
+import type { DaemonConfig } from "./config.js";
+import { openRuntime, loggerOptions } from "./runtime.js";
+import { runConsole } from "../ui/run-console.js";
+
+export async function runConsoleInProcess(
+  config: DaemonConfig,
+  by: string,
+  readonly: boolean,
+): Promise<void> {
+  await mkdir(config.paths.dataDir, { recursive: true });
+  const logPath = join(config.paths.dataDir, "anteroom.log");
+  const log = pino(
+    loggerOptions(config),
+    pino.destination({ dest: logPath, mkdir: true, sync: false }),
+  );
+  const runtime = await openRuntime(config, log);
+  try {
+    await runtime.start();
+    await runConsole({
+      api: runtime.engine,
+      mode: "in-process",
+      by,
+      readonly,
+      publicUrl: config.publicUrl,
+    });
+  } finally {
+    await runtime.stop();
+    log.flush();
+  }
+}

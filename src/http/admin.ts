@@ -1,0 +1,449 @@
+/**
+ * The admin API: the engine's `EngineApi` over HTTP, JSON in and out, and its
+ * change stream as Server-Sent Events. The routes only translate: every body
+ * and query is validated here, every decision is the engine's. Errors are
+ * `{error, message}` and never carry a stack. Served on a unix socket by
+ * default (see admin-server.ts); docs/admin-api.md documents it.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
+import type { CodeBookName, EngineApi, EngineSnapshot } from "../../core/api.js";
+import type { EngineEvent } from "../../core/engine/events.js";
+import type { ModeratorAction } from "../../core/vetting-commands.js";
+import type { VettingPhase, VettingRecord } from "../../core/vetting.js";
+import { encodeSseComment, encodeSseEvent } from "../control/sse.js";
+
+export const ADMIN_PREFIX = "/admin/v1";
+export const ACTOR_HEADER = "x-anteroom-actor";
+export const DEFAULT_ACTOR = "admin-api";
+
+export interface AdminRoutesOptions {
+  readonly engine: EngineApi;
+  /** `/healthz`'s answer: ready or not, and the body to send. */
+  readonly health: () => { ok: boolean; body: Record<string, unknown> };
+  /** The base of the links handed out with minted codes (HS_PUBLIC). */
+  readonly publicUrl: string;
+  /** A comment line on every event stream this often (default 15 s). */
+  readonly heartbeatMs?: number;
+  /**
+   * Bytes an event stream may have waiting for a slow client, beyond the
+   * snapshot itself (default 4 MiB); past that the client gets `event: overflow`
+   * and is disconnected, to reconnect and start again from a snapshot.
+   */
+  readonly maxBufferedBytes?: number;
+}
+
+/** An answer other than success: the status and the `{error, message}` body. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const PHASES = [
+  "held",
+  "opening",
+  "open",
+  "passed",
+  "failed",
+  "timed_out",
+  "denied",
+  "withdrawn",
+  "superseded",
+] as const satisfies readonly VettingPhase[];
+const ACTIVE: readonly VettingPhase[] = ["held", "opening", "open"];
+
+// C0 and C1 control characters, DEL, and the bidi overrides that reorder a terminal line.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+const noControl = (what: string) =>
+  z.string().refine((text) => !CONTROL.test(text), `${what} must not contain control characters`);
+
+const challengeSchema = z.strictObject({
+  topic: noControl("topic").pipe(z.string().min(1).max(200)),
+  keyword: noControl("keyword").pipe(z.string().min(1).max(100)),
+});
+
+/**
+ * A moderator's action, as JSON. Types are checked here (400); whether the
+ * action fits the record, and ranges such as "tries 1–20", are the engine's
+ * call (409 with its reason), so the two cannot drift apart.
+ */
+export const actionSchema = z.discriminatedUnion("action", [
+  z.strictObject({ action: z.literal("approve") }),
+  z.strictObject({ action: z.literal("reject"), reason: z.string().max(1000).optional() }),
+  z.strictObject({ action: z.literal("addTries"), tries: z.number().int() }),
+  z.strictObject({ action: z.literal("extend"), seconds: z.number().int() }),
+  z.strictObject({ action: z.literal("say"), text: z.string().min(1).max(10_000) }),
+  z.strictObject({ action: z.literal("repost"), challenge: challengeSchema.optional() }),
+  z.strictObject({ action: z.literal("close") }),
+]);
+
+export const mintSchema = z.strictObject({
+  uses: z.number().int().min(1).max(1_000_000),
+  label: noControl("label").pipe(z.string().max(200)).default(""),
+  /** Unix seconds. */
+  expires_at: z.number().positive().optional(),
+  inviter: z
+    .string()
+    .max(255)
+    .regex(/^@[^:\s]+:\S+$/, "a Matrix user id such as @alice:example.org")
+    .optional(),
+});
+
+const bookSchema = z.enum(["invite", "signup"]);
+
+/** `a,b` or `?x=a&x=b`: a list either way. */
+const listParam = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .transform((value) =>
+    value === undefined
+      ? undefined
+      : (Array.isArray(value) ? value : [value])
+          .flatMap((part) => part.split(","))
+          .map((part) => part.trim())
+          .filter(Boolean),
+  );
+
+const knocksQuery = z.object({
+  phase: listParam.pipe(z.array(z.enum([...PHASES, "active"])).optional()),
+  user: z.string().max(255).optional(),
+});
+
+const auditQuery = z.object({
+  since: z.coerce.number().nonnegative().optional(),
+  type: listParam,
+  user: z.string().max(255).optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+});
+
+/** Parses with `schema`, or answers 400 naming every problem. */
+export function parseOr400<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  what: string,
+): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const problems = result.error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.length ? issue.path.join(".") : what}: ${issue.message}`);
+  throw new ApiError(400, "bad_request", problems.join("; "));
+}
+
+/**
+ * The acting moderator's name from `X-Anteroom-Actor` (default "admin-api"):
+ * at most 255 characters, no control characters. Header bytes arrive as
+ * Latin-1; UTF-8 names (`Zoë`) are decoded back.
+ */
+export function parseActor(header: string | string[] | undefined): string {
+  if (header === undefined) return DEFAULT_ACTOR;
+  if (Array.isArray(header)) throw new ApiError(400, "bad_actor", "give X-Anteroom-Actor once");
+  // Only a string of byte values can be bytes re-read as UTF-8; anything else is taken as it is.
+  const utf8 = /[\u0100-\uffff]/.test(header)
+    ? header
+    : Buffer.from(header, "latin1").toString("utf8");
+  const name = (utf8.includes("\ufffd") ? header : utf8).trim();
+  if (!name) throw new ApiError(400, "bad_actor", "X-Anteroom-Actor is empty");
+  if (name.length > 255)
+    throw new ApiError(400, "bad_actor", "X-Anteroom-Actor is over 255 characters");
+  if (CONTROL.test(name))
+    throw new ApiError(400, "bad_actor", "X-Anteroom-Actor must not contain control characters");
+  return name;
+}
+
+export function codeLink(publicUrl: string, book: CodeBookName, code: string): string {
+  const page = book === "invite" ? "join" : "signup";
+  return `${publicUrl.replace(/\/+$/, "")}/${page}?code=${encodeURIComponent(code)}`;
+}
+
+/** Answers every error as `{error, message}`: 400 for what the client sent wrong, never a stack. */
+export function installAdminErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof ApiError) {
+      return reply.code(error.status).send({ error: error.code, message: error.message });
+    }
+    const fastifyError = error as { code?: string; statusCode?: number; message?: string };
+    const code = fastifyError.code ?? "";
+    const status = fastifyError.statusCode ?? 500;
+    if (code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+      return reply
+        .code(415)
+        .send({ error: "unsupported_media_type", message: "send the body as application/json" });
+    }
+    if (code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+      return reply.code(413).send({ error: "too_large", message: "the body is too large" });
+    }
+    if (code === "FST_ERR_CTP_EMPTY_JSON_BODY" || code === "FST_ERR_CTP_INVALID_JSON_BODY") {
+      return reply.code(400).send({ error: "bad_json", message: "the body is not valid JSON" });
+    }
+    if (status >= 400 && status < 500) {
+      return reply.code(status).send({ error: "bad_request", message: fastifyError.message ?? "" });
+    }
+    request.log.error({ err: error, url: request.url }, "admin API request failed");
+    return reply
+      .code(500)
+      .send({ error: "internal", message: "the request failed; the daemon's log says why" });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({
+      error: "not_found",
+      message: `no route ${request.method} ${request.url.split("?")[0]}`,
+    }),
+  );
+}
+
+/** Registers every `/admin/v1/…` route on `app`. */
+export function registerAdminRoutes(app: FastifyInstance, opts: AdminRoutesOptions): void {
+  const { engine } = opts;
+  const streams = new Set<EventStream>();
+  // A stream never ends by itself: end them all before the server waits for its connections.
+  app.addHook("preClose", async () => {
+    for (const stream of [...streams]) stream.close();
+  });
+
+  const findRecord = (key: string): VettingRecord | undefined =>
+    engine.snapshot().records.find((record) => record.key === key);
+
+  app.get(`${ADMIN_PREFIX}/snapshot`, async () => engine.snapshot());
+
+  app.get(`${ADMIN_PREFIX}/events`, (request, reply) => {
+    const stream = new EventStream(request, reply, engine, opts, () => streams.delete(stream));
+    streams.add(stream);
+    stream.start();
+  });
+
+  app.get(`${ADMIN_PREFIX}/knocks`, async (request) => {
+    const query = parseOr400(knocksQuery, request.query, "query");
+    const phases = query.phase?.flatMap((phase): readonly VettingPhase[] =>
+      phase === "active" ? ACTIVE : [phase],
+    );
+    const records = engine
+      .snapshot()
+      .records.filter(
+        (record) =>
+          (phases === undefined || phases.includes(record.phase)) &&
+          (query.user === undefined || record.user === query.user),
+      );
+    return { records };
+  });
+
+  app.get<{ Params: { key: string } }>(`${ADMIN_PREFIX}/knocks/:key`, async (request) => {
+    const record = findRecord(request.params.key);
+    if (!record) throw new ApiError(404, "not_found", `no knock ${request.params.key}`);
+    return { record };
+  });
+
+  app.post<{ Params: { key: string } }>(`${ADMIN_PREFIX}/knocks/:key/actions`, async (request) => {
+    const by = parseActor(request.headers[ACTOR_HEADER]);
+    const action = parseOr400(actionSchema, request.body, "body") as ModeratorAction;
+    const { key } = request.params;
+    if (!findRecord(key)) throw new ApiError(404, "not_found", `no knock ${key}`);
+    const result = await engine.moderate(key, action, by);
+    if (!result.ok) throw new ApiError(409, "refused", result.error);
+    return { ok: true };
+  });
+
+  app.get<{ Params: { book: string } }>(`${ADMIN_PREFIX}/codes/:book`, async (request) => {
+    const book = bookOf(request.params.book);
+    const snapshot = engine.snapshot();
+    return { book, codes: book === "invite" ? snapshot.codes : snapshot.signupCodes };
+  });
+
+  app.post<{ Params: { book: string } }>(`${ADMIN_PREFIX}/codes/:book`, async (request, reply) => {
+    const book = bookOf(request.params.book);
+    const by = parseActor(request.headers[ACTOR_HEADER]);
+    const body = parseOr400(mintSchema, request.body, "body");
+    if (body.expires_at !== undefined && body.expires_at <= Date.now() / 1000) {
+      throw new ApiError(400, "bad_request", "expires_at: is in the past (unix seconds)");
+    }
+    const { code, entry } = await engine.mintCode(book, {
+      uses: body.uses,
+      label: body.label,
+      by,
+      ...(body.expires_at === undefined ? {} : { expiresAt: body.expires_at }),
+      ...(body.inviter === undefined ? {} : { inviter: body.inviter }),
+    });
+    return reply.code(201).send({ code, entry, link: codeLink(opts.publicUrl, book, code) });
+  });
+
+  app.delete<{ Params: { book: string; code: string } }>(
+    `${ADMIN_PREFIX}/codes/:book/:code`,
+    async (request) => {
+      const book = bookOf(request.params.book);
+      const by = parseActor(request.headers[ACTOR_HEADER]);
+      // Codes are matched without regard to case when redeemed; so here.
+      const snapshot = engine.snapshot();
+      const codes = book === "invite" ? snapshot.codes : snapshot.signupCodes;
+      const wanted = request.params.code;
+      const code =
+        wanted in codes
+          ? wanted
+          : Object.keys(codes).find((c) => c.toLowerCase() === wanted.toLowerCase());
+      if (code === undefined) throw new ApiError(404, "not_found", `no ${book} code ${wanted}`);
+      const result = await engine.revokeCode(book, code, by);
+      if (!result.ok) throw new ApiError(404, "not_found", result.error);
+      return { ok: true, code };
+    },
+  );
+
+  app.get(`${ADMIN_PREFIX}/audit`, async (request) => {
+    const query = parseOr400(auditQuery, request.query, "query");
+    const entries = await engine.audit({
+      limit: query.limit,
+      ...(query.since === undefined ? {} : { sinceTs: query.since }),
+      ...(query.type === undefined ? {} : { types: query.type }),
+      ...(query.user === undefined ? {} : { user: query.user }),
+    });
+    return { entries };
+  });
+
+  app.get(`${ADMIN_PREFIX}/health`, async (_request, reply) => {
+    const { ok, body } = opts.health();
+    const snapshot = engine.snapshot();
+    const byPhase: Record<string, number> = {};
+    for (const phase of PHASES) byPhase[phase] = 0;
+    for (const record of snapshot.records) byPhase[record.phase] = (byPhase[record.phase] ?? 0) + 1;
+    return reply.code(ok ? 200 : 503).send({
+      ...body,
+      records_by_phase: byPhase,
+      seq: snapshot.seq,
+      pid: process.pid,
+    });
+  });
+}
+
+function bookOf(name: string): CodeBookName {
+  const parsed = bookSchema.safeParse(name);
+  if (!parsed.success)
+    throw new ApiError(404, "not_found", `no code book ${name}; use invite or signup`);
+  return parsed.data;
+}
+
+const DEFAULT_HEARTBEAT_MS = 15_000;
+const DEFAULT_MAX_BUFFERED = 4 * 1024 * 1024;
+/** After the last words (overflow, or the server closing), a client that still reads nothing is cut off. */
+const OVERFLOW_GRACE_MS = 5_000;
+
+/**
+ * One client's event stream: subscribe, then snapshot, then every newer event.
+ * Events that arrive while the snapshot is taken are buffered and the ones it
+ * already includes dropped, so nothing is lost or doubled.
+ */
+class EventStream {
+  private closed = false;
+  private live = false;
+  private readonly early: EngineEvent[] = [];
+  private unsubscribe: (() => void) | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private limit = Infinity;
+
+  constructor(
+    private readonly request: FastifyRequest,
+    private readonly reply: FastifyReply,
+    private readonly engine: EngineApi,
+    private readonly opts: AdminRoutesOptions,
+    private readonly onClosed: () => void,
+  ) {}
+
+  start(): void {
+    this.reply.hijack();
+    const res = this.reply.raw;
+    res.on("close", () => this.cleanUp());
+    res.on("error", () => this.cleanUp());
+    res.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache, no-transform",
+      // The connection ends with the stream: nothing waits on a keep-alive socket afterwards.
+      connection: "close",
+      "x-accel-buffering": "no",
+    });
+    this.unsubscribe = this.engine.subscribe((event) => this.onEvent(event));
+    let snapshot: EngineSnapshot;
+    try {
+      snapshot = this.engine.snapshot();
+    } catch (error) {
+      this.request.log.error({ err: error }, "could not take a snapshot for an event stream");
+      this.close();
+      return;
+    }
+    this.write(
+      encodeSseEvent({ event: "snapshot", id: snapshot.seq, data: JSON.stringify(snapshot) }),
+    );
+    this.limit = res.writableLength + (this.opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED);
+    for (const event of this.early.splice(0)) if (event.seq > snapshot.seq) this.send(event);
+    this.live = true;
+    this.heartbeat = setInterval(
+      () => this.write(encodeSseComment("heartbeat")),
+      this.opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+    );
+    this.heartbeat.unref();
+  }
+
+  /** Ends the stream from our side (the server is closing). */
+  close(): void {
+    if (this.closed) return;
+    const res = this.reply.raw;
+    const socket = res.socket;
+    this.cleanUp();
+    res.end();
+    setTimeout(() => socket?.destroy(), OVERFLOW_GRACE_MS).unref();
+  }
+
+  private onEvent(event: EngineEvent): void {
+    if (this.closed) return;
+    if (!this.live) {
+      this.early.push(event);
+      return;
+    }
+    this.send(event);
+  }
+
+  private send(event: EngineEvent): void {
+    this.write(encodeSseEvent({ event: event.type, id: event.seq, data: JSON.stringify(event) }));
+    if (!this.closed && this.reply.raw.writableLength > this.limit) this.overflow();
+  }
+
+  private overflow(): void {
+    const res = this.reply.raw;
+    this.request.log.warn(
+      { buffered: res.writableLength },
+      "an admin event stream client is too slow; disconnecting it",
+    );
+    this.write(
+      encodeSseEvent({
+        event: "overflow",
+        data: JSON.stringify({
+          error: "overflow",
+          message: "this client fell too far behind; reconnect to start again from a snapshot",
+        }),
+      }),
+    );
+    const socket = res.socket;
+    this.cleanUp();
+    res.end();
+    // A client that reads nothing never takes the rest: cut the connection after a grace period.
+    setTimeout(() => socket?.destroy(), OVERFLOW_GRACE_MS).unref();
+  }
+
+  private write(text: string): void {
+    const res = this.reply.raw;
+    if (this.closed || res.writableEnded || res.destroyed) return;
+    res.write(text);
+  }
+
+  private cleanUp(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    this.unsubscribe?.();
+    this.early.length = 0;
+    this.onClosed();
+  }
+}

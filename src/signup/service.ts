@@ -1,0 +1,468 @@
+/**
+ * The signup path: one use of a signup code becomes an account on the
+ * community's homeserver, invited to and joined into the space and its child
+ * rooms.
+ *
+ * 1. The use is charged atomically (in memory, synchronously, under a key
+ *    unique to this request) and made durable before the homeserver is asked:
+ *    N concurrent requests for a code with one use left give one success.
+ * 2. The account is registered with the server-held registration token.
+ *    When the homeserver says no (username taken, password too weak…) the use
+ *    is given back: a code is not burnt by a taken username. When the answer
+ *    is unclear (a timeout after a stage was submitted), anteroom tries to
+ *    log in with the new credentials to find out; if it still cannot tell, the
+ *    use stays spent and the person is told to try logging in.
+ * 3. Once the account exists, every further step (display name, invites by
+ *    the bot, joins as the new user) is attempted and reported in `steps`; a
+ *    failure there is never hidden and never turns the answer into an error.
+ *
+ * The password and the access tokens never reach a log or the audit log.
+ */
+import { randomUUID } from "node:crypto";
+import { redeemCode, refundCode, type CodeBook, type RedeemRefusal } from "../../core/codes.js";
+import type { Log, Store } from "../../core/ports.js";
+import { MatrixHttp, NoAnswerError, describeAnswer } from "./matrix-http.js";
+import { registerAccount, type Account, type RegisterFailure } from "./register.js";
+import type { SignupError, SignupRequest } from "./validate.js";
+
+/** The bot's side: in the daemon, `SdkMatrixPort.invite` (already invited or joined counts as done). */
+export interface Inviter {
+  invite(roomId: string, userId: string): Promise<void>;
+}
+
+export interface SignupDeps {
+  readonly codes: Store<CodeBook>;
+  readonly audit: {
+    append(record: { ts: number; type: string; [k: string]: unknown }): Promise<void>;
+  };
+  readonly log: Log;
+  readonly inviter: Inviter;
+  /** Where anteroom reaches the homeserver (HS). */
+  readonly homeserverUrl: string;
+  /** What people put in their client (HS_PUBLIC, else HS). */
+  readonly publicUrl: string;
+  /** The server-held registration token; without it signup is off. */
+  readonly registrationToken: string | undefined;
+  readonly spaceId: string;
+  readonly childIds: readonly string[];
+  /** Runs a change of the code book between the engine's own decisions (in the daemon: `engine.exclusive`). */
+  readonly exclusive?: <T>(work: () => Promise<T>) => Promise<T>;
+  /** ms since the epoch. */
+  readonly now?: () => number;
+  /** Per homeserver request (default 15 s). */
+  readonly timeoutMs?: number;
+  readonly fetch?: typeof fetch;
+}
+
+export interface SignupStep {
+  readonly step: string;
+  readonly ok: boolean;
+  readonly error?: string;
+}
+
+export interface SignupSuccess {
+  readonly user_id: string;
+  readonly access_token: string;
+  readonly device_id: string;
+  readonly homeserver: string;
+  readonly space_id: string;
+  readonly steps: readonly SignupStep[];
+}
+
+export type SignupAnswer =
+  | { readonly ok: true; readonly status: 200; readonly body: SignupSuccess }
+  | {
+      readonly ok: false;
+      readonly status: number;
+      readonly body: { readonly error: string; readonly message: string };
+      readonly retryAfterSec?: number;
+    };
+
+export interface SignupOptions {
+  /** Where the request came from, for the audit log. */
+  readonly via: "api" | "form";
+  /**
+   * Log the signup device out at the end. The form path shows no token, so it
+   * leaves none behind: the person logs in with their own client.
+   */
+  readonly logout?: boolean;
+}
+
+const DEVICE_NAME = "anteroom signup";
+const STEP_ATTEMPTS = 3;
+const MAX_STEP_WAIT_MS = 5_000;
+
+export const INVALID_CODE_MESSAGE = "That signup code is unknown, used up or expired.";
+
+export class SignupService {
+  private readonly http: MatrixHttp;
+  private readonly now: () => number;
+  private readonly exclusive: <T>(work: () => Promise<T>) => Promise<T>;
+
+  constructor(private readonly deps: SignupDeps) {
+    this.http = new MatrixHttp({
+      baseUrl: deps.homeserverUrl,
+      timeoutMs: deps.timeoutMs ?? 15_000,
+      ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    });
+    this.now = deps.now ?? Date.now;
+    this.exclusive = deps.exclusive ?? ((work) => work());
+  }
+
+  /** Signup needs the server-held registration token. */
+  get enabled(): boolean {
+    return Boolean(this.deps.registrationToken);
+  }
+
+  get homeserver(): string {
+    return this.deps.publicUrl;
+  }
+
+  async signup(request: SignupRequest, opts: SignupOptions): Promise<SignupAnswer> {
+    const registrationToken = this.deps.registrationToken;
+    if (!registrationToken) return refusal(disabledError());
+
+    const key = `signup:${randomUUID()}`;
+    const charge = await this.charge(request.code, key);
+    if (!charge.ok) {
+      await this.recordFailure({
+        reason: charge.reason,
+        username: request.username,
+        code: clip(request.code),
+        via: opts.via,
+      });
+      return refusal({ status: charge.status, error: charge.error, message: charge.message });
+    }
+    const { code, label, usesRemaining } = charge;
+
+    let account: Account;
+    const outcome = await registerAccount(this.http, {
+      username: request.username,
+      password: request.password,
+      registrationToken,
+      deviceName: DEVICE_NAME,
+    });
+    if (outcome.ok) {
+      account = outcome.account;
+    } else {
+      const found =
+        outcome.failure.kind === "uncertain" ? await this.findAccount(request) : undefined;
+      if (found === undefined || found === "absent") {
+        const failure: RegisterFailure =
+          found === "absent" ? { ...outcome.failure, kind: "unavailable" } : outcome.failure;
+        const refund = failure.kind !== "uncertain";
+        if (refund) await this.refund(code, key);
+        this.logFailure(failure, request.username);
+        await this.recordFailure({
+          reason: failure.errcode ? failure.errcode.toLowerCase() : `registration_${failure.kind}`,
+          detail: failure.message,
+          username: request.username,
+          code,
+          label,
+          refunded: refund,
+          via: opts.via,
+        });
+        return registrationRefusal(failure);
+      }
+      account = found;
+    }
+
+    const steps: SignupStep[] = [{ step: "register", ok: true }];
+    if (request.displayName !== undefined) {
+      steps.push(await this.setDisplayName(account, request.displayName));
+    }
+    for (const roomId of [this.deps.spaceId, ...this.deps.childIds]) {
+      steps.push(await this.invite(roomId, account.userId));
+      steps.push(await this.join(roomId, account));
+    }
+    if (opts.logout) steps.push(await this.logout(account));
+
+    const failed = steps.filter((s) => !s.ok).map((s) => s.step);
+    if (failed.length > 0) {
+      this.deps.log.warn(
+        { user: account.userId, failed },
+        "signup: the account exists, but some steps failed",
+      );
+    } else {
+      this.deps.log.info({ user: account.userId }, "signup: account created and joined");
+    }
+    await this.appendAudit({
+      type: "signup",
+      user_id: account.userId,
+      code,
+      label,
+      uses_remaining: usesRemaining,
+      via: opts.via,
+      steps,
+    });
+    return {
+      ok: true,
+      status: 200,
+      body: {
+        user_id: account.userId,
+        access_token: account.accessToken,
+        device_id: account.deviceId,
+        homeserver: this.deps.publicUrl,
+        space_id: this.deps.spaceId,
+        steps,
+      },
+    };
+  }
+
+  /** Spends one use for `key`, in memory at once, then on disk; nothing else runs in between. */
+  private async charge(
+    given: string,
+    key: string,
+  ): Promise<
+    | { ok: true; code: string; label: string; usesRemaining: number }
+    | {
+        ok: false;
+        reason: RedeemRefusal | "store_failed";
+        status: number;
+        error: string;
+        message: string;
+      }
+  > {
+    const charged = await this.exclusive(async () => {
+      const book = this.deps.codes.value;
+      const code = lookupCode(book, given);
+      if (code === undefined) return { ok: false as const, refusal: "unknown_code" as const };
+      const outcome = redeemCode(book, code, key, Math.floor(this.now() / 1000));
+      if (!outcome.ok) return outcome;
+      this.deps.codes.update(() => outcome.book);
+      return {
+        ok: true as const,
+        code,
+        label: outcome.entry.label,
+        usesRemaining: outcome.entry.uses_remaining,
+      };
+    });
+    if (!charged.ok) {
+      return {
+        ok: false,
+        reason: charged.refusal,
+        status: 403,
+        error: "invalid_code",
+        message: INVALID_CODE_MESSAGE,
+      };
+    }
+    try {
+      await this.deps.codes.flush();
+    } catch (error) {
+      this.deps.log.error({ err: error }, "signup: could not record the use of a signup code");
+      await this.refund(charged.code, key);
+      return {
+        ok: false,
+        reason: "store_failed",
+        status: 500,
+        error: "internal",
+        message: "The signup could not be recorded; nothing was spent. Try again later.",
+      };
+    }
+    return charged;
+  }
+
+  private async refund(code: string, key: string): Promise<void> {
+    await this.exclusive(async () => {
+      this.deps.codes.update((book) => refundCode(book, code, key));
+    });
+    await this.deps.codes.flush().catch((error: unknown) => {
+      this.deps.log.error({ err: error }, "signup: could not record a refunded signup code use");
+    });
+  }
+
+  /**
+   * After an unclear registration answer: can the new credentials log in?
+   * An account, "absent" (the homeserver says no such login), or undefined
+   * (still unclear).
+   */
+  private async findAccount(request: SignupRequest): Promise<Account | "absent" | undefined> {
+    try {
+      const answer = await this.http.request("POST", "/_matrix/client/v3/login", {
+        type: "m.login.password",
+        identifier: { type: "m.id.user", user: request.username },
+        password: request.password,
+        initial_device_display_name: DEVICE_NAME,
+      });
+      const { user_id: userId, access_token: accessToken, device_id: deviceId } = answer.json;
+      if (answer.status === 200 && typeof userId === "string" && typeof accessToken === "string") {
+        return { userId, accessToken, deviceId: typeof deviceId === "string" ? deviceId : "" };
+      }
+      return answer.status === 403 ? "absent" : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async setDisplayName(account: Account, displayName: string): Promise<SignupStep> {
+    return this.userStep("display_name", () =>
+      this.http.request(
+        "PUT",
+        `/_matrix/client/v3/profile/${encodeURIComponent(account.userId)}/displayname`,
+        { displayname: displayName },
+        account.accessToken,
+      ),
+    );
+  }
+
+  private async invite(roomId: string, userId: string): Promise<SignupStep> {
+    const step = `invite:${roomId}`;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.deps.inviter.invite(roomId, userId);
+        return { step, ok: true };
+      } catch (error) {
+        const transient = (error as { transient?: unknown }).transient === true;
+        if (!transient || attempt >= STEP_ATTEMPTS) {
+          return { step, ok: false, error: (error as Error).message || String(error) };
+        }
+        const retryAfterMs = (error as { retryAfterMs?: unknown }).retryAfterMs;
+        await sleep(typeof retryAfterMs === "number" ? retryAfterMs : 250 * 2 ** attempt);
+      }
+    }
+  }
+
+  private async join(roomId: string, account: Account): Promise<SignupStep> {
+    return this.userStep(`join:${roomId}`, () =>
+      this.http.request(
+        "POST",
+        `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`,
+        {},
+        account.accessToken,
+      ),
+    );
+  }
+
+  private async logout(account: Account): Promise<SignupStep> {
+    return this.userStep("logout", () =>
+      this.http.request("POST", "/_matrix/client/v3/logout", {}, account.accessToken),
+    );
+  }
+
+  /** A request as the new user; a 429 or 5xx is tried again a few times. */
+  private async userStep(
+    step: string,
+    send: () => ReturnType<MatrixHttp["request"]>,
+  ): Promise<SignupStep> {
+    for (let attempt = 1; ; attempt++) {
+      let retryAfterMs: number | undefined;
+      let error: string;
+      try {
+        const answer = await send();
+        if (answer.status >= 200 && answer.status < 300) return { step, ok: true };
+        error = describeAnswer(answer);
+        const transient = answer.status === 429 || answer.status >= 500;
+        if (!transient) return { step, ok: false, error };
+        retryAfterMs = answer.retryAfterMs;
+      } catch (failure) {
+        error = failure instanceof NoAnswerError ? failure.message : String(failure);
+      }
+      if (attempt >= STEP_ATTEMPTS) return { step, ok: false, error };
+      await sleep(retryAfterMs ?? 250 * 2 ** attempt);
+    }
+  }
+
+  private logFailure(failure: RegisterFailure, username: string): void {
+    const fields = {
+      kind: failure.kind,
+      errcode: failure.errcode,
+      username,
+      detail: failure.message,
+    };
+    if (failure.kind === "token_rejected" || failure.kind === "unsupported") {
+      this.deps.log.error(
+        fields,
+        "signup: the homeserver refused the registration flow; check the registration token",
+      );
+    } else if (failure.kind === "refused") {
+      this.deps.log.info(fields, "signup: the homeserver refused the registration");
+    } else {
+      this.deps.log.warn(fields, "signup: no clear answer from the homeserver");
+    }
+  }
+
+  private async recordFailure(fields: Record<string, unknown>): Promise<void> {
+    await this.appendAudit({ type: "signup_failed", ...fields });
+  }
+
+  private async appendAudit(record: { type: string; [k: string]: unknown }): Promise<void> {
+    try {
+      await this.deps.audit.append({ ts: this.now() / 1000, ...record });
+    } catch (error) {
+      this.deps.log.error(
+        { err: error, type: record.type },
+        "signup: could not write the audit record",
+      );
+    }
+  }
+}
+
+/** The code as given, or the one code that matches it ignoring case (people type codes in lowercase). */
+export function lookupCode(book: CodeBook, given: string): string | undefined {
+  if (Object.hasOwn(book, given)) return given;
+  const folded = given.toLowerCase();
+  const matches = Object.keys(book).filter((code) => code.toLowerCase() === folded);
+  return matches.length === 1 ? matches[0] : undefined;
+}
+
+export function disabledError(): SignupError {
+  return {
+    status: 503,
+    error: "signup_disabled",
+    message: "Signup is not available on this server: no registration token is configured.",
+  };
+}
+
+/** The answer for a registration the homeserver did not complete. */
+export function registrationRefusal(failure: RegisterFailure): SignupAnswer {
+  switch (failure.kind) {
+    case "refused": {
+      const retryAfterSec =
+        failure.retryAfterMs === undefined ? undefined : Math.ceil(failure.retryAfterMs / 1000);
+      return {
+        ok: false,
+        status: failure.status ?? 400,
+        // The homeserver's errcode, lowercased, as the reference answers (M_USER_IN_USE → m_user_in_use).
+        body: {
+          error: failure.errcode ? failure.errcode.toLowerCase() : "registration_refused",
+          message: `${failure.message} Your signup code was not used.`,
+        },
+        ...(retryAfterSec === undefined ? {} : { retryAfterSec }),
+      };
+    }
+    case "token_rejected":
+    case "unsupported":
+      return refusal({
+        status: 502,
+        error: "registration_failed",
+        message:
+          "The homeserver did not accept this server's registration setup; the operators have been told. Your signup code was not used.",
+      });
+    case "unavailable":
+      return refusal({
+        status: 502,
+        error: "homeserver_unavailable",
+        message:
+          "The homeserver could not be reached. Try again in a minute; your signup code was not used.",
+      });
+    case "uncertain":
+      return refusal({
+        status: 504,
+        error: "registration_uncertain",
+        message:
+          "The homeserver did not answer in time, so the account may exist. Try logging in with this username and password; if that fails, ask for a new signup code.",
+      });
+  }
+}
+
+function refusal(error: SignupError): SignupAnswer {
+  return { ok: false, status: error.status, body: { error: error.error, message: error.message } };
+}
+
+function clip(text: string): string {
+  return text.length > 64 ? `${text.slice(0, 64)}…` : text;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.min(Math.max(ms, 0), MAX_STEP_WAIT_MS)));
+}

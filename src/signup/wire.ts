@@ -1,0 +1,26 @@
+/** Wiring only: the signup routes' options from the daemon's config and runtime. */
+import type { Logger } from "pino";
+import type { DaemonConfig } from "../config.js";
+import type { SignupRoutesOptions } from "../http/signup-routes.js";
+import type { Runtime } from "../runtime.js";
+import { SignupService } from "./service.js";
+
+export function signupOptions(
+  config: DaemonConfig,
+  runtime: Runtime,
+  log: Logger,
+): SignupRoutesOptions {
+  const service = new SignupService({
+    codes: runtime.signupCodes,
+    audit: runtime.audit,
+    log: log.child({ part: "signup" }),
+    inviter: runtime.matrix,
+    homeserverUrl: config.homeserverUrl,
+    publicUrl: config.publicUrl,
+    registrationToken: config.signup.registrationToken,
+    spaceId: config.engine.spaceId,
+    childIds: config.engine.childIds,
+    exclusive: (work) => runtime.engine.exclusive(work),
+  });
+  return { service, ratePerMinute: config.signup.ratePerMinute };
+}

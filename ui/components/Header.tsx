@@ -1,0 +1,52 @@
+/**
+ * The top line: the mode word (the only visible difference between attached
+ * and in-process), what needs attention (a lost daemon, read-only), counts, who.
+ */
+import { Box, Text } from "ink";
+import { useConsoleSettings, useConsoleState } from "../console-context.js";
+import { sanitize } from "../sanitize.js";
+import type { ConsoleState } from "../state/console-state.js";
+
+function counts(state: ConsoleState) {
+  let held = 0;
+  let vetting = 0;
+  for (const record of state.records.values()) {
+    if (record.phase === "held") held++;
+    else if (record.phase === "open" || record.phase === "opening") vetting++;
+  }
+  const codes = Object.keys(state.codes.invite).length + Object.keys(state.codes.signup).length;
+  return { held, vetting, codes };
+}
+
+export function Header() {
+  const state = useConsoleState();
+  const { mode, by, readonly } = useConsoleSettings();
+  const { held, vetting, codes } = counts(state);
+  return (
+    <Box height={1}>
+      <Text wrap="truncate-end">
+        <Text bold>anteroom</Text>
+        <Text> · </Text>
+        <Text bold color="cyan">
+          {mode}
+        </Text>
+        {state.offline !== undefined ? (
+          <Text bold color="red">
+            {" "}
+            · reconnecting ({sanitize(state.offline, { max: 80 })})
+          </Text>
+        ) : null}
+        {readonly ? (
+          <Text bold color="yellow">
+            {" "}
+            · READ-ONLY
+          </Text>
+        ) : null}
+        <Text>
+          {" "}
+          · {held} held · {vetting} vetting · {codes} codes · {sanitize(by, { max: 40 })}
+        </Text>
+      </Text>
+    </Box>
+  );
+}

@@ -1,0 +1,28 @@
+/** A code just minted: the code itself and the link to hand out. */
+import { Box, Text } from "ink";
+import type { Overlay } from "../state/console-state.js";
+import { sanitize } from "../sanitize.js";
+
+type Minted = Extract<Overlay, { kind: "minted" }>;
+
+export function MintedCode({ minted, width }: { readonly minted: Minted; readonly width: number }) {
+  return (
+    <Box
+      flexDirection="column"
+      borderStyle="round"
+      borderColor="green"
+      paddingX={1}
+      width={Math.min(width, 76)}
+    >
+      <Text bold>New {minted.book} code</Text>
+      <Text>
+        code: <Text bold>{sanitize(minted.code)}</Text>
+      </Text>
+      <Text>
+        uses: {minted.uses} · label: {sanitize(minted.label) || "none"}
+      </Text>
+      <Text wrap="wrap">link: {sanitize(minted.link)}</Text>
+      <Text dimColor>Enter or Esc closes</Text>
+    </Box>
+  );
+}

@@ -1,0 +1,93 @@
+/**
+ * The console as one component: give it an EngineApi (the daemon's, over the
+ * admin socket, or an in-process engine) and it shows and drives it. It talks
+ * to the engine only through that interface.
+ */
+import { useApp, useStdout } from "ink";
+import { useEffect, useState } from "react";
+import type { EngineApi } from "../core/api.js";
+import {
+  ConsoleActionsContext,
+  ConsoleSettingsContext,
+  ConsoleStoreContext,
+  type ConsoleMode,
+  type ConsoleSettings,
+} from "./console-context.js";
+import { ConsoleScreen } from "./components/ConsoleScreen.js";
+import { ConsoleController } from "./controller/console-controller.js";
+import { measureTerminal } from "./hooks/use-terminal-size.js";
+import { useDispatcher } from "./keys/use-dispatcher.js";
+import { initialConsoleState } from "./state/console-state.js";
+import { createConsoleStore } from "./state/console-store.js";
+import { connectEngineFeed } from "./state/engine-feed.js";
+
+export interface ConsoleAppProps {
+  readonly api: EngineApi;
+  /** The one word in the header that tells attached from in-process. */
+  readonly mode: ConsoleMode;
+  /** The moderator's name, recorded with every command. */
+  readonly by: string;
+  readonly readonly?: boolean;
+  /** Base URL of the public join and signup pages, for new codes' links. */
+  readonly publicUrl?: string;
+  /** The clock; the engine's in tests. */
+  readonly now?: () => number;
+  /** Called when the moderator quits, before the app unmounts. */
+  readonly onExit?: () => void;
+}
+
+interface Session {
+  readonly store: ReturnType<typeof createConsoleStore>;
+  readonly controller: ConsoleController;
+  readonly settings: ConsoleSettings;
+  readonly disconnect: () => void;
+}
+
+function openSession(props: ConsoleAppProps, exit: () => void, rows: () => number): Session {
+  const store = createConsoleStore(initialConsoleState);
+  // Subscribe and take the snapshot before the first frame: it shows data, and no event is lost.
+  const disconnect = connectEngineFeed(props.api, store);
+  const readonly = props.readonly ?? false;
+  const controller = new ConsoleController(store, {
+    api: props.api,
+    mode: props.mode,
+    by: props.by,
+    readonly,
+    ...(props.publicUrl === undefined ? {} : { publicUrl: props.publicUrl }),
+    pageSize: () => Math.max(1, rows() - 6),
+    exit,
+  });
+  const settings: ConsoleSettings = {
+    mode: props.mode,
+    by: props.by,
+    readonly,
+    now: props.now ?? Date.now,
+  };
+  return { store, controller, settings, disconnect };
+}
+
+export function ConsoleApp(props: ConsoleAppProps) {
+  const { exit } = useApp();
+  const { stdout } = useStdout();
+  const [session] = useState(() =>
+    openSession(
+      props,
+      () => {
+        props.onExit?.();
+        exit();
+      },
+      () => measureTerminal(stdout).rows,
+    ),
+  );
+  useEffect(() => session.disconnect, [session]);
+  useDispatcher(session.controller);
+  return (
+    <ConsoleSettingsContext value={session.settings}>
+      <ConsoleStoreContext value={session.store}>
+        <ConsoleActionsContext value={session.controller}>
+          <ConsoleScreen />
+        </ConsoleActionsContext>
+      </ConsoleStoreContext>
+    </ConsoleSettingsContext>
+  );
+}

@@ -1,0 +1,41 @@
+/**
+ * Two contexts, as gemini-cli splits them: the state (a store components read
+ * through useConsoleState) and the actions (the controller), plus the settings
+ * the console was started with.
+ */
+import { createContext, useContext, useSyncExternalStore } from "react";
+import type { ConsoleController } from "./controller/console-controller.js";
+import type { ConsoleState } from "./state/console-state.js";
+import type { ConsoleStore } from "./state/console-store.js";
+
+export type ConsoleMode = "attached" | "in-process" | "demo";
+
+export interface ConsoleSettings {
+  readonly mode: ConsoleMode;
+  readonly by: string;
+  readonly readonly: boolean;
+  /** The clock for "3 minutes ago": the engine's, in tests. */
+  readonly now: () => number;
+}
+
+export const ConsoleStoreContext = createContext<ConsoleStore | undefined>(undefined);
+export const ConsoleActionsContext = createContext<ConsoleController | undefined>(undefined);
+export const ConsoleSettingsContext = createContext<ConsoleSettings | undefined>(undefined);
+
+function required<T>(value: T | undefined, name: string): T {
+  if (value === undefined) throw new Error(`${name} is used outside <ConsoleApp>`);
+  return value;
+}
+
+export function useConsoleState(): ConsoleState {
+  const store = required(useContext(ConsoleStoreContext), "useConsoleState");
+  return useSyncExternalStore(store.subscribe, store.getState);
+}
+
+export function useConsoleActions(): ConsoleController {
+  return required(useContext(ConsoleActionsContext), "useConsoleActions");
+}
+
+export function useConsoleSettings(): ConsoleSettings {
+  return required(useContext(ConsoleSettingsContext), "useConsoleSettings");
+}

@@ -1,0 +1,73 @@
+/**
+ * What the console shows of a knock or vetting room: every string from Matrix
+ * (user id, display name, reason, topic, errors) already through the sanitizer.
+ * Computed once per record object: records are replaced, never changed, when
+ * the engine reports a change.
+ */
+import type { VettingPhase, VettingRecord } from "../../core/vetting.js";
+import { sanitize } from "../sanitize.js";
+
+export interface RecordDisplay {
+  readonly user: string;
+  readonly name: string;
+  /** "Name (@user:server)", or the user id alone. */
+  readonly who: string;
+  readonly phase: string;
+  readonly reason: string;
+  readonly code: string;
+  readonly topic: string;
+  readonly keyword: string;
+  readonly outcome: string;
+  readonly errors: readonly string[];
+  /** Lower-case text the filter matches against. */
+  readonly search: string;
+}
+
+const PHASES: Readonly<Record<VettingPhase, string>> = {
+  held: "held",
+  opening: "opening",
+  open: "open",
+  passed: "passed",
+  failed: "failed",
+  timed_out: "timed out",
+  denied: "denied",
+  withdrawn: "withdrawn",
+  superseded: "superseded",
+};
+
+const REFUSALS: Readonly<Record<string, string>> = {
+  unknown_code: "no valid code",
+  used_up: "code used up",
+  expired: "code expired",
+};
+
+const cache = new WeakMap<VettingRecord, RecordDisplay>();
+
+export function displayRecord(record: VettingRecord): RecordDisplay {
+  const hit = cache.get(record);
+  if (hit) return hit;
+  const user = sanitize(record.user, { max: 255 });
+  const name = sanitize(record.displayName ?? "", { max: 100 }).trim();
+  const who = name && name !== user ? `${name} (${user})` : user;
+  const phase = PHASES[record.phase] ?? sanitize(record.phase);
+  const reason = sanitize(record.reason, { max: 500 });
+  const code = codeOf(record);
+  const topic = sanitize(record.challenge?.topic ?? "");
+  const keyword = sanitize(record.challenge?.keyword ?? "");
+  const outcome = sanitize(record.outcome ?? "");
+  const errors = (record.errors ?? []).map((error) => sanitize(error, { max: 300 }));
+  const search = [who, phase, reason, code, topic, keyword, outcome].join(" ").toLowerCase();
+  const display = { user, name, who, phase, reason, code, topic, keyword, outcome, errors, search };
+  cache.set(record, display);
+  return display;
+}
+
+function codeOf(record: VettingRecord): string {
+  if (record.code) {
+    const label = sanitize(record.codeLabel ?? "", { max: 60 });
+    return label ? `${sanitize(record.code)} ${label}` : sanitize(record.code);
+  }
+  const refusal = record.outcome ? REFUSALS[record.outcome] : undefined;
+  if (refusal) return refusal;
+  return "no code";
+}

@@ -1,0 +1,384 @@
+/**
+ * The one key registry. Every binding says which keys run it, what it does (for
+ * the help screen), a short hint (for the hint bar), whether it destroys
+ * something (it then confirms, Cancel focused), where it applies, and why it is
+ * disabled when it is: disabled keys still answer, with the reason, so muscle
+ * memory keeps working. The dispatcher, the hint bar, the help screen and the
+ * `:` command line all read this list; nothing else defines a key.
+ */
+import type { VettingRecord } from "../../core/vetting.js";
+import { VIEWS, type ConsoleState, type Screen, type ViewId } from "../state/console-state.js";
+import type { CodeRow } from "../state/rows.js";
+import type { ConsoleActions } from "./console-actions.js";
+
+export interface BindingContext {
+  readonly state: ConsoleState;
+  readonly screen: Screen;
+  readonly readonly: boolean;
+  /** The knock or vetting room the moderator is on, if any. */
+  readonly record: VettingRecord | undefined;
+  readonly code: CodeRow | undefined;
+}
+
+export interface Binding {
+  /** Also its name on the `:` command line. */
+  readonly id: string;
+  /** Key names as the dispatcher spells them: "j", "R", "enter", "esc", "ctrl+c", "down". */
+  readonly keys: readonly string[];
+  readonly description: string;
+  readonly hint: string;
+  /** Shown on the hint bar (the help screen shows every binding). */
+  readonly onBar: boolean;
+  readonly destructive: boolean;
+  /** Changes something in the community: disabled in read-only mode. */
+  readonly mutates: boolean;
+  readonly screens: readonly Screen[];
+  /** What the command line takes after the name, for the help screen. */
+  readonly args?: string;
+  disabled(ctx: BindingContext): string | undefined;
+  run(ctx: BindingContext, actions: ConsoleActions, args: string): void;
+}
+
+const ALL: readonly Screen[] = [...VIEWS, "detail"];
+const LISTS: readonly Screen[] = VIEWS;
+const RECORD_SCREENS: readonly Screen[] = ["knocks", "vetting", "detail"];
+
+const never = (): undefined => undefined;
+const needsRecord =
+  (check?: (record: VettingRecord) => string | undefined) =>
+  (ctx: BindingContext): string | undefined =>
+    ctx.record ? check?.(ctx.record) : "nothing selected";
+const mustBeOpen = (record: VettingRecord) => (record.phase === "open" ? undefined : "not open");
+const ACTIVE = new Set(["held", "opening", "open"]);
+const OVERRIDABLE = new Set(["failed", "timed_out", "denied"]);
+
+interface Spec extends Partial<Omit<Binding, "id" | "keys" | "description" | "hint" | "run">> {
+  readonly id: string;
+  readonly keys: readonly string[];
+  readonly description: string;
+  readonly hint: string;
+  run(ctx: BindingContext, actions: ConsoleActions, args: string): void;
+}
+
+function binding(spec: Spec): Binding {
+  const check = spec.disabled ?? never;
+  const mutates = spec.mutates ?? false;
+  return {
+    onBar: false,
+    destructive: false,
+    screens: ALL,
+    ...spec,
+    mutates,
+    // Read-only comes first: an observer learns why before anything else.
+    disabled: (ctx) => (mutates && ctx.readonly ? "read-only" : check(ctx)),
+  };
+}
+
+const viewBinding = (view: ViewId, key: string, title: string) =>
+  binding({
+    id: view,
+    keys: [key],
+    description: `show the ${title} view`,
+    hint: title.toLowerCase(),
+    run: (_ctx, actions) => actions.showView(view),
+  });
+
+export const REGISTRY: readonly Binding[] = [
+  binding({
+    id: "help",
+    keys: ["?"],
+    description: "help: every key and command, searchable; Enter runs one",
+    hint: "help",
+    onBar: true,
+    run: (_ctx, actions) => actions.showHelp(),
+  }),
+  // Before quit: in the detail pane, q goes back.
+  binding({
+    id: "back",
+    keys: ["esc", "q"],
+    description: "back to the list",
+    hint: "back",
+    onBar: true,
+    screens: ["detail"],
+    run: (_ctx, actions) => actions.back(),
+  }),
+  binding({
+    id: "clear-filter",
+    keys: ["esc"],
+    description: "clear the filter",
+    hint: "clear filter",
+    screens: LISTS,
+    disabled: (ctx) =>
+      ctx.screen !== "detail" && ctx.state.filters[ctx.screen] ? undefined : "no filter",
+    run: (_ctx, actions) => actions.clearFilter(),
+  }),
+  binding({
+    id: "quit",
+    keys: ["q", "ctrl+c"],
+    description: "quit the console (asks first)",
+    hint: "quit",
+    onBar: true,
+    run: (_ctx, actions) => actions.askQuit(),
+  }),
+  viewBinding("knocks", "1", "Knocks"),
+  viewBinding("vetting", "2", "Vetting"),
+  viewBinding("codes", "3", "Codes"),
+  viewBinding("log", "4", "Log"),
+  binding({
+    id: "next-view",
+    keys: ["tab"],
+    description: "next view",
+    hint: "views",
+    onBar: true,
+    run: (_ctx, actions) => actions.cycleView(1),
+  }),
+  binding({
+    id: "previous-view",
+    keys: ["shift+tab"],
+    description: "previous view",
+    hint: "previous view",
+    run: (_ctx, actions) => actions.cycleView(-1),
+  }),
+  binding({
+    id: "down",
+    keys: ["j", "down"],
+    description: "select the next row",
+    hint: "down",
+    screens: LISTS,
+    run: (_ctx, actions) => actions.move(1),
+  }),
+  binding({
+    id: "up",
+    keys: ["k", "up"],
+    description: "select the previous row",
+    hint: "up",
+    screens: LISTS,
+    run: (_ctx, actions) => actions.move(-1),
+  }),
+  binding({
+    id: "top",
+    keys: ["g", "home"],
+    description: "select the first row",
+    hint: "top",
+    screens: LISTS,
+    run: (_ctx, actions) => actions.moveToEnd("top"),
+  }),
+  binding({
+    id: "bottom",
+    keys: ["G", "end"],
+    description: "select the last row",
+    hint: "bottom",
+    screens: LISTS,
+    run: (_ctx, actions) => actions.moveToEnd("bottom"),
+  }),
+  binding({
+    id: "page-down",
+    keys: ["pgdn", "ctrl+d"],
+    description: "one page down",
+    hint: "page down",
+    screens: LISTS,
+    run: (_ctx, actions) => actions.page(1),
+  }),
+  binding({
+    id: "page-up",
+    keys: ["pgup", "ctrl+u"],
+    description: "one page up",
+    hint: "page up",
+    screens: LISTS,
+    run: (_ctx, actions) => actions.page(-1),
+  }),
+  binding({
+    id: "open",
+    keys: ["enter"],
+    description: "open the knock or vetting room: details and live transcript",
+    hint: "open",
+    onBar: true,
+    screens: ["knocks", "vetting"],
+    disabled: needsRecord(),
+    run: (_ctx, actions) => actions.openDetail(),
+  }),
+  binding({
+    id: "filter",
+    keys: ["/"],
+    description: "filter the list (Enter keeps it, Esc clears it)",
+    hint: "filter",
+    onBar: true,
+    screens: LISTS,
+    args: "[text]",
+    run: (_ctx, actions, args) => actions.editFilter(args || undefined),
+  }),
+  binding({
+    id: "command",
+    keys: [":"],
+    description: "command line, with Tab completion (e.g. :reject spam)",
+    hint: "command",
+    run: (_ctx, actions) => actions.openCommandLine(),
+  }),
+  binding({
+    id: "pause",
+    keys: ["p"],
+    description: "pause the knock list (new knocks wait) or resume it",
+    hint: "pause",
+    onBar: true,
+    screens: ["knocks"],
+    run: (_ctx, actions) => actions.togglePause(),
+  }),
+  binding({
+    id: "follow",
+    keys: ["f"],
+    description: "follow: keep the newest knock selected",
+    hint: "follow",
+    screens: ["knocks"],
+    run: (_ctx, actions) => actions.toggleFollow(),
+  }),
+  binding({
+    id: "approve",
+    keys: ["a"],
+    description: "approve: let the person in now (also overrides a failed vetting)",
+    hint: "approve",
+    onBar: true,
+    mutates: true,
+    screens: RECORD_SCREENS,
+    disabled: needsRecord((record) =>
+      ACTIVE.has(record.phase) || OVERRIDABLE.has(record.phase)
+        ? undefined
+        : `already ${record.phase}`,
+    ),
+    run: (ctx, actions) => ctx.record && actions.moderate(ctx.record, { action: "approve" }),
+  }),
+  binding({
+    id: "reject",
+    keys: ["x"],
+    description: "reject the knock, with a reason the person sees (asks first)",
+    hint: "reject",
+    onBar: true,
+    mutates: true,
+    destructive: true,
+    screens: RECORD_SCREENS,
+    args: "[reason]",
+    disabled: needsRecord((record) =>
+      ACTIVE.has(record.phase) ? undefined : `already ${record.phase}`,
+    ),
+    run: (ctx, actions, args) => ctx.record && actions.askReject(ctx.record, args || undefined),
+  }),
+  binding({
+    id: "add-try",
+    keys: ["t"],
+    description: "give one more try (open vetting room)",
+    hint: "+try",
+    onBar: true,
+    mutates: true,
+    screens: RECORD_SCREENS,
+    args: "[tries]",
+    disabled: needsRecord(mustBeOpen),
+    run: (ctx, actions, args) => {
+      const tries = args ? Number(args) : 1;
+      if (!Number.isInteger(tries)) return actions.refuse(`add-try: "${args}" is not a number`);
+      if (ctx.record) actions.moderate(ctx.record, { action: "addTries", tries });
+    },
+  }),
+  binding({
+    id: "extend",
+    keys: ["e"],
+    description: "extend the vetting room by 30 minutes",
+    hint: "+30m",
+    onBar: true,
+    mutates: true,
+    screens: RECORD_SCREENS,
+    args: "[minutes]",
+    disabled: needsRecord(mustBeOpen),
+    run: (ctx, actions, args) => {
+      const minutes = args ? Number(args) : 30;
+      if (!Number.isFinite(minutes)) return actions.refuse(`extend: "${args}" is not a number`);
+      if (ctx.record) {
+        actions.moderate(ctx.record, { action: "extend", seconds: Math.round(minutes * 60) });
+      }
+    },
+  }),
+  binding({
+    id: "say",
+    keys: ["s"],
+    description: "say something in the vetting room as the bot",
+    hint: "say",
+    onBar: true,
+    mutates: true,
+    screens: RECORD_SCREENS,
+    args: "[text]",
+    disabled: needsRecord(mustBeOpen),
+    run: (ctx, actions, args) => ctx.record && actions.askSay(ctx.record, args || undefined),
+  }),
+  binding({
+    id: "repost",
+    keys: ["R"],
+    description: "post the challenge again, with a new topic",
+    hint: "repost",
+    mutates: true,
+    screens: RECORD_SCREENS,
+    disabled: needsRecord(mustBeOpen),
+    run: (ctx, actions) => ctx.record && actions.moderate(ctx.record, { action: "repost" }),
+  }),
+  binding({
+    id: "close",
+    keys: ["c"],
+    description: "close the vetting room without a decision (asks first)",
+    hint: "close",
+    mutates: true,
+    destructive: true,
+    screens: RECORD_SCREENS,
+    disabled: needsRecord((record) =>
+      record.phase === "open" || record.phase === "opening" ? undefined : "not open",
+    ),
+    run: (ctx, actions) => ctx.record && actions.askClose(ctx.record),
+  }),
+  binding({
+    id: "new-code",
+    keys: ["n"],
+    description: "new code: book, uses, label; shows the code and its link",
+    hint: "new code",
+    onBar: true,
+    mutates: true,
+    screens: ["codes"],
+    run: (_ctx, actions) => actions.startMint(),
+  }),
+  binding({
+    id: "revoke",
+    keys: ["r"],
+    description: "revoke the selected code (asks first)",
+    hint: "revoke",
+    onBar: true,
+    mutates: true,
+    destructive: true,
+    screens: ["codes"],
+    disabled: (ctx) => (ctx.code ? undefined : "nothing selected"),
+    run: (ctx, actions) => ctx.code && actions.askRevoke(ctx.code),
+  }),
+];
+
+/** The binding a key runs on a screen: the first in the registry that claims it there. */
+export function bindingFor(key: string, screen: Screen): Binding | undefined {
+  return REGISTRY.find((b) => b.keys.includes(key) && b.screens.includes(screen));
+}
+
+export function bindingById(id: string): Binding | undefined {
+  return REGISTRY.find((b) => b.id === id);
+}
+
+const KEY_LABELS: Readonly<Record<string, string>> = {
+  enter: "Enter",
+  esc: "Esc",
+  tab: "Tab",
+  "shift+tab": "S-Tab",
+  up: "↑",
+  down: "↓",
+  pgup: "PgUp",
+  pgdn: "PgDn",
+  home: "Home",
+  end: "End",
+};
+
+/** How a key is written on screen: "j/↓", "Enter", "C-c". */
+export function keyLabel(keys: readonly string[]): string {
+  return keys
+    .map((key) => KEY_LABELS[key] ?? (key.startsWith("ctrl+") ? `C-${key.slice(5)}` : key))
+    .join("/");
+}

@@ -1,0 +1,137 @@
+/**
+ * Everything the console shows and where the moderator is in it: the engine's
+ * records, code books and audit entries as the change stream delivered them,
+ * and the console's own place (view, selection, filter, the open dialog).
+ */
+import type { CodeBookName } from "../../core/api.js";
+import type { CodeBook } from "../../core/codes.js";
+import type { VettingRecord } from "../../core/vetting.js";
+import type { ModeratorAction } from "../../core/vetting-commands.js";
+
+export const VIEWS = ["knocks", "vetting", "codes", "log"] as const;
+export type ViewId = (typeof VIEWS)[number];
+/** A view, or the detail pane of one knock or vetting room drilled into from a view. */
+export type Screen = ViewId | "detail";
+
+export const VIEW_TITLES: Readonly<Record<ViewId, string>> = {
+  knocks: "Knocks",
+  vetting: "Vetting",
+  codes: "Codes",
+  log: "Log",
+};
+
+/** The log keeps this many audit entries; older ones fall off the end. */
+export const MAX_AUDIT_LINES = 10_000;
+/** Closed records beyond this many are forgotten by the console (the engine keeps its own). */
+export const MAX_RECORDS = 5_000;
+
+export interface AuditLine {
+  /** The console's own running number: a stable identity for selection. */
+  readonly id: number;
+  /** Unix seconds. */
+  readonly ts: number;
+  readonly type: string;
+  readonly fields: Readonly<Record<string, unknown>>;
+}
+
+/** What a confirmed dialog goes on to do. */
+export type Followup =
+  | { kind: "moderate"; key: string; user: string; action: ModeratorAction }
+  | { kind: "askRejectReason"; key: string; user: string }
+  | { kind: "revoke"; book: CodeBookName; code: string }
+  | { kind: "quit" };
+
+/** What a text prompt's answer is for. */
+export type PromptPurpose =
+  | { kind: "rejectReason"; key: string; user: string }
+  | { kind: "say"; key: string; user: string }
+  | { kind: "mintUses"; book: CodeBookName }
+  | { kind: "mintLabel"; book: CodeBookName; uses: number };
+
+export interface ConfirmDialog {
+  readonly kind: "confirm";
+  readonly title: string;
+  readonly lines: readonly string[];
+  readonly confirmLabel: string;
+  readonly destructive: boolean;
+  readonly focus: "cancel" | "confirm";
+  readonly then: Followup;
+}
+
+export type Overlay =
+  | { readonly kind: "help"; readonly query: string; readonly index: number }
+  | ConfirmDialog
+  | {
+      readonly kind: "prompt";
+      readonly label: string;
+      readonly value: string;
+      readonly purpose: PromptPurpose;
+    }
+  | { readonly kind: "pickBook" }
+  | { readonly kind: "command"; readonly value: string }
+  | { readonly kind: "filter" }
+  | {
+      readonly kind: "minted";
+      readonly book: CodeBookName;
+      readonly code: string;
+      readonly uses: number;
+      readonly label: string;
+      readonly link: string;
+    };
+
+export interface Notice {
+  readonly tone: "info" | "error" | "busy";
+  readonly text: string;
+}
+
+/** The selected row by identity, with its last position for when it disappears. */
+export interface Selection {
+  readonly id: string | undefined;
+  readonly index: number;
+}
+
+export interface ConsoleState {
+  /** The last engine event applied; older ones are dropped. */
+  readonly seq: number;
+  readonly records: ReadonlyMap<string, VettingRecord>;
+  readonly codes: Readonly<Record<CodeBookName, CodeBook>>;
+  /** Oldest first, at most MAX_AUDIT_LINES. */
+  readonly audit: readonly AuditLine[];
+  readonly nextAuditId: number;
+  readonly view: ViewId;
+  /** The record key shown in the detail pane, over `view`. */
+  readonly detail: string | undefined;
+  readonly selection: Readonly<Record<ViewId, Selection>>;
+  readonly filters: Readonly<Record<ViewId, string>>;
+  /** Knocks: the selection jumps to each new knock. */
+  readonly follow: boolean;
+  /** Knocks: the rows shown when paused; new knocks wait until resumed. */
+  readonly frozen: readonly string[] | undefined;
+  readonly overlay: Overlay | undefined;
+  readonly notice: Notice | undefined;
+  /** Attached: why the event stream to the daemon is down, while it is. */
+  readonly offline: string | undefined;
+}
+
+const noSelection: Selection = { id: undefined, index: 0 };
+
+export const initialConsoleState: ConsoleState = {
+  seq: -1,
+  records: new Map(),
+  codes: { invite: {}, signup: {} },
+  audit: [],
+  nextAuditId: 1,
+  view: "knocks",
+  detail: undefined,
+  selection: { knocks: noSelection, vetting: noSelection, codes: noSelection, log: noSelection },
+  filters: { knocks: "", vetting: "", codes: "", log: "" },
+  follow: false,
+  frozen: undefined,
+  overlay: undefined,
+  notice: undefined,
+  offline: undefined,
+};
+
+export function screenOf(state: ConsoleState): Screen {
+  return state.detail === undefined ? state.view : "detail";
+}

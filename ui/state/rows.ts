@@ -1,0 +1,160 @@
+/**
+ * The rows of each view, derived from the state: filtered, in display order,
+ * each with a stable id for selection. Memoized on their inputs, so the
+ * dispatcher and the views share one computation per change.
+ */
+import type { CodeBookName } from "../../core/api.js";
+import type { CodeEntry } from "../../core/codes.js";
+import type { VettingRecord } from "../../core/vetting.js";
+import { displayAudit } from "../format/audit-display.js";
+import { displayRecord } from "../format/record-display.js";
+import { sanitize } from "../sanitize.js";
+import type { AuditLine, ConsoleState, ViewId } from "./console-state.js";
+
+export interface RecordRow {
+  readonly id: string;
+  readonly record: VettingRecord;
+}
+export interface CodeRow {
+  readonly id: string;
+  readonly book: CodeBookName;
+  readonly code: string;
+  readonly entry: CodeEntry;
+  readonly search: string;
+}
+export interface LogRow {
+  readonly id: string;
+  readonly line: AuditLine;
+}
+export type Row = RecordRow | CodeRow | LogRow;
+
+function memo<A extends readonly unknown[], R>(compute: (...args: A) => R): (...args: A) => R {
+  let lastArgs: A | undefined;
+  let lastResult: R | undefined;
+  return (...args: A) => {
+    if (lastArgs && args.length === lastArgs.length && args.every((a, i) => a === lastArgs?.[i])) {
+      return lastResult as R;
+    }
+    lastArgs = args;
+    lastResult = compute(...args);
+    return lastResult;
+  };
+}
+
+const matches = (search: string, filter: string) =>
+  filter === "" || search.includes(filter.toLowerCase());
+
+/** Every knock but the superseded ones, newest first; while paused, the rows as they were. */
+const knockRows = memo(
+  (
+    records: ConsoleState["records"],
+    filter: string,
+    frozen: readonly string[] | undefined,
+  ): RecordRow[] => {
+    let list: VettingRecord[];
+    if (frozen) {
+      list = frozen.flatMap((key) => records.get(key) ?? []);
+    } else {
+      list = [...records.values()]
+        .filter((record) => record.phase !== "superseded")
+        .sort((a, b) => b.knockedAt - a.knockedAt || (a.key < b.key ? 1 : -1));
+    }
+    return list
+      .filter((record) => matches(displayRecord(record).search, filter))
+      .map((record) => ({ id: record.key, record }));
+  },
+);
+
+/** Rooms being made or open, the one closing soonest first. */
+const vettingRows = memo((records: ConsoleState["records"], filter: string): RecordRow[] =>
+  [...records.values()]
+    .filter((record) => record.phase === "open" || record.phase === "opening")
+    .sort(
+      (a, b) =>
+        (a.expiresAt ?? Number.MAX_SAFE_INTEGER) - (b.expiresAt ?? Number.MAX_SAFE_INTEGER) ||
+        a.knockedAt - b.knockedAt,
+    )
+    .filter((record) => matches(displayRecord(record).search, filter))
+    .map((record) => ({ id: record.key, record })),
+);
+
+const codeRows = memo((codes: ConsoleState["codes"], filter: string): CodeRow[] => {
+  const rows: CodeRow[] = [];
+  for (const book of ["invite", "signup"] as const) {
+    for (const [code, entry] of Object.entries(codes[book])) {
+      const search =
+        `${book} ${sanitize(code)} ${sanitize(entry.label)} ${sanitize(entry.minted_by ?? "")}`.toLowerCase();
+      rows.push({ id: `${book}:${code}`, book, code, entry, search });
+    }
+  }
+  return rows
+    .filter((row) => matches(row.search, filter))
+    .sort((a, b) => a.book.localeCompare(b.book) || a.code.localeCompare(b.code));
+});
+
+/** Newest first. */
+const logRows = memo((audit: readonly AuditLine[], filter: string): LogRow[] => {
+  const rows: LogRow[] = [];
+  for (let i = audit.length - 1; i >= 0; i--) {
+    const line = audit[i];
+    if (line && matches(displayAudit(line).search, filter))
+      rows.push({ id: String(line.id), line });
+  }
+  return rows;
+});
+
+export function rowsOf(state: ConsoleState, view: "knocks" | "vetting"): RecordRow[];
+export function rowsOf(state: ConsoleState, view: "codes"): CodeRow[];
+export function rowsOf(state: ConsoleState, view: "log"): LogRow[];
+export function rowsOf(state: ConsoleState, view: ViewId): Row[];
+export function rowsOf(state: ConsoleState, view: ViewId): Row[] {
+  switch (view) {
+    case "knocks":
+      return knockRows(state.records, state.filters.knocks, state.frozen);
+    case "vetting":
+      return vettingRows(state.records, state.filters.vetting);
+    case "codes":
+      return codeRows(state.codes, state.filters.codes);
+    case "log":
+      return logRows(state.audit, state.filters.log);
+  }
+}
+
+/** The index of the selected row: by identity, else where it was, else the first. */
+export function selectedIndex(state: ConsoleState, view: ViewId): number {
+  const rows = rowsOf(state, view);
+  if (rows.length === 0) return -1;
+  if (view === "knocks" && state.follow) return 0;
+  const { id, index } = state.selection[view];
+  const found = id === undefined ? -1 : rows.findIndex((row) => row.id === id);
+  if (found >= 0) return found;
+  return Math.min(Math.max(index, 0), rows.length - 1);
+}
+
+export function selectedRow(state: ConsoleState, view: ViewId): Row | undefined {
+  return rowsOf(state, view)[selectedIndex(state, view)];
+}
+
+/** Knocks that arrived while the list was paused. */
+export function unseenKnocks(state: ConsoleState): number {
+  if (!state.frozen) return 0;
+  const shown = new Set(state.frozen);
+  let count = 0;
+  for (const record of state.records.values()) {
+    if (record.phase !== "superseded" && !shown.has(record.key)) count++;
+  }
+  return count;
+}
+
+/** The knock or vetting room the moderator is on: the detail pane's, or the selected row's. */
+export function currentRecord(state: ConsoleState): VettingRecord | undefined {
+  if (state.detail !== undefined) return state.records.get(state.detail);
+  if (state.view !== "knocks" && state.view !== "vetting") return undefined;
+  const rows = rowsOf(state, state.view);
+  return rows[selectedIndex(state, state.view)]?.record;
+}
+
+export function currentCode(state: ConsoleState): CodeRow | undefined {
+  if (state.detail !== undefined || state.view !== "codes") return undefined;
+  return rowsOf(state, "codes")[selectedIndex(state, "codes")];
+}

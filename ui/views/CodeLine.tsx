@@ -1,0 +1,60 @@
+/** One code of either book: the code, its uses left, its label, who minted it. */
+import { Box } from "ink";
+import { Cell } from "../components/Cell.js";
+import { SelectionMark } from "../components/SelectionMark.js";
+import { sanitize } from "../sanitize.js";
+import type { CodeRow } from "../state/rows.js";
+
+export interface CodeColumns {
+  readonly book: number;
+  readonly code: number;
+  readonly uses: number;
+  readonly label: number;
+  readonly by: number;
+}
+
+export function codeColumns(width: number): CodeColumns {
+  const book = 8;
+  const code = 14;
+  const uses = 9;
+  const flexible = Math.max(0, width - 2 - book - code - uses);
+  const by = width >= 90 ? Math.floor(flexible * 0.35) : 0;
+  return { book, code, uses, label: flexible - by, by };
+}
+
+export interface CodeLineProps {
+  readonly row: CodeRow;
+  readonly isSelected: boolean;
+  readonly columns: CodeColumns;
+  readonly nowSec: number;
+}
+
+export function CodeLine({ row, isSelected, columns, nowSec }: CodeLineProps) {
+  const { entry } = row;
+  const expired = entry.expires_at !== undefined && entry.expires_at <= nowSec;
+  const spent = entry.uses_remaining <= 0;
+  return (
+    <Box height={1}>
+      <SelectionMark isSelected={isSelected} />
+      <Cell width={columns.book} isSelected={isSelected} isDim>
+        {row.book}
+      </Cell>
+      <Cell width={columns.code} isSelected={isSelected} isBold>
+        {sanitize(row.code)}
+      </Cell>
+      <Cell
+        width={columns.uses}
+        isSelected={isSelected}
+        color={spent || expired ? "red" : undefined}
+      >
+        {expired ? "expired" : `${entry.uses_remaining} left`}
+      </Cell>
+      <Cell width={columns.label} isSelected={isSelected}>
+        {sanitize(entry.label)}
+      </Cell>
+      <Cell width={columns.by} isSelected={isSelected} isDim>
+        {sanitize(entry.minted_by ?? "")}
+      </Cell>
+    </Box>
+  );
+}

@@ -1,0 +1,66 @@
+/** One knock: when, what became of it, who, which code, the reason as given. */
+import { Box } from "ink";
+import type { VettingRecord } from "../../core/vetting.js";
+import { Cell } from "../components/Cell.js";
+import { SelectionMark } from "../components/SelectionMark.js";
+import { displayRecord } from "../format/record-display.js";
+import { relative } from "../format/time.js";
+
+export interface KnockColumns {
+  readonly age: number;
+  readonly phase: number;
+  readonly who: number;
+  readonly code: number;
+  readonly reason: number;
+}
+
+export function knockColumns(width: number): KnockColumns {
+  const age = 12;
+  const phase = 11;
+  const code = width >= 100 ? 18 : 0;
+  const flexible = Math.max(0, width - 2 - age - phase - code);
+  const who = Math.max(12, Math.floor(flexible * 0.55));
+  return { age, phase, who, code, reason: Math.max(0, flexible - who) };
+}
+
+const PHASE_COLORS: Readonly<Record<string, string>> = {
+  held: "yellow",
+  opening: "cyan",
+  open: "cyan",
+  passed: "green",
+  failed: "red",
+  denied: "red",
+};
+
+const quoted = (reason: string) => (reason ? `“${reason}”` : "no reason given");
+
+export interface KnockRowProps {
+  readonly record: VettingRecord;
+  readonly isSelected: boolean;
+  readonly columns: KnockColumns;
+  readonly now: number;
+}
+
+export function KnockRow({ record, isSelected, columns, now }: KnockRowProps) {
+  const shown = displayRecord(record);
+  return (
+    <Box height={1}>
+      <SelectionMark isSelected={isSelected} />
+      <Cell width={columns.age} isSelected={isSelected} isDim>
+        {relative(record.knockedAt, now)}
+      </Cell>
+      <Cell width={columns.phase} isSelected={isSelected} color={PHASE_COLORS[record.phase]}>
+        {shown.phase}
+      </Cell>
+      <Cell width={columns.who} isSelected={isSelected} isBold>
+        {shown.who}
+      </Cell>
+      <Cell width={columns.code} isSelected={isSelected}>
+        {shown.code}
+      </Cell>
+      <Cell width={columns.reason} isSelected={isSelected} isDim>
+        {columns.code > 0 ? quoted(shown.reason) : `${shown.code} · ${quoted(shown.reason)}`}
+      </Cell>
+    </Box>
+  );
+}
