@@ -10,16 +10,18 @@ import type { CodeEntry } from "./codes.js";
 import { judgeHaiku, type HaikuRules } from "./challenge/judge.js";
 import * as say from "./challenge/messages.js";
 
-export type VettingPhase =
-  | "held" // no code given: waits for a moderator
-  | "opening" // code charged, room being made
-  | "open" // challenge posted, waiting for replies
-  | "passed"
-  | "failed"
-  | "timed_out"
-  | "denied"
-  | "withdrawn"
-  | "superseded"; // a newer knock of the same user took over
+export const VETTING_PHASES = [
+  "held", // no code given: waits for a moderator
+  "opening", // code charged, room being made
+  "open", // challenge posted, waiting for replies
+  "passed",
+  "failed",
+  "timed_out",
+  "denied",
+  "withdrawn",
+  "superseded", // a newer knock of the same user took over
+] as const;
+export type VettingPhase = (typeof VETTING_PHASES)[number];
 
 export interface TranscriptLine {
   readonly at: number;

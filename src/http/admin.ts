@@ -10,7 +10,12 @@ import { z } from "zod";
 import type { CodeBookName, EngineApi, EngineSnapshot } from "../../core/api.js";
 import type { EngineEvent } from "../../core/engine/events.js";
 import type { ModeratorAction } from "../../core/vetting-commands.js";
-import type { VettingPhase, VettingRecord } from "../../core/vetting.js";
+import {
+  ACTIVE_PHASES,
+  VETTING_PHASES,
+  type VettingPhase,
+  type VettingRecord,
+} from "../../core/vetting.js";
 import { encodeSseComment, encodeSseEvent } from "../control/sse.js";
 
 export const ADMIN_PREFIX = "/admin/v1";
@@ -44,18 +49,8 @@ export class ApiError extends Error {
   }
 }
 
-const PHASES = [
-  "held",
-  "opening",
-  "open",
-  "passed",
-  "failed",
-  "timed_out",
-  "denied",
-  "withdrawn",
-  "superseded",
-] as const satisfies readonly VettingPhase[];
-const ACTIVE: readonly VettingPhase[] = ["held", "opening", "open"];
+const PHASES = VETTING_PHASES;
+const ACTIVE: readonly VettingPhase[] = [...ACTIVE_PHASES];
 
 // C0 and C1 control characters, DEL, and the bidi overrides that reorder a terminal line.
 // eslint-disable-next-line no-control-regex -- matching control characters is the point

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { parseCodeBook, type CodeBook } from "../../core/codes.js";
 import type { VettingBook } from "../../core/knocks.js";
+import { VETTING_PHASES } from "../../core/vetting.js";
 import { JsonStore } from "./json-store.js";
 
 export function openCodeBook(path: string): Promise<JsonStore<CodeBook>> {
@@ -19,17 +20,7 @@ const vettingRecordSchema = z.looseObject({
   user: z.string(),
   reason: z.string(),
   knockedAt: z.number(),
-  phase: z.enum([
-    "held",
-    "opening",
-    "open",
-    "passed",
-    "failed",
-    "timed_out",
-    "denied",
-    "withdrawn",
-    "superseded",
-  ]),
+  phase: z.enum(VETTING_PHASES),
   triesLeft: z.number(),
   judged: z.array(z.string()),
   outbox: z.array(pendingEffectSchema),
