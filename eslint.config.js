@@ -65,6 +65,10 @@ export default tseslint.config(
               group: ["matrix-js-sdk", "matrix-js-sdk/*"],
               message: "the console never imports matrix-js-sdk",
             },
+            {
+              regex: "(^|/)src/(?!control/)",
+              message: "ui/ talks to the engine through EngineApi and src/control only",
+            },
           ],
         },
       ],

@@ -1,4 +1,4 @@
-/** The command line: `anteroom` (the console), `--daemon`, `--help`, `--version`. */
+/** The command line: `anteroom` (the console), `demo`, `--daemon`, `--help`, `--version`. */
 import { readFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { parseArgs } from "node:util";
@@ -12,6 +12,8 @@ usage:
   anteroom              the moderator console, attached to the running daemon (needs a terminal)
   anteroom --readonly   the console for observers: every action disabled
   anteroom --daemon     run the engine headless with its HTTP sidecar (for containers)
+  anteroom demo         a local Synapse, simulated newcomers and the console on them
+                        (--no-console: print each newcomer's outcome; exit 0 when all are as expected)
   anteroom --help       this text
   anteroom --version    the version
 
@@ -19,8 +21,10 @@ The daemon reads its settings from the environment (HS, MATRIX_TOKEN, SPACE_ID,
 SPACE_CHILD_IDS, DATA_DIR, …); see the README for the full list.`;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
     options: {
+      "no-console": { type: "boolean", default: false },
       daemon: { type: "boolean", default: false },
       readonly: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -39,6 +43,12 @@ async function main(): Promise<number> {
     console.log(pkg.version);
     return 0;
   }
+  const command = positionals.join(" ");
+  if (command !== "" && command !== "demo") {
+    console.error(`unknown command: ${command}\n\n${USAGE}`);
+    return 2;
+  }
+  if (command === "demo") return demo(values["no-console"]);
   if (!values.daemon) return openConsole(values.readonly);
   const { runDaemon } = await import("./daemon.js");
   await runDaemon(loadConfig(process.env));
@@ -86,6 +96,18 @@ async function openConsole(readonly: boolean): Promise<number> {
     await api.close();
   }
   return 0;
+}
+
+/** `anteroom demo [--no-console]`: the console (or, headless, the outcomes) on a local Synapse. */
+async function demo(noConsole: boolean): Promise<number> {
+  const { hasTerminal } = await import("../ui/run-console.js");
+  const { runDemo } = await import("./demo/run-demo.js");
+  return runDemo({
+    console: !noConsole && hasTerminal(),
+    by: moderatorName(),
+    out: (line) => console.log(line),
+    err: (line) => console.error(line),
+  });
 }
 
 /** Recorded with every command: the login of whoever runs the console. */

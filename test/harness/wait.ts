@@ -1,5 +1,9 @@
 // Polls a condition with a deadline. Tests wait for outcomes with this, never with a blind sleep.
 
+import { errorMessage, sleep } from "../../src/devserver/wait.js";
+
+export { errorMessage, sleep };
+
 export interface WaitForOptions {
   /** Give up after this long (default 20 s). */
   timeoutMs?: number;
@@ -38,16 +42,4 @@ export async function waitFor<T>(
     }
     await sleep(Math.min(intervalMs, left));
   }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-export function errorMessage(err: unknown): string {
-  if (err instanceof Error) {
-    const cause = (err as Error & { cause?: unknown }).cause;
-    return cause instanceof Error ? `${err.message}: ${cause.message}` : err.message;
-  }
-  return String(err);
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds (once) a Debian sid root holding Synapse, for the integration tests.
+# Builds (once) a Debian sid root holding Synapse, for the integration tests and `anteroom demo`.
 # The root is cached in ANTEROOM_SYNAPSE_ROOT (default ~/.cache/anteroom-synapse/root)
 # and reused across runs. Needs root, debootstrap (installed here when missing)
 # and the Debian mirror this machine's apt already uses (debootstrap's default).

@@ -1,0 +1,50 @@
+// A community to gate: a knockable space with child rooms, owned by a bot admin.
+
+import type { TestHomeserver, TestUser } from "./synapse.js";
+import { MatrixUserClient } from "./newcomer.js";
+
+export interface TestCommunity {
+  bot: TestUser;
+  botClient: MatrixUserClient;
+  spaceId: string;
+  childIds: string[];
+}
+
+export async function createCommunity(
+  hs: TestHomeserver,
+  opts: { children?: number; botLocalpart?: string; spaceName?: string; roomName?: string } = {},
+): Promise<TestCommunity> {
+  const bot = await hs.registerUser(opts.botLocalpart, { admin: true, displayName: "Anteroom" });
+  const botClient = new MatrixUserClient(hs.url, bot);
+  const via = [hs.serverName];
+
+  const childIds = await Promise.all(
+    Array.from({ length: opts.children ?? 2 }, (_, i) =>
+      botClient.createRoom({
+        name: `${opts.roomName ?? "Test Room"} ${i + 1}`,
+        room_version: "11",
+        preset: "private_chat", // join rule invite
+      }),
+    ),
+  );
+
+  // The creator (the bot) gets power level 100 by default.
+  const spaceId = await botClient.createRoom({
+    name: opts.spaceName ?? "Test Space",
+    room_version: "11",
+    preset: "private_chat",
+    creation_content: { type: "m.space" },
+    initial_state: [
+      { type: "m.room.join_rules", state_key: "", content: { join_rule: "knock" } },
+      ...childIds.map((id) => ({ type: "m.space.child", state_key: id, content: { via } })),
+    ],
+  });
+
+  await Promise.all(
+    childIds.map((id) =>
+      botClient.sendState(id, "m.space.parent", spaceId, { via, canonical: true }),
+    ),
+  );
+
+  return { bot, botClient, spaceId, childIds };
+}
