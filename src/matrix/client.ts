@@ -53,6 +53,9 @@ export async function createBotClient(opts: BotClientOptions): Promise<BotClient
     beforeSnapshot: opts.beforeSnapshot,
     onCorrupt: opts.onCorrupt,
     onSaveError: opts.onSaveError,
+    // The snapshot grows with every open room and costs most of the bot's CPU when saved each second;
+    // replaying up to 15 s of sync after a crash is harmless (the engine is idempotent).
+    minSaveIntervalMs: 15_000,
   });
   await store.startup();
   const client = createClient({

@@ -188,29 +188,17 @@ function latencyStats(timings: readonly KnockTiming[]): LatencyStats {
   const ok = timings.filter((t) => t.challenge !== undefined);
   const since = (pick: (t: KnockTiming) => number | undefined): number[] =>
     finite(ok.map((t) => (pick(t) ?? Number.NaN) - t.t0));
+  const invite = since((t) => t.invite);
+  const challenge = since((t) => t.challenge);
+  const sent = since((t) => t.sentTs);
   return {
     n: timings.length,
     failed: timings.length - ok.length,
-    inviteP50: percentile(
-      since((t) => t.invite),
-      50,
-    ),
-    inviteP95: percentile(
-      since((t) => t.invite),
-      95,
-    ),
-    challengeP50: percentile(
-      since((t) => t.challenge),
-      50,
-    ),
-    challengeP95: percentile(
-      since((t) => t.challenge),
-      95,
-    ),
-    sentP50: percentile(
-      since((t) => t.sentTs),
-      50,
-    ),
+    inviteP50: percentile(invite, 50),
+    inviteP95: percentile(invite, 95),
+    challengeP50: percentile(challenge, 50),
+    challengeP95: percentile(challenge, 95),
+    sentP50: percentile(sent, 50),
   };
 }
 
@@ -547,6 +535,12 @@ async function main(): Promise<number> {
     }
   }
   const memory = { floor: memoryMb(floor.pid()), engine: memoryMb(engine.pid()) };
+
+  // Idle again, now with every vetting room of the run still open (work that scales with them).
+  await sleep(3_000);
+  const idleLate0 = cpuSnapshot(pids());
+  await sleep(IDLE_MS);
+  const idleLate = cpuSince(idleLate0, pids());
   if (profileDir) await heapSnapshot(engine.pid(), profileDir);
 
   // ----- figures
@@ -561,9 +555,13 @@ async function main(): Promise<number> {
     floor: perKnock(seqCpu.procs.floor, floor.seqTimings.length),
     engine: perKnock(seqCpu.procs.anteroom, engine.seqTimings.length),
   };
-  const idleMsPerSec = {
-    floor: ((idle.procs.floor ?? Number.NaN) * 1000) / idle.wallS,
-    engine: ((idle.procs.anteroom ?? Number.NaN) * 1000) / idle.wallS,
+  const idleRate = (use: CpuUse, proc: string): number =>
+    ((use.procs[proc] ?? Number.NaN) * 1000) / use.wallS;
+  const idleMsPerSec = { floor: idleRate(idle, "floor"), engine: idleRate(idle, "anteroom") };
+  const openRooms = WARMUP + SEQUENTIAL + BURST * bur.engine.rounds;
+  const idleLateMsPerSec = {
+    floor: idleRate(idleLate, "floor"),
+    engine: idleRate(idleLate, "anteroom"),
   };
   const ratio = (f: number, e: number): string => `${fmt(e / f, 2)}×`;
   const row = (label: string, f: number, e: number, digits = 0, ref = ""): readonly string[] => [
@@ -625,6 +623,12 @@ async function main(): Promise<number> {
     ),
     row("CPU per knock, burst, ms", bur.floor.cpuMsPerKnock, bur.engine.cpuMsPerKnock, 1),
     row("idle CPU, ms per second", idleMsPerSec.floor, idleMsPerSec.engine, 1),
+    row(
+      `idle CPU with ${openRooms} rooms open, ms per second`,
+      idleLateMsPerSec.floor,
+      idleLateMsPerSec.engine,
+      1,
+    ),
     row(
       "Synapse CPU per knock, burst, ms",
       bur.floor.synapseCpuMsPerKnock,
@@ -805,9 +809,13 @@ async function main(): Promise<number> {
     sequential: { floor: seq.floor, anteroom: seq.engine },
     burst: { floor: bur.floor, anteroom: bur.engine },
     cpuMsPerKnockSequential: { floor: cpuSeq.floor, anteroom: cpuSeq.engine },
-    idleCpuMsPerSec: { floor: idleMsPerSec.floor, anteroom: idleMsPerSec.engine },
+    idleCpuMsPerSec: {
+      ready: { floor: idleMsPerSec.floor, anteroom: idleMsPerSec.engine },
+      end: { openRooms, floor: idleLateMsPerSec.floor, anteroom: idleLateMsPerSec.engine },
+    },
     foreignLoadCores: {
       idle: idle.foreignCores,
+      idleAtEnd: idleLate.foreignCores,
       sequential: seqCpu.foreignCores,
       bursts: [floor, engine].flatMap((c) =>
         c.burstRuns.map((r) => ({
