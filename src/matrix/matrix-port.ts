@@ -53,26 +53,7 @@ export class SdkMatrixPort implements MatrixPort {
           },
           { type: "m.room.guest_access", state_key: "", content: { guest_access: "forbidden" } },
         ],
-        power_level_content_override: {
-          users: { [this.userId]: BOT_POWER_LEVEL },
-          users_default: 0,
-          // Nobody but the bot may switch encryption on: the bot must read the replies.
-          events: {
-            "m.room.encryption": BOT_POWER_LEVEL,
-            "m.room.power_levels": BOT_POWER_LEVEL,
-            "m.room.name": BOT_POWER_LEVEL,
-            "m.room.topic": BOT_POWER_LEVEL,
-            "m.room.join_rules": BOT_POWER_LEVEL,
-            "m.room.history_visibility": BOT_POWER_LEVEL,
-            "m.room.tombstone": BOT_POWER_LEVEL,
-            "m.room.server_acl": BOT_POWER_LEVEL,
-          },
-          state_default: BOT_POWER_LEVEL,
-          invite: BOT_POWER_LEVEL,
-          kick: BOT_POWER_LEVEL,
-          ban: BOT_POWER_LEVEL,
-          redact: BOT_POWER_LEVEL,
-        },
+        power_level_content_override: vettingRoomPowerLevels(this.userId),
       });
       return room_id;
     } catch (error) {
@@ -171,6 +152,30 @@ export class SdkMatrixPort implements MatrixPort {
       throw this.failure(error);
     }
   }
+}
+
+/** Power levels of a vetting room: the bot above everyone; nobody else may switch encryption on (the bot must read the replies). */
+export function vettingRoomPowerLevels(botUserId: string) {
+  const bot = BOT_POWER_LEVEL;
+  return {
+    users: { [botUserId]: bot },
+    users_default: 0,
+    events: {
+      "m.room.encryption": bot,
+      "m.room.power_levels": bot,
+      "m.room.name": bot,
+      "m.room.topic": bot,
+      "m.room.join_rules": bot,
+      "m.room.history_visibility": bot,
+      "m.room.tombstone": bot,
+      "m.room.server_acl": bot,
+    },
+    state_default: bot,
+    invite: bot,
+    kick: bot,
+    ban: bot,
+    redact: bot,
+  };
 }
 
 /** A room alias localpart derived from the knock's event id: the same knock always names the same room. */

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
+import { vettingRoomPowerLevels } from "../../src/matrix/matrix-port.js";
 
 const SOURCE = fileURLToPath(new URL("./floor.ts", import.meta.url));
 
@@ -59,6 +60,7 @@ export class FloorProcess {
         FLOOR_USER: settings.userId,
         FLOOR_SPACE: settings.spaceId,
         FLOOR_MAX_IN_FLIGHT: String(settings.maxInFlight),
+        FLOOR_POWER_LEVELS: JSON.stringify(vettingRoomPowerLevels(settings.userId)),
       },
     });
     const floor = new FloorProcess(child, dir);

@@ -11,7 +11,7 @@
  * It runs as its own process with plain `node test/bench/floor.ts` (Node 22 strips the types;
  * the file therefore imports nothing from the project), so its CPU time and RSS compare with
  * the daemon's. Settings come from the environment: FLOOR_HS, FLOOR_TOKEN, FLOOR_USER,
- * FLOOR_SPACE, FLOOR_MAX_IN_FLIGHT. It prints one JSON line per event on stdout:
+ * FLOOR_SPACE, FLOOR_MAX_IN_FLIGHT, FLOOR_POWER_LEVELS (the vetting room's, as JSON). It prints one JSON line per event on stdout:
  * `{"type":"ready"}` once syncing, then `{"type":"done",…}` or `{"type":"error",…}` per knock.
  */
 import { createHash } from "node:crypto";
@@ -23,7 +23,7 @@ const TOKEN = required("FLOOR_TOKEN");
 const USER = required("FLOOR_USER");
 const SPACE = required("FLOOR_SPACE");
 const MAX_IN_FLIGHT = Number(process.env.FLOOR_MAX_IN_FLIGHT ?? "8");
-const BOT_POWER_LEVEL = 200;
+const POWER_LEVELS: unknown = JSON.parse(required("FLOOR_POWER_LEVELS"));
 
 // A fixed challenge of the same shape and length as the engine's (core/challenge/messages.ts).
 const TOPIC = "a pine forest after rain";
@@ -142,25 +142,8 @@ async function handle(knock: Knock): Promise<void> {
         },
         { type: "m.room.guest_access", state_key: "", content: { guest_access: "forbidden" } },
       ],
-      power_level_content_override: {
-        users: { [USER]: BOT_POWER_LEVEL },
-        users_default: 0,
-        events: {
-          "m.room.encryption": BOT_POWER_LEVEL,
-          "m.room.power_levels": BOT_POWER_LEVEL,
-          "m.room.name": BOT_POWER_LEVEL,
-          "m.room.topic": BOT_POWER_LEVEL,
-          "m.room.join_rules": BOT_POWER_LEVEL,
-          "m.room.history_visibility": BOT_POWER_LEVEL,
-          "m.room.tombstone": BOT_POWER_LEVEL,
-          "m.room.server_acl": BOT_POWER_LEVEL,
-        },
-        state_default: BOT_POWER_LEVEL,
-        invite: BOT_POWER_LEVEL,
-        kick: BOT_POWER_LEVEL,
-        ban: BOT_POWER_LEVEL,
-        redact: BOT_POWER_LEVEL,
-      },
+      // The same power levels as anteroom's vetting rooms (src/matrix/matrix-port.ts), handed over.
+      power_level_content_override: POWER_LEVELS,
     });
     const createdAt = Date.now();
     const txn = encodeURIComponent(`floor.${knock.key}`);
