@@ -119,10 +119,6 @@ export class Engine implements EngineApi {
     return this.decisions.run(work);
   }
 
-  get records(): VettingBook {
-    return this.deps.vetting.value;
-  }
-
   snapshot(): EngineSnapshot {
     return {
       seq: this.events.seq,
