@@ -5,10 +5,12 @@
  * from `subscribe()` (subscribe first, then snapshot, and drop events older
  * than the snapshot's `seq`).
  */
-import type { CodeBook, CodeEntry } from "./codes.js";
+import type { CodeBook, CodeEntry, RedeemRefusal } from "./codes.js";
 import type { EngineEvent } from "./engine/events.js";
 import type { ModeratorAction } from "./vetting-commands.js";
 import type { VettingRecord } from "./vetting.js";
+import type { LobbyRecord } from "./lobby.js";
+import type { LobbyAction } from "./lobby-commands.js";
 
 export type CodeBookName = "invite" | "signup";
 
@@ -16,6 +18,7 @@ export interface EngineSnapshot {
   /** The number of the last event included; later events carry higher numbers. */
   readonly seq: number;
   readonly records: readonly VettingRecord[];
+  readonly lobbies: readonly LobbyRecord[];
   readonly codes: CodeBook;
   readonly signupCodes: CodeBook;
 }
@@ -38,10 +41,33 @@ export interface AuditQuery {
   readonly limit?: number;
 }
 
+/** What a lobby request came to: the room to join, or why there is none (nothing is spent then). */
+export type OpenLobbyResult =
+  | {
+      ok: true;
+      key: string;
+      roomId: string;
+      alias: string;
+      /** A matrix.to link to the alias. */
+      url: string;
+      title: string;
+    }
+  | { ok: false; error: "invalid_code"; refusal: RedeemRefusal }
+  /** The room could not be made; the code's use was given back. */
+  | { ok: false; error: "create_failed" }
+  /** The request key names a lobby a moderator closed before its room was made. */
+  | { ok: false; error: "closed" };
+
 export interface EngineApi {
   snapshot(): EngineSnapshot;
   subscribe(listener: (event: EngineEvent) => void): () => void;
   moderate(key: string, action: ModeratorAction, by: string): Promise<CommandResult>;
+  /**
+   * Spends one use of an invite code for `requestKey` (at most once per key, whatever the
+   * concurrency), records the lobby, and resolves once its room exists or could not be made.
+   */
+  openLobby(code: string, requestKey: string): Promise<OpenLobbyResult>;
+  moderateLobby(key: string, action: LobbyAction, by: string): Promise<CommandResult>;
   mintCode(book: CodeBookName, request: MintRequest): Promise<{ code: string; entry: CodeEntry }>;
   revokeCode(book: CodeBookName, code: string, by: string): Promise<CommandResult>;
   audit(

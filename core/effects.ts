@@ -5,6 +5,8 @@
 export type Effect =
   /** Create the private vetting room for a knock and invite the newcomer; adopts the room if it already exists. */
   | { kind: "createVettingRoom"; key: string; user: string }
+  /** Create the public (but unlisted) lobby room for a lobby; adopts the room if it already exists. */
+  | { kind: "createLobbyRoom"; key: string }
   /** Invite the user into the space and every child room. */
   | { kind: "admitToCommunity"; user: string }
   | { kind: "send"; roomId: string; text: string }
@@ -26,4 +28,17 @@ export interface PendingEffect {
 export interface AuditEntry {
   readonly type: string;
   readonly [field: string]: unknown;
+}
+
+/** A record with an outbox: what the engine drains, whatever the kind of record. */
+export interface OutboxRecord {
+  readonly key: string;
+  outbox: PendingEffect[];
+  nextEffectId: number;
+}
+
+/** Appends an effect to a record's outbox, with the next id of that record. */
+export function enqueueEffect(record: OutboxRecord, effect: Effect, notBefore?: number): void {
+  const id = String(record.nextEffectId++);
+  record.outbox.push(notBefore === undefined ? { id, effect } : { id, effect, notBefore });
 }

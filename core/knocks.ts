@@ -1,6 +1,7 @@
 /** Deciding what a fresh knock on the space becomes. Pure: books in, decision out. */
 import { findCodeInReason, redeemCode, type CodeBook } from "./codes.js";
 import type { Challenge } from "./challenge/pick.js";
+import { REFERENCE_KEY_PREFIX } from "./migration/reference-vetting.js";
 import {
   ACTIVE_PHASES,
   deniedRecord,
@@ -27,9 +28,16 @@ export function decideKnock(
   active: VettingRecord | undefined,
   challenge: () => Challenge,
   settings: VettingSettings,
+  /** The reference approver's finished vetting of this person, when this knock predates it. */
+  carriedOver?: VettingRecord,
 ): KnockDecision {
   if (active && active.phase !== "held") {
     return { step: supersededRecord(knock, active.key, settings) };
+  }
+  // The reference never denied the knocks it had vetted: this one was handled, not to be charged again.
+  if (carriedOver) {
+    const why = carriedOver.phase === "timed_out" ? "timed_out" : "failed";
+    return { step: deniedRecord(knock, why, settings) };
   }
   if (!knock.reason.trim()) return { step: heldRecord(knock, settings) };
   const code = findCodeInReason(codes, knock.reason);
@@ -48,6 +56,23 @@ export function decideKnock(
     ...opened.audit,
   ];
   return { step: { record: opened.record, audit }, codes: redeemed.book };
+}
+
+/** A closed vetting carried over from the reference approver that this knock led to, if any. */
+export function carriedOverRecordFor(
+  book: VettingBook,
+  knock: KnockFacts,
+): VettingRecord | undefined {
+  for (const record of Object.values(book)) {
+    if (
+      record.user === knock.user &&
+      record.key.startsWith(REFERENCE_KEY_PREFIX) &&
+      !ACTIVE_PHASES.has(record.phase) &&
+      record.knockedAt >= knock.knockedAt
+    )
+      return record;
+  }
+  return undefined;
 }
 
 /** The record still being worked on for this user, if any. */

@@ -49,6 +49,15 @@ export interface MatrixPort {
     name: string;
     topic: string;
   }): Promise<string>;
+  /**
+   * Creates the lobby room for `key` (anyone with its alias may join; not in the room
+   * directory), or finds the one made for it before. The alias is derived from the key.
+   */
+  createLobbyRoom(req: {
+    key: string;
+    name: string;
+    topic: string;
+  }): Promise<{ roomId: string; alias: string }>;
   /** Resolves when the user is invited or already in the room. */
   invite(roomId: string, user: string): Promise<void>;
   /** Denies a knock (or removes a member) with a reason shown to them. */
@@ -56,4 +65,26 @@ export interface MatrixPort {
   /** Sends a text message; `txnId` makes a repeat of the same send a no-op. */
   sendText(roomId: string, text: string, txnId: string): Promise<void>;
   leaveAndForget(roomId: string): Promise<void>;
+}
+
+/** A homeserver registration token, as the homeserver reports it. */
+export interface RegistrationToken {
+  readonly token: string;
+  /** How many registrations it may complete; null: no limit. */
+  readonly usesAllowed: number | null;
+  /** Registrations under way with it (Synapse; 0 where the server does not say). */
+  readonly pending: number;
+  /** Registrations completed with it. */
+  readonly completed: number;
+  /** When it stops working, ms since the epoch; null: never. */
+  readonly expiresAt: number | null;
+}
+
+/** Issues, lists and revokes registration tokens on the homeserver (Synapse, tuwunel, continuwuity). */
+export interface TokenIssuer {
+  /** `expiresAt` in ms since the epoch; `token` picks the value where the homeserver allows it. */
+  issue(req: { uses?: number; expiresAt?: number; token?: string }): Promise<RegistrationToken>;
+  list(): Promise<RegistrationToken[]>;
+  /** Resolves false when there was no such token (already revoked, expired or never made). */
+  revoke(token: string): Promise<boolean>;
 }

@@ -51,6 +51,8 @@ export interface VettingRecord {
   remindedAt?: number;
   /** Event ids of replies already judged: a replayed event is not judged twice. */
   judged: string[];
+  /** Replies sent before this time (ms) are not judged: a vetting carried over from the reference approver, which judged them. */
+  repliesAfter?: number;
   /** The last messages of the vetting room, for moderators. */
   transcript?: TranscriptLine[];
   outbox: PendingEffect[];
@@ -79,6 +81,8 @@ export type VettingInput =
       eventId: string;
       body: string;
       displayName: string | undefined;
+      /** When the reply was sent (ms, the homeserver's timestamp). */
+      sentAt?: number;
       now: number;
       /** A fresh signup code, minted only if this reply passes. */
       welcomeCode?: string;
@@ -210,6 +214,8 @@ function judgeReply(
   audit: AuditEntry[],
 ): Step["welcome"] {
   if (record.phase !== "open" || !record.roomId || record.judged.includes(input.eventId)) return;
+  if (record.repliesAfter !== undefined && (input.sentAt ?? input.now) < record.repliesAfter)
+    return;
   record.judged.push(input.eventId);
   note(record, { at: input.now, from: "newcomer", text: input.body });
   const keyword = challengeOf(record).keyword;
@@ -244,7 +250,6 @@ function judgeReply(
       });
     }
     return welcome;
-    return;
   }
   record.triesLeft -= 1;
   audit.push({

@@ -1,4 +1,4 @@
-/** The command line: `anteroom` (the console), `demo`, `--daemon`, `--help`, `--version`. */
+/** The command line: `anteroom` (the console), `init`, `demo`, `--daemon`, `--help`, `--version`. */
 import { readFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { parseArgs } from "node:util";
@@ -12,6 +12,8 @@ usage:
   anteroom              the moderator console, attached to the running daemon (needs a terminal)
   anteroom --readonly   the console for observers: every action disabled
   anteroom --daemon     run the engine headless with its HTTP sidecar (for containers)
+  anteroom init         make (or finish) the space and its rooms, print the daemon's settings
+                        (anteroom init --help for its options)
   anteroom demo         a local Synapse, simulated newcomers and the console on them
                         (--no-console: print each newcomer's outcome; exit 0 when all are as expected)
   anteroom --help       this text
@@ -21,6 +23,14 @@ The daemon reads its settings from the environment (HS, MATRIX_TOKEN, SPACE_ID,
 SPACE_CHILD_IDS, DATA_DIR, …); see the README for the full list.`;
 
 async function main(): Promise<number> {
+  // `init` has options of its own (src/init/init-options.ts).
+  if (process.argv[2] === "init") {
+    const { runInitCommand } = await import("./init/init-command.js");
+    return runInitCommand(process.argv.slice(3), process.env, {
+      out: (text) => console.log(text),
+      err: (text) => console.error(text),
+    });
+  }
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {

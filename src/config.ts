@@ -8,6 +8,11 @@ import { z } from "zod";
 import { parseCodeBook, type CodeBook } from "../core/codes.js";
 import { DEFAULT_HAIKU_RULES } from "../core/challenge/judge.js";
 import type { EngineSettings } from "../core/engine/engine.js";
+import { isUserId } from "../core/chat-commands/matrix-ids.js";
+import {
+  DEFAULT_OPERATOR_THRESHOLD,
+  type OperatorPolicy,
+} from "../core/chat-commands/authorize.js";
 
 const seconds = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 const count = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
@@ -37,6 +42,9 @@ const envSchema = z.object({
   HS: z.url({ message: "the homeserver URL, e.g. http://127.0.0.1:8008" }),
   HS_PUBLIC: z.url().optional(),
   MATRIX_TOKEN: z.string().min(1, "the bot's access token"),
+  // Registration tokens (src/matrix/registration-tokens.ts): a server admin's token when the bot is not one.
+  HS_ADMIN_TOKEN: z.string().min(1).optional(),
+  HS_FLAVOUR: z.enum(["synapse", "tuwunel", "continuwuity"]).optional(),
   SPACE_ID: z.string().startsWith("!", "a room id such as !abc:example.org"),
   SPACE_CHILD_IDS: idList,
   INITIAL_CODES: codeSeed,
@@ -51,6 +59,12 @@ const envSchema = z.object({
     .transform((v) => v === "true" || v === "1"),
   KNOCK_HOLD_SEC: seconds(86400),
   LOBBY_WELCOME_CODE_USES: z.coerce.number().int().min(0).default(10),
+  // Lobbies (POST /join/api): tries per person (default: VETTING_MAX_TRIES's default), lifetime, challenge delay.
+  LOBBY_MAX_TRIES: count(3),
+  LOBBY_TIMEOUT_SEC: seconds(7200),
+  LOBBY_CHALLENGE_DELAY_SEC: z.coerce.number().min(0).max(300).default(5),
+  LOBBY_RATE_PER_MIN: count(10),
+  LOBBY_CODE_RATE_PER_MIN: count(5),
   DATA_DIR: z.string().default("/data"),
   CODES_PATH: z.string().optional(),
   SIGNUP_CODES_PATH: z.string().optional(),
@@ -77,7 +91,17 @@ const envSchema = z.object({
   REGISTRATION_TOKEN: z.string().optional(),
   SIGNUP_RATE_PER_MIN: count(10),
   TRUSTED_PROXIES: idList,
+  // Chat commands (src/chat): the operator room (default: the space), who may give commands.
+  ADMIN_COMMAND_ROOM: z.string().startsWith("!", "a room id such as !abc:example.org").optional(),
+  ADMIN_PL_THRESHOLD: z.coerce.number().int().default(DEFAULT_OPERATOR_THRESHOLD),
+  ADMIN_ALLOWLIST: idList.refine(
+    (ids) => ids.every(isUserId),
+    "a comma list of Matrix user IDs such as @alice:example.org",
+  ),
 });
+
+/** Every environment variable the daemon reads: deploy/.env.example documents each (a test checks). */
+export const SETTING_NAMES: readonly string[] = Object.keys(envSchema.shape);
 
 export interface DaemonConfig {
   readonly homeserverUrl: string;
@@ -105,8 +129,18 @@ export interface DaemonConfig {
   readonly logLevel: string;
   /** Signup: no registration token means signup is off (503 signup_disabled). A secret: never log it. */
   readonly signup: { readonly registrationToken?: string; readonly ratePerMinute: number };
+  /** `POST /join` and `/join/api`: requests a minute per client address, and per code. */
+  readonly lobbyRates: { readonly perIpPerMinute: number; readonly perCodePerMinute: number };
   /** Addresses (or CIDR ranges) whose X-Forwarded-For is believed; empty trusts none. */
   readonly trustedProxies: readonly string[];
+  /** Registration tokens: whose access token manages them (a secret: never log it), and the flavour if set. */
+  readonly tokenAdmin: {
+    readonly accessToken: string;
+    readonly label: string;
+    readonly flavour?: "synapse" | "tuwunel" | "continuwuity";
+  };
+  /** Chat commands: the room they are taken in, and who is answered there. */
+  readonly operatorRoom: { readonly roomId: string; readonly policy: OperatorPolicy };
 }
 
 export class ConfigError extends Error {}
@@ -143,6 +177,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
       },
       maxInFlight: e.MAX_IN_FLIGHT,
       retentionMs: e.RETENTION_DAYS * 86_400_000,
+      lobby: {
+        maxTries: e.LOBBY_MAX_TRIES,
+        lifetimeSec: e.LOBBY_TIMEOUT_SEC,
+        challengeDelaySec: e.LOBBY_CHALLENGE_DELAY_SEC,
+      },
     },
     seeds: { codes: e.INITIAL_CODES, signupCodes: e.INITIAL_SIGNUP_CODES },
     paths: {
@@ -168,7 +207,20 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
       registrationToken: e.CONDUWUIT_REGISTRATION_TOKEN ?? e.REGISTRATION_TOKEN,
       ratePerMinute: e.SIGNUP_RATE_PER_MIN,
     },
+    lobbyRates: {
+      perIpPerMinute: e.LOBBY_RATE_PER_MIN,
+      perCodePerMinute: e.LOBBY_CODE_RATE_PER_MIN,
+    },
     trustedProxies: e.TRUSTED_PROXIES,
+    tokenAdmin: {
+      accessToken: e.HS_ADMIN_TOKEN ?? e.MATRIX_TOKEN,
+      label: e.HS_ADMIN_TOKEN === undefined ? "the bot" : "the HS_ADMIN_TOKEN user",
+      ...(e.HS_FLAVOUR === undefined ? {} : { flavour: e.HS_FLAVOUR }),
+    },
+    operatorRoom: {
+      roomId: e.ADMIN_COMMAND_ROOM ?? e.SPACE_ID,
+      policy: { threshold: e.ADMIN_PL_THRESHOLD, allowlist: e.ADMIN_ALLOWLIST },
+    },
   };
 }
 

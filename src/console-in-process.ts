@@ -10,6 +10,7 @@ import { pino } from "pino";
 import type { DaemonConfig } from "./config.js";
 import { openRuntime, loggerOptions } from "./runtime.js";
 import { runConsole } from "../ui/run-console.js";
+import { healthReport } from "./http/server.js";
 
 export async function runConsoleInProcess(
   config: DaemonConfig,
@@ -31,6 +32,8 @@ export async function runConsoleInProcess(
       by,
       readonly,
       publicUrl: config.publicUrl,
+      health: async () => healthReport(runtime.health),
+      daemonLogPath: logPath,
     });
   } finally {
     await runtime.stop();

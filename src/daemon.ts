@@ -4,6 +4,7 @@ import { buildHttpServer } from "./http/server.js";
 import { createMetrics, registerMetricsRoutes } from "./http/metrics.js";
 import { createLogger, openRuntime } from "./runtime.js";
 import { signupRoutes } from "./http/signup-routes.js";
+import { joinRoutes } from "./http/join-routes.js";
 import { signupOptions } from "./signup/wire.js";
 import { startAdminApiFor } from "./http/admin-server.js";
 
@@ -17,6 +18,11 @@ export async function runDaemon(config: DaemonConfig): Promise<void> {
     trustProxy: config.trustedProxies,
   });
   await http.register(signupRoutes, signupOptions(config, runtime, log));
+  await http.register(joinRoutes, {
+    engine: runtime.engine,
+    perIpPerMinute: config.lobbyRates.perIpPerMinute,
+    perCodePerMinute: config.lobbyRates.perCodePerMinute,
+  });
   const metrics = createMetrics(runtime.engine);
   runtime.matrix.onError = metrics.homeserverError;
   registerMetricsRoutes(http, metrics);

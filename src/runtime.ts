@@ -7,12 +7,16 @@ import { Engine } from "../core/engine/engine.js";
 import type { DaemonConfig } from "./config.js";
 import { acquireDataDirLock } from "./store/data-dir-lock.js";
 import { AuditLog } from "./store/audit-log.js";
-import { openCodeBook, openVettingBook } from "./store/books.js";
+import { openCodeBook, openLobbyBook, openVettingBook } from "./store/books.js";
 import type { JsonStore } from "./store/json-store.js";
+import { carryOverReferenceVetting, type ReferenceCarryOver } from "./store/reference-migration.js";
 import { createBotClient, routeSdkLogs, startSyncing, type BotClient } from "./matrix/client.js";
 import { SdkMatrixPort } from "./matrix/matrix-port.js";
 import { SendBreaker } from "./matrix/send-breaker.js";
 import { watchSpace, type SyncHealth } from "./matrix/space-watch.js";
+import { openTokenIssuer } from "./matrix/registration-tokens.js";
+import type { TokenIssuer } from "../core/ports.js";
+import { openOperatorRoom } from "./chat/wire.js";
 
 /**
  * The engine with everything it stands on: the data-dir lock, the books, the
@@ -27,6 +31,8 @@ export interface Runtime {
   readonly signupCodes: JsonStore<CodeBook>;
   readonly audit: AuditLog;
   readonly health: SyncHealth;
+  /** Homeserver registration tokens, through the bot's or HS_ADMIN_TOKEN's admin rights. */
+  readonly tokens: TokenIssuer;
   /** Starts syncing and the clock; resolves once the first sync request is under way. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -38,8 +44,20 @@ export async function openRuntime(config: DaemonConfig, log: Logger): Promise<Ru
   const lock = await acquireDataDirLock(config.paths.dataDir);
   const codes = await openCodeBook(config.paths.codes);
   const signupCodes = await openCodeBook(config.paths.signupCodes);
+  const carried = await carryOverReferenceVetting(config.paths.vetting, {
+    now: Date.now(),
+    lifetimeSec: config.engine.lifetimeSec,
+    maxTries: config.engine.maxTries,
+  });
   const vetting = await openVettingBook(config.paths.vetting);
+  const { store: lobbies, foreign: foreignLobbies } = await openLobbyBook(config.paths.lobby);
+  if (foreignLobbies > 0)
+    log.warn(
+      { path: config.paths.lobby, entries: foreignLobbies },
+      "the lobby book holds entries anteroom did not make (the reference approver's?); they are kept on disk and ignored",
+    );
   const audit = await AuditLog.open(config.paths.auditLog);
+  if (carried) await recordCarryOver(carried, audit, log);
   await seed(codes, config.seeds.codes, "invite", audit);
   await seed(signupCodes, config.seeds.signupCodes, "signup", audit);
 
@@ -58,6 +76,7 @@ export async function openRuntime(config: DaemonConfig, log: Logger): Promise<Ru
       codes,
       signupCodes,
       vetting,
+      lobbies,
       audit,
       clock: { now: Date.now },
       log,
@@ -78,7 +97,21 @@ export async function openRuntime(config: DaemonConfig, log: Logger): Promise<Ru
             "lost the homeserver; sync retries with back-off",
           ),
   });
+  // Chat commands: listening before the first sync, so the backlog is told apart from live commands.
+  const operatorRoom = openOperatorRoom(config, {
+    client: bot.client,
+    breaker,
+    api: engine,
+    audit,
+    log,
+  });
 
+  const tokens = openTokenIssuer({
+    baseUrl: config.homeserverUrl,
+    accessToken: config.tokenAdmin.accessToken,
+    adminLabel: config.tokenAdmin.label,
+    ...(config.tokenAdmin.flavour === undefined ? {} : { flavour: config.tokenAdmin.flavour }),
+  });
   let ticker: NodeJS.Timeout | undefined;
   const bookErrors = new Map<string, string>();
   return {
@@ -89,6 +122,7 @@ export async function openRuntime(config: DaemonConfig, log: Logger): Promise<Ru
     signupCodes,
     audit,
     health,
+    tokens,
     async start() {
       await startSyncing(bot);
       ticker = setInterval(() => {
@@ -100,6 +134,7 @@ export async function openRuntime(config: DaemonConfig, log: Logger): Promise<Ru
     },
     async stop() {
       clearInterval(ticker);
+      operatorRoom.stop();
       bot.client.stopClient();
       await engine.stop();
       await bot.store
@@ -186,6 +221,26 @@ async function seed(
     type: "codes_seeded",
     kind,
     labels: added.map((code) => seeded[code]?.label ?? ""),
+  });
+}
+
+async function recordCarryOver(
+  carried: ReferenceCarryOver,
+  audit: AuditLog,
+  log: Logger,
+): Promise<void> {
+  const { backup, open, closed, skipped } = carried;
+  log.info(
+    { backup, open, closed, skipped },
+    "carried the reference approver's vetting.json over; the original is kept as the backup",
+  );
+  await audit.append({
+    ts: Date.now() / 1000,
+    type: "reference_carried_over",
+    file: "vetting.json",
+    open,
+    closed,
+    skipped: skipped.length,
   });
 }
 

@@ -40,5 +40,6 @@ async function suite(name: string, testFiles: string[], concurrency: number): Pr
 await suite("unit", await files("test/unit/**/*.test.ts"), 2);
 await suite("console", await files("test/ui/**/*.test.{ts,tsx}"), 2);
 await suite("integration (real Synapse)", await files("test/integration/**/*.test.ts"), 1);
+await suite("e2e (tmux)", await files("test/e2e/**/*.e2e.test.ts"), 1);
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exitCode = failed > 0 || passed === 0 ? 1 : 0;

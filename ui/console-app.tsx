@@ -20,6 +20,11 @@ import { useDispatcher } from "./keys/use-dispatcher.js";
 import { initialConsoleState } from "./state/console-state.js";
 import { createConsoleStore } from "./state/console-store.js";
 import { connectEngineFeed } from "./state/engine-feed.js";
+import type { TerminalPort } from "./terminal/clipboard.js";
+import { connectDaemonLog } from "./state/daemon-log-feed.js";
+import { noDaemonLog } from "./state/daemon-log.js";
+import { connectHealthFeed, remoteHealthSource } from "./state/health-feed.js";
+import type { HealthSource } from "./state/health.js";
 
 export interface ConsoleAppProps {
   readonly api: EngineApi;
@@ -34,7 +39,20 @@ export interface ConsoleAppProps {
   readonly now?: () => number;
   /** Called when the moderator quits, before the app unmounts. */
   readonly onExit?: () => void;
+  /** The terminal for what Ink cannot say (the clipboard); Ink's stdout by default. */
+  readonly terminal?: TerminalPort;
+  /** The engine's health; attached, the daemon's `/health` is asked by default. */
+  readonly health?: HealthSource;
+  /** The engine's log file, followed in the Daemon log view (in-process). */
+  readonly daemonLogPath?: string;
 }
+
+const NO_LOG: Readonly<Record<ConsoleMode, string>> = {
+  attached:
+    "The daemon writes its log to its standard output: read it where it runs (docker logs, journalctl).",
+  "in-process": "This engine was started without a log file.",
+  demo: "The demo keeps no log file.",
+};
 
 interface Session {
   readonly store: ReturnType<typeof createConsoleStore>;
@@ -43,10 +61,28 @@ interface Session {
   readonly disconnect: () => void;
 }
 
-function openSession(props: ConsoleAppProps, exit: () => void, rows: () => number): Session {
-  const store = createConsoleStore(initialConsoleState);
+function openSession(
+  props: ConsoleAppProps,
+  exit: () => void,
+  rows: () => number,
+  terminal: TerminalPort,
+): Session {
+  const store = createConsoleStore({
+    ...initialConsoleState,
+    daemonLog: props.daemonLogPath
+      ? { ...noDaemonLog(""), source: { kind: "file", path: props.daemonLogPath } }
+      : noDaemonLog(NO_LOG[props.mode]),
+  });
   // Subscribe and take the snapshot before the first frame: it shows data, and no event is lost.
-  const disconnect = connectEngineFeed(props.api, store);
+  const stopFeed = connectEngineFeed(props.api, store);
+  const health = props.health ?? remoteHealthSource(props.api);
+  const stopHealth = health ? connectHealthFeed(health, store, props.now ?? Date.now) : undefined;
+  const stopLog = props.daemonLogPath ? connectDaemonLog(props.daemonLogPath, store) : undefined;
+  const disconnect = () => {
+    stopFeed();
+    stopHealth?.();
+    stopLog?.();
+  };
   const readonly = props.readonly ?? false;
   const controller = new ConsoleController(store, {
     api: props.api,
@@ -54,6 +90,7 @@ function openSession(props: ConsoleAppProps, exit: () => void, rows: () => numbe
     by: props.by,
     readonly,
     ...(props.publicUrl === undefined ? {} : { publicUrl: props.publicUrl }),
+    terminal,
     pageSize: () => Math.max(1, rows() - 6),
     exit,
   });
@@ -77,6 +114,11 @@ export function ConsoleApp(props: ConsoleAppProps) {
         exit();
       },
       () => measureTerminal(stdout).rows,
+      props.terminal ?? {
+        // A zero-width sequence: it leaves Ink's frame and cursor where they are.
+        write: (bytes) => void stdout.write(bytes),
+        isTmux: Boolean(process.env.TMUX),
+      },
     ),
   );
   useEffect(() => session.disconnect, [session]);

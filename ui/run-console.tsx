@@ -8,6 +8,7 @@ import { writeSync } from "node:fs";
 import type { Instance } from "ink";
 import type { EngineApi } from "../core/api.js";
 import type { ConsoleMode } from "./console-context.js";
+import type { HealthSource } from "./state/health.js";
 
 export const NO_TERMINAL_MESSAGE =
   "anteroom's console needs a terminal: run it in a terminal, e.g. `ssh -t host anteroom`";
@@ -25,6 +26,10 @@ export interface RunConsoleOptions {
   readonly by: string;
   readonly readonly?: boolean;
   readonly publicUrl?: string;
+  /** In-process: the runtime's health report (attached, the daemon is asked). */
+  readonly health?: HealthSource;
+  /** In-process: the engine's log file, for the Daemon log view. */
+  readonly daemonLogPath?: string;
 }
 
 /** Both ends must be a terminal: keys come in raw, frames go out with cursor moves. */
@@ -50,6 +55,8 @@ export async function runConsole(options: RunConsoleOptions): Promise<void> {
         by={options.by}
         readonly={options.readonly ?? false}
         {...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl })}
+        {...(options.health === undefined ? {} : { health: options.health })}
+        {...(options.daemonLogPath === undefined ? {} : { daemonLogPath: options.daemonLogPath })}
       />,
       {
         exitOnCtrlC: false,

@@ -1,12 +1,13 @@
 /**
- * The orchestrator. It feeds inputs (knocks seen in the space, replies, ticks)
- * to the vetting state machine one at a time, makes each decision durable
- * before acting on it, and works through every record's outbox of effects with
- * a few in flight at once. It is level-triggered: `reconcileSpace` compares the
- * knocks pending in the space with its records, so a replayed event, a lost
- * sync cursor or a restart changes nothing.
+ * The orchestrator. It feeds inputs (knocks seen in the space, lobby members,
+ * replies, ticks) to the vetting and lobby state machines one at a time, makes
+ * each decision durable before acting on it, and works through every record's
+ * outbox of effects with a few in flight at once (outboxes.ts). It is
+ * level-triggered: `reconcileSpace` compares the knocks pending in the space
+ * with its records, and `reconcileLobbies` the members of each lobby room, so
+ * a replayed event, a lost sync cursor or a restart changes nothing.
  */
-import type { AuditEntry, PendingEffect } from "../effects.js";
+import type { AuditEntry } from "../effects.js";
 import { formatCode, type CodeBook, type CodeEntry } from "../codes.js";
 import type {
   AuditQuery,
@@ -15,23 +16,35 @@ import type {
   EngineApi,
   EngineSnapshot,
   MintRequest,
+  OpenLobbyResult,
 } from "../api.js";
 import { command, type ModeratorAction } from "../vetting-commands.js";
 import { pickChallenge } from "../challenge/pick.js";
-import * as say from "../challenge/messages.js";
 import type { AuditSink, Clock, Log, MatrixPort, Store } from "../ports.js";
-import { HomeserverError } from "../ports.js";
-import { activeRecordOf, decideKnock, type VettingBook } from "../knocks.js";
+import type { LobbyAction } from "../lobby-commands.js";
+import type { LobbySettings } from "../lobby.js";
+import { activeRecordOf, carriedOverRecordFor, decideKnock, type VettingBook } from "../knocks.js";
 import {
   ACTIVE_PHASES,
   nextDeadline,
   step,
   type Step,
   type VettingInput,
+  type VettingRecord,
   type VettingSettings,
 } from "../vetting.js";
 import { SerialQueue, Slots } from "./serial.js";
 import { EngineEvents, type EngineEvent } from "./events.js";
+import { Outboxes, type LedgerStep, type RecordKind } from "./outboxes.js";
+import { performEffect } from "./perform.js";
+import { LobbyDesk, type LobbyBook } from "./lobby-desk.js";
+
+/** What only lobbies need; the haiku rules, welcome code and farewell are shared with vetting. */
+export interface LobbyTimings {
+  readonly maxTries: number;
+  readonly lifetimeSec: number;
+  readonly challengeDelaySec: number;
+}
 
 export interface EngineSettings extends VettingSettings {
   readonly spaceId: string;
@@ -40,6 +53,7 @@ export interface EngineSettings extends VettingSettings {
   readonly maxInFlight: number;
   /** Closed records are forgotten after this long. */
   readonly retentionMs: number;
+  readonly lobby: LobbyTimings;
 }
 
 export interface EngineDeps {
@@ -47,6 +61,7 @@ export interface EngineDeps {
   readonly codes: Store<CodeBook>;
   readonly signupCodes: Store<CodeBook>;
   readonly vetting: Store<VettingBook>;
+  readonly lobbies: Store<LobbyBook>;
   readonly audit: AuditSink;
   readonly clock: Clock;
   readonly log: Log;
@@ -75,38 +90,72 @@ export interface RoomMessage {
   readonly sender: string;
   readonly body: string;
   readonly displayName: string | undefined;
+  /** When it was sent (ms, the homeserver's timestamp). */
+  readonly sentAt?: number;
 }
-
-const MAX_BACKOFF_MS = 60_000;
 
 export class Engine implements EngineApi {
   readonly events = new EngineEvents();
   private readonly decisions = new SerialQueue();
-  private readonly slots: Slots;
-  private readonly draining = new Set<string>();
-  private readonly keyByRoom = new Map<string, string>();
-  /** Records still open or with effects to run: the only ones a tick needs to look at. */
-  private readonly live = new Set<string>();
-  private stopped = false;
+  private readonly outboxes: Outboxes;
+  private readonly vettingKind: RecordKind<VettingRecord>;
+  private readonly lobbies: LobbyDesk;
   private lastPrune = 0;
 
   constructor(
     private readonly deps: EngineDeps,
     private readonly settings: EngineSettings,
   ) {
-    this.slots = new Slots(settings.maxInFlight);
-    for (const record of Object.values(deps.vetting.value)) this.index(record.key);
+    this.outboxes = new Outboxes({
+      ...deps,
+      events: this.events,
+      decisions: this.decisions,
+      slots: new Slots(settings.maxInFlight),
+      perform: (_kind, record, pending) => performEffect(deps.matrix, settings, record, pending),
+    });
+    this.vettingKind = {
+      name: "vetting",
+      store: deps.vetting,
+      isActive: (record) => ACTIVE_PHASES.has(record.phase),
+      succeeded: (record, effect, result, now) =>
+        effect.kind === "createVettingRoom" && result.roomId !== undefined
+          ? asLedger(step(record, { type: "roomReady", roomId: result.roomId, now }, settings))
+          : undefined,
+      failedForGood: (record, pending, error, now) =>
+        asLedger(
+          step(record, { type: "effectFailed", effectId: pending.id, error, now }, settings),
+        ),
+      published: (record) => this.events.emit({ type: "record", record }),
+    };
+    const lobbySettings: LobbySettings = { ...settings, ...settings.lobby };
+    this.lobbies = new LobbyDesk(
+      {
+        ...deps,
+        events: this.events,
+        decisions: this.decisions,
+        outboxes: this.outboxes,
+        botUserId: deps.matrix.userId,
+        freshSignupCode: () => this.freshCode(deps.signupCodes.value),
+      },
+      lobbySettings,
+    );
+    this.outboxes.register(this.vettingKind);
+    this.outboxes.register(this.lobbies.kind);
   }
 
   /** Resumes every outbox left from before a restart. */
   start(): void {
-    for (const key of this.live) this.drain(key);
+    this.outboxes.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.outboxes.stop();
     await this.decisions.idle();
-    await Promise.all([this.deps.vetting.flush(), this.deps.codes.flush()]);
+    await Promise.all([
+      this.deps.vetting.flush(),
+      this.deps.lobbies.flush(),
+      this.deps.codes.flush(),
+    ]);
   }
 
   /** Resolves when every input handed to the engine so far has been decided and recorded. */
@@ -123,6 +172,7 @@ export class Engine implements EngineApi {
     return {
       seq: this.events.seq,
       records: Object.values(this.deps.vetting.value),
+      lobbies: this.lobbies.list(),
       codes: this.deps.codes.value,
       signupCodes: this.deps.signupCodes.value,
     };
@@ -149,6 +199,19 @@ export class Engine implements EngineApi {
       await this.commit(outcome.step);
       return { ok: true };
     });
+  }
+
+  openLobby(code: string, requestKey: string): Promise<OpenLobbyResult> {
+    return this.lobbies.open(code, requestKey);
+  }
+
+  moderateLobby(key: string, action: LobbyAction, by: string): Promise<CommandResult> {
+    return this.lobbies.moderate(key, action, by);
+  }
+
+  /** After a sync: who is in each open lobby room (see LobbyDesk.reconcile). */
+  reconcileLobbies(joinedIn: (roomId: string) => readonly string[] | undefined): Promise<void> {
+    return this.lobbies.reconcile(joinedIn);
   }
 
   mintCode(book: CodeBookName, request: MintRequest): Promise<{ code: string; entry: CodeEntry }> {
@@ -219,7 +282,7 @@ export class Engine implements EngineApi {
     return this.decisions.run(async () => {
       const now = this.deps.clock.now();
       const pending = new Set(space.knocks.map((k) => k.key));
-      for (const key of [...this.live]) {
+      for (const key of this.outboxes.live(this.vettingKind)) {
         const record = this.deps.vetting.value[key];
         if (!record || !ACTIVE_PHASES.has(record.phase) || pending.has(key)) continue;
         const membership = space.membershipOf(record.user);
@@ -243,8 +306,10 @@ export class Engine implements EngineApi {
   }
 
   onMessage(message: RoomMessage): Promise<void> {
-    const key = this.keyByRoom.get(message.roomId);
-    if (!key || message.sender === this.deps.matrix.userId) return Promise.resolve();
+    const owner = this.outboxes.ownerOf(message.roomId);
+    if (!owner || message.sender === this.deps.matrix.userId) return Promise.resolve();
+    const { key } = owner;
+    if (owner.kind === this.lobbies.kind.name) return this.lobbies.onMessage(key, message);
     return this.decisions.run(async () => {
       const record = this.deps.vetting.value[key];
       if (!record || record.user !== message.sender) return;
@@ -253,23 +318,28 @@ export class Engine implements EngineApi {
         eventId: message.eventId,
         body: message.body,
         displayName: message.displayName,
+        ...(message.sentAt === undefined ? {} : { sentAt: message.sentAt }),
         now: this.deps.clock.now(),
         welcomeCode: this.freshCode(this.deps.signupCodes.value),
       });
     });
   }
 
-  /** Time passes: reminders, timeouts, held knocks expiring, delayed effects coming due. */
+  /** Time passes: reminders, timeouts, held knocks expiring, lobby challenges and delayed effects coming due. */
   tick(): Promise<void> {
     return this.decisions.run(async () => {
       const now = this.deps.clock.now();
-      for (const key of [...this.live]) {
+      for (const key of this.outboxes.live(this.vettingKind)) {
         const record = this.deps.vetting.value[key];
         const deadline = record && nextDeadline(record, this.settings);
         if (deadline !== undefined && deadline <= now) await this.apply(key, { type: "tick", now });
-        this.drain(key);
+        this.outboxes.drain(this.vettingKind, key);
       }
-      if (now - this.lastPrune > 3_600_000) this.prune(now);
+      await this.lobbies.tick(now);
+      if (now - this.lastPrune > 3_600_000) {
+        this.lastPrune = now;
+        this.outboxes.prune(now - this.settings.retentionMs);
+      }
     });
   }
 
@@ -287,6 +357,7 @@ export class Engine implements EngineApi {
       activeRecordOf(this.deps.vetting.value, knock.user),
       () => pickChallenge(this.deps.random),
       this.settings,
+      carriedOverRecordFor(this.deps.vetting.value, facts),
     );
     const audit: AuditEntry[] = [
       { type: "knock_received", user: knock.user, reason: knock.reason, event_id: knock.key },
@@ -310,167 +381,11 @@ export class Engine implements EngineApi {
     await this.commit(next);
   }
 
-  /** Records the new state and its audit entries durably, then lets the outbox run. */
-  private async commit(next: Step): Promise<void> {
-    const { record } = next;
-    if (next.welcome) {
-      const { code, entry } = next.welcome;
-      this.deps.signupCodes.update((codes) => ({ ...codes, [code]: entry }));
-      // The code exists before the message that names it can be sent.
-      await this.deps.signupCodes.flush();
-      this.events.emit({ type: "codes", book: "signup", codes: this.deps.signupCodes.value });
-    }
-    this.deps.vetting.update((book) => {
-      book[record.key] = record;
-    });
-    this.index(record.key);
-    const ts = this.deps.clock.now() / 1000;
-    await Promise.all([
-      this.deps.vetting.flush(),
-      ...next.audit.map((entry) => this.deps.audit.append({ ts, ...entry })),
-    ]);
-    this.events.emit({ type: "record", record });
-    for (const entry of next.audit) this.events.emit({ type: "audit", entry: { ts, ...entry } });
-    this.drain(record.key);
-  }
-
-  private index(key: string): void {
-    const record = this.deps.vetting.value[key];
-    if (!record) return;
-    if (record.roomId) this.keyByRoom.set(record.roomId, key);
-    if (ACTIVE_PHASES.has(record.phase) || record.outbox.length > 0) this.live.add(key);
-    else this.live.delete(key);
-  }
-
-  /** Works through a record's outbox, one effect after another, unless already doing so. */
-  private drain(key: string): void {
-    if (this.draining.has(key) || this.stopped) return;
-    this.draining.add(key);
-    void this.drainLoop(key).finally(() => this.draining.delete(key));
-  }
-
-  private async drainLoop(key: string): Promise<void> {
-    while (!this.stopped) {
-      const record = this.deps.vetting.value[key];
-      const head = record?.outbox[0];
-      if (!record || !head) return;
-      const dueAt = Math.max(head.notBefore ?? 0, head.retryAt ?? 0);
-      const wait = dueAt - this.deps.clock.now();
-      if (wait > 0) {
-        // Wake up when due rather than on the next tick: retries after a rate limit stay prompt.
-        setTimeout(() => this.drain(key), wait).unref?.();
-        return;
-      }
-      const outcome = await this.slots.hold(() => this.perform(key, head));
-      await this.decisions.run(() => this.settle(key, head.id, outcome));
-    }
-  }
-
-  private async perform(key: string, pending: PendingEffect): Promise<EffectOutcome> {
-    const record = this.deps.vetting.value[key];
-    if (!record) return { ok: true };
-    const { effect } = pending;
-    const { matrix } = this.deps;
-    try {
-      switch (effect.kind) {
-        case "createVettingRoom": {
-          const roomId = await matrix.createVettingRoom({
-            key: effect.key,
-            user: effect.user,
-            name: say.vettingRoomName(),
-            topic: record.challenge
-              ? `write a 3-line haiku about: ${record.challenge.topic} — include the word "${record.challenge.keyword}"`
-              : "",
-          });
-          return { ok: true, roomId };
-        }
-        case "admitToCommunity":
-          for (const roomId of [this.settings.spaceId, ...this.settings.childIds]) {
-            await matrix.invite(roomId, effect.user);
-          }
-          return { ok: true };
-        case "send":
-          await matrix.sendText(effect.roomId, effect.text, `anteroom.${key}.${pending.id}`);
-          return { ok: true };
-        case "denyKnock":
-          await matrix.kick(this.settings.spaceId, effect.user, effect.reason);
-          return { ok: true };
-        case "leaveRoom":
-          await matrix.leaveAndForget(effect.roomId);
-          return { ok: true };
-      }
-    } catch (error) {
-      return { ok: false, error };
-    }
-  }
-
-  private async settle(key: string, effectId: string, outcome: EffectOutcome): Promise<void> {
-    const record = this.deps.vetting.value[key];
-    const index = record?.outbox.findIndex((p) => p.id === effectId) ?? -1;
-    const pending = record?.outbox[index];
-    if (!record || !pending) return;
-    const now = this.deps.clock.now();
-    if (outcome.ok) {
-      const done = { ...record, outbox: record.outbox.filter((p) => p.id !== effectId) };
-      const next =
-        outcome.roomId === undefined
-          ? { record: done, audit: [] }
-          : step(done, { type: "roomReady", roomId: outcome.roomId, now }, this.settings);
-      await this.commit(next);
-      return;
-    }
-    const error = outcome.error;
-    const message = error instanceof Error ? error.message : String(error);
-    if (error instanceof HomeserverError && error.transient) {
-      const attempts = (pending.attempts ?? 0) + 1;
-      // The server's own hint wins; a little jitter keeps the effects in flight from retrying in step.
-      const wait =
-        error.retryAfterMs !== undefined
-          ? error.retryAfterMs + this.deps.random() * 250
-          : Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(attempts, 10)) *
-            (0.75 + this.deps.random() / 2);
-      this.deps.log.warn(
-        { key, effect: pending.effect.kind, attempts, retryInMs: Math.round(wait), error: message },
-        "homeserver call failed; will retry",
-      );
-      const retried = { ...pending, attempts, retryAt: now + wait, lastError: message };
-      this.deps.vetting.update((book) => {
-        const current = book[key];
-        if (current) current.outbox = current.outbox.map((p) => (p.id === effectId ? retried : p));
-      });
-      setTimeout(() => this.drain(key), wait).unref?.();
-      return;
-    }
-    this.deps.log.error(
-      { key, effect: pending.effect.kind, error: message },
-      "homeserver call failed for good",
-    );
-    const without = { ...record, outbox: record.outbox.filter((p) => p.id !== effectId) };
-    await this.commit(
-      step(
-        without,
-        { type: "effectFailed", effectId, error: `${pending.effect.kind}: ${message}`, now },
-        this.settings,
-      ),
-    );
-  }
-
-  private prune(now: number): void {
-    this.lastPrune = now;
-    const cutoff = now - this.settings.retentionMs;
-    this.deps.vetting.update((book) => {
-      for (const [key, record] of Object.entries(book)) {
-        if (
-          record.closedAt !== undefined &&
-          record.closedAt < cutoff &&
-          record.outbox.length === 0
-        ) {
-          delete book[key];
-          if (record.roomId) this.keyByRoom.delete(record.roomId);
-        }
-      }
-    });
+  private commit(next: Step): Promise<void> {
+    return this.outboxes.commit(this.vettingKind, asLedger(next));
   }
 }
 
-type EffectOutcome = { ok: true; roomId?: string } | { ok: false; error: unknown };
+function asLedger(next: Step): LedgerStep<VettingRecord> {
+  return next;
+}

@@ -2,10 +2,12 @@
 import type { CodeBook } from "../codes.js";
 import type { AuditEntry } from "../effects.js";
 import type { VettingRecord } from "../vetting.js";
+import type { LobbyRecord } from "../lobby.js";
 
 /** Every event carries `seq`, increasing by one, so a snapshot can be joined with the stream. */
 export type EngineEvent = { seq: number } & (
   | { type: "record"; record: VettingRecord }
+  | { type: "lobby"; lobby: LobbyRecord }
   | { type: "audit"; entry: AuditEntry & { ts: number } }
   | { type: "codes"; book: "invite" | "signup"; codes: CodeBook }
 );

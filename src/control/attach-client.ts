@@ -36,11 +36,14 @@ import type {
   EngineApi,
   EngineSnapshot,
   MintRequest,
+  OpenLobbyResult,
 } from "../../core/api.js";
 import type { CodeBook, CodeEntry } from "../../core/codes.js";
 import type { EngineEvent } from "../../core/engine/events.js";
 import type { ModeratorAction } from "../../core/vetting-commands.js";
 import type { VettingRecord } from "../../core/vetting.js";
+import type { LobbyRecord } from "../../core/lobby.js";
+import type { LobbyAction } from "../../core/lobby-commands.js";
 import { SseParser, type SseEvent } from "./sse.js";
 
 export const ADMIN_SOCKET_NAME = "admin.sock";
@@ -55,6 +58,8 @@ export interface AdminHealth {
   readonly records_by_phase: Record<string, number>;
   readonly seq: number;
   readonly pid: number;
+  /** HS_PUBLIC: the base of code links. */
+  readonly public_url?: string;
 }
 
 export interface RemoteEngine extends EngineApi {
@@ -142,6 +147,8 @@ class AttachedEngine implements RemoteEngine {
   private seq = 0;
   private records = new Map<string, VettingRecord>();
   private recordList: VettingRecord[] | undefined;
+  private lobbies = new Map<string, LobbyRecord>();
+  private lobbyList: LobbyRecord[] | undefined;
   private codes: CodeBook = {};
   private signupCodes: CodeBook = {};
   private remoteSeq = -1;
@@ -183,9 +190,11 @@ class AttachedEngine implements RemoteEngine {
 
   snapshot(): EngineSnapshot {
     this.recordList ??= [...this.records.values()];
+    this.lobbyList ??= [...this.lobbies.values()];
     return {
       seq: this.seq,
       records: this.recordList,
+      lobbies: this.lobbyList,
       codes: this.codes,
       signupCodes: this.signupCodes,
     };
@@ -215,6 +224,37 @@ class AttachedEngine implements RemoteEngine {
     const { status, body } = await this.call(
       "POST",
       `${PREFIX}/knocks/${encodeURIComponent(key)}/actions`,
+      { body: action, actor: by, accept: [400, 404, 409] },
+    );
+    if (status === 200) return { ok: true };
+    return { ok: false, error: messageOf(body) };
+  }
+
+  async openLobby(code: string, requestKey: string): Promise<OpenLobbyResult> {
+    const { status, body } = await this.call("POST", `${PREFIX}/lobbies`, {
+      body: { code, request_key: requestKey },
+      accept: [403, 500, 409],
+    });
+    if (status === 201 || status === 200) {
+      const lobby = (body as { lobby: Extract<OpenLobbyResult, { ok: true }> }).lobby;
+      return { ...lobby, ok: true };
+    }
+    const error = (body as { error?: unknown } | undefined)?.error;
+    if (error === "invalid_code") {
+      const refusal = (body as { refusal?: unknown }).refusal;
+      return {
+        ok: false,
+        error: "invalid_code",
+        refusal: refusal === "used_up" || refusal === "expired" ? refusal : "unknown_code",
+      };
+    }
+    return { ok: false, error: error === "closed" ? "closed" : "create_failed" };
+  }
+
+  async moderateLobby(key: string, action: LobbyAction, by: string): Promise<CommandResult> {
+    const { status, body } = await this.call(
+      "POST",
+      `${PREFIX}/lobbies/${encodeURIComponent(key)}/actions`,
       { body: action, actor: by, accept: [400, 404, 409] },
     );
     if (status === 200) return { ok: true };
@@ -377,6 +417,7 @@ class AttachedEngine implements RemoteEngine {
         this.onSnapshot(data as EngineSnapshot);
         return;
       case "record":
+      case "lobby":
       case "codes":
       case "audit": {
         if (!this.hasSnapshot) return;
@@ -401,6 +442,8 @@ class AttachedEngine implements RemoteEngine {
       clearTimeout(first.timer);
       this.records = new Map(snapshot.records.map((record) => [record.key, record]));
       this.recordList = undefined;
+      this.lobbies = new Map((snapshot.lobbies ?? []).map((lobby) => [lobby.key, lobby]));
+      this.lobbyList = undefined;
       this.codes = snapshot.codes;
       this.signupCodes = snapshot.signupCodes;
       this.lastAuditTs = Date.now() / 1000;
@@ -421,6 +464,14 @@ class AttachedEngine implements RemoteEngine {
     this.records = fresh;
     this.recordList = undefined;
     for (const record of changed) this.emit({ type: "record", record });
+    // A daemon from before lobbies sends none.
+    const lobbies = snapshot.lobbies ?? [];
+    const changedLobbies = lobbies.filter(
+      (lobby) => JSON.stringify(this.lobbies.get(lobby.key)) !== JSON.stringify(lobby),
+    );
+    this.lobbies = new Map(lobbies.map((lobby) => [lobby.key, lobby]));
+    this.lobbyList = undefined;
+    for (const lobby of changedLobbies) this.emit({ type: "lobby", lobby });
     if (JSON.stringify(this.codes) !== JSON.stringify(snapshot.codes)) {
       this.codes = snapshot.codes;
       this.emit({ type: "codes", book: "invite", codes: snapshot.codes });
@@ -468,6 +519,11 @@ class AttachedEngine implements RemoteEngine {
         this.records.set(event.record.key, event.record);
         this.recordList = undefined;
         this.emit({ type: "record", record: event.record });
+        return;
+      case "lobby":
+        this.lobbies.set(event.lobby.key, event.lobby);
+        this.lobbyList = undefined;
+        this.emit({ type: "lobby", lobby: event.lobby });
         return;
       case "codes":
         if (event.book === "invite") this.codes = event.codes;

@@ -1,18 +1,19 @@
 /**
  * `anteroom demo`: anteroom working on a machine with nothing configured. It
- * brings up a local Synapse (the provisioning the tests use), makes a bot, a
- * knock-only space with one room, runs the engine in this process on a fresh
+ * brings up a local Synapse (the provisioning the tests use), runs `anteroom
+ * init` for a bot and a knock-only space with one room, runs the engine in this process on a fresh
  * demo data dir, sends the simulated newcomers of ./newcomers.ts and opens the
  * console on them. Headless (`--no-console`, or no terminal) it prints each
  * newcomer's outcome as it happens and exits 0 when all are as expected.
  */
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { homedir, hostname } from "node:os";
 import { join } from "node:path";
 import { pino, type Logger } from "pino";
 import { loadConfig } from "../config.js";
-import { createCommunity, type TestCommunity } from "../devserver/community.js";
+import { initTestCommunity, type TestCommunity } from "../devserver/community.js";
 import {
   homeserverReady,
   homeserverUnavailableReason,
@@ -83,18 +84,22 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     hs = await startHomeserver({ onProgress: (line) => out(`  ${line}`) });
     const ownServer = hs.runDir !== undefined;
     out(`homeserver up at ${hs.url}${ownServer ? ` (its log: ${hs.logPath})` : ""}`);
-    const community = await createCommunity(hs, {
-      children: 1,
-      ...(ownServer ? { botLocalpart: "anteroom" } : {}),
-      spaceName: "Demo Community",
-      roomName: "Lounge",
-    });
-    out(
-      `bot ${community.bot.userId}; space ${community.spaceId} (knock, room version 11) with 1 room`,
-    );
-
+    // A fresh data dir each start; init keeps the bot's session in it.
     await rm(dataDir, { recursive: true, force: true });
     await mkdir(dataDir, { recursive: true });
+    // On a shared homeserver (ANTEROOM_TEST_HS) earlier runs left their bot and aliases behind.
+    const suffix = ownServer ? "" : `-${randomBytes(3).toString("hex")}`;
+    out("anteroom init: the bot, the space and its room");
+    const community = await initTestCommunity(hs, {
+      dataDir,
+      botLocalpart: `anteroom${suffix}`,
+      spaceAlias: `community${suffix}`,
+      spaceName: "Demo Community",
+      rooms: [{ alias: `lounge${suffix}`, name: "Lounge" }],
+      report: (line) => out(`  ${line}`),
+    });
+    out(`bot ${community.bot.userId}; space ${community.spaceId} (join rule knock) with 1 room`);
+
     const config = loadConfig({
       HS: hs.url,
       MATRIX_TOKEN: community.bot.accessToken,

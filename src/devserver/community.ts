@@ -1,5 +1,7 @@
 // A community to gate: a knockable space with child rooms, owned by a bot admin.
 
+import { randomBytes } from "node:crypto";
+import { initCommunity } from "../init/init.js";
 import type { TestHomeserver, TestUser } from "./synapse.js";
 import { MatrixUserClient } from "./newcomer.js";
 
@@ -47,4 +49,56 @@ export async function createCommunity(
   );
 
   return { bot, botClient, spaceId, childIds };
+}
+
+/**
+ * The community as an operator gets it: `anteroom init` registers the bot with the
+ * homeserver's registration token (its session kept in `dataDir`) and makes the space
+ * (`#<spaceAlias>`) and its rooms. Unlike createCommunity, the rooms are restricted to the
+ * space's members rather than invite-only.
+ */
+export async function initTestCommunity(
+  hs: TestHomeserver,
+  opts: {
+    dataDir: string;
+    botLocalpart: string;
+    spaceAlias: string;
+    spaceName: string;
+    rooms: { alias: string; name: string }[];
+    report?: (line: string) => void;
+  },
+): Promise<TestCommunity> {
+  const password = randomBytes(18).toString("base64url");
+  const outcome = await initCommunity(
+    {
+      homeserverUrl: hs.url,
+      credentials: {
+        kind: "registration-token",
+        username: opts.botLocalpart,
+        password,
+        registrationToken: hs.registrationToken,
+      },
+      dataDir: opts.dataDir,
+      community: {
+        spaceAlias: opts.spaceAlias,
+        spaceName: opts.spaceName,
+        rooms: opts.rooms,
+        admins: [],
+      },
+    },
+    opts.report,
+  );
+  const bot: TestUser = {
+    userId: outcome.bot.userId,
+    accessToken: outcome.bot.accessToken,
+    deviceId: outcome.bot.deviceId,
+    password,
+    localpart: opts.botLocalpart,
+  };
+  return {
+    bot,
+    botClient: new MatrixUserClient(hs.url, bot),
+    spaceId: outcome.community.space.roomId,
+    childIds: outcome.community.rooms.map((room) => room.roomId),
+  };
 }

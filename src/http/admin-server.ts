@@ -174,13 +174,14 @@ function socketAnswers(path: string, timeoutMs = 1000): Promise<boolean> {
 /** The daemon's admin API, as its settings say. */
 export function startAdminApiFor(
   config: DaemonConfig,
-  runtime: Pick<Runtime, "engine" | "health">,
+  runtime: Pick<Runtime, "engine" | "health" | "tokens">,
   logger: Logger,
 ): Promise<AdminApi> {
   return startAdminApi({
     engine: runtime.engine,
     health: () => healthReport(runtime.health),
     publicUrl: config.publicUrl,
+    tokens: runtime.tokens,
     logger,
     socketPath: config.admin.socketPath,
     ...(config.admin.tcp ? { tcp: config.admin.tcp } : {}),

@@ -5,6 +5,7 @@
  * `{error, message}` and never carry a stack. Served on a unix socket by
  * default (see admin-server.ts); docs/admin-api.md documents it.
  */
+import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { CodeBookName, EngineApi, EngineSnapshot } from "../../core/api.js";
@@ -16,7 +17,11 @@ import {
   type VettingPhase,
   type VettingRecord,
 } from "../../core/vetting.js";
+import { ACTIVE_LOBBY_PHASES, LOBBY_PHASES, type LobbyRecord } from "../../core/lobby.js";
+import type { LobbyAction } from "../../core/lobby-commands.js";
 import { encodeSseComment, encodeSseEvent } from "../control/sse.js";
+import type { TokenIssuer } from "../../core/ports.js";
+import { registerTokenRoutes } from "./admin-tokens.js";
 
 export const ADMIN_PREFIX = "/admin/v1";
 export const ACTOR_HEADER = "x-anteroom-actor";
@@ -36,6 +41,8 @@ export interface AdminRoutesOptions {
    * and is disconnected, to reconnect and start again from a snapshot.
    */
   readonly maxBufferedBytes?: number;
+  /** Homeserver registration tokens (admin-tokens.ts); without it those routes answer 503. */
+  readonly tokens?: TokenIssuer;
 }
 
 /** An answer other than success: the status and the `{error, message}` body. */
@@ -91,6 +98,27 @@ export const mintSchema = z.strictObject({
     .optional(),
 });
 
+/** A moderator's action on a lobby; ranges are the engine's call, as for knocks. */
+export const lobbyActionSchema = z.discriminatedUnion("action", [
+  z.strictObject({ action: z.literal("close") }),
+  z.strictObject({
+    action: z.literal("addTries"),
+    tries: z.number().int(),
+    user: z.string().max(255).optional(),
+  }),
+  z.strictObject({ action: z.literal("extend"), seconds: z.number().int() }),
+  z.strictObject({ action: z.literal("say"), text: z.string().min(1).max(10_000) }),
+]);
+
+const openLobbySchema = z.strictObject({
+  code: z.string().min(1).max(200),
+  /** Makes a retried request idempotent; a fresh one is made when absent. */
+  request_key: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,100}$/, "1–100 letters, digits, . _ -")
+    .optional(),
+});
+
 const bookSchema = z.enum(["invite", "signup"]);
 
 /** `a,b` or `?x=a&x=b`: a list either way. */
@@ -109,6 +137,10 @@ const listParam = z
 const knocksQuery = z.object({
   phase: listParam.pipe(z.array(z.enum([...PHASES, "active"])).optional()),
   user: z.string().max(255).optional(),
+});
+
+const lobbiesQuery = z.object({
+  phase: listParam.pipe(z.array(z.enum([...LOBBY_PHASES, "active"])).optional()),
 });
 
 const auditQuery = z.object({
@@ -206,6 +238,7 @@ export function registerAdminRoutes(app: FastifyInstance, opts: AdminRoutesOptio
   const findRecord = (key: string): VettingRecord | undefined =>
     engine.snapshot().records.find((record) => record.key === key);
 
+  registerTokenRoutes(app, opts.tokens);
   app.get(`${ADMIN_PREFIX}/snapshot`, async () => engine.snapshot());
 
   app.get(`${ADMIN_PREFIX}/events`, (request, reply) => {
@@ -244,6 +277,8 @@ export function registerAdminRoutes(app: FastifyInstance, opts: AdminRoutesOptio
     if (!result.ok) throw new ApiError(409, "refused", result.error);
     return { ok: true };
   });
+
+  registerLobbyRoutes(app, engine);
 
   app.get<{ Params: { book: string } }>(`${ADMIN_PREFIX}/codes/:book`, async (request) => {
     const book = bookOf(request.params.book);
@@ -305,12 +340,74 @@ export function registerAdminRoutes(app: FastifyInstance, opts: AdminRoutesOptio
     const byPhase: Record<string, number> = {};
     for (const phase of PHASES) byPhase[phase] = 0;
     for (const record of snapshot.records) byPhase[record.phase] = (byPhase[record.phase] ?? 0) + 1;
+    const lobbiesByPhase: Record<string, number> = {};
+    for (const phase of LOBBY_PHASES) lobbiesByPhase[phase] = 0;
+    for (const lobby of snapshot.lobbies)
+      lobbiesByPhase[lobby.phase] = (lobbiesByPhase[lobby.phase] ?? 0) + 1;
     return reply.code(ok ? 200 : 503).send({
       ...body,
       records_by_phase: byPhase,
+      lobbies_by_phase: lobbiesByPhase,
       seq: snapshot.seq,
       pid: process.pid,
+      // The console builds code links (copy, QR) on it when attached.
+      public_url: opts.publicUrl,
     });
+  });
+}
+
+/** `/admin/v1/lobbies…`: list, one, open one for a code, moderator actions. */
+function registerLobbyRoutes(app: FastifyInstance, engine: EngineApi): void {
+  const findLobby = (key: string): LobbyRecord | undefined =>
+    engine.snapshot().lobbies.find((lobby) => lobby.key === key);
+  const ACTIVE_LOBBY: readonly string[] = [...ACTIVE_LOBBY_PHASES];
+
+  app.get(`${ADMIN_PREFIX}/lobbies`, async (request) => {
+    const query = parseOr400(lobbiesQuery, request.query, "query");
+    const phases = query.phase?.flatMap((phase) => (phase === "active" ? ACTIVE_LOBBY : [phase]));
+    const lobbies = engine
+      .snapshot()
+      .lobbies.filter((lobby) => phases === undefined || phases.includes(lobby.phase));
+    return { lobbies };
+  });
+
+  app.get<{ Params: { key: string } }>(`${ADMIN_PREFIX}/lobbies/:key`, async (request) => {
+    const lobby = findLobby(request.params.key);
+    if (!lobby) throw new ApiError(404, "not_found", `no lobby ${request.params.key}`);
+    return { lobby };
+  });
+
+  app.post(`${ADMIN_PREFIX}/lobbies`, async (request, reply) => {
+    const body = parseOr400(openLobbySchema, request.body, "body");
+    const result = await engine.openLobby(body.code, body.request_key ?? randomUUID());
+    if (result.ok) {
+      const { ok: _ok, ...lobby } = result;
+      return reply.code(201).send({ lobby });
+    }
+    if (result.error === "invalid_code") {
+      return reply.code(403).send({
+        error: "invalid_code",
+        refusal: result.refusal,
+        message: `the code cannot be used: ${result.refusal.replace("_", " ")}`,
+      });
+    }
+    if (result.error === "closed")
+      throw new ApiError(409, "closed", "that request's lobby was closed before its room was made");
+    throw new ApiError(
+      500,
+      "create_failed",
+      "the lobby room could not be made; the use was given back",
+    );
+  });
+
+  app.post<{ Params: { key: string } }>(`${ADMIN_PREFIX}/lobbies/:key/actions`, async (request) => {
+    const by = parseActor(request.headers[ACTOR_HEADER]);
+    const action = parseOr400(lobbyActionSchema, request.body, "body") as LobbyAction;
+    const { key } = request.params;
+    if (!findLobby(key)) throw new ApiError(404, "not_found", `no lobby ${key}`);
+    const result = await engine.moderateLobby(key, action, by);
+    if (!result.ok) throw new ApiError(409, "refused", result.error);
+    return { ok: true };
   });
 }
 

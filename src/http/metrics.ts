@@ -34,6 +34,12 @@ export function createMetrics(engine: EngineApi): Metrics {
     buckets: [10, 30, 60, 300, 900, 1800, 3600, 7200, 86400],
     registers: [registry],
   });
+  const lobbies = new Counter({
+    name: "anteroom_lobby_outcomes_total",
+    help: "Lobby events: opened, passed, failed (a person out of tries), timed_out, closed (by a moderator), create_failed",
+    labelNames: ["outcome"],
+    registers: [registry],
+  });
   const homeserverErrors = new Counter({
     name: "anteroom_homeserver_errors_total",
     help: "Failed homeserver calls, by errcode and whether they are retried",
@@ -70,6 +76,8 @@ export function createMetrics(engine: EngineApi): Metrics {
           ? event.entry.reason
           : "";
       auditEvents.inc({ type: event.entry.type, reason });
+      const lobbyOutcome = LOBBY_OUTCOMES[event.entry.type];
+      if (lobbyOutcome) lobbies.inc({ outcome: lobbyOutcome });
     }
   });
   return {
@@ -78,6 +86,16 @@ export function createMetrics(engine: EngineApi): Metrics {
       homeserverErrors.inc({ errcode: errcode ?? "none", transient: String(transient) }),
   };
 }
+
+/** The audit entries that count as a lobby outcome, and the label each gets. */
+const LOBBY_OUTCOMES: Readonly<Record<string, string>> = {
+  lobby_opened: "opened",
+  lobby_passed: "passed",
+  lobby_out_of_tries: "failed",
+  lobby_timeout: "timed_out",
+  lobby_closed: "closed",
+  lobby_create_failed: "create_failed",
+};
 
 /** `GET /metrics`, and a count and latency of every HTTP request by route and status. */
 export function registerMetricsRoutes(app: FastifyInstance, metrics: Metrics): void {

@@ -5,6 +5,8 @@ import type { SyncHealth } from "../matrix/space-watch.js";
 
 /** A sync older than this means the homeserver is unreachable or the loop is stuck. */
 const STALE_SYNC_MS = 90_000;
+/** The whole request (headers and body) must arrive within this; answers may take longer. */
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 export function buildHttpServer(opts: {
   logger: Logger;
@@ -18,6 +20,8 @@ export function buildHttpServer(opts: {
     loggerInstance: opts.logger as FastifyBaseLogger,
     disableRequestLogging: true,
     bodyLimit: 16 * 1024,
+    // Fastify turns Node's request timeout off; without one a client that drips a body holds its socket for ever.
+    requestTimeout: REQUEST_TIMEOUT_MS,
   });
   app.get("/healthz", async (_request, reply) => {
     const { ok, body } = healthReport(opts.sync);

@@ -68,6 +68,46 @@ export class SdkMatrixPort implements MatrixPort {
     return roomId;
   }
 
+  /**
+   * A lobby room: anyone with the alias may join (join rule public), but it is not
+   * published in the room directory; unencrypted, with encryption locked at the bot's level.
+   */
+  async createLobbyRoom(req: {
+    key: string;
+    name: string;
+    topic: string;
+  }): Promise<{ roomId: string; alias: string }> {
+    const aliasLocalpart = lobbyAliasLocalpart(req.key);
+    const alias = `#${aliasLocalpart}:${this.serverName}`;
+    try {
+      const { room_id } = await this.client.createRoom({
+        preset: Preset.PublicChat,
+        visibility: Visibility.Private,
+        room_alias_name: aliasLocalpart,
+        name: req.name,
+        topic: req.topic,
+        initial_state: [
+          // Newcomers see what was said since they joined, not earlier people's tries.
+          {
+            type: "m.room.history_visibility",
+            state_key: "",
+            content: { history_visibility: "joined" },
+          },
+          { type: "m.room.guest_access", state_key: "", content: { guest_access: "forbidden" } },
+        ],
+        power_level_content_override: vettingRoomPowerLevels(this.userId),
+      });
+      return { roomId: room_id, alias };
+    } catch (error) {
+      if (!isErrcode(error, "M_ROOM_IN_USE")) throw this.failure(error);
+    }
+    // Made before a crash or a lost response: adopt it.
+    const roomId = await this.call(
+      async () => (await this.client.getRoomIdForAlias(alias)).room_id,
+    );
+    return { roomId, alias };
+  }
+
   async invite(roomId: string, user: string): Promise<void> {
     try {
       await this.client.invite(roomId, user);
@@ -110,7 +150,7 @@ export class SdkMatrixPort implements MatrixPort {
 
   async leaveAndForget(roomId: string): Promise<void> {
     const alias = this.client.getRoom(roomId)?.getCanonicalAlias();
-    if (alias?.startsWith("#anteroom-vet-")) {
+    if (alias?.startsWith("#anteroom-vet-") || alias?.startsWith("#anteroom-lobby-")) {
       // The alias only served to find the room again after a crash; free it.
       await this.call(() => this.client.deleteAlias(alias)).catch((error: HomeserverError) => {
         if (error.transient) throw error;
@@ -181,6 +221,11 @@ export function vettingRoomPowerLevels(botUserId: string) {
 /** A room alias localpart derived from the knock's event id: the same knock always names the same room. */
 export function vettingAliasLocalpart(key: string): string {
   return `anteroom-vet-${createHash("sha256").update(key).digest("hex").slice(0, 24)}`;
+}
+
+/** A lobby's alias localpart, derived from its key: a retried creation finds the same room. */
+export function lobbyAliasLocalpart(key: string): string {
+  return `anteroom-lobby-${createHash("sha256").update(key).digest("hex").slice(0, 24)}`;
 }
 
 function isErrcode(error: unknown, errcode: string): boolean {

@@ -1,7 +1,7 @@
 /**
  * Feeds what the bot's sync sees to the engine: after every sync batch the
- * space's pending knocks (level-triggered: the whole list, not the changes),
- * and every message in a room as it arrives.
+ * space's pending knocks and the members of every lobby room (level-triggered:
+ * the whole lists, not the changes), and every message in a room as it arrives.
  */
 import {
   ClientEvent,
@@ -44,6 +44,9 @@ export function watchSpace(
     // The restored cache may be older than our records; reconcile against the homeserver's answer only.
     if (data?.fromCache) return;
     health.lastSyncAt = Date.now();
+    engine
+      .reconcileLobbies((roomId) => joinedMembers(client, roomId))
+      .catch((error: unknown) => onError(error, "reconcile lobbies"));
     const space = client.getRoom(spaceId);
     if (!space) {
       onError(new Error(`the bot is not joined to the space ${spaceId}`), "reconcile");
@@ -71,6 +74,7 @@ export function watchSpace(
           sender,
           body: content.body,
           displayName: displayNameOf(room, sender),
+          sentAt: event.getTs(),
         })
         .catch((error: unknown) => onError(error, "message"));
     },
@@ -95,6 +99,13 @@ export function spaceSnapshot(space: Room): SpaceSnapshot {
     });
   }
   return { knocks, membershipOf: (user) => space.getMember(user)?.membership };
+}
+
+/** Who is joined to a room as the bot's sync shows it; undefined while the bot is not in it. */
+export function joinedMembers(client: MatrixClient, roomId: string): string[] | undefined {
+  const room = client.getRoom(roomId);
+  if (room?.getMyMembership() !== "join") return undefined;
+  return room.getMembersWithMembership("join").map((member) => member.userId);
 }
 
 function displayNameOf(room: Room, user: string): string | undefined {

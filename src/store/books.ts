@@ -3,6 +3,8 @@ import { z } from "zod";
 import { parseCodeBook, type CodeBook } from "../../core/codes.js";
 import type { VettingBook } from "../../core/knocks.js";
 import { VETTING_PHASES } from "../../core/vetting.js";
+import { LOBBY_PHASES } from "../../core/lobby.js";
+import type { LobbyBook } from "../../core/engine/lobby-desk.js";
 import { JsonStore } from "./json-store.js";
 
 export function openCodeBook(path: string): Promise<JsonStore<CodeBook>> {
@@ -28,14 +30,83 @@ const vettingRecordSchema = z.looseObject({
 });
 
 export function parseVettingBook(raw: unknown): VettingBook {
-  const result = z.record(z.string(), vettingRecordSchema).safeParse(raw);
+  return parseBook(vettingRecordSchema, raw, "vetting") as unknown as VettingBook;
+}
+
+const lobbyGuestSchema = z.looseObject({
+  triesLeft: z.number().int(),
+  joined: z.boolean(),
+  challengeDueAt: z.number().optional(),
+  challenged: z.boolean().optional(),
+});
+
+const lobbyRecordSchema = z.looseObject({
+  key: z.string(),
+  code: z.string(),
+  codeLabel: z.string(),
+  requestedAt: z.number(),
+  phase: z.enum(LOBBY_PHASES),
+  roomId: z.string().optional(),
+  alias: z.string().optional(),
+  challenge: z.looseObject({ topic: z.string(), keyword: z.string() }),
+  maxTries: z.number().int(),
+  expiresAt: z.number().optional(),
+  guests: z.record(z.string(), lobbyGuestSchema),
+  judged: z.array(z.string()),
+  outbox: z.array(pendingEffectSchema),
+  nextEffectId: z.number().int(),
+});
+
+export function parseLobbyBook(raw: unknown): LobbyBook {
+  return parseBook(lobbyRecordSchema, raw, "lobby") as unknown as LobbyBook;
+}
+
+/**
+ * Opens lobby.json. Entries that are not anteroom's (no `lobby:` key and outbox: the
+ * reference approver's lobbies, say) are kept on disk as they are and left out of the
+ * book; anteroom's own entries are checked strictly, so a bad hand edit still stops
+ * the start. `foreign` counts the entries set aside.
+ */
+export async function openLobbyBook(
+  path: string,
+): Promise<{ store: JsonStore<LobbyBook>; foreign: number }> {
+  let foreign: Record<string, unknown> = {};
+  const store = await JsonStore.open<LobbyBook>({
+    path,
+    parse: (raw) => {
+      const { ours, others } = splitLobbyBook(raw);
+      foreign = others;
+      return parseLobbyBook(ours);
+    },
+    serialize: (book) => ({ ...foreign, ...book }),
+    empty: () => ({}),
+  });
+  return { store, foreign: Object.keys(foreign).length };
+}
+
+function splitLobbyBook(raw: unknown): { ours: unknown; others: Record<string, unknown> } {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+    return { ours: raw, others: {} };
+  const ours: Record<string, unknown> = {};
+  const others: Record<string, unknown> = {};
+  for (const [key, entry] of Object.entries(raw)) {
+    const mine =
+      key.startsWith("lobby:") ||
+      (typeof entry === "object" && entry !== null && "outbox" in entry);
+    (mine ? ours : others)[key] = entry;
+  }
+  return { ours, others };
+}
+
+function parseBook(schema: z.ZodType, raw: unknown, what: string): unknown {
+  const result = z.record(z.string(), schema).safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0];
     throw new Error(
-      `at ${issue?.path.join(".") || "the top level"}: ${issue?.message ?? "not a vetting book"}`,
+      `at ${issue?.path.join(".") || "the top level"}: ${issue?.message ?? `not a ${what} book`}`,
     );
   }
-  return result.data as unknown as VettingBook;
+  return result.data;
 }
 
 export function openVettingBook(path: string): Promise<JsonStore<VettingBook>> {

@@ -19,6 +19,8 @@ function attachedWorld() {
     snapshot: () => engine.snapshot(),
     subscribe: (listener: (event: EngineEvent) => void) => engine.subscribe(listener),
     moderate: engine.moderate.bind(engine),
+    openLobby: engine.openLobby.bind(engine),
+    moderateLobby: engine.moderateLobby.bind(engine),
     mintCode: engine.mintCode.bind(engine),
     revokeCode: engine.revokeCode.bind(engine),
     audit: engine.audit.bind(engine),

@@ -24,6 +24,8 @@ const KEYS: Readonly<Record<string, string>> = {
 
 export interface ConsoleHarness {
   readonly world: World;
+  /** What the console wrote to the terminal behind Ink (the clipboard). */
+  readonly terminalWrites: string[];
   frame(): string;
   /** Every frame written so far. */
   frames(): readonly string[];
@@ -39,6 +41,7 @@ export interface ConsoleHarness {
 }
 
 export interface HarnessOptions extends Partial<ConsoleAppProps> {
+  readonly isTmux?: boolean;
   readonly codes?: CodeBook;
   readonly world?: World;
   readonly columns?: number;
@@ -48,6 +51,7 @@ export interface HarnessOptions extends Partial<ConsoleAppProps> {
 export function renderConsole(options: HarnessOptions = {}): ConsoleHarness {
   const world =
     options.world ?? new World(options.codes ?? { ABC: { uses_remaining: 5, label: "friends" } });
+  const terminalWrites: string[] = [];
   const app = render(
     <ConsoleApp
       api={options.api ?? world.engine}
@@ -55,7 +59,14 @@ export function renderConsole(options: HarnessOptions = {}): ConsoleHarness {
       by={options.by ?? "mod-alice"}
       readonly={options.readonly ?? false}
       now={options.now ?? (() => world.now)}
-      publicUrl={options.publicUrl ?? "https://join.example.org"}
+      {...(Object.hasOwn(options, "publicUrl")
+        ? options.publicUrl === undefined
+          ? {}
+          : { publicUrl: options.publicUrl }
+        : { publicUrl: "https://join.example.org" })}
+      {...(options.health ? { health: options.health } : {})}
+      {...(options.daemonLogPath ? { daemonLogPath: options.daemonLogPath } : {})}
+      terminal={{ write: (bytes) => terminalWrites.push(bytes), isTmux: options.isTmux ?? false }}
       {...(options.onExit ? { onExit: options.onExit } : {})}
     />,
   );
@@ -81,6 +92,7 @@ export function renderConsole(options: HarnessOptions = {}): ConsoleHarness {
   };
   return {
     world,
+    terminalWrites,
     frame,
     frames: () => app.frames,
     press: (...keys) => {

@@ -26,6 +26,7 @@ test("events no newer than the snapshot are dropped; later ones apply in order",
     records: [record("a", 1)],
     codes: {},
     signupCodes: {},
+    lobbies: [],
   });
   const events: EngineEvent[] = [
     { seq: 5, type: "record", record: { ...record("a", 1), phase: "denied" } },
@@ -48,6 +49,7 @@ test("the log keeps the last 10,000 entries however many arrive", () => {
     records: [],
     codes: {},
     signupCodes: {},
+    lobbies: [],
   });
   let seq = 0;
   for (let batch = 0; batch < 12; batch++) {
@@ -69,6 +71,7 @@ test("audit history read at start goes before the streamed entries, without dupl
     records: [],
     codes: {},
     signupCodes: {},
+    lobbies: [],
   });
   state = applyEvents(state, [
     { seq: 1, type: "audit", entry: { ts: 10, type: "b", user: "@u" } },

@@ -10,7 +10,10 @@ import type {
   EngineApi,
   EngineSnapshot,
   MintRequest,
+  OpenLobbyResult,
 } from "../../core/api.js";
+import type { LobbyAction } from "../../core/lobby-commands.js";
+import type { LobbyRecord } from "../../core/lobby.js";
 import type { CodeBook, CodeEntry } from "../../core/codes.js";
 import { EngineEvents, type EngineEvent } from "../../core/engine/events.js";
 import type { ModeratorAction } from "../../core/vetting-commands.js";
@@ -35,6 +38,7 @@ export function record(key: string, user: string, phase: VettingPhase = "held"):
 export class FakeEngine implements EngineApi {
   readonly events = new EngineEvents();
   records: Record<string, VettingRecord> = {};
+  lobbies: Record<string, LobbyRecord> = {};
   codes: CodeBook = {};
   signupCodes: CodeBook = {};
   log: AuditRow[] = [];
@@ -49,6 +53,7 @@ export class FakeEngine implements EngineApi {
     return {
       seq: this.events.seq,
       records: Object.values(this.records),
+      lobbies: Object.values(this.lobbies),
       codes: this.codes,
       signupCodes: this.signupCodes,
     };
@@ -87,6 +92,38 @@ export class FakeEngine implements EngineApi {
         return { ok: false, error: `already ${current.phase}` };
       this.put({ ...current, phase: "passed" });
     }
+    return { ok: true };
+  }
+
+  async openLobby(code: string, requestKey: string): Promise<OpenLobbyResult> {
+    this.calls.push({ what: "openLobby", args: [code, requestKey] });
+    if (!(code in this.codes)) return { ok: false, error: "invalid_code", refusal: "unknown_code" };
+    const key = `lobby:${requestKey}`;
+    const alias = `#anteroom-lobby-${Object.keys(this.lobbies).length + 1}:example.org`;
+    const roomId = `!lobby${Object.keys(this.lobbies).length + 1}:example.org`;
+    this.lobbies[key] = {
+      key,
+      code,
+      codeLabel: "",
+      requestedAt: 1_700_000_000_000,
+      phase: "open",
+      roomId,
+      alias,
+      challenge: { topic: "rain", keyword: "puddle" },
+      maxTries: 3,
+      guests: {},
+      judged: [],
+      outbox: [],
+      nextEffectId: 1,
+    };
+    return { ok: true, key, roomId, alias, url: `https://matrix.to/#/${alias}`, title: "lobby" };
+  }
+
+  async moderateLobby(key: string, action: LobbyAction, by: string): Promise<CommandResult> {
+    this.calls.push({ what: "moderateLobby", args: [key, action, by] });
+    if (!this.lobbies[key]) return { ok: false, error: `no lobby ${key}` };
+    if (action.action === "addTries" && (action.tries < 1 || action.tries > 20))
+      return { ok: false, error: "tries must be 1–20" };
     return { ok: true };
   }
 

@@ -159,7 +159,9 @@ test("a daemon restart: the client reconnects, emits what changed, and hands on 
         ? `record ${e.record.key}`
         : e.type === "codes"
           ? `codes ${e.book}`
-          : `audit ${e.entry.type}`,
+          : e.type === "audit"
+            ? `audit ${e.entry.type}`
+            : `lobby ${e.lobby.key}`,
     );
     assert.deepEqual(summary, [
       "record $changes:hs",

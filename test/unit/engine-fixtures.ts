@@ -3,6 +3,7 @@ import { Engine, type EngineSettings, type KnockSeen } from "../../core/engine/e
 import { HomeserverError, type MatrixPort, type Store } from "../../core/ports.js";
 import type { CodeBook } from "../../core/codes.js";
 import type { VettingBook } from "../../core/knocks.js";
+import type { LobbyBook } from "../../core/engine/lobby-desk.js";
 import { DEFAULT_HAIKU_RULES } from "../../core/challenge/judge.js";
 
 export class MemoryStore<T> implements Store<T> {
@@ -39,6 +40,11 @@ export class RecordingMatrix implements MatrixPort {
     this.record("createVettingRoom", req.key, req.user);
     return `!vet${++this.rooms}:example.org`;
   }
+  async createLobbyRoom(req: { key: string }): Promise<{ roomId: string; alias: string }> {
+    this.record("createLobbyRoom", req.key);
+    const n = ++this.rooms;
+    return { roomId: `!lobby${n}:example.org`, alias: `#anteroom-lobby-${n}:example.org` };
+  }
   async invite(roomId: string, user: string): Promise<void> {
     this.record("invite", roomId, user);
   }
@@ -68,6 +74,7 @@ export const settings: EngineSettings = {
   welcome: { uses: 10, linkBase: "https://chat.example.org" },
   maxInFlight: 4,
   retentionMs: 30 * 86_400_000,
+  lobby: { maxTries: 3, lifetimeSec: 7200, challengeDelaySec: 5 },
 };
 
 export class World {
@@ -75,6 +82,7 @@ export class World {
   readonly matrix = new RecordingMatrix();
   readonly codes: MemoryStore<CodeBook>;
   readonly vetting = new MemoryStore<VettingBook>({});
+  readonly lobbies = new MemoryStore<LobbyBook>({});
   readonly signupCodes = new MemoryStore<CodeBook>({});
   readonly audit: { ts: number; type: string; [k: string]: unknown }[] = [];
   readonly knocks = new Map<string, KnockSeen>();
@@ -100,6 +108,7 @@ export class World {
         codes: this.codes,
         signupCodes: this.signupCodes,
         vetting: this.vetting,
+        lobbies: this.lobbies,
         audit: { append: async (r) => void this.audit.push(r), read: async () => this.audit },
         clock: { now: () => this.now },
         log: { info() {}, warn() {}, error() {} },
@@ -160,6 +169,41 @@ export class World {
       displayName,
     });
     await this.settle();
+  }
+}
+
+/** The lobby side of the World: members seen by sync and messages in lobby rooms. */
+export class LobbyWorld extends World {
+  readonly members = new Map<string, string[]>();
+
+  lobby(key: string) {
+    return this.lobbies.value[key];
+  }
+
+  /** Sets who is joined to a lobby room and lets the engine reconcile, as after a sync. */
+  async seeMembers(roomId: string, users: string[]): Promise<void> {
+    this.members.set(roomId, [this.matrix.userId, ...users]);
+    await this.engine.reconcileLobbies((room) => this.members.get(room));
+    await this.settle();
+  }
+
+  async say(roomId: string, sender: string, body: string, eventId?: string): Promise<void> {
+    await this.engine.onMessage({
+      roomId,
+      eventId: eventId ?? `$m-${this.now}-${Math.random()}`,
+      sender,
+      body,
+      displayName: "Newcomer",
+    });
+    await this.settle();
+  }
+
+  /** Texts the bot sent to a room, in order. */
+  sent(roomId: string): string[] {
+    return this.matrix
+      .ops("sendText")
+      .filter(([room]) => room === roomId)
+      .map(([, text]) => String(text));
   }
 }
 

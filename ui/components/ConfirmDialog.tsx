@@ -1,5 +1,6 @@
 /** A question with two buttons; destructive ones open with Cancel focused. */
 import { Box, Text } from "ink";
+import { sanitize } from "../sanitize.js";
 import type { ConfirmDialog as Dialog } from "../state/console-state.js";
 
 function Button({ label, isFocused }: { readonly label: string; readonly isFocused: boolean }) {
@@ -33,6 +34,12 @@ export function ConfirmDialog({
           {line}
         </Text>
       ))}
+      {dialog.typeWord === undefined ? null : (
+        <Text wrap="truncate-end">
+          type <Text bold>{dialog.typeWord}</Text>: {sanitize(dialog.typed ?? "")}▌
+          {dialog.typed?.trim().toLowerCase() === dialog.typeWord ? " ✓" : ""}
+        </Text>
+      )}
       <Box marginTop={1} gap={2}>
         <Button label="Cancel" isFocused={dialog.focus === "cancel"} />
         <Button label={dialog.confirmLabel} isFocused={dialog.focus === "confirm"} />

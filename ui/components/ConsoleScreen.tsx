@@ -10,9 +10,12 @@ import type { ConsoleState } from "../state/console-state.js";
 import { CodesView } from "../views/CodesView.js";
 import { KnocksView } from "../views/KnocksView.js";
 import { LogView } from "../views/LogView.js";
+import { HealthView } from "../views/HealthView.js";
+import { DaemonLogView } from "../views/DaemonLogView.js";
 import { RecordDetail } from "../views/RecordDetail.js";
 import { VettingView } from "../views/VettingView.js";
 import { BookPicker } from "./BookPicker.js";
+import { CodeLinkModal } from "./CodeLinkModal.js";
 import { ConfirmDialog } from "./ConfirmDialog.js";
 import { Header } from "./Header.js";
 import { HelpScreen } from "./HelpScreen.js";
@@ -33,6 +36,9 @@ function Body({ state, width, height }: { state: ConsoleState; width: number; he
   if (overlay?.kind === "confirm") return <ConfirmDialog dialog={overlay} width={width} />;
   if (overlay?.kind === "pickBook") return <BookPicker width={width} />;
   if (overlay?.kind === "minted") return <MintedCode minted={overlay} width={width} />;
+  if (overlay?.kind === "codeLink") {
+    return <CodeLinkModal shown={overlay} width={width} height={height} />;
+  }
   if (state.detail !== undefined) {
     return <RecordDetail recordKey={state.detail} width={width} height={height} />;
   }
@@ -45,6 +51,10 @@ function Body({ state, width, height }: { state: ConsoleState; width: number; he
       return <CodesView width={width} height={height} />;
     case "log":
       return <LogView width={width} height={height} />;
+    case "health":
+      return <HealthView width={width} height={height} />;
+    case "daemon":
+      return <DaemonLogView width={width} height={height} />;
   }
 }
 

@@ -46,7 +46,16 @@ const OVERLAY_HINTS: Readonly<Record<Overlay["kind"], readonly Hint[]>> = {
     { keys: "Enter", text: "keep" },
     { keys: "Esc", text: "clear" },
   ],
-  minted: [{ keys: "Enter/Esc", text: "close" }],
+  minted: [
+    { keys: "y", text: "copy link" },
+    { keys: "v", text: "QR code" },
+    { keys: "Enter/Esc", text: "close" },
+  ],
+  codeLink: [
+    { keys: "y", text: "copy link" },
+    { keys: "i", text: "invert" },
+    { keys: "Enter/Esc", text: "close" },
+  ],
 };
 
 export function HintBar({ width }: { readonly width: number }) {

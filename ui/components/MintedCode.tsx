@@ -22,7 +22,7 @@ export function MintedCode({ minted, width }: { readonly minted: Minted; readonl
         uses: {minted.uses} · label: {sanitize(minted.label) || "none"}
       </Text>
       <Text wrap="wrap">link: {sanitize(minted.link)}</Text>
-      <Text dimColor>Enter or Esc closes</Text>
+      <Text dimColor>y copies the link · v shows its QR code · Enter or Esc closes</Text>
     </Box>
   );
 }

@@ -1,6 +1,16 @@
-/** The mark in front of the selected row: visible without colour (NO_COLOR). */
+/** The marks in front of a row, visible without colour (NO_COLOR): › selected, ● marked for a bulk action. */
 import { Text } from "ink";
 
-export function SelectionMark({ isSelected }: { readonly isSelected: boolean }) {
-  return <Text inverse={isSelected}>{isSelected ? "› " : "  "}</Text>;
+export interface SelectionMarkProps {
+  readonly isSelected: boolean;
+  readonly isMarked?: boolean;
+}
+
+export function SelectionMark({ isSelected, isMarked }: SelectionMarkProps) {
+  return (
+    <Text inverse={isSelected}>
+      {isSelected ? "›" : " "}
+      {isMarked ? "●" : " "}
+    </Text>
+  );
 }

@@ -5,6 +5,7 @@
  */
 import type { CodeBookName, EngineApi } from "../../core/api.js";
 import type { ModeratorAction } from "../../core/vetting-commands.js";
+import { codeLink } from "../format/code-link.js";
 import { sanitize } from "../sanitize.js";
 import type { ConsoleState } from "../state/console-state.js";
 import type { ConsoleStore } from "../state/console-store.js";
@@ -59,11 +60,10 @@ export class EngineCommands {
       const minted = await this.options.api.mintCode(book, { uses, label, by: this.options.by });
       const { code } = minted;
       // The daemon knows its public address and says the link; in-process, it is built here.
-      const page = book === "invite" ? "join" : "signup";
       const link =
         "link" in minted && typeof minted.link === "string"
           ? minted.link
-          : `${this.options.publicUrl ?? ""}/${page}?code=${encodeURIComponent(code)}`;
+          : codeLink(this.options.publicUrl ?? "", book, code);
       this.store.update((state) => ({
         ...state,
         overlay: { kind: "minted", book, code, uses, label, link },
@@ -87,6 +87,34 @@ export class EngineCommands {
     } catch (error) {
       this.failed("revoke", error);
     }
+  }
+
+  /** One after the other, so the status line can count; a refusal does not stop the rest. */
+  async revokeMany(codes: readonly { book: CodeBookName; code: string }[]): Promise<void> {
+    let revoked = 0;
+    const problems: string[] = [];
+    for (const [i, { book, code }] of codes.entries()) {
+      this.notify({ notice: { tone: "busy", text: `revoking ${i + 1} of ${codes.length}…` } });
+      try {
+        const result = await this.options.api.revokeCode(book, code, this.options.by);
+        if (result.ok) revoked++;
+        else
+          problems.push(`${sanitize(code, { max: 20 })}: ${sanitize(result.error, { max: 80 })}`);
+      } catch (error) {
+        return this.failed(`revoke (after ${revoked} of ${codes.length})`, error);
+      }
+    }
+    this.store.update((state) => ({
+      ...state,
+      marks: { ...state.marks, codes: [] },
+      notice:
+        problems.length === 0
+          ? { tone: "info", text: `revoked ${revoked} codes` }
+          : {
+              tone: "error",
+              text: `revoked ${revoked} of ${codes.length}; refused: ${problems.join("; ")}`,
+            },
+    }));
   }
 
   private failed(what: string, error: unknown): void {

@@ -1,6 +1,6 @@
 /** What a binding needs to know to run or say why it cannot: the screen, the row, the mode. */
 import { screenOf, type ConsoleState } from "../state/console-state.js";
-import { currentCode, currentRecord } from "../state/rows.js";
+import { currentCode, currentRecord, markedCodes } from "../state/rows.js";
 import { REGISTRY, type Binding, type BindingContext } from "./registry.js";
 
 export function bindingContext(state: ConsoleState, readonly: boolean): BindingContext {
@@ -10,6 +10,7 @@ export function bindingContext(state: ConsoleState, readonly: boolean): BindingC
     readonly,
     record: currentRecord(state),
     code: currentCode(state),
+    markedCodes: markedCodes(state),
   };
 }
 

@@ -1,10 +1,11 @@
-/** What key bindings may ask of the console: the controller implements it. */
+/** What key bindings may ask of the console, by domain: the controller's modules implement them. */
 import type { ModeratorAction } from "../../core/vetting-commands.js";
 import type { VettingRecord } from "../../core/vetting.js";
 import type { ViewId } from "../state/console-state.js";
 import type { CodeRow } from "../state/rows.js";
 
-export interface ConsoleActions {
+/** Moving around: views, rows, the detail pane, filters, pause and follow, help, quit. */
+export interface NavigationActions {
   showHelp(): void;
   askQuit(): void;
   showView(view: ViewId): void;
@@ -14,19 +15,38 @@ export interface ConsoleActions {
   page(direction: 1 | -1): void;
   openDetail(): void;
   back(): void;
-  clearFilter(): void;
+  /** Esc on a list: the marks go first, then the filter. */
+  clearMarksOrFilter(): void;
+  toggleMark(rowId: string): void;
   editFilter(text?: string): void;
   openCommandLine(): void;
   togglePause(): void;
   toggleFollow(): void;
+}
+
+/** Decisions on knocks and vetting rooms. */
+export interface VettingActions {
   /** Runs a moderator command on a record now (the non-destructive ones). */
   moderate(record: VettingRecord, action: ModeratorAction): void;
   /** Reject: confirm, then ask for the reason unless one is given. */
   askReject(record: VettingRecord, reason?: string): void;
   askClose(record: VettingRecord): void;
   askSay(record: VettingRecord, text?: string): void;
+}
+
+/** The code books. */
+export interface CodeActions {
   startMint(): void;
   askRevoke(row: CodeRow): void;
+  /** Revoke every marked code: the moderator types "revoke" first. */
+  askRevokeMarked(rows: readonly CodeRow[]): void;
+  /** The code's link to the moderator's clipboard (OSC 52). */
+  copyLink(row: CodeRow): void;
+  /** The code's link and its QR code. */
+  showLink(row: CodeRow): void;
+}
+
+export interface ConsoleActions extends NavigationActions, VettingActions, CodeActions {
   /** Tells the moderator something went wrong with what they asked for. */
   refuse(text: string): void;
 }

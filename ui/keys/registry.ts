@@ -18,6 +18,8 @@ export interface BindingContext {
   /** The knock or vetting room the moderator is on, if any. */
   readonly record: VettingRecord | undefined;
   readonly code: CodeRow | undefined;
+  /** The codes marked with Space that are still in the list. */
+  readonly markedCodes: readonly CodeRow[];
 }
 
 export interface Binding {
@@ -40,7 +42,8 @@ export interface Binding {
 }
 
 const ALL: readonly Screen[] = [...VIEWS, "detail"];
-const LISTS: readonly Screen[] = VIEWS;
+/** Every view but Health, which is a report, not a list. */
+const LISTS: readonly Screen[] = VIEWS.filter((view) => view !== "health");
 const RECORD_SCREENS: readonly Screen[] = ["knocks", "vetting", "detail"];
 
 const never = (): undefined => undefined;
@@ -103,14 +106,17 @@ export const REGISTRY: readonly Binding[] = [
     run: (_ctx, actions) => actions.back(),
   }),
   binding({
-    id: "clear-filter",
+    id: "clear",
     keys: ["esc"],
-    description: "clear the filter",
-    hint: "clear filter",
+    description: "clear the marks, else the filter",
+    hint: "clear",
     screens: LISTS,
     disabled: (ctx) =>
-      ctx.screen !== "detail" && ctx.state.filters[ctx.screen] ? undefined : "no filter",
-    run: (_ctx, actions) => actions.clearFilter(),
+      ctx.screen !== "detail" &&
+      (ctx.state.marks[ctx.screen].length > 0 || ctx.state.filters[ctx.screen])
+        ? undefined
+        : "no marks or filter",
+    run: (_ctx, actions) => actions.clearMarksOrFilter(),
   }),
   binding({
     id: "quit",
@@ -124,6 +130,8 @@ export const REGISTRY: readonly Binding[] = [
   viewBinding("vetting", "2", "Vetting"),
   viewBinding("codes", "3", "Codes"),
   viewBinding("log", "4", "Log"),
+  viewBinding("health", "5", "Health"),
+  viewBinding("daemon", "6", "Daemon log"),
   binding({
     id: "next-view",
     keys: ["tab"],
@@ -343,14 +351,46 @@ export const REGISTRY: readonly Binding[] = [
   binding({
     id: "revoke",
     keys: ["r"],
-    description: "revoke the selected code (asks first)",
+    description: "revoke the selected code, or every marked one (asks first)",
     hint: "revoke",
     onBar: true,
     mutates: true,
     destructive: true,
     screens: ["codes"],
+    disabled: (ctx) => (ctx.code || ctx.markedCodes.length > 0 ? undefined : "nothing selected"),
+    run: (ctx, actions) => {
+      if (ctx.markedCodes.length > 0) actions.askRevokeMarked(ctx.markedCodes);
+      else if (ctx.code) actions.askRevoke(ctx.code);
+    },
+  }),
+  binding({
+    id: "mark",
+    keys: [" "],
+    description: "mark or unmark the code, for revoking several at once",
+    hint: "mark",
+    screens: ["codes"],
     disabled: (ctx) => (ctx.code ? undefined : "nothing selected"),
-    run: (ctx, actions) => ctx.code && actions.askRevoke(ctx.code),
+    run: (ctx, actions) => ctx.code && actions.toggleMark(ctx.code.id),
+  }),
+  binding({
+    id: "show-link",
+    keys: ["enter", "v"],
+    description: "show the code's link and its QR code",
+    hint: "link+QR",
+    onBar: true,
+    screens: ["codes"],
+    disabled: (ctx) => (ctx.code ? undefined : "nothing selected"),
+    run: (ctx, actions) => ctx.code && actions.showLink(ctx.code),
+  }),
+  binding({
+    id: "copy-link",
+    keys: ["y"],
+    description: "copy the code's link to your clipboard (OSC 52, works over SSH)",
+    hint: "copy link",
+    onBar: true,
+    screens: ["codes"],
+    disabled: (ctx) => (ctx.code ? undefined : "nothing selected"),
+    run: (ctx, actions) => ctx.code && actions.copyLink(ctx.code),
   }),
 ];
 
@@ -374,6 +414,7 @@ const KEY_LABELS: Readonly<Record<string, string>> = {
   pgdn: "PgDn",
   home: "Home",
   end: "End",
+  " ": "Space",
 };
 
 /** How a key is written on screen: "j/↓", "Enter", "C-c". */

@@ -7,8 +7,10 @@ import type { CodeBookName } from "../../core/api.js";
 import type { CodeBook } from "../../core/codes.js";
 import type { VettingRecord } from "../../core/vetting.js";
 import type { ModeratorAction } from "../../core/vetting-commands.js";
+import { noDaemonLog, type DaemonLog } from "./daemon-log.js";
+import type { ConsoleHealth } from "./health.js";
 
-export const VIEWS = ["knocks", "vetting", "codes", "log"] as const;
+export const VIEWS = ["knocks", "vetting", "codes", "log", "health", "daemon"] as const;
 export type ViewId = (typeof VIEWS)[number];
 /** A view, or the detail pane of one knock or vetting room drilled into from a view. */
 export type Screen = ViewId | "detail";
@@ -18,6 +20,8 @@ export const VIEW_TITLES: Readonly<Record<ViewId, string>> = {
   vetting: "Vetting",
   codes: "Codes",
   log: "Log",
+  health: "Health",
+  daemon: "Daemon log",
 };
 
 /** The log keeps this many audit entries; older ones fall off the end. */
@@ -39,6 +43,7 @@ export type Followup =
   | { kind: "moderate"; key: string; user: string; action: ModeratorAction }
   | { kind: "askRejectReason"; key: string; user: string }
   | { kind: "revoke"; book: CodeBookName; code: string }
+  | { kind: "revokeMany"; codes: readonly { book: CodeBookName; code: string }[] }
   | { kind: "quit" };
 
 /** What a text prompt's answer is for. */
@@ -55,6 +60,9 @@ export interface ConfirmDialog {
   readonly confirmLabel: string;
   readonly destructive: boolean;
   readonly focus: "cancel" | "confirm";
+  /** Bulk actions: the word to type before the confirm button works. */
+  readonly typeWord?: string;
+  readonly typed?: string;
   readonly then: Followup;
 }
 
@@ -77,6 +85,14 @@ export type Overlay =
       readonly uses: number;
       readonly label: string;
       readonly link: string;
+    }
+  | {
+      readonly kind: "codeLink";
+      readonly book: CodeBookName;
+      readonly code: string;
+      readonly link: string;
+      /** Dark modules filled, for terminals with a light background. */
+      readonly isInverted: boolean;
     };
 
 export interface Notice {
@@ -111,6 +127,13 @@ export interface ConsoleState {
   readonly notice: Notice | undefined;
   /** Attached: why the event stream to the daemon is down, while it is. */
   readonly offline: string | undefined;
+  /** The last health report, and why the last check failed if it did. */
+  readonly health: ConsoleHealth | undefined;
+  readonly healthError: string | undefined;
+  /** Rows marked with Space for a bulk action, by view. */
+  readonly marks: Readonly<Record<ViewId, readonly string[]>>;
+  /** The daemon's own log, when this console can read it. */
+  readonly daemonLog: DaemonLog;
 }
 
 const noSelection: Selection = { id: undefined, index: 0 };
@@ -123,13 +146,24 @@ export const initialConsoleState: ConsoleState = {
   nextAuditId: 1,
   view: "knocks",
   detail: undefined,
-  selection: { knocks: noSelection, vetting: noSelection, codes: noSelection, log: noSelection },
-  filters: { knocks: "", vetting: "", codes: "", log: "" },
+  selection: {
+    knocks: noSelection,
+    vetting: noSelection,
+    codes: noSelection,
+    log: noSelection,
+    health: noSelection,
+    daemon: noSelection,
+  },
+  filters: { knocks: "", vetting: "", codes: "", log: "", health: "", daemon: "" },
   follow: false,
   frozen: undefined,
   overlay: undefined,
   notice: undefined,
   offline: undefined,
+  health: undefined,
+  healthError: undefined,
+  marks: { knocks: [], vetting: [], codes: [], log: [], health: [], daemon: [] },
+  daemonLog: noDaemonLog("not connected"),
 };
 
 export function screenOf(state: ConsoleState): Screen {

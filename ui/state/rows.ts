@@ -10,6 +10,8 @@ import { displayAudit } from "../format/audit-display.js";
 import { displayRecord } from "../format/record-display.js";
 import { sanitize } from "../sanitize.js";
 import type { AuditLine, ConsoleState, ViewId } from "./console-state.js";
+import type { DaemonLogLine } from "./daemon-log.js";
+import { displayLogLine } from "../format/log-line-display.js";
 
 export interface RecordRow {
   readonly id: string;
@@ -26,7 +28,11 @@ export interface LogRow {
   readonly id: string;
   readonly line: AuditLine;
 }
-export type Row = RecordRow | CodeRow | LogRow;
+export interface DaemonLogRow {
+  readonly id: string;
+  readonly line: DaemonLogLine;
+}
+export type Row = RecordRow | CodeRow | LogRow | DaemonLogRow;
 
 function memo<A extends readonly unknown[], R>(compute: (...args: A) => R): (...args: A) => R {
   let lastArgs: A | undefined;
@@ -103,9 +109,21 @@ const logRows = memo((audit: readonly AuditLine[], filter: string): LogRow[] => 
   return rows;
 });
 
+/** Newest first. */
+const daemonRows = memo((lines: readonly DaemonLogLine[], filter: string): DaemonLogRow[] => {
+  const rows: DaemonLogRow[] = [];
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i];
+    if (line && matches(displayLogLine(line).search, filter))
+      rows.push({ id: String(line.id), line });
+  }
+  return rows;
+});
+
 export function rowsOf(state: ConsoleState, view: "knocks" | "vetting"): RecordRow[];
 export function rowsOf(state: ConsoleState, view: "codes"): CodeRow[];
 export function rowsOf(state: ConsoleState, view: "log"): LogRow[];
+export function rowsOf(state: ConsoleState, view: "daemon"): DaemonLogRow[];
 export function rowsOf(state: ConsoleState, view: ViewId): Row[];
 export function rowsOf(state: ConsoleState, view: ViewId): Row[] {
   switch (view) {
@@ -117,6 +135,10 @@ export function rowsOf(state: ConsoleState, view: ViewId): Row[] {
       return codeRows(state.codes, state.filters.codes);
     case "log":
       return logRows(state.audit, state.filters.log);
+    case "daemon":
+      return daemonRows(state.daemonLog.lines, state.filters.daemon);
+    case "health":
+      return [];
   }
 }
 
@@ -157,4 +179,11 @@ export function currentRecord(state: ConsoleState): VettingRecord | undefined {
 export function currentCode(state: ConsoleState): CodeRow | undefined {
   if (state.detail !== undefined || state.view !== "codes") return undefined;
   return rowsOf(state, "codes")[selectedIndex(state, "codes")];
+}
+
+/** The marked codes still in the (filtered) list: a bulk action acts on what the moderator sees. */
+export function markedCodes(state: ConsoleState): CodeRow[] {
+  const marked = state.marks.codes;
+  if (marked.length === 0) return [];
+  return rowsOf(state, "codes").filter((row) => marked.includes(row.id));
 }

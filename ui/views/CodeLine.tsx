@@ -25,17 +25,18 @@ export function codeColumns(width: number): CodeColumns {
 export interface CodeLineProps {
   readonly row: CodeRow;
   readonly isSelected: boolean;
+  readonly isMarked: boolean;
   readonly columns: CodeColumns;
   readonly nowSec: number;
 }
 
-export function CodeLine({ row, isSelected, columns, nowSec }: CodeLineProps) {
+export function CodeLine({ row, isSelected, isMarked, columns, nowSec }: CodeLineProps) {
   const { entry } = row;
   const expired = entry.expires_at !== undefined && entry.expires_at <= nowSec;
   const spent = entry.uses_remaining <= 0;
   return (
     <Box height={1}>
-      <SelectionMark isSelected={isSelected} />
+      <SelectionMark isSelected={isSelected} isMarked={isMarked} />
       <Cell width={columns.book} isSelected={isSelected} isDim>
         {row.book}
       </Cell>

@@ -14,9 +14,17 @@ export function CodesView({ width, height }: ListViewProps) {
   const nowSec = useNow(30_000) / 1000;
   const rows = rowsOf(state, "codes");
   const columns = codeColumns(width);
+  const marked = new Set(state.marks.codes);
   return (
     <Box flexDirection="column" height={height}>
-      <ViewTitle title="Codes" count={rows.length} filter={state.filters.codes} />
+      <ViewTitle
+        title="Codes"
+        count={rows.length}
+        filter={state.filters.codes}
+        {...(marked.size > 0
+          ? { extra: `${marked.size} marked (r revokes them, Esc clears)` }
+          : {})}
+      />
       <ColumnHeads
         columns={[
           ["book", columns.book],
@@ -36,6 +44,7 @@ export function CodesView({ width, height }: ListViewProps) {
             key={row.id}
             row={row}
             isSelected={isSelected}
+            isMarked={marked.has(row.id)}
             columns={columns}
             nowSec={nowSec}
           />

@@ -1,0 +1,54 @@
+/** The chat commands an operator can type, each with its one-line usage (what `!help` shows). */
+export type MintKind = "knock" | "signup";
+
+export type ChatCommand =
+  | {
+      readonly name: "mint";
+      readonly kind: MintKind;
+      readonly count: number;
+      readonly uses: number;
+      /** As typed; absent means the default label ("minted by <sender>"). */
+      readonly label?: string;
+    }
+  | { readonly name: "codes" }
+  | { readonly name: "revoke"; readonly code: string }
+  | { readonly name: "kick" | "ban" | "unban"; readonly user: string; readonly reason?: string }
+  | { readonly name: "promote"; readonly user: string; readonly role: string }
+  | { readonly name: "demote"; readonly user: string }
+  | { readonly name: "block"; readonly pattern: string; readonly reason?: string }
+  | { readonly name: "stats" }
+  | { readonly name: "help" };
+
+export type CommandName = ChatCommand["name"];
+
+export const COMMAND_USAGE: Readonly<Record<CommandName, { usage: string; what: string }>> = {
+  mint: {
+    usage: "!mint [knock|signup] [-n N] [--uses U] [label]",
+    what: "new invite (knock) or signup codes; N 1–50, U 1–1000 uses each",
+  },
+  codes: { usage: "!codes", what: "the codes that still have uses" },
+  revoke: { usage: "!revoke CODE", what: "withdraw a code from either book" },
+  kick: { usage: "!kick USER [reason]", what: "remove someone from the space and its rooms" },
+  ban: { usage: "!ban USER [reason]", what: "ban someone from the space and its rooms" },
+  unban: { usage: "!unban USER [reason]", what: "lift a ban in the space and its rooms" },
+  promote: {
+    usage: "!promote USER ROLE",
+    what: "give a role (e.g. moderator, admin) across the space and its rooms",
+  },
+  demote: {
+    usage: "!demote USER",
+    what: "back to the default level across the space and its rooms",
+  },
+  block: {
+    usage: "!block PATTERN [reason]",
+    what: "add a user ID, server or glob to the blocklist",
+  },
+  stats: { usage: "!stats", what: "what happened in the last 24 hours" },
+  help: { usage: "!help", what: "this list" },
+};
+
+export const COMMAND_NAMES = Object.keys(COMMAND_USAGE) as CommandName[];
+
+export function isCommandName(word: string): word is CommandName {
+  return Object.hasOwn(COMMAND_USAGE, word);
+}

@@ -1,0 +1,79 @@
+/**
+ * What the bot answers in the operator room. Codes appear verbatim (people
+ * copy them from here), in the reference approver's shapes where it had one.
+ */
+import type { CodeBook } from "../codes.js";
+import { COMMAND_NAMES, COMMAND_USAGE, type MintKind } from "./commands.js";
+
+/** How many codes of a book `!codes` lists before it says how many more there are. */
+export const CODES_LISTED_PER_BOOK = 50;
+
+export function defaultMintLabel(sender: string): string {
+  return `minted by ${sender}`;
+}
+
+/** The link a code is shared with: the join page for knock codes, the signup page for signup codes. */
+export function codeLink(publicUrl: string, kind: MintKind, code: string): string {
+  return `${linkBase(publicUrl, kind)}${encodeURIComponent(code)}`;
+}
+
+export function mintReply(
+  publicUrl: string,
+  kind: MintKind,
+  codes: readonly string[],
+  label: string,
+  uses: number,
+): string {
+  if (codes.length === 1) {
+    const usesNote = uses === 1 ? "" : `, ${uses} uses`;
+    return `minted ${kind} code → ${codeLink(publicUrl, kind, codes[0] ?? "")}\n(label: ${label}${usesNote})`;
+  }
+  const usesNote = uses === 1 ? "" : `, ${uses} uses each`;
+  const lines = codes.map((code) => `  ${codeLink(publicUrl, kind, code)}`);
+  return [`minted ${codes.length} ${kind} codes (label: ${label}${usesNote}):`, ...lines].join(
+    "\n",
+  );
+}
+
+/** The codes that can still be used, per book; expired and used-up ones are left out. */
+export function codesReply(books: { knock: CodeBook; signup: CodeBook }, nowSec: number): string {
+  const sections: string[] = [];
+  for (const kind of ["knock", "signup"] as const) {
+    const live = Object.entries(books[kind]).filter(
+      ([, entry]) =>
+        entry.uses_remaining > 0 && (entry.expires_at === undefined || entry.expires_at > nowSec),
+    );
+    if (live.length === 0) continue;
+    const lines = live
+      .slice(0, CODES_LISTED_PER_BOOK)
+      .map(([code, entry]) => `  ${code} (uses=${entry.uses_remaining}, label='${entry.label}')`);
+    if (live.length > CODES_LISTED_PER_BOOK) {
+      lines.push(
+        `  … and ${live.length - CODES_LISTED_PER_BOOK} more (the console lists them all)`,
+      );
+    }
+    sections.push(`${kind}:`, ...lines);
+  }
+  return sections.length === 0 ? "no live codes." : sections.join("\n");
+}
+
+export function revokeReply(code: string, files: readonly string[]): string {
+  return files.length === 0 ? `unknown code: ${code}` : `revoked ${code} (in ${files.join(", ")})`;
+}
+
+/** Every command with its `!` and one line on what it does. */
+export function helpText(): string {
+  return [
+    "commands:",
+    ...COMMAND_NAMES.map((name) => `${COMMAND_USAGE[name].usage} — ${COMMAND_USAGE[name].what}`),
+  ].join("\n");
+}
+
+export function notAvailableReply(name: string): string {
+  return `!${name} is not available yet in this anteroom.`;
+}
+
+function linkBase(publicUrl: string, kind: MintKind): string {
+  const page = kind === "knock" ? "join" : "signup";
+  return `${publicUrl.replace(/\/+$/, "")}/${page}?code=`;
+}

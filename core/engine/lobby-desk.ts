@@ -1,0 +1,254 @@
+/**
+ * The engine's lobby side: opening a lobby for a code (charge one use, keep
+ * the record, make the room), following who is in each lobby room
+ * (level-triggered: the whole member list after every sync), judging replies,
+ * ticks, moderator commands. Decisions take their turn in the engine's one
+ * serial queue, and effects run through the shared outboxes.
+ */
+import { redeemCode, type CodeBook } from "../codes.js";
+import type { CommandResult, OpenLobbyResult } from "../api.js";
+import { pickChallenge } from "../challenge/pick.js";
+import { lobbyCommand, type LobbyAction } from "../lobby-commands.js";
+import { lobbyRoomName } from "../lobby-messages.js";
+import {
+  ACTIVE_LOBBY_PHASES,
+  nextLobbyDeadline,
+  openingLobby,
+  stepLobby,
+  type LobbyInput,
+  type LobbyRecord,
+  type LobbySettings,
+  type LobbyStep,
+} from "../lobby.js";
+import type { Clock, Store } from "../ports.js";
+import type { EngineEvents } from "./events.js";
+import type { LedgerStep, Outboxes, RecordKind } from "./outboxes.js";
+import type { SerialQueue } from "./serial.js";
+
+export type LobbyBook = Record<string, LobbyRecord>;
+
+export interface LobbyDeskDeps {
+  readonly lobbies: Store<LobbyBook>;
+  readonly codes: Store<CodeBook>;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly events: EngineEvents;
+  readonly decisions: SerialQueue;
+  readonly outboxes: Outboxes;
+  readonly botUserId: string;
+  /** A fresh signup code that is not in the book yet (the welcome code, if the reply passes). */
+  freshSignupCode(): string;
+}
+
+export interface LobbyMessage {
+  readonly roomId: string;
+  readonly eventId: string;
+  readonly sender: string;
+  readonly body: string;
+  readonly displayName: string | undefined;
+}
+
+/** The lobby's key in the book: the caller's request key, in its own namespace. */
+export function lobbyKeyOf(requestKey: string): string {
+  return `lobby:${requestKey}`;
+}
+
+export class LobbyDesk {
+  readonly kind: RecordKind<LobbyRecord>;
+  /** Callers waiting for a lobby's room (openLobby): resolved once it leaves "opening". */
+  private readonly waiting = new Map<string, ((lobby: LobbyRecord) => void)[]>();
+
+  constructor(
+    private readonly deps: LobbyDeskDeps,
+    private readonly settings: LobbySettings,
+  ) {
+    this.kind = {
+      name: "lobby",
+      store: deps.lobbies,
+      isActive: (lobby) => ACTIVE_LOBBY_PHASES.has(lobby.phase),
+      succeeded: (lobby, effect, result, now) =>
+        effect.kind === "createLobbyRoom" && result.roomId && result.alias
+          ? asLedger(
+              stepLobby(
+                lobby,
+                { type: "roomReady", roomId: result.roomId, alias: result.alias, now },
+                settings,
+              ),
+            )
+          : undefined,
+      failedForGood: (lobby, pending, error, now) =>
+        asLedger(
+          stepLobby(lobby, { type: "effectFailed", effect: pending.effect, error, now }, settings),
+        ),
+      published: (lobby) => {
+        deps.events.emit({ type: "lobby", lobby });
+        if (lobby.phase !== "opening") this.wake(lobby);
+      },
+    };
+  }
+
+  list(): LobbyRecord[] {
+    return Object.values(this.deps.lobbies.value);
+  }
+
+  async open(code: string, requestKey: string): Promise<OpenLobbyResult> {
+    const key = lobbyKeyOf(requestKey);
+    const lobby = await this.deps.decisions.run(async () => {
+      const known = this.deps.lobbies.value[key];
+      if (known) return known; // the same request again: it spends nothing more
+      const now = this.deps.clock.now();
+      const name = codeNamed(this.deps.codes.value, code);
+      const redeemed = name
+        ? redeemCode(this.deps.codes.value, name, key, Math.floor(now / 1000))
+        : ({ ok: false, refusal: "unknown_code" } as const);
+      if (!redeemed.ok) return redeemed.refusal;
+      this.deps.codes.update(() => redeemed.book);
+      // The charge is durable before the room exists: a repeat of this request finds it by key.
+      await this.deps.codes.flush();
+      this.deps.events.emit({ type: "codes", book: "invite", codes: redeemed.book });
+      const opened = openingLobby(
+        { key, code: redeemed.code, codeLabel: redeemed.entry.label, now },
+        pickChallenge(this.deps.random),
+        this.settings,
+      );
+      await this.commit({
+        lobby: opened.lobby,
+        audit: [
+          {
+            type: "code_redeemed",
+            code: redeemed.code,
+            label: redeemed.entry.label,
+            uses_remaining: redeemed.entry.uses_remaining,
+            lobby: key,
+          },
+          { type: "lobby_requested", lobby: key, code_label: redeemed.entry.label },
+        ],
+      });
+      return this.deps.lobbies.value[key];
+    });
+    if (typeof lobby === "string") return { ok: false, error: "invalid_code", refusal: lobby };
+    if (!lobby) return { ok: false, error: "create_failed" };
+    return answerFor(lobby.phase === "opening" ? await this.settled(key) : lobby);
+  }
+
+  moderate(key: string, action: LobbyAction, by: string): Promise<CommandResult> {
+    return this.deps.decisions.run(async () => {
+      const lobby = this.deps.lobbies.value[key];
+      if (!lobby) return { ok: false, error: `no lobby ${key}` };
+      const outcome = lobbyCommand(
+        lobby,
+        { ...action, by, now: this.deps.clock.now() },
+        this.settings,
+      );
+      if (!outcome.ok) return outcome;
+      await this.commit(outcome.step);
+      return { ok: true };
+    });
+  }
+
+  /**
+   * Compares who is in each open lobby room with the records. `joinedIn` gives a room's
+   * joined members, or undefined when the bot's sync does not show the room yet.
+   */
+  reconcile(joinedIn: (roomId: string) => readonly string[] | undefined): Promise<void> {
+    return this.deps.decisions.run(async () => {
+      const now = this.deps.clock.now();
+      for (const key of this.deps.outboxes.live(this.kind)) {
+        const lobby = this.deps.lobbies.value[key];
+        if (lobby?.phase !== "open" || !lobby.roomId) continue;
+        const joined = joinedIn(lobby.roomId);
+        if (!joined) continue;
+        const people = joined.filter((user) => user !== this.deps.botUserId);
+        await this.apply(key, { type: "members", joined: people, now });
+      }
+    });
+  }
+
+  /** A message in a lobby room (`key` is the lobby that owns the room). */
+  onMessage(key: string, message: LobbyMessage): Promise<void> {
+    return this.deps.decisions.run(async () => {
+      const lobby = this.deps.lobbies.value[key];
+      const guest = lobby?.guests[message.sender];
+      // Only people shown the challenge are judged; anything else costs no code minting.
+      if (!guest?.challenged || guest.triesLeft <= 0) return;
+      await this.apply(key, {
+        type: "reply",
+        eventId: message.eventId,
+        sender: message.sender,
+        body: message.body,
+        displayName: message.displayName,
+        now: this.deps.clock.now(),
+        welcomeCode: this.deps.freshSignupCode(),
+      });
+    });
+  }
+
+  /** Runs inside the engine's tick (already in the decision queue). */
+  async tick(now: number): Promise<void> {
+    for (const key of this.deps.outboxes.live(this.kind)) {
+      const lobby = this.deps.lobbies.value[key];
+      const deadline = lobby && nextLobbyDeadline(lobby);
+      if (deadline !== undefined && deadline <= now) await this.apply(key, { type: "tick", now });
+      this.deps.outboxes.drain(this.kind, key);
+    }
+  }
+
+  private async apply(key: string, input: LobbyInput): Promise<void> {
+    const lobby = this.deps.lobbies.value[key];
+    if (!lobby) return;
+    const next = stepLobby(lobby, input, this.settings);
+    if (next.audit.length === 0 && JSON.stringify(next.lobby) === JSON.stringify(lobby)) return;
+    await this.commit(next);
+  }
+
+  private commit(step: LobbyStep): Promise<void> {
+    return this.deps.outboxes.commit(this.kind, asLedger(step));
+  }
+
+  private settled(key: string): Promise<LobbyRecord> {
+    return new Promise((resolve) => {
+      const current = this.deps.lobbies.value[key];
+      if (current && current.phase !== "opening") {
+        resolve(current);
+        return;
+      }
+      this.waiting.set(key, [...(this.waiting.get(key) ?? []), resolve]);
+    });
+  }
+
+  private wake(lobby: LobbyRecord): void {
+    const waiters = this.waiting.get(lobby.key);
+    if (!waiters) return;
+    this.waiting.delete(lobby.key);
+    for (const resolve of waiters) resolve(lobby);
+  }
+}
+
+function asLedger(step: LobbyStep): LedgerStep<LobbyRecord> {
+  return { ...step, record: step.lobby };
+}
+
+function answerFor(lobby: LobbyRecord): OpenLobbyResult {
+  if (lobby.roomId && lobby.alias) {
+    return {
+      ok: true,
+      key: lobby.key,
+      roomId: lobby.roomId,
+      alias: lobby.alias,
+      url: `https://matrix.to/#/${lobby.alias}`,
+      title: lobbyRoomName(),
+    };
+  }
+  return lobby.phase === "create_failed"
+    ? { ok: false, error: "create_failed" }
+    : { ok: false, error: "closed" };
+}
+
+/** The code as the book spells it: links carry it as minted, people retype it in any case. */
+function codeNamed(book: CodeBook, wanted: string): string | undefined {
+  const trimmed = wanted.trim();
+  if (!trimmed) return undefined;
+  if (Object.hasOwn(book, trimmed)) return trimmed;
+  const folded = trimmed.toLowerCase();
+  return Object.keys(book).find((code) => code.toLowerCase() === folded);
+}

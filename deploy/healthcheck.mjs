@@ -1,0 +1,15 @@
+/* global process, fetch, AbortSignal */
+// The image's HEALTHCHECK: exit 0 when the daemon's /healthz answers 200 (first sync
+// processed and sync fresh), 1 otherwise. Plain Node, so the image needs no curl.
+const port = process.env.HTTP_PORT || "8001";
+const url = `http://127.0.0.1:${port}/healthz`;
+try {
+  const response = await fetch(url, { signal: AbortSignal.timeout(4000) });
+  if (!response.ok) process.stderr.write(`${url} answered ${response.status}\n`);
+  process.exit(response.ok ? 0 : 1);
+} catch (error) {
+  process.stderr.write(
+    `${url} did not answer: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+}

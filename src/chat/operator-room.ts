@@ -1,0 +1,207 @@
+/**
+ * Chat commands in the operator room (ADMIN_COMMAND_ROOM): listens to the
+ * bot's sync, answers operators, and says nothing at all to anyone else (a
+ * refusal is only an audit record). Commands are taken from the moment the
+ * daemon is ready: whatever the first sync brings (history, or what was said
+ * while the daemon was down) is never acted on.
+ */
+import {
+  ClientEvent,
+  RoomEvent,
+  SyncState,
+  type MatrixClient,
+  type MatrixEvent,
+  type Room,
+} from "matrix-js-sdk";
+import type { IRoomTimelineData } from "matrix-js-sdk/lib/models/event-timeline-set.js";
+import {
+  isOperator,
+  operatorAuthority,
+  powerLevelOf,
+  type OperatorPolicy,
+} from "../../core/chat-commands/authorize.js";
+import { parseChatCommand } from "../../core/chat-commands/parse.js";
+import { creatorsHaveUnlimitedPower } from "../../core/moderation/power-levels.js";
+import type { AuditSink, Log } from "../../core/ports.js";
+import type { OperatorActions } from "./operator-actions.js";
+import type { SendNotice } from "./notice.js";
+import { RecentIds } from "./recent-ids.js";
+import { runChatCommand, type ChatCommandsApi } from "./run-command.js";
+
+export interface OperatorRoomOptions {
+  readonly client: MatrixClient;
+  readonly roomId: string;
+  readonly policy: OperatorPolicy;
+  /** HS_PUBLIC, for the links in mint replies. */
+  readonly publicUrl: string;
+  readonly api: ChatCommandsApi;
+  readonly actions: OperatorActions;
+  readonly audit: Pick<AuditSink, "append">;
+  readonly send: SendNotice;
+  readonly log: Log;
+  readonly now?: () => number;
+}
+
+export interface OperatorRoom {
+  /** Resolves when every command received so far has been answered. */
+  idle(): Promise<void>;
+  stop(): void;
+}
+
+/** Longer messages are not commands (a command fits in a line or two); this bounds the work a sender can cause. */
+const MAX_COMMAND_BODY = 2000;
+const REMEMBERED_EVENTS = 2000;
+
+export function listenToOperatorRoom(options: OperatorRoomOptions): OperatorRoom {
+  const { client, roomId, log } = options;
+  const now = options.now ?? Date.now;
+  const botUserId = client.getUserId();
+  // Also refuses anything stamped before this process began listening, whatever sync batch it comes in.
+  const listeningSince = now();
+  let live = false;
+  const handled = new RecentIds(REMEMBERED_EVENTS);
+  let queue: Promise<void> = Promise.resolve();
+
+  const onSync = (
+    state: SyncState,
+    _previous: SyncState | null,
+    data?: { fromCache?: boolean },
+  ) => {
+    if (live || (state !== SyncState.Prepared && state !== SyncState.Syncing) || data?.fromCache)
+      return;
+    // Everything up to and including the first answer from the homeserver was backlog.
+    live = true;
+    const membership = client.getRoom(roomId)?.getMyMembership();
+    if (membership === "join")
+      log.info({ room: roomId }, "taking chat commands in the operator room");
+    else
+      log.warn(
+        { room: roomId, membership: membership ?? "none" },
+        "the bot is not in ADMIN_COMMAND_ROOM: chat commands are off until it joins",
+      );
+  };
+
+  const onTimeline = (
+    event: MatrixEvent,
+    room: Room | undefined,
+    toStartOfTimeline: boolean | undefined,
+    _removed: boolean,
+    data: IRoomTimelineData | undefined,
+  ) => {
+    if (!live || toStartOfTimeline || data?.liveEvent === false || room?.roomId !== roomId) return;
+    const message = commandMessage(event, botUserId, listeningSince);
+    if (!message || !handled.firstSighting(message.eventId)) return;
+    const parsed = parseChatCommand(message.body);
+    if (parsed.kind === "none") return;
+    const name = parsed.kind === "command" ? parsed.command.name : parsed.name;
+    const powerLevels = currentPowerLevels(room);
+    const creators = roomCreators(room);
+    if (!isOperator(message.sender, powerLevels, options.policy, creators)) {
+      // Nothing reaches the room or the sender: only the audit log knows.
+      queue = queue.then(() =>
+        options.audit
+          .append({
+            ts: now() / 1000,
+            type: "admin_refused",
+            cmd: name,
+            sender: message.sender,
+            room: roomId,
+          })
+          .catch((error: unknown) =>
+            log.error({ err: error }, "could not audit a refused chat command"),
+          ),
+      );
+      return;
+    }
+    const authority = operatorAuthority(message.sender, powerLevels, options.policy, creators);
+    queue = queue.then(async () => {
+      let reply: string;
+      if (parsed.kind === "usage") reply = parsed.error;
+      else {
+        log.info({ sender: message.sender, command: name }, "chat command");
+        try {
+          reply = await runChatCommand(
+            parsed.command,
+            {
+              sender: message.sender,
+              publicUrl: options.publicUrl,
+              now,
+              authority,
+              levelOf: (user) =>
+                creators.includes(user)
+                  ? Number.POSITIVE_INFINITY
+                  : powerLevelOf(currentPowerLevels(room), user),
+            },
+            options.api,
+            options.actions,
+          );
+        } catch (error) {
+          log.error({ err: error, command: name }, "a chat command failed");
+          reply = `!${name} failed: ${(error as Error).message}`;
+        }
+      }
+      await options
+        .send(roomId, reply, `anteroom-chat-${message.eventId}`)
+        .catch((error: unknown) => log.error({ err: error }, "could not answer a chat command"));
+    });
+  };
+
+  client.on(ClientEvent.Sync, onSync);
+  client.on(RoomEvent.Timeline, onTimeline);
+  return {
+    idle: () => queue,
+    stop() {
+      client.off(ClientEvent.Sync, onSync);
+      client.off(RoomEvent.Timeline, onTimeline);
+    },
+  };
+}
+
+function currentPowerLevels(room: Room): unknown {
+  return room.currentState.getStateEvents("m.room.power_levels", "")?.getContent();
+}
+
+/** The creators of a room version 12 or later (unlimited power, no `users` entry); none before. */
+function roomCreators(room: Room): string[] {
+  const create = room.currentState.getStateEvents("m.room.create", "");
+  const content = create?.getContent() ?? {};
+  const version: unknown = content.room_version;
+  if (typeof version !== "string" || !creatorsHaveUnlimitedPower(version)) return [];
+  const additional: unknown = content.additional_creators;
+  const creators = Array.isArray(additional)
+    ? additional.filter((id): id is string => typeof id === "string")
+    : [];
+  const sender = create?.getSender();
+  return sender ? [sender, ...creators] : creators;
+}
+
+interface CommandMessage {
+  readonly eventId: string;
+  readonly sender: string;
+  readonly body: string;
+}
+
+/** A plain text message from someone else, sent since we started, that could be a command. */
+function commandMessage(
+  event: MatrixEvent,
+  botUserId: string | null,
+  listeningSince: number,
+): CommandMessage | undefined {
+  if (event.getType() !== "m.room.message" || event.isRedacted()) return undefined;
+  const eventId = event.getId();
+  const sender = event.getSender();
+  const content = event.getContent();
+  if (!eventId || !sender || sender === botUserId) return undefined;
+  // Edits carry their own body ("* !mint …") and would act twice; notices are other bots talking.
+  if (content.msgtype !== "m.text" || event.getRelation()?.rel_type === "m.replace")
+    return undefined;
+  const body: unknown = content.body;
+  if (
+    typeof body !== "string" ||
+    body.length > MAX_COMMAND_BODY ||
+    !body.trimStart().startsWith("!")
+  )
+    return undefined;
+  if (event.getTs() < listeningSince) return undefined;
+  return { eventId, sender, body };
+}

@@ -1,0 +1,149 @@
+/**
+ * Carries out an operator's chat command through EngineApi (codes, audit) and
+ * the OperatorActions (moderation), and says how it went in one message.
+ */
+import type { CodeBookName, EngineApi, EngineSnapshot } from "../../core/api.js";
+import type { ChatCommand, MintKind } from "../../core/chat-commands/commands.js";
+import { mayActOn } from "../../core/chat-commands/authorize.js";
+import {
+  codesReply,
+  defaultMintLabel,
+  helpText,
+  mintReply,
+  notAvailableReply,
+  revokeReply,
+} from "../../core/chat-commands/replies.js";
+import {
+  dayStats,
+  STATS_RECORD_TYPES,
+  STATS_WINDOW_SEC,
+  statsReply,
+} from "../../core/chat-commands/stats.js";
+import type { ActionOutcome, OperatorActions } from "./operator-actions.js";
+
+export interface CommandContext {
+  readonly sender: string;
+  /** HS_PUBLIC: the base of the links in a mint reply. */
+  readonly publicUrl: string;
+  readonly now: () => number;
+  /** The sender's reach (core/chat-commands/authorize.ts operatorAuthority). */
+  readonly authority: number;
+  /** Someone's power level in the operator room (unlimited for its creators). */
+  readonly levelOf: (user: string) => number;
+}
+
+/** What the commands need of EngineApi. */
+export type ChatCommandsApi = Pick<EngineApi, "mintCode" | "revokeCode" | "audit"> & {
+  snapshot(): Pick<EngineSnapshot, "codes" | "signupCodes">;
+};
+
+/** The file each book is kept in, named as the reference approver's replies named it. */
+const BOOK_FILE: Readonly<Record<CodeBookName, string>> = {
+  invite: "codes.json",
+  signup: "signup_codes.json",
+};
+
+export async function runChatCommand(
+  command: ChatCommand,
+  context: CommandContext,
+  api: ChatCommandsApi,
+  actions: OperatorActions,
+): Promise<string> {
+  const by = context.sender;
+  switch (command.name) {
+    case "mint": {
+      const label = command.label ?? defaultMintLabel(by);
+      const codes: string[] = [];
+      for (let i = 0; i < command.count; i++) {
+        const minted = await api.mintCode(bookOf(command.kind), { uses: command.uses, label, by });
+        codes.push(minted.code);
+      }
+      return mintReply(context.publicUrl, command.kind, codes, label, command.uses);
+    }
+    case "codes": {
+      const snapshot = api.snapshot();
+      return codesReply(
+        { knock: snapshot.codes, signup: snapshot.signupCodes },
+        context.now() / 1000,
+      );
+    }
+    case "revoke":
+      return revoke(command.code, by, api);
+    case "stats": {
+      const records = await api.audit({
+        sinceTs: context.now() / 1000 - STATS_WINDOW_SEC,
+        types: STATS_RECORD_TYPES,
+      });
+      return statsReply(dayStats(records, context.now()));
+    }
+    case "help":
+      return helpText();
+    case "kick":
+    case "ban":
+    case "unban": {
+      const act = actions[command.name]?.bind(actions);
+      if (!act) return notAvailableReply(command.name);
+      return (
+        outranked(command.name, command.user, context) ??
+        outcomeReply(command.name, await act(command.user, command.reason, by))
+      );
+    }
+    case "promote":
+      if (!actions.promote) return notAvailableReply("promote");
+      return (
+        outranked("promote", command.user, context) ??
+        outcomeReply(
+          "promote",
+          await actions.promote(command.user, command.role, by, context.authority),
+        )
+      );
+    case "demote":
+      if (!actions.demote) return notAvailableReply("demote");
+      return (
+        outranked("demote", command.user, context) ??
+        outcomeReply("demote", await actions.demote(command.user, by))
+      );
+    case "block":
+      return actions.block
+        ? outcomeReply("block", await actions.block(command.pattern, command.reason, by))
+        : notAvailableReply("block");
+  }
+}
+
+/** Revokes the code in whichever book has it (codes are matched without regard to case, as when redeemed). */
+async function revoke(wanted: string, by: string, api: ChatCommandsApi): Promise<string> {
+  const snapshot = api.snapshot();
+  const revokedIn: string[] = [];
+  let shown = wanted;
+  for (const [book, codes] of [
+    ["invite", snapshot.codes],
+    ["signup", snapshot.signupCodes],
+  ] as const) {
+    const code =
+      wanted in codes
+        ? wanted
+        : Object.keys(codes).find((c) => c.toLowerCase() === wanted.toLowerCase());
+    if (code === undefined) continue;
+    const result = await api.revokeCode(book, code, by);
+    if (result.ok) {
+      revokedIn.push(BOOK_FILE[book]);
+      shown = code;
+    }
+  }
+  return revokeReply(shown, revokedIn);
+}
+
+/** The refusal when the target is not below the operator in the operator room; undefined when they are. */
+function outranked(name: string, user: string, context: CommandContext): string | undefined {
+  const level = context.levelOf(user);
+  if (mayActOn(context.authority, level)) return undefined;
+  return `!${name}: ${user} has power level ${level} in this room, not below yours (${context.authority})`;
+}
+
+function outcomeReply(name: string, outcome: ActionOutcome): string {
+  return outcome.ok ? outcome.summary : `!${name} failed: ${outcome.error}`;
+}
+
+function bookOf(kind: MintKind): CodeBookName {
+  return kind === "knock" ? "invite" : "signup";
+}

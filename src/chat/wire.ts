@@ -1,0 +1,44 @@
+/** Chat commands for a runtime: the operator-room listener with its sender and actions. */
+import type { MatrixClient } from "matrix-js-sdk";
+import type { EngineApi } from "../../core/api.js";
+import type { AuditSink, Log } from "../../core/ports.js";
+import type { DaemonConfig } from "../config.js";
+import type { SendBreaker } from "../matrix/send-breaker.js";
+import { noticeSender } from "./notice.js";
+import type { OperatorActions } from "./operator-actions.js";
+import { SdkModerationPort } from "../matrix/moderation-port.js";
+import { moderationActions } from "./moderation-actions.js";
+import { listenToOperatorRoom, type OperatorRoom } from "./operator-room.js";
+
+export interface OperatorRoomDeps {
+  readonly client: MatrixClient;
+  readonly breaker: SendBreaker;
+  readonly api: EngineApi;
+  readonly audit: Pick<AuditSink, "append">;
+  readonly log: Log;
+  /** Doors the runtime owns (the blocklist); a command without its door answers "not available yet". */
+  readonly actions?: OperatorActions;
+}
+
+/** Call before the client starts syncing: the listener tells backlog from live by watching the first sync. */
+export function openOperatorRoom(config: DaemonConfig, deps: OperatorRoomDeps): OperatorRoom {
+  return listenToOperatorRoom({
+    client: deps.client,
+    roomId: config.operatorRoom.roomId,
+    policy: config.operatorRoom.policy,
+    publicUrl: config.publicUrl,
+    api: deps.api,
+    actions: {
+      ...moderationActions({
+        port: new SdkModerationPort(deps.client),
+        rooms: [config.engine.spaceId, ...config.engine.childIds],
+        audit: deps.audit,
+        now: Date.now,
+      }),
+      ...deps.actions,
+    },
+    audit: deps.audit,
+    send: noticeSender(deps.client, deps.breaker),
+    log: deps.log,
+  });
+}

@@ -1,0 +1,130 @@
+/**
+ * The landing and join pages, as HTML strings. No framework, no external
+ * assets. `GET /join?code=…` explains what happens and spends nothing; its
+ * button posts the form to `/join` (an answer page comes back, so it works
+ * without JavaScript); with JavaScript, one small inline script (allowed by
+ * its hash in the Content-Security-Policy) calls `/join/api` instead and
+ * shows the link in place. Every piece of text from a request is escaped.
+ */
+import { createHash } from "node:crypto";
+import { escapeHtml } from "./signup-page.js";
+
+// Builds the answer with textContent and setAttribute only: nothing from the server becomes markup.
+const SCRIPT = `(function(){var f=document.getElementById("join");if(!f||!window.fetch)return;f.addEventListener("submit",function(e){e.preventDefault();var b=f.querySelector("button"),o=document.getElementById("outcome"),c=f.querySelector("input[name=code]").value;b.disabled=true;b.textContent="Making your room…";fetch("/join/api",{method:"POST",headers:{"content-type":"application/json"},body:JSON.stringify({code:c})}).then(function(r){return r.json().then(function(j){return{ok:r.ok,j:j};});}).then(function(x){o.textContent="";var p=document.createElement("p");if(x.ok&&x.j.url){p.textContent="Your room is ready. Open it in your Matrix client and join: ";var a=document.createElement("a");a.href=x.j.url;a.textContent=x.j.alias||x.j.url;a.id="room-link";p.appendChild(a);o.appendChild(p);var n=document.createElement("p");n.textContent="A few seconds after you join, the bot posts a small challenge there.";o.appendChild(n);f.hidden=true;}else{p.textContent="That did not work: "+(x.j&&x.j.message?x.j.message:"please try again.");o.appendChild(p);b.disabled=false;b.textContent="Make my room";}o.focus();}).catch(function(){o.textContent="The request did not go through; check your connection and try again.";b.disabled=false;b.textContent="Make my room";});});})();`;
+const SCRIPT_HASH = createHash("sha256").update(SCRIPT).digest("base64");
+
+/** Headers for every page: nothing external but this origin's API, no framing, no referrer (the URL carries the code). */
+export const JOIN_PAGE_HEADERS: Readonly<Record<string, string>> = {
+  "content-type": "text/html; charset=utf-8",
+  "content-security-policy": `default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${SCRIPT_HASH}'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "x-frame-options": "DENY",
+  "cache-control": "no-store",
+};
+
+export function renderLanding(): string {
+  return page(
+    "Welcome",
+    `<h1>Welcome</h1>
+<p>This is the door to a Matrix community. The people who run it hand out invite links;
+if you have one, open it and follow the steps.</p>
+<h2>I have an invite code</h2>
+<form method="get" action="/join" accept-charset="utf-8">
+  <div class="field">
+    <label for="code">Invite code</label>
+    <input id="code" name="code" type="text" required autocomplete="off" autocapitalize="characters" spellcheck="false">
+  </div>
+  <button type="submit">Continue</button>
+</form>
+<p>Someone gave you a signup code for an account on this community's server? <a href="/signup">Create an account</a>.</p>`,
+    false,
+  );
+}
+
+export function renderJoinPage(code: string | undefined): string {
+  return page(
+    "Join the community",
+    `<h1>Join the community</h1>
+<p>Here is what happens when you press the button:</p>
+<ol>
+  <li>anteroom makes a room for you and gives you its link. This uses your invite code once.</li>
+  <li>Open the link in your Matrix client (for example Element) and join the room.</li>
+  <li>A few seconds later the bot posts a small challenge there: a three-line haiku about a topic, with one given word.</li>
+  <li>Answer it in the room. When it passes, you are invited to the community's space and rooms.</li>
+</ol>
+<p>Opening this page uses nothing; only the button does. Set a display name in your Matrix client before you answer.</p>
+${joinForm(code)}
+<div id="outcome" role="status" aria-live="polite" tabindex="-1"></div>`,
+    true,
+  );
+}
+
+export function renderJoinDone(result: { url: string; alias: string }): string {
+  return page(
+    "Your room is ready",
+    `<h1>Your room is ready</h1>
+<p role="status">Open this link in your Matrix client and join the room:
+<a id="room-link" href="${escapeHtml(result.url)}">${escapeHtml(result.alias)}</a></p>
+<p>A few seconds after you join, the bot posts a small challenge there. Answer it in the room.</p>
+<p>Keep this link to yourself: anyone who has it can join the room.</p>`,
+    false,
+  );
+}
+
+export function renderJoinProblem(
+  code: string | undefined,
+  problem: { error: string; message: string },
+): string {
+  return page(
+    "That did not work",
+    `<h1>Join the community</h1>
+<div class="problem" role="alert"><p><strong>That did not work.</strong> ${escapeHtml(problem.message)}</p><p class="ref">Reference: <code>${escapeHtml(problem.error)}</code></p></div>
+${joinForm(code)}
+<div id="outcome" role="status" aria-live="polite" tabindex="-1"></div>`,
+    true,
+  );
+}
+
+function joinForm(code: string | undefined): string {
+  return `<form id="join" method="post" action="/join" accept-charset="utf-8">
+  <div class="field">
+    <label for="code">Invite code</label>
+    <input id="code" name="code" type="text" required autocomplete="off" autocapitalize="characters" spellcheck="false" value="${escapeHtml(code ?? "")}">
+  </div>
+  <button type="submit">Make my room</button>
+</form>`;
+}
+
+function page(title: string, body: string, withScript: boolean): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${escapeHtml(title)}</title>
+<style>
+  :root { color-scheme: light dark; font-family: system-ui, sans-serif; line-height: 1.5; }
+  body { margin: 0; padding: 1.5rem; }
+  main { max-width: 36rem; margin: 0 auto; }
+  .field { margin: 1rem 0; }
+  label { display: block; font-weight: 600; }
+  input { box-sizing: border-box; width: 100%; padding: 0.5rem; font: inherit; border: 1px solid #767676; border-radius: 4px; }
+  input:focus, button:focus, a:focus { outline: 3px solid #1a73e8; outline-offset: 2px; }
+  button { padding: 0.6rem 1.2rem; font: inherit; font-weight: 600; border-radius: 4px; border: 1px solid #0b57d0; background: #0b57d0; color: #fff; cursor: pointer; }
+  button:disabled { opacity: 0.7; cursor: progress; }
+  .problem { border-left: 4px solid #b3261e; padding: 0.25rem 1rem; margin: 1rem 0; }
+  .ref { font-size: 0.9rem; }
+  code, a { overflow-wrap: anywhere; }
+</style>
+</head>
+<body>
+<main>
+${body}
+</main>
+${withScript ? `<script>${SCRIPT}</script>` : ""}
+</body>
+</html>
+`;
+}

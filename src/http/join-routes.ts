@@ -1,0 +1,237 @@
+/**
+ * The lobby routes of the sidecar:
+ *
+ * - `GET /`: the landing page. `GET /join?code=…`: what happens, and a
+ *   button. Neither spends anything, so link previews are harmless.
+ * - `POST /join/api` (JSON `{code}`): spends one use of the invite code, makes
+ *   a lobby room and answers `200 {url, alias, room_id, title}` or
+ *   `{error, message}`: 400 `bad_json` / `missing_code`, 403 `invalid_code`,
+ *   429 `rate_limited` (with Retry-After), 500 `create_failed` (use given
+ *   back). The challenge is never in the answer: it is posted in the room.
+ * - `POST /join` (form-encoded): the same, answered with a page.
+ *
+ * Both POSTs share a per-client-address limit, checked before the body is
+ * read, and a per-code limit, checked before the engine is asked: a limited
+ * request spends nothing. No error answer carries a stack.
+ */
+import { randomUUID } from "node:crypto";
+import formbody from "@fastify/formbody";
+import rateLimit from "@fastify/rate-limit";
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import type { EngineApi, OpenLobbyResult } from "../../core/api.js";
+import { HttpProblem } from "./signup-routes.js";
+import { WindowLimiter } from "./join-rate.js";
+import {
+  JOIN_PAGE_HEADERS,
+  renderJoinDone,
+  renderJoinPage,
+  renderJoinProblem,
+  renderLanding,
+} from "./join-page.js";
+
+export interface JoinRoutesOptions {
+  readonly engine: Pick<EngineApi, "openLobby">;
+  /** Lobby requests a minute per client address (default 10), and per code (default 5). */
+  readonly perIpPerMinute?: number;
+  readonly perCodePerMinute?: number;
+}
+
+/** A join request is one short field. */
+export const JOIN_BODY_LIMIT = 4 * 1024;
+/** Longer than any code anteroom mints or the reference used; longer input is not a code. */
+const CODE_MAX = 200;
+
+type Guard = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+type Problem = { status: number; error: string; message: string };
+
+export const joinRoutes: FastifyPluginAsync<JoinRoutesOptions> = async (app, opts) => {
+  await app.register(rateLimit, { global: false });
+  const perIp = app.rateLimit({
+    max: opts.perIpPerMinute ?? 10,
+    timeWindow: 60_000,
+    errorResponseBuilder: (_request, context) =>
+      new HttpProblem(
+        429,
+        "rate_limited",
+        `Too many join requests from your address; try again in ${context.after}. Nothing was spent.`,
+      ),
+  });
+  const perCode = new WindowLimiter(opts.perCodePerMinute ?? 5, 60_000);
+  const guard: Guard = async (request, reply) => {
+    await perIp.call(app, request, reply);
+  };
+  /** Checks the per-code limit, then asks the engine for a lobby. */
+  const openLobby = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    code: string,
+  ): Promise<Extract<OpenLobbyResult, { ok: true }> | Problem> => {
+    if (code.length > CODE_MAX) return invalidCode("unknown_code");
+    const allowed = perCode.hit(code.trim().toLowerCase());
+    if (!allowed.ok) {
+      reply.header("retry-after", String(allowed.retryAfterSec));
+      return {
+        status: 429,
+        error: "rate_limited",
+        message: `Too many join requests for this code; try again in ${allowed.retryAfterSec} seconds. Nothing was spent.`,
+      };
+    }
+    const result = await opts.engine.openLobby(code, randomUUID());
+    if (result.ok) {
+      request.log.info({ lobby: result.key, room: result.roomId }, "lobby opened");
+      return result;
+    }
+    if (result.error === "invalid_code") return invalidCode(result.refusal);
+    request.log.warn({ error: result.error }, "lobby room could not be made");
+    return {
+      status: 500,
+      error: "create_failed",
+      message:
+        "The room could not be made; your code was not used. Try again in a minute, or tell whoever gave you the code.",
+    };
+  };
+
+  await app.register(async (api) => {
+    // Every body is read as text and parsed here, so anything unparseable is `bad_json`, whatever its content type.
+    api.removeAllContentTypeParsers();
+    api.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) =>
+      done(null, body),
+    );
+    api.setErrorHandler((error, request, reply) => {
+      const problem = toProblem(error, request);
+      return sendJson(reply, problem.status, { error: problem.error, message: problem.message });
+    });
+    api.post(
+      "/join/api",
+      { onRequest: guard, bodyLimit: JOIN_BODY_LIMIT },
+      async (request, reply) => {
+        const parsed = parseJoinJson(request.body);
+        if ("status" in parsed) return sendJson(reply, parsed.status, problemBody(parsed));
+        const outcome = await openLobby(request, reply, parsed.code);
+        if ("status" in outcome) return sendJson(reply, outcome.status, problemBody(outcome));
+        return sendJson(reply, 200, {
+          url: outcome.url,
+          alias: outcome.alias,
+          room_id: outcome.roomId,
+          title: outcome.title,
+        });
+      },
+    );
+  });
+
+  await app.register(async (pages) => {
+    await pages.register(formbody);
+    pages.setErrorHandler((error, request, reply) => {
+      const problem = toProblem(error, request);
+      return sendPage(reply, problem.status, renderJoinProblem(undefined, problem));
+    });
+    pages.get("/", async (_request, reply) => sendPage(reply, 200, renderLanding()));
+    pages.get("/join", async (request, reply) => {
+      const code = firstText((request.query as Record<string, unknown> | undefined)?.code);
+      return sendPage(reply, 200, renderJoinPage(code));
+    });
+    pages.post(
+      "/join",
+      { onRequest: guard, bodyLimit: JOIN_BODY_LIMIT },
+      async (request, reply) => {
+        const body = request.body as Record<string, unknown> | undefined;
+        const code = typeof body?.code === "string" ? body.code.trim() : "";
+        if (!code) return sendPage(reply, 400, renderJoinProblem(undefined, missingCode()));
+        const outcome = await openLobby(request, reply, code);
+        if ("status" in outcome)
+          return sendPage(
+            reply,
+            outcome.status,
+            renderJoinProblem(code.slice(0, CODE_MAX), outcome),
+          );
+        return sendPage(reply, 200, renderJoinDone(outcome));
+      },
+    );
+  });
+};
+
+/** The JSON body: `{code}` with a non-empty string code, or the reference refusal. */
+export function parseJoinJson(body: unknown): { code: string } | Problem {
+  let value: unknown;
+  try {
+    value = JSON.parse(typeof body === "string" ? body : "");
+  } catch {
+    return { status: 400, error: "bad_json", message: "The body is not valid JSON." };
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return { status: 400, error: "bad_json", message: "The body must be a JSON object." };
+  }
+  const code = (value as Record<string, unknown>).code;
+  if (typeof code !== "string" || !code.trim()) return missingCode();
+  return { code: code.trim() };
+}
+
+function missingCode(): Problem {
+  return {
+    status: 400,
+    error: "missing_code",
+    message: 'Give the invite code from your link, as {"code": "…"}.',
+  };
+}
+
+function invalidCode(refusal: "unknown_code" | "used_up" | "expired"): Problem {
+  const why = {
+    unknown_code: "That invite code is not valid.",
+    used_up: "That invite code has no uses left.",
+    expired: "That invite code has expired.",
+  }[refusal];
+  return {
+    status: 403,
+    error: "invalid_code",
+    message: `${why} Ask whoever invited you for a new link.`,
+  };
+}
+
+function firstText(value: unknown): string | undefined {
+  if (typeof value === "string") return value.slice(0, CODE_MAX);
+  if (Array.isArray(value) && typeof value[0] === "string") return value[0].slice(0, CODE_MAX);
+  return undefined;
+}
+
+/** Any error in a join route, as a reference-shaped refusal; a 5xx is logged, never shown. */
+function toProblem(error: unknown, request: FastifyRequest): Problem {
+  if (error instanceof HttpProblem) {
+    return { status: error.statusCode, error: error.error, message: error.message };
+  }
+  const status = (error as FastifyError).statusCode;
+  if (status === 413) {
+    return {
+      status: 413,
+      error: "body_too_large",
+      message: `The request body is larger than ${JOIN_BODY_LIMIT} bytes.`,
+    };
+  }
+  if (status === 415) {
+    return {
+      status: 415,
+      error: "unsupported_media_type",
+      message: "Send the form as application/x-www-form-urlencoded.",
+    };
+  }
+  if (status !== undefined && status >= 400 && status < 500) {
+    return { status: 400, error: "bad_json", message: "The request could not be read." };
+  }
+  request.log.error({ err: error, route: request.routeOptions.url }, "join route failed");
+  return {
+    status: 500,
+    error: "internal",
+    message: "Something went wrong on our side. Try again later.",
+  };
+}
+
+function problemBody(problem: Problem): { error: string; message: string } {
+  return { error: problem.error, message: problem.message };
+}
+
+function sendJson(reply: FastifyReply, status: number, body: object): FastifyReply {
+  return reply.code(status).header("cache-control", "no-store").send(body);
+}
+
+function sendPage(reply: FastifyReply, status: number, html: string): FastifyReply {
+  return reply.code(status).headers(JOIN_PAGE_HEADERS).send(html);
+}

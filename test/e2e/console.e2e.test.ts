@@ -1,0 +1,109 @@
+/**
+ * The console end to end: a real Synapse, a real daemon, and `anteroom`
+ * attached to it in a real terminal (tmux), driven by keys. The app runs with
+ * CI=false: under CI=true Ink draws only its last frame.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { startHomeserver, type TestHomeserver } from "../harness/homeserver.js";
+import { createCommunity, type TestCommunity } from "../harness/community.js";
+import { TestDaemon } from "../harness/daemon.js";
+import { Newcomer } from "../harness/newcomer-flow.js";
+import { waitFor } from "../harness/wait.js";
+import { TmuxSession, requireTmux } from "./tmux.js";
+
+const REPO = fileURLToPath(new URL("../..", import.meta.url));
+const PUBLIC = "https://join.e2e.example";
+
+let hs: TestHomeserver;
+let community: TestCommunity;
+let daemon: TestDaemon;
+let tmux: TmuxSession;
+
+before(async () => {
+  await requireTmux();
+  hs = await startHomeserver();
+  community = await createCommunity(hs, { children: 1 });
+  daemon = await TestDaemon.start(hs, community, {
+    env: {
+      INITIAL_CODES: JSON.stringify({ FRIENDS: { uses_remaining: 5, label: "friends" } }),
+      VETTING_TIMEOUT_SEC: "3600",
+      HS_PUBLIC: PUBLIC,
+    },
+  });
+  tmux = await TmuxSession.start({
+    columns: 100,
+    rows: 30,
+    cwd: REPO,
+    command: [process.execPath, "--import", "tsx", "src/cli.ts"],
+    env: { DATA_DIR: daemon.dataDir, CI: "false", USER: "mod-e2e", NO_COLOR: "" },
+  });
+  await tmux.waitForText("anteroom · attached", 30_000);
+});
+
+after(async () => {
+  await tmux?.stop();
+  await daemon?.stop();
+  await hs?.stop();
+});
+
+test("a knock with a code shows up live; a from the keyboard invites the newcomer into the space", async () => {
+  const newcomer = await Newcomer.register(hs, community, "Ada Lovelace");
+  await newcomer.knock("FRIENDS");
+  const knockedAt = Date.now();
+  const screen = await tmux.waitForText("Ada Lovelace");
+  console.log(`the knock was on screen ${Date.now() - knockedAt} ms after it was sent`);
+  assert.match(screen, /Knocks 1/);
+  // The vetting room opens and the challenge waits for an answer; the row says so.
+  await newcomer.readChallenge();
+  await tmux.waitForScreen("the knock's vetting room open", (s) => /open\s+Ada Lovelace/.test(s));
+  await tmux.keys("1", "a");
+  await tmux.waitForText(`approved ${newcomer.userId}`);
+  // On Synapse, as the newcomer: the invite arrives and lets them in.
+  await newcomer.client.waitForInvite(community.spaceId);
+  await newcomer.client.join(community.spaceId);
+  assert.equal(await newcomer.client.membership(community.spaceId), "join");
+});
+
+test("y copies a code's link through the terminal: it lands in tmux's clipboard", async () => {
+  await tmux.keys("3");
+  await tmux.waitForText("FRIENDS");
+  await tmux.keys("y");
+  const link = `${PUBLIC}/join?code=FRIENDS`;
+  await tmux.waitForText(`copied to your clipboard: ${link}`);
+  const copied = await waitFor(async () => (await tmux.pasteBuffer()) === link && link, {
+    what: "the link in tmux's paste buffer",
+    timeoutMs: 5_000,
+  });
+  assert.equal(copied, link);
+});
+
+test("at 80×24 every view fits the screen, and the QR code of a link is drawn whole", async () => {
+  await tmux.resize(80, 24);
+  for (const view of ["1", "2", "3", "4", "5", "6"]) {
+    await tmux.keys(view);
+    const screen = await tmux.waitForScreen(`view ${view} at 80×24`, (s) => {
+      const lines = s.split("\n");
+      return lines.length === 24 && (lines[23] ?? "").startsWith("? help");
+    });
+    const lines = screen.split("\n");
+    assert.ok(lines[0]?.startsWith("anteroom · attached"), `the header is on top: ${lines[0]}`);
+    assert.equal(lines.filter((line) => line.includes("anteroom · attached")).length, 1);
+    assert.ok(lines.every((line) => [...line].length <= 80));
+  }
+  await tmux.keys("3", "Enter");
+  const screen = await tmux.waitForText("join?code=");
+  assert.doesNotMatch(screen, /enlarge the terminal/);
+  // Three finder patterns: their top edges show as ▄▄▄▄▄ twice on the first rows, once lower down.
+  assert.ok(screen.split("\n").filter((line) => line.includes("▄▄▄▄▄")).length >= 2);
+  await tmux.keys("Escape");
+  await tmux.resize(100, 30);
+});
+
+test("q asks first, Enter quits, and the console ends", async () => {
+  await tmux.keys("q");
+  await tmux.waitForText("Quit the console?");
+  await tmux.keys("Enter");
+  await waitFor(() => tmux.exited(), { what: "the console to end", timeoutMs: 10_000 });
+});

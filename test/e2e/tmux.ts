@@ -1,0 +1,146 @@
+/**
+ * A real terminal for the console's end-to-end tests: a tmux server of its
+ * own (private socket, no user config), one session of a given size running
+ * one command, keys sent with send-keys and the screen read with
+ * capture-pane. Tests wait on what the screen shows, with a deadline.
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+
+export const NO_TMUX_MESSAGE =
+  "tmux is not installed: the console's end-to-end tests drive it through tmux " +
+  "(install the tmux package, e.g. apt-get install tmux); they are never skipped";
+
+/** Fails with NO_TMUX_MESSAGE when tmux is missing. */
+export async function requireTmux(): Promise<void> {
+  const found = await execa("tmux", ["-V"], { reject: false });
+  if (found.exitCode !== 0) throw new Error(NO_TMUX_MESSAGE);
+}
+
+export interface TmuxOptions {
+  readonly columns: number;
+  readonly rows: number;
+  /** The command the pane runs, and its working directory and environment. */
+  readonly command: readonly string[];
+  readonly cwd: string;
+  readonly env: Record<string, string>;
+}
+
+export class TmuxSession {
+  private constructor(
+    private readonly socket: string,
+    private readonly dir: string,
+  ) {}
+
+  static async start(opts: TmuxOptions): Promise<TmuxSession> {
+    const dir = await mkdtemp(join(tmpdir(), "anteroom-tmux-"));
+    const config = join(dir, "tmux.conf");
+    await writeFile(
+      config,
+      [
+        // Esc arrives at once, not 500 ms later as a possible Alt prefix.
+        "set -s escape-time 0",
+        // Applications' OSC 52 lands in a tmux paste buffer the test can read.
+        "set -s set-clipboard on",
+        // A pane whose command ended stays, so a crash can be read.
+        "set -g remain-on-exit on",
+        "set -g status off",
+        'set -g default-terminal "tmux-256color"',
+        "",
+      ].join("\n"),
+    );
+    const session = new TmuxSession(join(dir, "socket"), dir);
+    const env = Object.entries(opts.env).flatMap(([key, value]) => ["-e", `${key}=${value}`]);
+    await session.tmux(
+      "-f",
+      config,
+      "new-session",
+      "-d",
+      "-s",
+      "e2e",
+      "-x",
+      String(opts.columns),
+      "-y",
+      String(opts.rows),
+      "-c",
+      opts.cwd,
+      ...env,
+      opts.command.map(quoteForShell).join(" "),
+    );
+    return session;
+  }
+
+  private async tmux(...args: string[]): Promise<string> {
+    const result = await execa("tmux", ["-S", this.socket, ...args]);
+    return result.stdout;
+  }
+
+  /** Named keys as tmux spells them: "Enter", "Escape", "Space", "Tab", "Down". */
+  async keys(...keys: string[]): Promise<void> {
+    await this.tmux("send-keys", "-t", "e2e", ...keys);
+  }
+
+  /** Literal text, as typed. */
+  async type(text: string): Promise<void> {
+    await this.tmux("send-keys", "-t", "e2e", "-l", text);
+  }
+
+  /** The visible screen, as plain text (no escape sequences). */
+  capture(): Promise<string> {
+    return this.tmux("capture-pane", "-p", "-t", "e2e");
+  }
+
+  /** The visible screen with the escape sequences tmux keeps for it (colours, attributes). */
+  captureWithEscapes(): Promise<string> {
+    return this.tmux("capture-pane", "-p", "-e", "-t", "e2e");
+  }
+
+  async waitForScreen(
+    what: string,
+    check: (screen: string) => boolean,
+    timeoutMs = 20_000,
+  ): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let screen = "";
+    for (;;) {
+      screen = await this.capture();
+      if (check(screen)) return screen;
+      if (Date.now() > deadline) {
+        throw new Error(`timed out waiting for ${what}; the screen shows:\n${screen}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  waitForText(text: string, timeoutMs?: number): Promise<string> {
+    return this.waitForScreen(`"${text}"`, (screen) => screen.includes(text), timeoutMs);
+  }
+
+  async resize(columns: number, rows: number): Promise<void> {
+    await this.tmux("resize-window", "-t", "e2e", "-x", String(columns), "-y", String(rows));
+  }
+
+  /** The newest tmux paste buffer: where an application's OSC 52 copy lands. */
+  async pasteBuffer(): Promise<string | undefined> {
+    const result = await execa("tmux", ["-S", this.socket, "show-buffer"], { reject: false });
+    return result.exitCode === 0 ? result.stdout : undefined;
+  }
+
+  /** Whether the pane's command has ended (remain-on-exit keeps the pane). */
+  async exited(): Promise<boolean> {
+    const dead = await this.tmux("display-message", "-p", "-t", "e2e", "#{pane_dead}");
+    return dead.trim() === "1";
+  }
+
+  async stop(): Promise<void> {
+    await execa("tmux", ["-S", this.socket, "kill-server"], { reject: false });
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** tmux runs the pane's command through the shell: each argument quoted once. */
+function quoteForShell(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+}

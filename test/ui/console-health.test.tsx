@@ -1,0 +1,117 @@
+import "./ci-off.js";
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { appendFile, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MAX_DAEMON_LOG_LINES, appendLogLines, noDaemonLog } from "../../ui/state/daemon-log.js";
+import { renderConsole } from "./console-harness.js";
+
+test("Health shows the homeserver reachable, a fresh sync, knocks by phase and effects in flight", async () => {
+  let sync = "SYNCING";
+  const c = renderConsole({
+    columns: 100,
+    rows: 30,
+    health: async () => ({
+      ok: sync === "SYNCING",
+      body: {
+        status: sync === "SYNCING" ? "ok" : "starting",
+        sync,
+        last_sync_ms_ago: 2000,
+        pid: 4242,
+      },
+    }),
+  });
+  try {
+    c.world.knock("@held:example.org", "");
+    await c.world.reconcile();
+    c.press("5");
+    let frame = await c.waitForText("reachable (sync SYNCING)");
+    assert.match(frame, /status\s+✓ ready/);
+    assert.match(frame, /last sync\s+✓ 2 s ago/);
+    assert.match(frame, /knocks\s+1 held/);
+    assert.match(frame, /in flight\s+\d+ effects/);
+    assert.match(frame, /daemon pid\s+4242/);
+    // The homeserver goes away: the next check says so.
+    sync = "RECONNECTING";
+    frame = await c.waitForText("unreachable (sync RECONNECTING", 10_000);
+    assert.match(frame, /status\s+✗ not ready \(starting\)/);
+  } finally {
+    c.unmount();
+  }
+});
+
+test("a health check that fails says why", async () => {
+  const c = renderConsole({
+    health: async () => {
+      throw new Error("connect ENOENT /data/admin.sock");
+    },
+  });
+  try {
+    c.press("5");
+    await c.waitForText("failed: connect ENOENT /data/admin.sock");
+  } finally {
+    c.unmount();
+  }
+});
+
+test("the Daemon log follows the log file, newest first, as inert text", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "anteroom-log-"));
+  const path = join(dir, "anteroom.log");
+  const line = (msg: string, extra: object = {}) =>
+    JSON.stringify({
+      level: 30,
+      time: Date.now(),
+      pid: 1,
+      hostname: "h",
+      app: "anteroom",
+      msg,
+      ...extra,
+    }) + "\n";
+  await writeFile(path, line("anteroom started") + line("knock", { user: "@a\x1b]0;pwned\x07:x" }));
+  const c = renderConsole({ columns: 100, rows: 30, daemonLogPath: path });
+  try {
+    c.press("6");
+    let frame = await c.waitForText("Daemon log 2");
+    assert.match(frame, /knock\s+user=@a:x/);
+    assert.ok(!frame.includes("\x1b") && !frame.includes("pwned"));
+    await appendFile(
+      path,
+      JSON.stringify({ level: 40, time: Date.now(), msg: "send circuit breaker open" }) + "\n",
+    );
+    frame = await c.waitForText("Daemon log 3", 10_000);
+    const rows = frame.split("\n");
+    const newest = rows.findIndex((r) => r.includes("send circuit breaker open"));
+    const oldest = rows.findIndex((r) => r.includes("anteroom started"));
+    assert.ok(newest > 0 && newest < oldest, "newest first");
+    assert.match(rows[newest] ?? "", /warn/);
+    c.press("/");
+    c.type("breaker");
+    await c.waitForText("Daemon log 1");
+  } finally {
+    c.unmount();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("attached, the Daemon log view says where the daemon's log is instead", async () => {
+  const c = renderConsole({ mode: "attached" });
+  try {
+    c.press("6");
+    await c.waitForText("read it where it runs");
+  } finally {
+    c.unmount();
+  }
+});
+
+test("the daemon log keeps only the newest lines", () => {
+  const texts = Array.from({ length: MAX_DAEMON_LOG_LINES + 500 }, (_, i) =>
+    JSON.stringify({ level: 30, time: i, msg: `line ${i}` }),
+  );
+  let log = noDaemonLog("");
+  log = appendLogLines(log, texts.slice(0, 1000));
+  log = appendLogLines(log, texts.slice(1000));
+  assert.equal(log.lines.length, MAX_DAEMON_LOG_LINES);
+  assert.equal(log.lines.at(-1)?.msg, `line ${MAX_DAEMON_LOG_LINES + 499}`);
+  assert.equal(log.lines[0]?.msg, "line 500");
+});

@@ -1,0 +1,241 @@
+/** The operator-room listener on a stand-in client: what is answered, what is ignored, what is audited. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { EventEmitter } from "node:events";
+import { ClientEvent, MatrixEvent, RoomEvent, SyncState, type MatrixClient } from "matrix-js-sdk";
+import type { CodeBookName, MintRequest } from "../../core/api.js";
+import type { CodeBook } from "../../core/codes.js";
+import { listenToOperatorRoom } from "../../src/chat/operator-room.js";
+import type { ChatCommandsApi } from "../../src/chat/run-command.js";
+import type { OperatorActions } from "../../src/chat/operator-actions.js";
+
+const ROOM = "!ops:example.org";
+const BOT = "@anteroom:example.org";
+const MOD = "@mod:example.org";
+const NOBODY = "@nobody:example.org";
+const T0 = 1_800_000_000_000;
+
+class Books implements ChatCommandsApi {
+  codes: CodeBook = {};
+  signupCodes: CodeBook = {};
+  audited: { ts: number; type: string }[] = [];
+  private n = 0;
+  snapshot() {
+    return { codes: this.codes, signupCodes: this.signupCodes };
+  }
+  async mintCode(book: CodeBookName, request: MintRequest) {
+    const code = `CODE${++this.n}`;
+    const entry = { uses_remaining: request.uses, label: request.label, minted_by: request.by };
+    if (book === "invite") this.codes = { ...this.codes, [code]: entry };
+    else this.signupCodes = { ...this.signupCodes, [code]: entry };
+    return { code, entry };
+  }
+  async revokeCode(book: CodeBookName, code: string) {
+    const books = book === "invite" ? this.codes : this.signupCodes;
+    delete books[code];
+    return { ok: true as const };
+  }
+  async audit() {
+    return this.audited;
+  }
+}
+
+function setup(actions: OperatorActions = {}) {
+  const client = new EventEmitter() as EventEmitter & {
+    getUserId(): string;
+    getRoom(id: string): unknown;
+  };
+  const levels = { users: { [BOT]: 100, [MOD]: 50 }, users_default: 0 };
+  const room = {
+    roomId: ROOM,
+    getMyMembership: () => "join",
+    currentState: { getStateEvents: () => ({ getContent: () => levels }) },
+  };
+  client.getUserId = () => BOT;
+  client.getRoom = (id) => (id === ROOM ? room : null);
+  const sent: { text: string; txnId: string }[] = [];
+  const audit: Record<string, unknown>[] = [];
+  const api = new Books();
+  let clock = T0;
+  const listener = listenToOperatorRoom({
+    client: client as unknown as MatrixClient,
+    roomId: ROOM,
+    policy: { threshold: 50, allowlist: ["@owner:example.org"] },
+    publicUrl: "https://hs.example",
+    api,
+    actions,
+    audit: { append: async (record) => void audit.push(record) },
+    send: async (roomId, text, txnId) => {
+      assert.equal(roomId, ROOM);
+      sent.push({ text, txnId });
+    },
+    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    now: () => clock,
+  });
+  let ids = 0;
+  const say = (
+    sender: string,
+    body: string,
+    opts: { ts?: number; id?: string; roomId?: string; msgtype?: string } = {},
+  ) => {
+    const event = new MatrixEvent({
+      type: "m.room.message",
+      event_id: opts.id ?? `$e${++ids}`,
+      sender,
+      room_id: opts.roomId ?? ROOM,
+      origin_server_ts: opts.ts ?? clock,
+      content: { msgtype: opts.msgtype ?? "m.text", body },
+    });
+    const target = opts.roomId && opts.roomId !== ROOM ? { ...room, roomId: opts.roomId } : room;
+    client.emit(RoomEvent.Timeline, event, target, false, false, { liveEvent: true });
+    return event;
+  };
+  const sync = (state: SyncState, fromCache = false) =>
+    client.emit(ClientEvent.Sync, state, null, fromCache ? { fromCache } : {});
+  return { api, sent, audit, listener, say, sync, tick: (ms: number) => (clock += ms) };
+}
+
+test("nothing from the first sync batch (history, or a restored backlog) is acted on", async () => {
+  const world = setup();
+  world.sync(SyncState.Prepared, true); // the saved sync state, replayed
+  world.say(MOD, "!mint before the start");
+  world.sync(SyncState.Prepared); // the homeserver's first answer: still backlog up to here
+  await world.listener.idle();
+  assert.equal(world.sent.length, 0);
+  assert.deepEqual(world.api.codes, {});
+  world.tick(1000);
+  world.say(MOD, "!mint after the start");
+  await world.listener.idle();
+  assert.equal(world.sent.length, 1);
+  assert.match(world.sent[0]?.text ?? "", /\(label: after the start\)/);
+});
+
+test("a message stamped before the listener started is not answered even when it arrives live", async () => {
+  const world = setup();
+  world.sync(SyncState.Syncing);
+  world.say(MOD, "!help", { ts: T0 - 60_000 });
+  await world.listener.idle();
+  assert.equal(world.sent.length, 0);
+});
+
+test("an operator's command is handled once even when its event is seen twice", async () => {
+  const world = setup();
+  world.sync(SyncState.Syncing);
+  world.say(MOD, "!mint -n 2 --uses 3 my label", { id: "$same" });
+  world.say(MOD, "!mint -n 2 --uses 3 my label", { id: "$same" });
+  await world.listener.idle();
+  assert.equal(world.sent.length, 1);
+  assert.equal(Object.keys(world.api.codes).length, 2);
+  for (const [code, entry] of Object.entries(world.api.codes)) {
+    assert.ok(world.sent[0]?.text.includes(code));
+    assert.equal(entry.label, "my label");
+    assert.equal(entry.uses_remaining, 3);
+    assert.equal(entry.minted_by, MOD);
+  }
+});
+
+test("someone without the power level gets nothing at all; the refusal is only audited", async () => {
+  const world = setup();
+  world.sync(SyncState.Syncing);
+  world.say(NOBODY, "!mint -n 5");
+  world.say(NOBODY, "!mint -n 0");
+  world.say(NOBODY, "just chatting");
+  await world.listener.idle();
+  assert.equal(world.sent.length, 0);
+  assert.deepEqual(world.api.codes, {});
+  assert.deepEqual(
+    world.audit.map((r) => [r.type, r.cmd, r.sender]),
+    [
+      ["admin_refused", "mint", NOBODY],
+      ["admin_refused", "mint", NOBODY],
+    ],
+  );
+});
+
+test("the allowlist answers a sender with no power level", async () => {
+  const world = setup();
+  world.sync(SyncState.Syncing);
+  world.say("@owner:example.org", "!codes");
+  await world.listener.idle();
+  assert.deepEqual(
+    world.sent.map((s) => s.text),
+    ["no live codes."],
+  );
+});
+
+test("the bot's own messages, notices, other rooms and plain chat are ignored", async () => {
+  const world = setup();
+  world.sync(SyncState.Syncing);
+  world.say(BOT, "!help");
+  world.say(MOD, "!help", { msgtype: "m.notice" });
+  world.say(MOD, "!help", { roomId: "!elsewhere:example.org" });
+  world.say(MOD, "good morning");
+  await world.listener.idle();
+  assert.equal(world.sent.length, 0);
+});
+
+test("a typo in a known command gets its usage; unwired moderation says it is not available yet", async () => {
+  const world = setup();
+  world.sync(SyncState.Syncing);
+  world.say(MOD, "!mint -n 99");
+  world.say(MOD, "!kick @spam:evil.org");
+  await world.listener.idle();
+  assert.deepEqual(
+    world.sent.map((s) => s.text),
+    ["!mint: -n must be 1..50, got 99", "!kick is not available yet in this anteroom."],
+  );
+});
+
+test("wired moderation actions run with the operator as the actor, and failures are reported", async () => {
+  const calls: unknown[][] = [];
+  const world = setup({
+    ban: async (user, reason, by) => {
+      calls.push([user, reason, by]);
+      return { ok: true, summary: `banned ${user} from 3 rooms` };
+    },
+    demote: async () => ({ ok: false, error: "the bot cannot change that level" }),
+  });
+  world.sync(SyncState.Syncing);
+  world.say(MOD, "!ban @spam:evil.org links everywhere");
+  world.say(MOD, "!demote @bo:example.org");
+  await world.listener.idle();
+  assert.deepEqual(calls, [["@spam:evil.org", "links everywhere", MOD]]);
+  assert.deepEqual(
+    world.sent.map((s) => s.text),
+    ["banned @spam:evil.org from 3 rooms", "!demote failed: the bot cannot change that level"],
+  );
+});
+
+test("!revoke removes the code from its book, matching without regard to case", async () => {
+  const world = setup();
+  world.api.codes = { FRIENDS: { uses_remaining: 4, label: "f" } };
+  world.sync(SyncState.Syncing);
+  world.say(MOD, "!revoke friends");
+  world.say(MOD, "!revoke NOPE");
+  await world.listener.idle();
+  assert.deepEqual(world.api.codes, {});
+  assert.deepEqual(
+    world.sent.map((s) => s.text),
+    ["revoked FRIENDS (in codes.json)", "unknown code: NOPE"],
+  );
+});
+
+test("an operator cannot have the bot act on someone at or above their own level", async () => {
+  const banned: string[] = [];
+  const world = setup({
+    ban: async (user) => {
+      banned.push(user);
+      return { ok: true, summary: `banned ${user}` };
+    },
+  });
+  world.sync(SyncState.Syncing);
+  world.say(MOD, `!ban ${BOT} bye`);
+  world.say(MOD, "!ban @peer:example.org");
+  world.say("@owner:example.org", `!ban ${MOD}`);
+  await world.listener.idle();
+  assert.deepEqual(banned, ["@peer:example.org", MOD], "the allowlist outranks everyone");
+  assert.equal(
+    world.sent[0]?.text,
+    `!ban: ${BOT} has power level 100 in this room, not below yours (50)`,
+  );
+});

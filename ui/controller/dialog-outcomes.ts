@@ -1,0 +1,33 @@
+/** Where a confirmed dialog and an answered prompt lead: each to its domain's next step. */
+import type { Followup, PromptPurpose } from "../state/console-state.js";
+import { submitLabel, submitUses } from "./code-actions.js";
+import type { ConsoleCore } from "./console-core.js";
+import { askRejectReason, rejectWithReason, say } from "./vetting-actions.js";
+
+export function followConfirmed(core: ConsoleCore, then: Followup): void {
+  switch (then.kind) {
+    case "moderate":
+      return void core.engine.moderate(then.key, then.user, then.action);
+    case "askRejectReason":
+      return askRejectReason(core, then.key, then.user);
+    case "revoke":
+      return void core.engine.revoke(then.book, then.code);
+    case "revokeMany":
+      return void core.engine.revokeMany(then.codes);
+    case "quit":
+      return core.options.exit();
+  }
+}
+
+export function submitPrompt(core: ConsoleCore, purpose: PromptPurpose, value: string): void {
+  switch (purpose.kind) {
+    case "rejectReason":
+      return rejectWithReason(core, purpose.key, purpose.user, value);
+    case "say":
+      return say(core, purpose.key, purpose.user, value);
+    case "mintUses":
+      return submitUses(core, purpose.book, value);
+    case "mintLabel":
+      return submitLabel(core, purpose.book, purpose.uses, value);
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * Keys while something is open over the view: help, a confirmation, a text
+ * prompt, the book picker, the command line, the filter field, a minted code.
+ * The open thing takes every key; none reaches the view's bindings.
+ */
+import { searchBindings } from "../keys/binding-context.js";
+import { commandBinding, complete, parseCommand } from "../keys/command-line.js";
+import type { Binding } from "../keys/registry.js";
+import { sanitize } from "../sanitize.js";
+import type { ConfirmDialog, Overlay } from "../state/console-state.js";
+import { askUses, copyLink } from "./code-actions.js";
+import type { ConsoleCore } from "./console-core.js";
+import { followConfirmed, submitPrompt } from "./dialog-outcomes.js";
+import { editText } from "./edit-text.js";
+import { setFilter } from "./navigation.js";
+
+/** Runs a binding chosen by name (help, command line), where the moderator is. */
+export type RunByName = (binding: Binding, args?: string) => void;
+
+export function overlayKey(core: ConsoleCore, overlay: Overlay, key: string, run: RunByName): void {
+  // Ctrl+C backs out of whatever is open; pressed again, it asks to quit.
+  if (key === "ctrl+c") {
+    if (overlay.kind === "filter") setFilter(core, "");
+    return core.cancel();
+  }
+  switch (overlay.kind) {
+    case "help":
+      return helpKey(core, overlay, key, run);
+    case "confirm":
+      return confirmKey(core, overlay, key);
+    case "prompt": {
+      if (key === "esc") return core.cancel();
+      if (key === "enter") {
+        core.set({ overlay: undefined });
+        return submitPrompt(core, overlay.purpose, overlay.value);
+      }
+      const value = editText(overlay.value, key);
+      if (value !== undefined) core.set({ overlay: { ...overlay, value } });
+      return;
+    }
+    case "pickBook":
+      if (key === "esc" || key === "q") return core.cancel();
+      if (key === "i" || key === "enter") return askUses(core, "invite");
+      if (key === "s") return askUses(core, "signup");
+      return;
+    case "command": {
+      if (key === "esc") return core.set({ overlay: undefined });
+      if (key === "tab")
+        return core.set({ overlay: { ...overlay, value: complete(overlay.value) } });
+      if (key === "enter") return runCommandLine(core, overlay.value, run);
+      const value = editText(overlay.value, key);
+      if (value !== undefined) core.set({ overlay: { ...overlay, value } });
+      return;
+    }
+    case "filter": {
+      if (key === "enter") return core.set({ overlay: undefined });
+      if (key === "esc") {
+        setFilter(core, "");
+        return core.set({ overlay: undefined });
+      }
+      const value = editText(core.state.filters[core.state.view], key);
+      if (value !== undefined) setFilter(core, value);
+      return;
+    }
+    case "minted":
+      if (key === "y") return copyLink(core, overlay.book, overlay.code, overlay.link);
+      if (key === "v") {
+        const { book, code, link } = overlay;
+        return core.set({ overlay: { kind: "codeLink", book, code, link, isInverted: false } });
+      }
+      if (CLOSE_KEYS.has(key)) core.set({ overlay: undefined });
+      return;
+    case "codeLink":
+      if (key === "y") return copyLink(core, overlay.book, overlay.code, overlay.link);
+      if (key === "i")
+        return core.set({ overlay: { ...overlay, isInverted: !overlay.isInverted } });
+      if (CLOSE_KEYS.has(key)) core.set({ overlay: undefined });
+      return;
+  }
+}
+
+const CLOSE_KEYS = new Set(["esc", "enter", "q", " "]);
+
+function helpKey(
+  core: ConsoleCore,
+  overlay: Extract<Overlay, { kind: "help" }>,
+  key: string,
+  run: RunByName,
+): void {
+  const found = searchBindings(overlay.query);
+  if (key === "esc") return core.set({ overlay: undefined });
+  if (key === "up" || key === "ctrl+p") {
+    return core.set({ overlay: { ...overlay, index: Math.max(0, overlay.index - 1) } });
+  }
+  if (key === "down" || key === "ctrl+n") {
+    const index = Math.min(found.length - 1, overlay.index + 1);
+    return core.set({ overlay: { ...overlay, index: Math.max(0, index) } });
+  }
+  if (key === "enter") {
+    const binding = found[overlay.index];
+    core.set({ overlay: undefined });
+    if (binding) run(binding);
+    return;
+  }
+  const query = editText(overlay.query, key);
+  if (query !== undefined) core.set({ overlay: { ...overlay, query, index: 0 } });
+}
+
+function confirmKey(core: ConsoleCore, dialog: ConfirmDialog, key: string): void {
+  // With a word to type, letters go to the field: only Tab and arrows move the focus.
+  const typing = dialog.typeWord !== undefined;
+  if (key === "esc" || (!typing && key === "n")) return core.cancel();
+  const switchKeys = typing ? SWITCH_KEYS : [...SWITCH_KEYS, "h", "l"];
+  if (switchKeys.includes(key)) {
+    const focus = dialog.focus === "cancel" ? "confirm" : "cancel";
+    return core.set({ overlay: { ...dialog, focus } });
+  }
+  if (key !== "enter") {
+    const typed = typing ? editText(dialog.typed ?? "", key) : undefined;
+    if (typed !== undefined) core.set({ overlay: { ...dialog, typed } });
+    return;
+  }
+  if (dialog.focus === "cancel") return core.cancel();
+  if (typing && dialog.typed?.trim().toLowerCase() !== dialog.typeWord) {
+    return core.refuse(`type "${dialog.typeWord}" first, or Esc to cancel`);
+  }
+  core.set({ overlay: undefined });
+  followConfirmed(core, dialog.then);
+}
+
+const SWITCH_KEYS = ["tab", "shift+tab", "left", "right"];
+
+function runCommandLine(core: ConsoleCore, line: string, run: RunByName): void {
+  core.set({ overlay: undefined });
+  const { name, args } = parseCommand(line);
+  if (!name) return;
+  const binding = commandBinding(name);
+  if (!binding) return core.refuse(`unknown command ":${sanitize(name)}" (? lists them)`);
+  run(binding, args);
+}

@@ -1,0 +1,51 @@
+/**
+ * What the console knows of the engine's health: the daemon's answer on the
+ * admin API when attached, the runtime's own report in-process. Read as
+ * untrusted JSON: a field of the wrong type is left out, never shown.
+ */
+import { validPublicUrl } from "../format/code-link.js";
+
+export interface ConsoleHealth {
+  /** When the console last asked (ms). */
+  readonly checkedAt: number;
+  /** The engine is ready: the homeserver answers and sync is fresh. */
+  readonly ok: boolean;
+  readonly status: string;
+  /** The sync loop's state (SYNCING, PREPARED, RECONNECTING, ERROR, …). */
+  readonly sync: string;
+  readonly lastSyncMsAgo: number | null;
+  readonly recordsByPhase: Readonly<Record<string, number>>;
+  /** The public address of the join and signup pages (HS_PUBLIC). */
+  readonly publicUrl?: string;
+  readonly pid?: number;
+}
+
+/** Where health comes from: the daemon's `/health` or the runtime's report; rejects when unreachable. */
+export type HealthSource = () => Promise<{ ok: boolean; body: unknown }>;
+
+export function readHealth(ok: boolean, body: unknown, checkedAt: number): ConsoleHealth {
+  const fields = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
+  const text = (value: unknown) => (typeof value === "string" ? value.slice(0, 100) : "unknown");
+  const count = (value: unknown) =>
+    typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
+  const byPhase: Record<string, number> = {};
+  const phases = fields.records_by_phase;
+  if (typeof phases === "object" && phases !== null) {
+    for (const [phase, n] of Object.entries(phases as Record<string, unknown>).slice(0, 50)) {
+      const value = count(n);
+      if (value !== undefined) byPhase[phase] = value;
+    }
+  }
+  const publicUrl = validPublicUrl(fields.public_url);
+  const pid = count(fields.pid);
+  return {
+    checkedAt,
+    ok,
+    status: text(fields.status),
+    sync: text(fields.sync),
+    lastSyncMsAgo: count(fields.last_sync_ms_ago) ?? null,
+    recordsByPhase: byPhase,
+    ...(publicUrl === undefined ? {} : { publicUrl }),
+    ...(pid === undefined ? {} : { pid }),
+  };
+}
