@@ -151,11 +151,15 @@ export class Outboxes {
   /** Forgets closed records older than `cutoff` whose outbox is empty. */
   prune(cutoff: number): void {
     for (const kind of this.liveKeys.keys()) {
+      const stale = Object.values(kind.store.value).filter(
+        (record) =>
+          record.closedAt !== undefined && record.closedAt < cutoff && record.outbox.length === 0,
+      );
+      // Nothing to forget, nothing to write: an idle data dir stays as it is.
+      if (stale.length === 0) continue;
       kind.store.update((book) => {
-        for (const [key, record] of Object.entries(book)) {
-          if (record.closedAt === undefined || record.closedAt >= cutoff) continue;
-          if (record.outbox.length > 0) continue;
-          delete book[key];
+        for (const record of stale) {
+          delete book[record.key];
           if (record.roomId) this.owners.delete(record.roomId);
         }
       });

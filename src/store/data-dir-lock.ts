@@ -1,3 +1,9 @@
+/**
+ * One engine per data dir, also across hosts and containers sharing a volume.
+ * The holder rewrites a heartbeat in the lock every few seconds; a lock whose
+ * heartbeat has stopped is taken over whatever host wrote it, and a lock of a
+ * dead process on this host at once.
+ */
 import { randomBytes } from "node:crypto";
 import { readFileSync, unlinkSync } from "node:fs";
 import { link, unlink, writeFile } from "node:fs/promises";
@@ -7,6 +13,14 @@ import { hasCode, readFileIfExists, writeFileAtomic } from "./atomic-file.js";
 
 export const LOCK_FILE_NAME = "anteroom.lock";
 
+/** How often the holder proves it lives, and after how long without proof its lock is taken over. */
+export interface LockTiming {
+  readonly heartbeatMs: number;
+  readonly staleMs: number;
+}
+
+export const LOCK_TIMING: LockTiming = { heartbeatMs: 5_000, staleMs: 20_000 };
+
 export class DataDirLockedError extends Error {
   override readonly name = "DataDirLockedError";
 
@@ -14,74 +28,175 @@ export class DataDirLockedError extends Error {
     readonly dataDir: string,
     readonly pid: number,
     readonly host: string = hostname(),
+    /** When the holder last proved it lives (its clock). */
+    readonly heartbeatAt?: Date,
   ) {
-    // From another host we cannot tell whether the holder still runs, so say how to clear it.
-    const where =
-      host === hostname()
-        ? ""
-        : ` on host ${host}; if that host is gone, delete ${join(dataDir, LOCK_FILE_NAME)}`;
     super(
-      `another anteroom (pid ${pid}${where}) owns ${dataDir}; attach to it with \`anteroom\` (the console) or stop it first`,
+      host === hostname()
+        ? `another anteroom (pid ${pid}) owns ${dataDir}; attach to it with \`anteroom\` (the console) or stop it first`
+        : `another anteroom (pid ${pid} on host ${host}${lastSeen(heartbeatAt)}) owns ${dataDir}; ` +
+            "attach to it with `anteroom` (the console), stop it, or start this one with --standby to take over when it stops",
     );
   }
+}
+
+function lastSeen(heartbeatAt: Date | undefined): string {
+  if (heartbeatAt === undefined) return "";
+  const ago = Math.max(0, Math.round((Date.now() - heartbeatAt.getTime()) / 1000));
+  return `, last heartbeat ${ago} s ago at ${heartbeatAt.toISOString()}`;
 }
 
 export interface DataDirLock {
   release(): Promise<void>;
 }
 
-interface LockHolder {
-  pid: number;
-  startedAt: string;
-  hostname: string;
+export interface LockOptions {
+  readonly timing?: LockTiming;
+  /**
+   * Another instance has the lock now (this process was silent for too long, or
+   * the file was replaced): stop touching the data dir.
+   */
+  readonly onLost?: (detail: string) => void;
+  /** A heartbeat could not be written; the next one tries again. */
+  readonly onHeartbeatError?: (error: unknown) => void;
 }
 
-/**
- * Lock and takeover-guard files this process holds, with the content we wrote
- * (a pid alone cannot tell us from an earlier process that had our pid).
- */
-const heldHere = new Map<string, string>();
+export interface StandbyOptions extends LockOptions {
+  /** Called once, when the lock is first found held by a live instance. */
+  readonly onStandingBy: (holder: DataDirLockedError) => void;
+}
+
+interface LockHolder {
+  /** Tells this holding apart from an earlier process that had the same pid. */
+  id: string;
+  pid: number;
+  hostname: string;
+  startedAt: string;
+  heartbeatAt: string;
+}
+
+/** Paths this process holds (the lock, a takeover guard), each with how to recognise our content. */
+const heldHere = new Map<string, (text: string) => boolean>();
 let exitHookInstalled = false;
 
 const MAX_ATTEMPTS = 50;
 
-export async function acquireDataDirLock(dataDir: string): Promise<DataDirLock> {
+/** Takes the lock, or throws DataDirLockedError when a live instance holds it. */
+export async function acquireDataDirLock(
+  dataDir: string,
+  options: LockOptions = {},
+): Promise<DataDirLock> {
+  return acquire(dataDir, options, new Sightings());
+}
+
+/** Takes the lock, waiting (polling) while a live instance holds it: the standby of a shared volume. */
+export async function waitForDataDirLock(
+  dataDir: string,
+  options: StandbyOptions,
+): Promise<DataDirLock> {
+  const sightings = new Sightings();
+  const pollMs = Math.min(1_000, (options.timing ?? LOCK_TIMING).heartbeatMs);
+  let toldStandingBy = false;
+  for (;;) {
+    try {
+      return await acquire(dataDir, options, sightings);
+    } catch (error) {
+      if (!(error instanceof DataDirLockedError)) throw error;
+      if (!toldStandingBy) options.onStandingBy(error);
+      toldStandingBy = true;
+    }
+    await sleep(pollMs);
+  }
+}
+
+async function acquire(
+  dataDir: string,
+  options: LockOptions,
+  sightings: Sightings,
+): Promise<DataDirLock> {
+  const timing = options.timing ?? LOCK_TIMING;
   const lockPath = resolve(dataDir, LOCK_FILE_NAME);
-  const holder: LockHolder = {
+  const startedAt = new Date().toISOString();
+  const ours: LockHolder = {
+    id: randomBytes(8).toString("hex"),
     pid: process.pid,
-    startedAt: new Date().toISOString(),
     hostname: hostname(),
+    startedAt,
+    heartbeatAt: startedAt,
   };
-  const ours = JSON.stringify(holder) + "\n";
+  const fresh = () => formatHolder({ ...ours, heartbeatAt: new Date().toISOString() });
+  // Claimed the moment the file is ours, so a racing acquirer in this process sees it held.
+  const claim = () => holdHere(lockPath, (text) => parseHolder(text)?.id === ours.id);
 
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    if (await createExclusive(lockPath, ours)) return hold(lockPath, ours);
+    if (await createExclusive(lockPath, fresh(), claim))
+      return hold(lockPath, ours, timing, options);
     const theirs = await readFileIfExists(lockPath);
     if (theirs === undefined) continue; // released between our try and our look
-    const other = parseHolder(theirs);
-    if (other !== undefined && isRunning(other, lockPath)) {
-      throw new DataDirLockedError(dataDir, other.pid, other.hostname);
+    const verdict = judgeLock(lockPath, theirs, timing, sightings);
+    if (verdict.kind === "live") {
+      const { pid, hostname: host, heartbeatAt } = verdict.holder;
+      throw new DataDirLockedError(dataDir, pid, host, heartbeatAt);
     }
-    if (await takeOver(lockPath, theirs, ours)) return hold(lockPath, ours);
-    await sleep(5 + Math.random() * 20);
+    if (verdict.kind === "unsure") {
+      await sleep(verdict.waitMs);
+      continue;
+    }
+    const taken = await takeOver(lockPath, theirs, fresh(), claim, timing, sightings);
+    if (taken === true) return hold(lockPath, ours, timing, options);
+    await sleep(Math.max(taken, 5 + Math.random() * 20));
   }
   throw new Error(`could not acquire ${lockPath}: it kept changing while we tried`);
+}
+
+type Verdict =
+  | { kind: "live"; holder: ParsedHolder }
+  | { kind: "stale" }
+  /** Looks stale by its clock: watch a little longer, in case that clock is off. */
+  | { kind: "unsure"; waitMs: number };
+
+function judgeLock(path: string, text: string, timing: LockTiming, sightings: Sightings): Verdict {
+  const holder = parseHolder(text);
+  if (holder === undefined) return { kind: "stale" }; // garbled: no live engine writes that
+  const age =
+    holder.heartbeatAt === undefined ? Infinity : Date.now() - holder.heartbeatAt.getTime();
+  if (holder.hostname === hostname()) {
+    if (!pidRunning(holder, path)) return { kind: "stale" };
+    // Same clock, so the age is exact. A live pid with a stopped heartbeat is hung or not ours
+    // (a reused pid); a lock without a heartbeat comes from a version that wrote none.
+    const beats = holder.heartbeatAt !== undefined && holder.id !== undefined;
+    return beats && age >= timing.staleMs ? { kind: "stale" } : { kind: "live", holder };
+  }
+  // Another host: judge by what we saw ourselves, since its clock may differ from ours.
+  const watched = sightings.watchedFor(path, text);
+  if (watched >= timing.staleMs) return { kind: "stale" };
+  if (age < timing.staleMs) return { kind: "live", holder };
+  const confirmMs = 2 * timing.heartbeatMs;
+  return watched >= confirmMs ? { kind: "stale" } : { kind: "unsure", waitMs: confirmMs - watched };
 }
 
 /**
  * Replaces a stale lock. The guard file makes check-and-replace exclusive among
  * starters, and the rename-over means the lock file never vanishes meanwhile.
+ * Resolves true when the lock is ours, else with how long to wait before trying again.
  */
-async function takeOver(lockPath: string, stale: string, ours: string): Promise<boolean> {
+async function takeOver(
+  lockPath: string,
+  stale: string,
+  ours: string,
+  claim: () => void,
+  timing: LockTiming,
+  sightings: Sightings,
+): Promise<true | number> {
   const guardPath = `${lockPath}.takeover`;
-  if (!(await createExclusive(guardPath, ours))) {
-    await clearDeadGuard(guardPath);
-    return false;
-  }
-  holdHere(guardPath, ours);
+  const guarded = await createExclusive(guardPath, ours, () =>
+    holdHere(guardPath, (text) => text === ours),
+  );
+  if (!guarded) return clearDeadGuard(guardPath, timing, sightings);
   try {
-    if ((await readFileIfExists(lockPath)) !== stale) return false;
+    if ((await readFileIfExists(lockPath)) !== stale) return 0;
     await writeFileAtomic(lockPath, ours);
+    claim();
     return true;
   } finally {
     heldHere.delete(guardPath);
@@ -89,25 +204,80 @@ async function takeOver(lockPath: string, stale: string, ours: string): Promise<
   }
 }
 
-/** A guard outlives its owner only if that starter was killed mid-takeover. */
-async function clearDeadGuard(guardPath: string): Promise<void> {
+/**
+ * A guard outlives its owner only if that starter was killed mid-takeover.
+ * Resolves with how long to watch a guard from another host before calling it dead.
+ */
+async function clearDeadGuard(
+  guardPath: string,
+  timing: LockTiming,
+  sightings: Sightings,
+): Promise<number> {
   const text = await readFileIfExists(guardPath);
-  if (text === undefined) return;
+  if (text === undefined) return 0;
   const owner = parseHolder(text);
-  if (owner === undefined || !isRunning(owner, guardPath)) {
-    await unlink(guardPath).catch(ignoreMissing);
+  if (owner !== undefined && owner.hostname === hostname()) {
+    if (pidRunning(owner, guardPath)) return 0;
+  } else if (owner !== undefined) {
+    // A takeover lasts milliseconds: a guard from another host that stays put is a dead taker's.
+    const watched = sightings.watchedFor(guardPath, text);
+    const confirmMs = 2 * timing.heartbeatMs;
+    if (watched < confirmMs) return confirmMs - watched;
   }
+  await unlink(guardPath).catch(ignoreMissing);
+  return 0;
 }
 
-function hold(lockPath: string, ours: string): DataDirLock {
-  holdHere(lockPath, ours);
-  let released = false;
+/** Keeps a claimed lock: the heartbeat, and its release. */
+function hold(
+  lockPath: string,
+  ours: LockHolder,
+  timing: LockTiming,
+  options: LockOptions,
+): DataDirLock {
+  const isOurs = (text: string) => parseHolder(text)?.id === ours.id;
+  let state: "held" | "lost" | "released" = "held";
+  let beating: Promise<void> | undefined;
+
+  const beat = async (): Promise<void> => {
+    const text = await readFileIfExists(lockPath);
+    if (state !== "held") return;
+    const now = formatHolder({ ...ours, heartbeatAt: new Date().toISOString() });
+    if (text !== undefined && isOurs(text)) {
+      await writeFileAtomic(lockPath, now);
+      return;
+    }
+    // Deleted by hand while we run: put it back, unless someone was quicker.
+    if (text === undefined && (await createExclusive(lockPath, now, () => undefined))) return;
+    state = "lost";
+    clearInterval(timer);
+    heldHere.delete(lockPath);
+    const other = text === undefined ? undefined : parseHolder(text);
+    options.onLost?.(
+      other === undefined
+        ? `${lockPath} was replaced`
+        : `pid ${other.pid} on host ${other.hostname} took ${lockPath} over`,
+    );
+  };
+  const timer = setInterval(() => {
+    if (beating !== undefined) return; // a slow disk: one heartbeat at a time
+    beating = beat()
+      .catch((error: unknown) => options.onHeartbeatError?.(error))
+      .finally(() => (beating = undefined));
+  }, timing.heartbeatMs);
+  // The heartbeat alone must not keep a finished process alive.
+  timer.unref();
+
   return {
     async release() {
-      if (released) return;
-      released = true;
+      if (state === "released") return;
+      const wasHeld = state === "held";
+      state = "released";
+      clearInterval(timer);
+      await beating;
       try {
-        if ((await readFileIfExists(lockPath)) === ours)
+        const text = await readFileIfExists(lockPath);
+        if (wasHeld && text !== undefined && isOurs(text))
           await unlink(lockPath).catch(ignoreMissing);
       } finally {
         heldHere.delete(lockPath);
@@ -116,8 +286,8 @@ function hold(lockPath: string, ours: string): DataDirLock {
   };
 }
 
-function holdHere(path: string, ours: string): void {
-  heldHere.set(path, ours);
+function holdHere(path: string, isOurs: (text: string) => boolean): void {
+  heldHere.set(path, isOurs);
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on("exit", releaseAllSync);
@@ -125,9 +295,9 @@ function holdHere(path: string, ours: string): void {
 
 /** On exit nothing async runs any more, so remove what is still ours synchronously. */
 function releaseAllSync(): void {
-  for (const [path, ours] of heldHere) {
+  for (const [path, isOurs] of heldHere) {
     try {
-      if (readFileSync(path, "utf8") === ours) unlinkSync(path);
+      if (isOurs(readFileSync(path, "utf8"))) unlinkSync(path);
     } catch {
       // Exiting anyway; a leftover lock is stale and the next start takes it over.
     }
@@ -135,12 +305,20 @@ function releaseAllSync(): void {
   heldHere.clear();
 }
 
-/** Creates `path` with its full content or not at all: link() fails if it exists, like O_EXCL. */
-async function createExclusive(path: string, content: string): Promise<boolean> {
+/**
+ * Creates `path` with its full content or not at all: link() fails if it exists,
+ * like O_EXCL. `claimed` runs as soon as the file exists.
+ */
+async function createExclusive(
+  path: string,
+  content: string,
+  claimed: () => void,
+): Promise<boolean> {
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`;
   await writeFile(tmp, content, { flag: "wx" });
   try {
     await link(tmp, path);
+    claimed();
     return true;
   } catch (err) {
     if (hasCode(err, "EEXIST")) return false;
@@ -150,10 +328,13 @@ async function createExclusive(path: string, content: string): Promise<boolean> 
   }
 }
 
-function isRunning(holder: LockHolder, path: string): boolean {
-  if (holder.hostname !== hostname()) return true;
-  // Our own pid in a lock we do not hold is a leftover from an earlier life (pid 1 in a container).
-  if (holder.pid === process.pid) return heldHere.has(path);
+/** For a holder on this host: whether its process still runs. */
+function pidRunning(holder: ParsedHolder, path: string): boolean {
+  // Our own pid in a file we do not hold is a leftover from an earlier life (pid 1 in a container).
+  if (holder.pid === process.pid) {
+    const isOurs = heldHere.get(path);
+    return isOurs !== undefined && isOurs(holder.text);
+  }
   try {
     process.kill(holder.pid, 0);
     return true;
@@ -162,7 +343,36 @@ function isRunning(holder: LockHolder, path: string): boolean {
   }
 }
 
-function parseHolder(text: string): LockHolder | undefined {
+/**
+ * How long this process has seen a file hold the same content, on its own
+ * monotonic clock: a heartbeat that stops is seen without trusting the writer's clock.
+ */
+class Sightings {
+  private readonly seen = new Map<string, { text: string; since: number }>();
+
+  watchedFor(path: string, text: string): number {
+    const now = performance.now();
+    const last = this.seen.get(path);
+    if (last?.text === text) return now - last.since;
+    this.seen.set(path, { text, since: now });
+    return 0;
+  }
+}
+
+function formatHolder(holder: LockHolder): string {
+  return JSON.stringify(holder) + "\n";
+}
+
+interface ParsedHolder {
+  text: string;
+  pid: number;
+  hostname: string;
+  /** Absent in locks written before heartbeats. */
+  id?: string;
+  heartbeatAt?: Date;
+}
+
+function parseHolder(text: string): ParsedHolder | undefined {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -170,10 +380,24 @@ function parseHolder(text: string): LockHolder | undefined {
     return undefined;
   }
   if (typeof raw !== "object" || raw === null) return undefined;
-  const { pid, startedAt, hostname: host } = raw as Record<string, unknown>;
+  const { id, pid, hostname: host, startedAt, heartbeatAt } = raw as Record<string, unknown>;
   if (typeof pid !== "number" || !Number.isInteger(pid) || pid <= 0) return undefined;
   if (typeof host !== "string") return undefined;
-  return { pid, startedAt: typeof startedAt === "string" ? startedAt : "", hostname: host };
+  // A lock from before heartbeats last proved its holder alive when it started.
+  const beat = parseTime(heartbeatAt) ?? parseTime(startedAt);
+  return {
+    text,
+    pid,
+    hostname: host,
+    ...(typeof id === "string" ? { id } : {}),
+    ...(beat === undefined ? {} : { heartbeatAt: beat }),
+  };
+}
+
+function parseTime(value: unknown): Date | undefined {
+  if (typeof value !== "string") return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : new Date(ms);
 }
 
 function ignoreMissing(err: unknown): void {

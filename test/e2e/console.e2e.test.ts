@@ -79,13 +79,64 @@ test("y copies a code's link through the terminal: it lands in tmux's clipboard"
   assert.equal(copied, link);
 });
 
+test("a display name and a message full of escape sequences show as inert text and change no terminal state", async () => {
+  const titleBefore = await tmux.paneTitle();
+  const clipboardBefore = await tmux.pasteBuffer();
+  const hostile = "Mal\x1b]0;pwned\x07\x1b]52;c;ZXZpbA==\x07\x1b[2J\u202eyrol\x07\r";
+  const newcomer = await Newcomer.register(hs, community, hostile);
+  await newcomer.knock("FRIENDS \x1b[31mred\x1b[0m");
+  const challenge = await newcomer.readChallenge();
+  await newcomer.reply(challenge, "\x1b]0;gotcha\x07hello\r\x1b[1Aworld\x07");
+  await tmux.keys("1");
+  const screen = await tmux.waitForText("Mal");
+  await tmux.keys("g", "Enter");
+  const detail = await tmux.waitForText("world");
+  for (const shown of [screen, detail, await tmux.captureWithEscapes()]) {
+    assert.doesNotMatch(shown, /pwned|gotcha|\]52;|\[2J|\u202e/);
+  }
+  assert.equal(await tmux.paneTitle(), titleBefore, "the window title is unchanged");
+  assert.equal(await tmux.pasteBuffer(), clipboardBefore, "the clipboard is unchanged");
+  await tmux.keys("Escape");
+});
+
+test("the layout follows resizes: 120×40, 80×24, 60×15, and says so when too small", async () => {
+  for (const [columns, rows] of [
+    [120, 40],
+    [80, 24],
+    [60, 15],
+  ] as const) {
+    await tmux.resize(columns, rows);
+    // The whole layout at the new size: header on top, hint bar at the bottom, nothing between wrapped.
+    await tmux.waitForScreen(`a ${columns}×${rows} layout`, (s) => {
+      const lines = s.split("\n");
+      return (
+        lines.length === rows &&
+        (lines[0] ?? "").startsWith("anteroom · attached") &&
+        (lines[1] ?? "").includes("1 Knocks") &&
+        (lines[rows - 1] ?? "").startsWith("? help")
+      );
+    });
+  }
+  await tmux.resize(50, 12);
+  await tmux.waitForText("terminal too small (need 60×15)");
+  await tmux.resize(100, 30);
+  await tmux.waitForScreen(
+    "the layout back",
+    (s) => s.split("\n").length === 30 && s.startsWith("anteroom"),
+  );
+});
+
 test("at 80×24 every view fits the screen, and the QR code of a link is drawn whole", async () => {
   await tmux.resize(80, 24);
   for (const view of ["1", "2", "3", "4", "5", "6"]) {
     await tmux.keys(view);
     const screen = await tmux.waitForScreen(`view ${view} at 80×24`, (s) => {
       const lines = s.split("\n");
-      return lines.length === 24 && (lines[23] ?? "").startsWith("? help");
+      return (
+        lines.length === 24 &&
+        (lines[0] ?? "").startsWith("anteroom · attached") &&
+        (lines[23] ?? "").startsWith("? help")
+      );
     });
     const lines = screen.split("\n");
     assert.ok(lines[0]?.startsWith("anteroom · attached"), `the header is on top: ${lines[0]}`);

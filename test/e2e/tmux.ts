@@ -103,7 +103,7 @@ export class TmuxSession {
     timeoutMs = 20_000,
   ): Promise<string> {
     const deadline = Date.now() + timeoutMs;
-    let screen = "";
+    let screen: string;
     for (;;) {
       screen = await this.capture();
       if (check(screen)) return screen;
@@ -126,6 +126,11 @@ export class TmuxSession {
   async pasteBuffer(): Promise<string | undefined> {
     const result = await execa("tmux", ["-S", this.socket, "show-buffer"], { reject: false });
     return result.exitCode === 0 ? result.stdout : undefined;
+  }
+
+  /** The pane's title, which an OSC 0 or OSC 2 from the application would change. */
+  async paneTitle(): Promise<string> {
+    return this.tmux("display-message", "-p", "-t", "e2e", "#{pane_title}");
   }
 
   /** Whether the pane's command has ended (remain-on-exit keeps the pane). */

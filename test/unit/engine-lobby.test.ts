@@ -160,3 +160,18 @@ test("moderators close a lobby through the engine, and are told why a command do
     false,
   );
 });
+
+test("a closed lobby is forgotten after the retention time; an open one is kept", async () => {
+  const world = new LobbyWorld({ ABC: { uses_remaining: 2, label: "" } });
+  const closed = await openedLobby(world, "to-forget");
+  await world.engine.moderateLobby(closed.key, { action: "close" }, "@mod:x");
+  await world.advance(settings.farewellDelaySec * 1000);
+  await world.advance(settings.retentionMs - 3_600_000);
+  assert.ok(world.lobby(closed.key), "kept until the retention time has passed");
+  const open = await openedLobby(world, "to-keep");
+  await world.advance(2 * 3_600_000 - 60_000);
+  assert.equal(world.lobby(closed.key), undefined);
+  assert.equal(world.lobby(open.key)?.phase, "open");
+  await world.say(closed.roomId, "@late:example.org", "hello");
+  assert.equal(world.matrix.ops("sendText").length, 1, "a forgotten room gets no answer");
+});

@@ -9,101 +9,6 @@ import { after, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import { acquireDataDirLock, DataDirLockedError } from "../../src/store/data-dir-lock.js";
 
-const dirs: string[] = [];
-const children: ChildProcess[] = [];
-after(async () => {
-  for (const child of children) if (child.exitCode === null) child.kill();
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
-
-async function dataDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "anteroom-lock-"));
-  dirs.push(dir);
-  return dir;
-}
-
-async function lockContent(
-  dir: string,
-): Promise<{ pid: number; startedAt: string; hostname: string }> {
-  return JSON.parse(await readFile(join(dir, "anteroom.lock"), "utf8"));
-}
-
-/** The pid of a process that has exited and been reaped. */
-async function deadPid(): Promise<number> {
-  const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
-  const pid = child.pid;
-  assert.ok(pid !== undefined);
-  await once(child, "exit");
-  return pid;
-}
-
-const moduleUrl = pathToFileURL(join(import.meta.dirname, "../../src/store/data-dir-lock.ts")).href;
-
-// Waits for "go" on stdin, tries the lock, reports, then holds it until stdin says "exit" or closes.
-const contender = `
-import { createInterface } from "node:readline";
-import { acquireDataDirLock } from ${JSON.stringify(moduleUrl)};
-const input = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
-process.stdout.write("ready\\n");
-await input.next();
-try {
-  await acquireDataDirLock(process.env.DATA_DIR);
-  process.stdout.write("won\\n");
-} catch (err) {
-  process.stdout.write(err.name === "DataDirLockedError" ? "locked\\n" : "error " + err.message + "\\n");
-}
-const command = await input.next();
-if (command.value === "crash") process.kill(process.pid, "SIGKILL");
-`;
-
-class Contender {
-  readonly process: ChildProcess;
-  private readonly output: AsyncIterator<string>;
-
-  constructor(dir: string) {
-    this.process = spawn(
-      process.execPath,
-      ["--import", "tsx", "--input-type=module", "-e", contender],
-      { env: { ...process.env, DATA_DIR: dir }, stdio: ["pipe", "pipe", "inherit"] },
-    );
-    children.push(this.process);
-    const stdout = this.process.stdout;
-    assert.ok(stdout);
-    this.output = createInterface({ input: stdout })[Symbol.asyncIterator]();
-  }
-
-  get pid(): number {
-    assert.ok(this.process.pid !== undefined);
-    return this.process.pid;
-  }
-
-  async nextLine(): Promise<string> {
-    const line = await this.output.next();
-    return line.done ? "(exited)" : line.value;
-  }
-
-  say(line: string): void {
-    this.process.stdin?.write(line + "\n");
-  }
-
-  async finish(how: "exit" | "crash" = "exit"): Promise<void> {
-    if (this.process.exitCode !== null || this.process.signalCode !== null) return;
-    const exited = once(this.process, "exit");
-    this.say(how);
-    this.process.stdin?.end();
-    await exited;
-  }
-}
-
-/** Starts `n` contenders, lets them all go at once, and returns what each reported. */
-async function race(dir: string, n: number): Promise<{ results: string[]; all: Contender[] }> {
-  const all = Array.from({ length: n }, () => new Contender(dir));
-  assert.deepEqual(await Promise.all(all.map((c) => c.nextLine())), Array(n).fill("ready"));
-  for (const c of all) c.say("go");
-  const results = await Promise.all(all.map((c) => c.nextLine()));
-  return { results, all };
-}
-
 test("the lock records pid, start time and host, refuses a second holder, and is released", async () => {
   const dir = await dataDir();
   const lock = await acquireDataDirLock(dir);
@@ -162,7 +67,7 @@ test("a stale lock from a kill -9'd engine is taken over", async () => {
   assert.deepEqual(await readdir(dir), []);
 });
 
-test("stale, garbled and own-pid leftover locks are taken over; other hosts are respected", async () => {
+test("stale, garbled and own-pid leftover locks on this host are taken over at once", async () => {
   const dir = await dataDir();
   const lockPath = join(dir, "anteroom.lock");
   const leftovers = [
@@ -178,7 +83,9 @@ test("stale, garbled and own-pid leftover locks are taken over; other hosts are 
   ];
   for (const leftover of leftovers) {
     await writeFile(lockPath, leftover);
+    const started = performance.now();
     const lock = await acquireDataDirLock(dir);
+    assert.ok(performance.now() - started < 2_000, "no waiting for a heartbeat to go stale");
     assert.equal(
       (await lockContent(dir)).pid,
       process.pid,
@@ -186,16 +93,6 @@ test("stale, garbled and own-pid leftover locks are taken over; other hosts are 
     );
     await lock.release();
   }
-
-  const remote = { pid: 4242, startedAt: "2020-01-01T00:00:00Z", hostname: `not-${hostname()}` };
-  await writeFile(lockPath, JSON.stringify(remote));
-  await assert.rejects(acquireDataDirLock(dir), (err: unknown) => {
-    assert.ok(err instanceof DataDirLockedError);
-    assert.equal(err.pid, 4242);
-    assert.match(err.message, /on host not-/);
-    return true;
-  });
-  assert.deepEqual(JSON.parse(await readFile(lockPath, "utf8")), remote);
 });
 
 test("release leaves alone a lock that is no longer ours", async () => {

@@ -14,7 +14,6 @@ export interface ConsoleHealth {
   /** The sync loop's state (SYNCING, PREPARED, RECONNECTING, ERROR, …). */
   readonly sync: string;
   readonly lastSyncMsAgo: number | null;
-  readonly recordsByPhase: Readonly<Record<string, number>>;
   /** The public address of the join and signup pages (HS_PUBLIC). */
   readonly publicUrl?: string;
   readonly pid?: number;
@@ -28,14 +27,6 @@ export function readHealth(ok: boolean, body: unknown, checkedAt: number): Conso
   const text = (value: unknown) => (typeof value === "string" ? value.slice(0, 100) : "unknown");
   const count = (value: unknown) =>
     typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
-  const byPhase: Record<string, number> = {};
-  const phases = fields.records_by_phase;
-  if (typeof phases === "object" && phases !== null) {
-    for (const [phase, n] of Object.entries(phases as Record<string, unknown>).slice(0, 50)) {
-      const value = count(n);
-      if (value !== undefined) byPhase[phase] = value;
-    }
-  }
   const publicUrl = validPublicUrl(fields.public_url);
   const pid = count(fields.pid);
   return {
@@ -44,7 +35,6 @@ export function readHealth(ok: boolean, body: unknown, checkedAt: number): Conso
     status: text(fields.status),
     sync: text(fields.sync),
     lastSyncMsAgo: count(fields.last_sync_ms_ago) ?? null,
-    recordsByPhase: byPhase,
     ...(publicUrl === undefined ? {} : { publicUrl }),
     ...(pid === undefined ? {} : { pid }),
   };
