@@ -28,7 +28,11 @@ export type ModeratorAction =
   /** Post the challenge again, with a new topic when one is given. */
   | { action: "repost"; challenge?: Challenge }
   /** Close the vetting room without a decision on the knock. */
-  | { action: "close" };
+  | { action: "close" }
+  /** A held knock (no code) gets the challenge after all: a vetting room, no code charged. */
+  | { action: "vet"; challenge?: Challenge }
+  /** Invite a passed newcomer again, after the invite failed for good. */
+  | { action: "reinvite" };
 
 export type ModeratorCommand = ModeratorAction & { readonly by: string; readonly now: number };
 
@@ -141,6 +145,22 @@ export function command(
         keyword: next.challenge?.keyword,
         ...base,
       });
+      break;
+    }
+    case "vet": {
+      if (next.phase !== "held") return refuse("only a held knock can be sent to vetting");
+      if (!input.challenge) return refuse("no challenge to send");
+      next.phase = "opening";
+      next.challenge = input.challenge;
+      delete next.holdUntil;
+      enqueue(next, { kind: "createVettingRoom", key: next.key, user: next.user });
+      audit.push({ type: "knock_sent_to_vetting", ...base });
+      break;
+    }
+    case "reinvite": {
+      if (next.phase !== "passed") return refuse("only a passed newcomer can be invited again");
+      enqueue(next, { kind: "admitToCommunity", user: next.user });
+      audit.push({ type: "reinvited", ...base });
       break;
     }
     case "close": {

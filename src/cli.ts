@@ -12,6 +12,9 @@ usage:
   anteroom              the moderator console, attached to the running daemon (needs a terminal)
   anteroom --readonly   the console for observers: every action disabled
   anteroom --daemon     run the engine headless with its HTTP sidecar (for containers)
+  anteroom --daemon --standby
+                        the same, but first wait while another instance owns DATA_DIR and
+                        take over when it stops (a standby on a shared volume)
   anteroom init         make (or finish) the space and its rooms, print the daemon's settings
                         (anteroom init --help for its options)
   anteroom demo         a local Synapse, simulated newcomers and the console on them
@@ -36,6 +39,7 @@ async function main(): Promise<number> {
     options: {
       "no-console": { type: "boolean", default: false },
       daemon: { type: "boolean", default: false },
+      standby: { type: "boolean", default: false },
       readonly: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
       version: { type: "boolean", short: "v", default: false },
@@ -59,9 +63,13 @@ async function main(): Promise<number> {
     return 2;
   }
   if (command === "demo") return demo(values["no-console"]);
+  if (values.standby && !values.daemon) {
+    console.error("--standby goes with --daemon: `anteroom --daemon --standby`");
+    return 2;
+  }
   if (!values.daemon) return openConsole(values.readonly);
   const { runDaemon } = await import("./daemon.js");
-  await runDaemon(loadConfig(process.env));
+  await runDaemon(loadConfig(process.env), { standby: values.standby });
   return -1; // keeps running until a signal
 }
 

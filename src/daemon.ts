@@ -8,9 +8,12 @@ import { joinRoutes } from "./http/join-routes.js";
 import { signupOptions } from "./signup/wire.js";
 import { startAdminApiFor } from "./http/admin-server.js";
 
-export async function runDaemon(config: DaemonConfig): Promise<void> {
+export async function runDaemon(
+  config: DaemonConfig,
+  options: { readonly standby?: boolean } = {},
+): Promise<void> {
   const log = createLogger(config);
-  const runtime = await openRuntime(config, log);
+  const runtime = await openRuntime(config, log, options);
   const admin = await startAdminApiFor(config, runtime, log); // unix socket; TCP only with a token
   const http = buildHttpServer({
     logger: log,

@@ -5,7 +5,12 @@ import { pino, type Logger, type LoggerOptions } from "pino";
 import { seedCodeBook, type CodeBook } from "../core/codes.js";
 import { Engine } from "../core/engine/engine.js";
 import type { DaemonConfig } from "./config.js";
-import { acquireDataDirLock } from "./store/data-dir-lock.js";
+import {
+  acquireDataDirLock,
+  waitForDataDirLock,
+  type DataDirLock,
+  type LockOptions,
+} from "./store/data-dir-lock.js";
 import { AuditLog } from "./store/audit-log.js";
 import { openCodeBook, openLobbyBook, openVettingBook } from "./store/books.js";
 import type { JsonStore } from "./store/json-store.js";
@@ -38,10 +43,19 @@ export interface Runtime {
   stop(): Promise<void>;
 }
 
-export async function openRuntime(config: DaemonConfig, log: Logger): Promise<Runtime> {
+export interface RuntimeOptions {
+  /** Wait while another instance holds the data dir, and take over when it stops (shared volume). */
+  readonly standby?: boolean;
+}
+
+export async function openRuntime(
+  config: DaemonConfig,
+  log: Logger,
+  options: RuntimeOptions = {},
+): Promise<Runtime> {
   routeSdkLogs(log);
   await mkdir(config.paths.dataDir, { recursive: true });
-  const lock = await acquireDataDirLock(config.paths.dataDir);
+  const lock = await lockDataDir(config.paths.dataDir, log, options.standby ?? false);
   const codes = await openCodeBook(config.paths.codes);
   const signupCodes = await openCodeBook(config.paths.signupCodes);
   const carried = await carryOverReferenceVetting(config.paths.vetting, {
@@ -144,6 +158,37 @@ export async function openRuntime(config: DaemonConfig, log: Logger): Promise<Ru
       await lock.release();
     },
   };
+}
+
+async function lockDataDir(dataDir: string, log: Logger, standby: boolean): Promise<DataDirLock> {
+  const options: LockOptions = {
+    onLost: (detail) => {
+      log.fatal(
+        { detail, dataDir },
+        "another anteroom took the data dir over (this one was silent too long); stopping at once so that two engines never act on it",
+      );
+      // Nothing may be written any more: what is in flight is the new owner's to redo.
+      process.exit(1);
+    },
+    onHeartbeatError: (error) =>
+      log.warn({ err: error, dataDir }, "could not refresh the data-dir lock; trying again"),
+  };
+  if (!standby) return acquireDataDirLock(dataDir, options);
+  const lock = await waitForDataDirLock(dataDir, {
+    ...options,
+    onStandingBy: (holder) =>
+      log.info(
+        {
+          dataDir,
+          pid: holder.pid,
+          host: holder.host,
+          lastHeartbeat: holder.heartbeatAt?.toISOString(),
+        },
+        "standing by: another anteroom owns the data dir; taking over when it stops or its heartbeat does",
+      ),
+  });
+  log.info({ dataDir }, "took the data-dir lock");
+  return lock;
 }
 
 export function loggerOptions(config: DaemonConfig): LoggerOptions {

@@ -187,7 +187,7 @@ export class Engine implements EngineApi {
       const record = this.deps.vetting.value[key];
       if (!record) return { ok: false, error: `no knock or vetting room ${key}` };
       const challenge =
-        action.action === "repost" && !action.challenge
+        (action.action === "repost" || action.action === "vet") && !action.challenge
           ? pickChallenge(this.deps.random)
           : undefined;
       const outcome = command(

@@ -84,6 +84,8 @@ export const actionSchema = z.discriminatedUnion("action", [
   z.strictObject({ action: z.literal("say"), text: z.string().min(1).max(10_000) }),
   z.strictObject({ action: z.literal("repost"), challenge: challengeSchema.optional() }),
   z.strictObject({ action: z.literal("close") }),
+  z.strictObject({ action: z.literal("vet"), challenge: challengeSchema.optional() }),
+  z.strictObject({ action: z.literal("reinvite") }),
 ]);
 
 export const mintSchema = z.strictObject({

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync, unlinkSync } from "node:fs";
 import { link, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { hasCode, readFileIfExists, writeFileAtomic } from "./atomic-file.js";
 
 export const LOCK_FILE_NAME = "anteroom.lock";
@@ -168,11 +168,14 @@ function judgeLock(path: string, text: string, timing: LockTiming, sightings: Si
     return beats && age >= timing.staleMs ? { kind: "stale" } : { kind: "live", holder };
   }
   // Another host: judge by what we saw ourselves, since its clock may differ from ours.
-  const watched = sightings.watchedFor(path, text);
-  if (watched >= timing.staleMs) return { kind: "stale" };
+  const watched = sightings.watch(path, text);
+  if (watched.forMs >= timing.staleMs) return { kind: "stale" };
   if (age < timing.staleMs) return { kind: "live", holder };
   const confirmMs = 2 * timing.heartbeatMs;
-  return watched >= confirmMs ? { kind: "stale" } : { kind: "unsure", waitMs: confirmMs - watched };
+  if (watched.forMs >= confirmMs) return { kind: "stale" };
+  // It moved a moment ago: a live holder whose clock is behind ours.
+  if (watched.moved) return { kind: "live", holder };
+  return { kind: "unsure", waitMs: confirmMs - watched.forMs };
 }
 
 /**
@@ -220,7 +223,7 @@ async function clearDeadGuard(
     if (pidRunning(owner, guardPath)) return 0;
   } else if (owner !== undefined) {
     // A takeover lasts milliseconds: a guard from another host that stays put is a dead taker's.
-    const watched = sightings.watchedFor(guardPath, text);
+    const watched = sightings.watch(guardPath, text).forMs;
     const confirmMs = 2 * timing.heartbeatMs;
     if (watched < confirmMs) return confirmMs - watched;
   }
@@ -348,14 +351,15 @@ function pidRunning(holder: ParsedHolder, path: string): boolean {
  * monotonic clock: a heartbeat that stops is seen without trusting the writer's clock.
  */
 class Sightings {
-  private readonly seen = new Map<string, { text: string; since: number }>();
+  private readonly seen = new Map<string, { text: string; since: number; moved: boolean }>();
 
-  watchedFor(path: string, text: string): number {
+  /** `moved`: we saw this content replace other content, so someone wrote it since we first looked. */
+  watch(path: string, text: string): { forMs: number; moved: boolean } {
     const now = performance.now();
     const last = this.seen.get(path);
-    if (last?.text === text) return now - last.since;
-    this.seen.set(path, { text, since: now });
-    return 0;
+    if (last?.text === text) return { forMs: now - last.since, moved: last.moved };
+    this.seen.set(path, { text, since: now, moved: last !== undefined });
+    return { forMs: 0, moved: last !== undefined };
   }
 }
 

@@ -24,6 +24,8 @@ export interface DaemonOptions {
    * `["dist/src/cli.js", "--daemon"]` for the compiled build. Relative to the repository.
    */
   readonly nodeArgs?: readonly string[];
+  /** A command node runs under, e.g. `unshare` to give the daemon a host name of its own. */
+  readonly wrapper?: readonly string[];
 }
 
 const TSX_DAEMON = ["--import", "tsx", "src/cli.ts", "--daemon"] as const;
@@ -41,6 +43,7 @@ export class TestDaemon {
     readonly port: number,
     private readonly env: Record<string, string>,
     private readonly nodeArgs: readonly string[] = TSX_DAEMON,
+    private readonly wrapper: readonly string[] = [],
   ) {}
 
   static async start(
@@ -62,7 +65,7 @@ export class TestDaemon {
       TICK_MS: "200",
       ...opts.env,
     };
-    const daemon = new TestDaemon(dataDir, port, env, opts.nodeArgs);
+    const daemon = new TestDaemon(dataDir, port, env, opts.nodeArgs, opts.wrapper);
     await daemon.launch(opts.waitReady ?? true);
     return daemon;
   }
@@ -76,7 +79,8 @@ export class TestDaemon {
   }
 
   async launch(waitReady = true): Promise<void> {
-    this.child = execa(process.execPath, [...this.nodeArgs], {
+    const [file, ...args] = [...this.wrapper, process.execPath, ...this.nodeArgs];
+    this.child = execa(file ?? process.execPath, args, {
       cwd: REPO,
       env: { ...this.env, CI: "true" },
       extendEnv: true,

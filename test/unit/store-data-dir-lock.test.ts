@@ -1,21 +1,19 @@
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { hostname, tmpdir } from "node:os";
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { after, test } from "node:test";
-import { pathToFileURL } from "node:url";
+import { test } from "node:test";
 import { acquireDataDirLock, DataDirLockedError } from "../../src/store/data-dir-lock.js";
+import { Contender, dataDir, deadPid, lockContent, race } from "./data-dir-lock-fixtures.js";
 
-test("the lock records pid, start time and host, refuses a second holder, and is released", async () => {
+test("the lock records pid, start time, host and heartbeat, refuses a second holder, and is released", async () => {
   const dir = await dataDir();
   const lock = await acquireDataDirLock(dir);
   const content = await lockContent(dir);
   assert.equal(content.pid, process.pid);
   assert.equal(content.hostname, hostname());
   assert.ok(!Number.isNaN(Date.parse(content.startedAt)));
+  assert.ok(!Number.isNaN(Date.parse(content.heartbeatAt)));
 
   await assert.rejects(acquireDataDirLock(dir), (err: unknown) => {
     assert.ok(err instanceof DataDirLockedError);

@@ -5,14 +5,17 @@
  */
 import type { CodeBookName } from "../../core/api.js";
 import type { CodeBook } from "../../core/codes.js";
+import type { LobbyRecord } from "../../core/lobby.js";
+import type { LobbyAction } from "../../core/lobby-commands.js";
 import type { VettingRecord } from "../../core/vetting.js";
 import type { ModeratorAction } from "../../core/vetting-commands.js";
+import type { CodeBookEdit } from "../format/code-book-diff.js";
 import { noDaemonLog, type DaemonLog } from "./daemon-log.js";
 import type { ConsoleHealth } from "./health.js";
 
-export const VIEWS = ["knocks", "vetting", "codes", "log", "health", "daemon"] as const;
+export const VIEWS = ["knocks", "vetting", "codes", "log", "health", "daemon", "triage"] as const;
 export type ViewId = (typeof VIEWS)[number];
-/** A view, or the detail pane of one knock or vetting room drilled into from a view. */
+/** A view, or the detail pane of one knock, vetting room or lobby drilled into from a view. */
 export type Screen = ViewId | "detail";
 
 export const VIEW_TITLES: Readonly<Record<ViewId, string>> = {
@@ -22,6 +25,7 @@ export const VIEW_TITLES: Readonly<Record<ViewId, string>> = {
   log: "Log",
   health: "Health",
   daemon: "Daemon log",
+  triage: "Triage",
 };
 
 /** The log keeps this many audit entries; older ones fall off the end. */
@@ -41,6 +45,10 @@ export interface AuditLine {
 /** What a confirmed dialog goes on to do. */
 export type Followup =
   | { kind: "moderate"; key: string; user: string; action: ModeratorAction }
+  | { kind: "moderateLobby"; key: string; name: string; action: LobbyAction }
+  | { kind: "applyCodeEdit"; book: CodeBookName; edit: CodeBookEdit }
+  /** A book edit that did not parse: open the editor again on what was written. */
+  | { kind: "reopenEditor"; book: CodeBookName; text: string }
   | { kind: "askRejectReason"; key: string; user: string }
   | { kind: "revoke"; book: CodeBookName; code: string }
   | { kind: "revokeMany"; codes: readonly { book: CodeBookName; code: string }[] }
@@ -50,6 +58,7 @@ export type Followup =
 export type PromptPurpose =
   | { kind: "rejectReason"; key: string; user: string }
   | { kind: "say"; key: string; user: string }
+  | { kind: "lobbySay"; key: string; name: string }
   | { kind: "mintUses"; book: CodeBookName }
   | { kind: "mintLabel"; book: CodeBookName; uses: number };
 
@@ -110,6 +119,7 @@ export interface ConsoleState {
   /** The last engine event applied; older ones are dropped. */
   readonly seq: number;
   readonly records: ReadonlyMap<string, VettingRecord>;
+  readonly lobbies: ReadonlyMap<string, LobbyRecord>;
   readonly codes: Readonly<Record<CodeBookName, CodeBook>>;
   /** Oldest first, at most MAX_AUDIT_LINES. */
   readonly audit: readonly AuditLine[];
@@ -134,6 +144,12 @@ export interface ConsoleState {
   readonly marks: Readonly<Record<ViewId, readonly string[]>>;
   /** The daemon's own log, when this console can read it. */
   readonly daemonLog: DaemonLog;
+  /**
+   * The console's time (ms) for lists that depend on it (Triage: "no reply
+   * for 40 min"): refreshed on every key, every engine batch and a timer, so
+   * the lists stay pure functions of the state.
+   */
+  readonly clock: number;
 }
 
 const noSelection: Selection = { id: undefined, index: 0 };
@@ -141,6 +157,7 @@ const noSelection: Selection = { id: undefined, index: 0 };
 export const initialConsoleState: ConsoleState = {
   seq: -1,
   records: new Map(),
+  lobbies: new Map(),
   codes: { invite: {}, signup: {} },
   audit: [],
   nextAuditId: 1,
@@ -153,8 +170,9 @@ export const initialConsoleState: ConsoleState = {
     log: noSelection,
     health: noSelection,
     daemon: noSelection,
+    triage: noSelection,
   },
-  filters: { knocks: "", vetting: "", codes: "", log: "", health: "", daemon: "" },
+  filters: { knocks: "", vetting: "", codes: "", log: "", health: "", daemon: "", triage: "" },
   follow: false,
   frozen: undefined,
   overlay: undefined,
@@ -162,8 +180,9 @@ export const initialConsoleState: ConsoleState = {
   offline: undefined,
   health: undefined,
   healthError: undefined,
-  marks: { knocks: [], vetting: [], codes: [], log: [], health: [], daemon: [] },
+  marks: { knocks: [], vetting: [], codes: [], log: [], health: [], daemon: [], triage: [] },
   daemonLog: noDaemonLog("not connected"),
+  clock: 0,
 };
 
 export function screenOf(state: ConsoleState): Screen {

@@ -5,6 +5,7 @@
  */
 import type { EngineSnapshot } from "../../core/api.js";
 import type { EngineEvent } from "../../core/engine/events.js";
+import type { LobbyRecord } from "../../core/lobby.js";
 import type { VettingRecord } from "../../core/vetting.js";
 import {
   MAX_AUDIT_LINES,
@@ -18,10 +19,13 @@ type RawAudit = { readonly ts: number; readonly type: string; readonly [field: s
 export function applySnapshot(state: ConsoleState, snapshot: EngineSnapshot): ConsoleState {
   const records = new Map<string, VettingRecord>();
   for (const record of snapshot.records) records.set(record.key, record);
+  // A daemon from before lobbies sends none.
+  const lobbies = new Map((snapshot.lobbies ?? []).map((lobby) => [lobby.key, lobby]));
   return {
     ...state,
     seq: snapshot.seq,
     records: boundRecords(records),
+    lobbies: boundRecords(lobbies),
     codes: { invite: snapshot.codes, signup: snapshot.signupCodes },
   };
 }
@@ -39,6 +43,7 @@ export function applyEvents(state: ConsoleState, events: readonly EngineEvent[])
   const fresh = events.filter((event) => event.seq > state.seq);
   if (fresh.length === 0) return state;
   let records: Map<string, VettingRecord> | undefined;
+  let lobbies: Map<string, LobbyRecord> | undefined;
   let codes = state.codes;
   const audit: RawAudit[] = [];
   for (const event of fresh) {
@@ -46,6 +51,10 @@ export function applyEvents(state: ConsoleState, events: readonly EngineEvent[])
       case "record":
         records ??= new Map(state.records);
         records.set(event.record.key, event.record);
+        break;
+      case "lobby":
+        lobbies ??= new Map(state.lobbies);
+        lobbies.set(event.lobby.key, event.lobby);
         break;
       case "codes":
         codes = { ...codes, [event.book]: event.codes };
@@ -61,6 +70,7 @@ export function applyEvents(state: ConsoleState, events: readonly EngineEvent[])
       ...state,
       seq: last ? last.seq : state.seq,
       records: records ? boundRecords(records) : state.records,
+      lobbies: lobbies ? boundRecords(lobbies) : state.lobbies,
       codes,
     },
     audit,
@@ -111,8 +121,10 @@ function fingerprint(ts: number, type: string, fields: unknown): string {
   return `${ts}|${type}|${JSON.stringify(fields)}`;
 }
 
-/** Forgets the oldest closed records beyond MAX_RECORDS; open ones always stay. */
-function boundRecords(records: Map<string, VettingRecord>): Map<string, VettingRecord> {
+/** Forgets the oldest closed records (or lobbies) beyond MAX_RECORDS; open ones always stay. */
+function boundRecords<R extends { readonly key: string; readonly closedAt?: number }>(
+  records: Map<string, R>,
+): Map<string, R> {
   if (records.size <= MAX_RECORDS) return records;
   const closed = [...records.values()]
     .filter((record) => record.closedAt !== undefined)
