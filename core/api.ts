@@ -11,6 +11,8 @@ import type { ModeratorAction } from "./vetting-commands.js";
 import type { VettingRecord } from "./vetting.js";
 import type { LobbyRecord } from "./lobby.js";
 import type { LobbyAction } from "./lobby-commands.js";
+import type { JoinWaveStatus } from "./engine/join-wave-desk.js";
+import type { PendingInvite } from "./invites.js";
 
 export type CodeBookName = "invite" | "signup";
 
@@ -21,6 +23,10 @@ export interface EngineSnapshot {
   readonly lobbies: readonly LobbyRecord[];
   readonly codes: CodeBook;
   readonly signupCodes: CodeBook;
+  /** Join-wave protection: whether auto-approval is paused (absent from an engine that predates it). */
+  readonly joinWave?: JoinWaveStatus;
+  /** Invites anteroom sent that are not answered yet. */
+  readonly invites?: readonly PendingInvite[];
 }
 
 export type CommandResult = { ok: true } | { ok: false; error: string };
@@ -32,6 +38,13 @@ export interface MintRequest {
   readonly expiresAt?: number;
   readonly inviter?: string;
   readonly by: string;
+}
+
+/** A moderator's changes to one code book (an edit in $EDITOR): codes added or changed, codes removed. */
+export interface CodeBookEdit {
+  /** New entries by code; a code's redemption memory (`redeemed_by`) is kept by the engine. */
+  readonly set: Readonly<Record<string, CodeEntry>>;
+  readonly remove: readonly string[];
 }
 
 export interface AuditQuery {
@@ -68,8 +81,12 @@ export interface EngineApi {
    */
   openLobby(code: string, requestKey: string): Promise<OpenLobbyResult>;
   moderateLobby(key: string, action: LobbyAction, by: string): Promise<CommandResult>;
+  /** Ends a join wave's pause now; the passes that waited for a moderator go in. */
+  resumeJoinWave(by: string): Promise<CommandResult>;
   mintCode(book: CodeBookName, request: MintRequest): Promise<{ code: string; entry: CodeEntry }>;
   revokeCode(book: CodeBookName, code: string, by: string): Promise<CommandResult>;
+  /** Applies a moderator's edit of a book at once (validated first; nothing is applied on a refusal). */
+  editCodes(book: CodeBookName, edit: CodeBookEdit, by: string): Promise<CommandResult>;
   audit(
     query: AuditQuery,
   ): Promise<readonly { ts: number; type: string; [field: string]: unknown }[]>;

@@ -12,7 +12,9 @@ export type Effect =
   | { kind: "send"; roomId: string; text: string }
   /** Deny a pending knock on the space; the reason reaches the newcomer. */
   | { kind: "denyKnock"; user: string; reason: string }
-  | { kind: "leaveRoom"; roomId: string };
+  | { kind: "leaveRoom"; roomId: string }
+  /** Remove someone from one room (a blocked person in a lobby); the reason reaches them. */
+  | { kind: "removeFromRoom"; roomId: string; user: string; reason: string };
 
 /** An effect waiting in a record's outbox; `id` is unique within the record and keys the send transaction. */
 export interface PendingEffect {

@@ -2,6 +2,7 @@
 import { findCodeInReason, redeemCode, type CodeBook } from "./codes.js";
 import type { Challenge } from "./challenge/pick.js";
 import { REFERENCE_KEY_PREFIX } from "./migration/reference-vetting.js";
+import { knockVerdict, type ScreenHit } from "./engine/screening.js";
 import {
   ACTIVE_PHASES,
   deniedRecord,
@@ -30,10 +31,14 @@ export function decideKnock(
   settings: VettingSettings,
   /** The reference approver's finished vetting of this person, when this knock predates it. */
   carriedOver?: VettingRecord,
+  /** The blocklist's or a policy list's word on this person, when either caught them. */
+  screened?: ScreenHit,
 ): KnockDecision {
   if (active && active.phase !== "held") {
     return { step: supersededRecord(knock, active.key, settings) };
   }
+  // Before any code is looked at: a blocked person spends nothing, and learns nothing from the reason.
+  if (screened) return blockedKnock(knock, screened, settings);
   // The reference never denied the knocks it had vetted: this one was handled, not to be charged again.
   if (carriedOver) {
     const why = carriedOver.phase === "timed_out" ? "timed_out" : "failed";
@@ -56,6 +61,20 @@ export function decideKnock(
     ...opened.audit,
   ];
   return { step: { record: opened.record, audit }, codes: redeemed.book };
+}
+
+function blockedKnock(knock: KnockFacts, hit: ScreenHit, settings: VettingSettings): KnockDecision {
+  const verdict = knockVerdict(hit);
+  const decided =
+    verdict === "deny" ? deniedRecord(knock, "blocked", settings) : heldRecord(knock, settings);
+  const blocked = {
+    type: "knock_blocked",
+    user: knock.user,
+    source: hit.source,
+    explanation: hit.explanation,
+    action: verdict === "deny" ? "denied" : "held",
+  };
+  return { step: { record: decided.record, audit: [blocked, ...decided.audit] } };
 }
 
 /** A closed vetting carried over from the reference approver that this knock led to, if any. */

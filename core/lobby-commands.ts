@@ -5,11 +5,20 @@
  * entries, or a refusal saying why.
  */
 import { enqueueEffect, type AuditEntry } from "./effects.js";
-import { closeLobby, post, type LobbyRecord, type LobbySettings, type LobbyStep } from "./lobby.js";
+import {
+  closeLobby,
+  post,
+  stepLobby,
+  type LobbyRecord,
+  type LobbySettings,
+  type LobbyStep,
+} from "./lobby.js";
 import * as say from "./lobby-messages.js";
 
 export type LobbyAction =
   | { action: "close" }
+  /** Let in the person whose pass waits for a moderator (during a join wave). */
+  | { action: "approve" }
   /** More tries for `user`, or for everyone in the lobby (and whoever joins later) without one. */
   | { action: "addTries"; tries: number; user?: string }
   | { action: "extend"; seconds: number }
@@ -29,6 +38,14 @@ export function lobbyCommand(
   const refuse = (error: string): LobbyCommandOutcome => ({ ok: false, error });
   const base = { lobby: lobby.key, by: input.by, room_id: lobby.roomId };
   switch (input.action) {
+    case "approve": {
+      if (lobby.phase !== "awaiting_moderator")
+        return refuse("only a lobby whose pass waits for a moderator can be approved");
+      return {
+        ok: true,
+        step: stepLobby(lobby, { type: "release", now: input.now, by: input.by }, settings),
+      };
+    }
     case "close": {
       if (lobby.phase !== "open" && lobby.phase !== "opening")
         return refuse(`the lobby is already ${lobby.phase}`);

@@ -24,6 +24,16 @@ export function lobbyChallengeText(
   return `${user}: ${challengeText(challenge, triesLeft, secondsLeft)}`;
 }
 
+/** The challenge once more, to someone who has not answered (the reference did this after 120 s). */
+export function lobbyChallengeResentText(
+  user: string,
+  challenge: Challenge,
+  triesLeft: number,
+  secondsLeft: number,
+): string {
+  return `${user}: sending this again in case the first message did not reach you. ${challengeText(challenge, triesLeft, secondsLeft)}`;
+}
+
 export function lobbyNotYetText(user: string, reason: string, triesLeft: number): string {
   return `${user}: not yet — ${reason}. ${triesPhrase(triesLeft)}.`;
 }

@@ -13,10 +13,12 @@ import { judgeHaiku, type HaikuRules } from "./challenge/judge.js";
 import { passedText } from "./challenge/messages.js";
 import type { TranscriptLine } from "./vetting.js";
 import * as say from "./lobby-messages.js";
+import { passAwaitsModeratorText, releasedText } from "./join-wave-messages.js";
 
 export const LOBBY_PHASES = [
   "opening", // code charged, room being made
   "open", // people may join and answer
+  "awaiting_moderator", // someone passed during a join wave: their invite waits for a moderator or the wave's end
   "passed", // someone passed: they are admitted, the lobby is done
   "timed_out",
   "closed", // by a moderator
@@ -24,7 +26,11 @@ export const LOBBY_PHASES = [
 ] as const;
 export type LobbyPhase = (typeof LOBBY_PHASES)[number];
 
-export const ACTIVE_LOBBY_PHASES: ReadonlySet<LobbyPhase> = new Set(["opening", "open"]);
+export const ACTIVE_LOBBY_PHASES: ReadonlySet<LobbyPhase> = new Set([
+  "opening",
+  "open",
+  "awaiting_moderator",
+]);
 
 /** One person seen in a lobby. Kept after they leave, so a rejoin does not reset their tries. */
 export interface LobbyGuest {
@@ -34,6 +40,8 @@ export interface LobbyGuest {
   challengeDueAt?: number;
   /** They were shown the challenge at least once: only then are their messages judged. */
   challenged?: boolean;
+  /** When the challenge is posted once more if they have not answered by then. */
+  resendAt?: number;
 }
 
 export interface LobbyRecord {
@@ -51,6 +59,8 @@ export interface LobbyRecord {
   guests: Record<string, LobbyGuest>;
   /** Event ids of replies already judged: a replayed event is not judged twice. */
   judged: string[];
+  /** Replies sent before this time (ms) are not judged: a lobby carried over from the reference approver, which judged them. */
+  repliesAfter?: number;
   transcript?: TranscriptLine[];
   outbox: PendingEffect[];
   nextEffectId: number;
@@ -65,6 +75,8 @@ export interface LobbySettings {
   readonly lifetimeSec: number;
   /** From a join to the challenge (the reference waits 5 s). */
   readonly challengeDelaySec: number;
+  /** The challenge is posted once more to someone silent this long after it (absent or 0: never; the reference: 120 s). */
+  readonly resendAfterSec?: number;
   readonly farewellDelaySec: number;
   readonly rules: HaikuRules;
   readonly welcome: { readonly uses: number; readonly linkBase: string };
@@ -83,8 +95,14 @@ export type LobbyInput =
       now: number;
       /** A fresh signup code, minted only if this reply passes. */
       welcomeCode?: string;
+      /** When the reply was sent (ms, the homeserver's timestamp). */
+      sentAt?: number;
+      /** A join wave holds auto-approval back: a pass waits for a moderator (or the wave's end). */
+      paused?: boolean;
     }
   | { type: "tick"; now: number }
+  /** Auto-approval runs again, or a moderator approved: the person who passed is let in. */
+  | { type: "release"; now: number; by?: string }
   | { type: "effectFailed"; effect: Effect; error: string; now: number };
 
 export interface LobbyStep {
@@ -165,6 +183,9 @@ export function stepLobby(
     case "tick":
       onTick(lobby, input.now, settings, audit);
       break;
+    case "release":
+      releaseLobby(lobby, input, settings, audit);
+      break;
     case "effectFailed":
       if (input.effect.kind === "createLobbyRoom" && lobby.phase === "opening") {
         closeLobby(lobby, "create_failed", input.now, "create_failed");
@@ -195,6 +216,7 @@ function onMembers(
     if (!guest.joined || present.has(user)) continue;
     guest.joined = false;
     delete guest.challengeDueAt;
+    delete guest.resendAt;
     audit.push({ type: "lobby_left", lobby: lobby.key, user, room_id: lobby.roomId });
   }
   for (const user of present) {
@@ -243,6 +265,15 @@ function onTick(
     if (!guest.joined || guest.triesLeft <= 0) continue;
     guest.challenged = true;
     post(lobby, say.lobbyChallengeText(user, lobby.challenge, guest.triesLeft, secondsLeft), now);
+    if (settings.resendAfterSec) guest.resendAt = now + settings.resendAfterSec * 1000;
+  }
+  for (const [user, guest] of Object.entries(lobby.guests)) {
+    if (guest.resendAt === undefined || guest.resendAt > now) continue;
+    delete guest.resendAt;
+    if (!guest.joined || !guest.challenged || guest.triesLeft <= 0) continue;
+    const text = say.lobbyChallengeResentText(user, lobby.challenge, guest.triesLeft, secondsLeft);
+    post(lobby, text, now);
+    audit.push({ type: "lobby_challenge_resent", lobby: lobby.key, user, room_id: lobby.roomId });
   }
 }
 
@@ -255,7 +286,9 @@ function judgeReply(
   const guest = lobby.guests[input.sender];
   if (lobby.phase !== "open" || !lobby.roomId || !guest?.challenged) return;
   if (lobby.judged.includes(input.eventId) || guest.triesLeft <= 0) return;
+  if (lobby.repliesAfter !== undefined && (input.sentAt ?? input.now) < lobby.repliesAfter) return;
   lobby.judged = [...lobby.judged, input.eventId].slice(-JUDGED_MEMORY);
+  delete guest.resendAt; // they answered: the challenge reached them
   note(lobby, { at: input.now, from: "newcomer", text: input.body, by: input.sender });
   const verdict = judgeHaiku(
     { body: input.body, displayName: input.displayName },
@@ -264,6 +297,21 @@ function judgeReply(
   );
   const roomId = lobby.roomId;
   const user = input.sender;
+  if (verdict.pass && input.paused) {
+    // The lobby is done for everyone else; no welcome code during a wave.
+    lobby.phase = "awaiting_moderator";
+    lobby.passedBy = user;
+    post(lobby, `${user}: ${passAwaitsModeratorText()}`, input.now);
+    audit.push({
+      type: "lobby_passed",
+      lobby: lobby.key,
+      user,
+      room_id: roomId,
+      haiku: input.body,
+      awaiting_moderator: true,
+    });
+    return undefined;
+  }
   if (verdict.pass) {
     closeLobby(lobby, "passed", input.now, "passed");
     lobby.passedBy = user;
@@ -333,12 +381,39 @@ function welcomeCode(
   };
 }
 
+/** Lets in the person whose pass waited for a moderator (or for the join wave's end). */
+function releaseLobby(
+  lobby: LobbyRecord,
+  input: Extract<LobbyInput, { type: "release" }>,
+  settings: LobbySettings,
+  audit: AuditEntry[],
+): void {
+  const user = lobby.passedBy;
+  if (lobby.phase !== "awaiting_moderator" || !lobby.roomId || !user) return;
+  closeLobby(lobby, input.by ? "approved" : "passed", input.now, "passed");
+  enqueueEffect(lobby, { kind: "admitToCommunity", user });
+  post(lobby, `${user}: ${releasedText()}`, input.now);
+  enqueueEffect(
+    lobby,
+    { kind: "leaveRoom", roomId: lobby.roomId },
+    input.now + settings.farewellDelaySec * 1000,
+  );
+  audit.push({
+    type: "promoted",
+    user,
+    via: input.by ? "moderator" : "lobby",
+    room_id: lobby.roomId,
+    ...(input.by ? { by: input.by } : {}),
+  });
+}
+
 /** When time next matters to this lobby (a challenge coming due, the timeout), if ever. */
 export function nextLobbyDeadline(lobby: LobbyRecord): number | undefined {
   if (lobby.phase !== "open" || lobby.expiresAt === undefined) return undefined;
   let next = lobby.expiresAt;
   for (const guest of Object.values(lobby.guests)) {
     if (guest.challengeDueAt !== undefined) next = Math.min(next, guest.challengeDueAt);
+    if (guest.resendAt !== undefined) next = Math.min(next, guest.resendAt);
   }
   return next;
 }

@@ -13,6 +13,7 @@ import {
   close,
   enqueue,
   post,
+  turnAway,
   type Step,
   type VettingRecord,
   type VettingSettings,
@@ -78,7 +79,7 @@ export function command(
       close(next, "rejected", input.now, "denied");
       if (next.roomId)
         post(next, `a moderator declined: ${reason}. this room is closing.`, input.now);
-      enqueue(next, { kind: "denyKnock", user: next.user, reason });
+      turnAway(next, reason);
       if (next.roomId) {
         enqueue(
           next,

@@ -9,11 +9,13 @@ import type { Challenge } from "./challenge/pick.js";
 import type { CodeEntry } from "./codes.js";
 import { judgeHaiku, type HaikuRules } from "./challenge/judge.js";
 import * as say from "./challenge/messages.js";
+import { passAwaitsModeratorText, releasedText } from "./join-wave-messages.js";
 
 export const VETTING_PHASES = [
   "held", // no code given: waits for a moderator
   "opening", // code charged, room being made
   "open", // challenge posted, waiting for replies
+  "awaiting_moderator", // passed during a join wave: the invite waits for a moderator or the wave's end
   "passed",
   "failed",
   "timed_out",
@@ -32,13 +34,20 @@ export interface TranscriptLine {
 
 const TRANSCRIPT_LINES = 30;
 
-export const ACTIVE_PHASES: ReadonlySet<VettingPhase> = new Set(["held", "opening", "open"]);
+export const ACTIVE_PHASES: ReadonlySet<VettingPhase> = new Set([
+  "held",
+  "opening",
+  "open",
+  "awaiting_moderator",
+]);
 
 export interface VettingRecord {
   readonly key: string; // the knock's event id
   readonly user: string;
   readonly displayName?: string;
   readonly reason: string; // the knock reason as given (data, never markup)
+  /** How the person asked: a knock on the space (when absent) or a form webhook, with no knock to deny. */
+  readonly source?: "knock" | "form";
   readonly knockedAt: number; // ms
   phase: VettingPhase;
   code?: string;
@@ -86,8 +95,12 @@ export type VettingInput =
       now: number;
       /** A fresh signup code, minted only if this reply passes. */
       welcomeCode?: string;
+      /** A join wave holds auto-approval back: a pass waits for a moderator (or the wave's end). */
+      paused?: boolean;
     }
   | { type: "tick"; now: number }
+  /** Auto-approval runs again (the wave ended): a pass that waited is let in. */
+  | { type: "release"; now: number }
   | { type: "knockGone"; membership: string; now: number }
   | { type: "effectFailed"; effectId: string; error: string; now: number };
 
@@ -193,6 +206,18 @@ export function step(record: VettingRecord, input: VettingInput, settings: Vetti
     case "knockGone":
       onKnockGone(next, input, audit);
       break;
+    case "release":
+      if (next.phase !== "awaiting_moderator" || !next.roomId) break;
+      close(next, "passed", input.now, "passed");
+      enqueue(next, { kind: "admitToCommunity", user: next.user });
+      post(next, releasedText(), input.now);
+      enqueue(
+        next,
+        { kind: "leaveRoom", roomId: next.roomId },
+        input.now + settings.farewellDelaySec * 1000,
+      );
+      audit.push({ type: "promoted", user: next.user, via: "vetting", room_id: next.roomId });
+      break;
     case "effectFailed":
       (next.errors ??= []).push(input.error);
       next.errors = next.errors.slice(-10);
@@ -225,6 +250,19 @@ function judgeReply(
     settings.rules,
   );
   const roomId = record.roomId;
+  if (verdict.pass && input.paused) {
+    // No welcome code either: a wave is no time to hand out more ways in.
+    record.phase = "awaiting_moderator";
+    post(record, passAwaitsModeratorText(), input.now);
+    audit.push({
+      type: "vetting_passed",
+      user: record.user,
+      room_id: roomId,
+      haiku: input.body,
+      awaiting_moderator: true,
+    });
+    return undefined;
+  }
   if (verdict.pass) {
     close(record, "passed", input.now, "passed");
     enqueue(record, { kind: "admitToCommunity", user: record.user });
@@ -265,7 +303,7 @@ function judgeReply(
   }
   close(record, "failed", input.now, "failed");
   post(record, say.outOfTriesText(verdict.reason), input.now);
-  enqueue(record, { kind: "denyKnock", user: record.user, reason: say.denyReasons.failed });
+  turnAway(record, say.denyReasons.failed);
   enqueue(record, { kind: "leaveRoom", roomId }, input.now + settings.farewellDelaySec * 1000);
   audit.push({
     type: "vetting_failed",
@@ -308,12 +346,13 @@ function onTick(
   audit: AuditEntry[],
 ): void {
   if (record.phase === "held" && record.holdUntil !== undefined && now >= record.holdUntil) {
+    if (record.source === "form") {
+      close(record, "request_expired", now, "denied");
+      audit.push({ type: "form_request_expired", user: record.user });
+      return;
+    }
     close(record, "no_code_expired", now, "denied");
-    enqueue(record, {
-      kind: "denyKnock",
-      user: record.user,
-      reason: say.denyReasons.no_code_expired,
-    });
+    turnAway(record, say.denyReasons.no_code_expired);
     audit.push({ type: "knock_rejected", user: record.user, reason: "no_code_expired" });
     return;
   }
@@ -322,7 +361,7 @@ function onTick(
   if (now >= record.expiresAt) {
     close(record, "timed_out", now, "timed_out");
     post(record, say.timedOutText(), now);
-    enqueue(record, { kind: "denyKnock", user: record.user, reason: say.denyReasons.timed_out });
+    turnAway(record, say.denyReasons.timed_out);
     enqueue(record, { kind: "leaveRoom", roomId }, now + settings.farewellDelaySec * 1000);
     audit.push({ type: "vetting_timeout", user: record.user, room_id: roomId });
     return;
@@ -344,6 +383,8 @@ function onKnockGone(
 ): void {
   if (!ACTIVE_PHASES.has(record.phase)) return;
   const byHand = input.membership === "invite" || input.membership === "join";
+  // A form request was never a knock: having left the space once says nothing about it.
+  if (record.source === "form" && !byHand && input.membership !== "ban") return;
   const outcome = byHand
     ? "decided_elsewhere"
     : input.membership === "ban"
@@ -389,6 +430,12 @@ export function post(record: VettingRecord, text: string, now: number, by?: stri
 
 function note(record: VettingRecord, line: TranscriptLine): void {
   record.transcript = [...(record.transcript ?? []), line].slice(-TRANSCRIPT_LINES);
+}
+
+/** Denies the person's knock; a form request has none, and its person must not be kicked from the space. */
+export function turnAway(record: VettingRecord, reason: string): void {
+  if (record.source === "form") return;
+  enqueue(record, { kind: "denyKnock", user: record.user, reason });
 }
 
 export function enqueue(record: VettingRecord, effect: Effect, notBefore?: number): void {

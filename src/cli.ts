@@ -120,8 +120,11 @@ async function openConsole(readonly: boolean): Promise<number> {
 async function demo(noConsole: boolean): Promise<number> {
   const { hasTerminal } = await import("../ui/run-console.js");
   const { runDemo } = await import("./demo/run-demo.js");
+  const headless = noConsole || !hasTerminal();
+  if (!noConsole && headless)
+    console.error("no terminal: running headless, as `anteroom demo --no-console`");
   return runDemo({
-    console: !noConsole && hasTerminal(),
+    console: !headless,
     by: moderatorName(),
     out: (line) => console.log(line),
     err: (line) => console.error(line),

@@ -8,11 +8,17 @@ import { z } from "zod";
 import { parseCodeBook, type CodeBook } from "../core/codes.js";
 import { DEFAULT_HAIKU_RULES } from "../core/challenge/judge.js";
 import type { EngineSettings } from "../core/engine/engine.js";
+import { checkJoinWaveSettings } from "../core/moderation/join-wave.js";
+import { DEFAULT_INVITE_SETTINGS } from "../core/invites.js";
 import { isUserId } from "../core/chat-commands/matrix-ids.js";
+import { checkRoles, type Role } from "../core/moderation/power-levels.js";
+import { parseRolesSetting } from "./moderation/roles.js";
+import { referenceSettingsIgnored } from "../core/migration/reference-env.js";
 import {
   DEFAULT_OPERATOR_THRESHOLD,
   type OperatorPolicy,
 } from "../core/chat-commands/authorize.js";
+import { WATCHDOG_ACTIONS, type WatchdogAction } from "./moderation/watchdog.js";
 
 const seconds = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 const count = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
@@ -47,6 +53,11 @@ const envSchema = z.object({
   HS_FLAVOUR: z.enum(["synapse", "tuwunel", "continuwuity"]).optional(),
   SPACE_ID: z.string().startsWith("!", "a room id such as !abc:example.org"),
   SPACE_CHILD_IDS: idList,
+  // The server part of lobby aliases carried over from the reference approver (default: SPACE_ID's server).
+  SERVER_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9.:[\]-]+$/, "a Matrix server name such as example.org")
+    .optional(),
   INITIAL_CODES: codeSeed,
   INITIAL_SIGNUP_CODES: codeSeed,
   VETTING_MAX_TRIES: count(3),
@@ -63,8 +74,39 @@ const envSchema = z.object({
   LOBBY_MAX_TRIES: count(3),
   LOBBY_TIMEOUT_SEC: seconds(7200),
   LOBBY_CHALLENGE_DELAY_SEC: z.coerce.number().min(0).max(300).default(5),
+  LOBBY_RESEND_AFTER_SEC: z.coerce.number().int().min(0).max(86_400).default(120),
   LOBBY_RATE_PER_MIN: count(10),
   LOBBY_CODE_RATE_PER_MIN: count(5),
+  // The start of new lobby aliases; a hash of the request follows, so a retried creation finds its room.
+  LOBBY_ALIAS_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9._=/-]{1,40}$/, "up to 40 of a-z 0-9 . _ = - / (e.g. community-lobby-)")
+    .default("anteroom-lobby-"),
+  // The form webhook (POST /hooks/form, src/http/form-hook-routes.ts).
+  FORM_MODE: z.enum(["queue", "invite"]).default("queue"),
+  FORM_FIELD_MXID: z.string().trim().min(1).default("mxid"),
+  FORM_HONEYPOT_FIELD: z.string().trim().min(1).optional(),
+  FORM_SECRET: z.string().min(8, "at least 8 characters, as set in the form service").optional(),
+  FORM_RATE_PER_MIN: count(10),
+  FORM_HOLD_SEC: seconds(604800),
+  // Roles (src/moderation/roles.ts) and user-lifecycle hooks (src/moderation/lifecycle.ts).
+  ROLES: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined) return undefined;
+      try {
+        return checkRoles(parseRolesSetting(text));
+      } catch (error) {
+        ctx.addIssue({
+          code: "custom",
+          message: `${(error as Error).message} (e.g. member=0,moderator=50,admin=100)`,
+        });
+        return z.NEVER;
+      }
+    }),
+  LIFECYCLE_JOIN: z.enum(["invite", "force"]).default("invite"),
+  LIFECYCLE_REVOKE: z.enum(["kick", "deactivate"]).default("kick"),
   DATA_DIR: z.string().default("/data"),
   CODES_PATH: z.string().optional(),
   SIGNUP_CODES_PATH: z.string().optional(),
@@ -90,6 +132,8 @@ const envSchema = z.object({
   CONDUWUIT_REGISTRATION_TOKEN: z.string().optional(),
   REGISTRATION_TOKEN: z.string().optional(),
   SIGNUP_RATE_PER_MIN: count(10),
+  // Uses one signup code may spend a minute; 0 turns the limit off.
+  SIGNUP_CODE_RATE_PER_MIN: z.coerce.number().int().min(0).default(5),
   TRUSTED_PROXIES: idList,
   // Chat commands (src/chat): the operator room (default: the space), who may give commands.
   ADMIN_COMMAND_ROOM: z.string().startsWith("!", "a room id such as !abc:example.org").optional(),
@@ -98,6 +142,27 @@ const envSchema = z.object({
     (ids) => ids.every(isUserId),
     "a comma list of Matrix user IDs such as @alice:example.org",
   ),
+  // Moderation (src/moderation): policy lists followed, the watchdog, where operators are told.
+  POLICY_LISTS: idList.refine(
+    (ids) => ids.every((id) => /^[!#]\S+$/.test(id)),
+    "a comma list of room IDs (!abc:example.org) or aliases (#bans:example.org)",
+  ),
+  WATCHDOG_INTERVAL_SEC: z.coerce.number().int().min(0).default(300),
+  WATCHDOG_ACTION: z.enum(WATCHDOG_ACTIONS).default("report"),
+  OPERATOR_NOTIFY_ROOM: z.string().startsWith("!", "a room id such as !abc:example.org").optional(),
+  // Join waves (core/engine/join-wave-desk.ts): arrivals a minute that pause auto-approval (0: off).
+  JOIN_WAVE_PER_MIN: z.coerce.number().int().min(0).max(10_000).default(10),
+  JOIN_WAVE_RESUME_PER_MIN: z.coerce.number().int().min(1).optional(),
+  JOIN_WAVE_QUIET_SEC: z.coerce.number().int().min(0).max(86_400).default(300),
+  // Pending invites (core/engine/invite-desk.ts): reminder, withdrawal (0: never), welcome.
+  INVITE_REMIND_SEC: z.coerce.number().int().min(0).default(86_400),
+  INVITE_EXPIRE_SEC: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(7 * 86_400),
+  WELCOME_TEXT: z.string().max(2000).default(DEFAULT_INVITE_SETTINGS.welcomeText),
+  WELCOME_ROOM: z.string().startsWith("!", "a room id such as !abc:example.org").optional(),
 });
 
 /** Every environment variable the daemon reads: deploy/.env.example documents each (a test checks). */
@@ -117,6 +182,10 @@ export interface DaemonConfig {
     readonly lobby: string;
     readonly auditLog: string;
     readonly syncStore: string;
+    readonly joinWave: string;
+    readonly invites: string;
+    readonly lifecycle: string;
+    readonly blocklist: string;
   };
   readonly http: { readonly port: number; readonly host: string };
   /** The admin API: the unix socket always; TCP only with its token (a secret: never log it). */
@@ -128,9 +197,21 @@ export interface DaemonConfig {
   readonly tickMs: number;
   readonly logLevel: string;
   /** Signup: no registration token means signup is off (503 signup_disabled). A secret: never log it. */
-  readonly signup: { readonly registrationToken?: string; readonly ratePerMinute: number };
+  readonly signup: {
+    readonly registrationToken?: string;
+    readonly ratePerMinute: number;
+    /** Uses one code may spend a minute; 0 = no limit. */
+    readonly codeRatePerMinute: number;
+  };
   /** `POST /join` and `/join/api`: requests a minute per client address, and per code. */
   readonly lobbyRates: { readonly perIpPerMinute: number; readonly perCodePerMinute: number };
+  /** `POST /hooks/form`: invite or queue, which fields to read, the signing secret (never log it). */
+  readonly formHook: {
+    readonly mode: "queue" | "invite";
+    readonly fields: { readonly mxidField: string; readonly honeypotField?: string };
+    readonly secret?: string;
+    readonly perIpPerMinute: number;
+  };
   /** Addresses (or CIDR ranges) whose X-Forwarded-For is believed; empty trusts none. */
   readonly trustedProxies: readonly string[];
   /** Registration tokens: whose access token manages them (a secret: never log it), and the flavour if set. */
@@ -139,8 +220,28 @@ export interface DaemonConfig {
     readonly label: string;
     readonly flavour?: "synapse" | "tuwunel" | "continuwuity";
   };
+  /** Power-level roles (ROLES); the planner's defaults when absent. */
+  readonly roles?: readonly Role[];
+  /** Lifecycle hooks: invite or force-join on created, kick or deactivate on revoked. */
+  readonly lifecycle: {
+    readonly join: "invite" | "force";
+    readonly revoke: "kick" | "deactivate";
+  };
   /** Chat commands: the room they are taken in, and who is answered there. */
   readonly operatorRoom: { readonly roomId: string; readonly policy: OperatorPolicy };
+  readonly moderation: {
+    readonly policyLists: readonly string[];
+    /** 0: the watchdog is off. */
+    readonly watchdog: { readonly intervalSec: number; readonly action: WatchdogAction };
+    /** Where the bot tells operators what the watchdog found. */
+    readonly notifyRoom?: string;
+  };
+  /** The start of new lobby alias localparts (LOBBY_ALIAS_PREFIX). */
+  readonly lobbyAliasPrefix: string;
+  /** Where the reference approver's lobby aliases live (SERVER_NAME), when known. */
+  readonly serverName?: string;
+  /** Reference approver settings that are set here but that anteroom does not use. */
+  readonly ignoredReferenceSettings: readonly string[];
 }
 
 export class ConfigError extends Error {}
@@ -177,11 +278,25 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
       },
       maxInFlight: e.MAX_IN_FLIGHT,
       retentionMs: e.RETENTION_DAYS * 86_400_000,
+      joinWave: joinWaveSettings(
+        e.JOIN_WAVE_PER_MIN,
+        e.JOIN_WAVE_RESUME_PER_MIN,
+        e.JOIN_WAVE_QUIET_SEC,
+      ),
+      invites: {
+        remindSec: e.INVITE_REMIND_SEC,
+        expireSec: e.INVITE_EXPIRE_SEC,
+        // Blank (`WELCOME_TEXT=`) reads as unset: a single space turns the welcome off.
+        welcomeText: e.WELCOME_TEXT,
+        ...welcomeRoomOf(e.WELCOME_ROOM, e.SPACE_CHILD_IDS),
+      },
       lobby: {
         maxTries: e.LOBBY_MAX_TRIES,
         lifetimeSec: e.LOBBY_TIMEOUT_SEC,
         challengeDelaySec: e.LOBBY_CHALLENGE_DELAY_SEC,
+        resendAfterSec: e.LOBBY_RESEND_AFTER_SEC,
       },
+      formHoldSec: e.FORM_HOLD_SEC,
     },
     seeds: { codes: e.INITIAL_CODES, signupCodes: e.INITIAL_SIGNUP_CODES },
     paths: {
@@ -192,6 +307,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
       lobby: e.LOBBY_PATH ?? join(dataDir, "lobby.json"),
       auditLog: e.LOG_PATH ?? join(dataDir, "log.jsonl"),
       syncStore: join(dataDir, "sync.json"),
+      joinWave: join(dataDir, "join-wave.json"),
+      invites: join(dataDir, "invites.json"),
+      lifecycle: join(dataDir, "lifecycle.json"),
+      blocklist: join(dataDir, "blocklist.json"),
     },
     http: { port: e.HTTP_PORT, host: e.HTTP_HOST },
     admin: {
@@ -206,10 +325,20 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
     signup: {
       registrationToken: e.CONDUWUIT_REGISTRATION_TOKEN ?? e.REGISTRATION_TOKEN,
       ratePerMinute: e.SIGNUP_RATE_PER_MIN,
+      codeRatePerMinute: e.SIGNUP_CODE_RATE_PER_MIN,
     },
     lobbyRates: {
       perIpPerMinute: e.LOBBY_RATE_PER_MIN,
       perCodePerMinute: e.LOBBY_CODE_RATE_PER_MIN,
+    },
+    formHook: {
+      mode: e.FORM_MODE,
+      fields: {
+        mxidField: e.FORM_FIELD_MXID,
+        ...(e.FORM_HONEYPOT_FIELD === undefined ? {} : { honeypotField: e.FORM_HONEYPOT_FIELD }),
+      },
+      ...(e.FORM_SECRET === undefined ? {} : { secret: e.FORM_SECRET }),
+      perIpPerMinute: e.FORM_RATE_PER_MIN,
     },
     trustedProxies: e.TRUSTED_PROXIES,
     tokenAdmin: {
@@ -217,11 +346,52 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
       label: e.HS_ADMIN_TOKEN === undefined ? "the bot" : "the HS_ADMIN_TOKEN user",
       ...(e.HS_FLAVOUR === undefined ? {} : { flavour: e.HS_FLAVOUR }),
     },
+    ...(e.ROLES === undefined ? {} : { roles: e.ROLES }),
+    lifecycle: { join: e.LIFECYCLE_JOIN, revoke: e.LIFECYCLE_REVOKE },
     operatorRoom: {
       roomId: e.ADMIN_COMMAND_ROOM ?? e.SPACE_ID,
       policy: { threshold: e.ADMIN_PL_THRESHOLD, allowlist: e.ADMIN_ALLOWLIST },
     },
+    moderation: {
+      policyLists: e.POLICY_LISTS,
+      watchdog: { intervalSec: e.WATCHDOG_INTERVAL_SEC, action: e.WATCHDOG_ACTION },
+      ...(e.OPERATOR_NOTIFY_ROOM === undefined ? {} : { notifyRoom: e.OPERATOR_NOTIFY_ROOM }),
+    },
+    lobbyAliasPrefix: e.LOBBY_ALIAS_PREFIX,
+    ...serverNameOf(e.SERVER_NAME, e.SPACE_ID),
+    ignoredReferenceSettings: referenceSettingsIgnored(env, SETTING_NAMES),
   };
+}
+
+/** The resume level defaults to 3 a minute, or the threshold when that is lower. */
+function joinWaveSettings(perMinute: number, resumeBelow: number | undefined, quietSec: number) {
+  try {
+    return checkJoinWaveSettings({
+      threshold: perMinute,
+      resumeBelow: resumeBelow ?? Math.max(1, Math.min(3, perMinute)),
+      quietMs: quietSec * 1000,
+    });
+  } catch (error) {
+    throw new ConfigError(
+      `anteroom cannot start; fix these settings:\n  JOIN_WAVE_RESUME_PER_MIN: ${(error as Error).message}`,
+    );
+  }
+}
+
+/** WELCOME_ROOM, else the first child room; none: no welcome. */
+function welcomeRoomOf(
+  room: string | undefined,
+  children: readonly string[],
+): { welcomeRoom?: string } {
+  const chosen = room ?? children[0];
+  return chosen === undefined ? {} : { welcomeRoom: chosen };
+}
+
+/** SERVER_NAME, else the server part of a room id that has one (room v12 ids have none). */
+function serverNameOf(serverName: string | undefined, spaceId: string): { serverName?: string } {
+  const fromSpace = /^![^:]+:(.+)$/.exec(spaceId)?.[1];
+  const name = serverName ?? fromSpace;
+  return name ? { serverName: name } : {};
 }
 
 /** `FOO=` in an .env file means "not set", as it did for the reference approver. */

@@ -5,6 +5,7 @@ import { createMetrics, registerMetricsRoutes } from "./http/metrics.js";
 import { createLogger, openRuntime } from "./runtime.js";
 import { signupRoutes } from "./http/signup-routes.js";
 import { joinRoutes } from "./http/join-routes.js";
+import { formHookRoutes } from "./http/form-hook-routes.js";
 import { signupOptions } from "./signup/wire.js";
 import { startAdminApiFor } from "./http/admin-server.js";
 
@@ -26,6 +27,7 @@ export async function runDaemon(
     perIpPerMinute: config.lobbyRates.perIpPerMinute,
     perCodePerMinute: config.lobbyRates.perCodePerMinute,
   });
+  await http.register(formHookRoutes, { engine: runtime.engine, ...config.formHook });
   const metrics = createMetrics(runtime.engine);
   runtime.matrix.onError = metrics.homeserverError;
   registerMetricsRoutes(http, metrics);

@@ -13,8 +13,16 @@ import {
 } from "./store/data-dir-lock.js";
 import { AuditLog } from "./store/audit-log.js";
 import { openCodeBook, openLobbyBook, openVettingBook } from "./store/books.js";
+import { openInviteBook, openJoinWaveStore } from "./store/wave-and-invite-books.js";
+import { noticeJoinWaves } from "./chat/join-wave-notice.js";
+import { noticeSender } from "./chat/notice.js";
 import type { JsonStore } from "./store/json-store.js";
-import { carryOverReferenceVetting, type ReferenceCarryOver } from "./store/reference-migration.js";
+import {
+  carryOverReferenceLobbies,
+  carryOverReferenceVetting,
+  type ReferenceCarryOver,
+} from "./store/reference-migration.js";
+import { UNSUPPORTED_REFERENCE_SETTINGS } from "../core/migration/reference-env.js";
 import { createBotClient, routeSdkLogs, startSyncing, type BotClient } from "./matrix/client.js";
 import { SdkMatrixPort } from "./matrix/matrix-port.js";
 import { SendBreaker } from "./matrix/send-breaker.js";
@@ -22,6 +30,10 @@ import { watchSpace, type SyncHealth } from "./matrix/space-watch.js";
 import { openTokenIssuer } from "./matrix/registration-tokens.js";
 import type { TokenIssuer } from "../core/ports.js";
 import { openOperatorRoom } from "./chat/wire.js";
+import { openModeration, type Moderation } from "./moderation/open-moderation.js";
+import { openRoles } from "./moderation/open-roles.js";
+import type { Lifecycle } from "./moderation/lifecycle.js";
+import type { AdminRoles } from "./http/admin-roles.js";
 
 /**
  * The engine with everything it stands on: the data-dir lock, the books, the
@@ -38,6 +50,12 @@ export interface Runtime {
   readonly health: SyncHealth;
   /** Homeserver registration tokens, through the bot's or HS_ADMIN_TOKEN's admin rights. */
   readonly tokens: TokenIssuer;
+  /** The blocklist, policy lists and watchdog; its `screen` guards the doors. */
+  readonly moderation: Moderation;
+  /** Power-level roles across the space, shared by chat, the admin API and the console. */
+  readonly roles: AdminRoles;
+  /** User-lifecycle hooks, queued durably until the engine is ready. */
+  readonly lifecycle: Lifecycle;
   /** Starts syncing and the clock; resolves once the first sync request is under way. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -64,14 +82,32 @@ export async function openRuntime(
     maxTries: config.engine.maxTries,
   });
   const vetting = await openVettingBook(config.paths.vetting);
+  const carriedLobbies = await carryOverReferenceLobbies(config.paths.lobby, {
+    now: Date.now(),
+    lifetimeSec: config.engine.lobby.lifetimeSec,
+    maxTries: config.engine.lobby.maxTries,
+    ...(config.engine.lobby.resendAfterSec === undefined
+      ? {}
+      : { resendAfterSec: config.engine.lobby.resendAfterSec }),
+    ...(config.serverName === undefined ? {} : { serverName: config.serverName }),
+    codeLabel: (code) => codes.value[code]?.label,
+  });
   const { store: lobbies, foreign: foreignLobbies } = await openLobbyBook(config.paths.lobby);
   if (foreignLobbies > 0)
     log.warn(
       { path: config.paths.lobby, entries: foreignLobbies },
-      "the lobby book holds entries anteroom did not make (the reference approver's?); they are kept on disk and ignored",
+      "the lobby book holds entries anteroom did not make; they are kept on disk and ignored",
     );
+  const joinWave = await openJoinWaveStore(config.paths.joinWave);
+  const invites = await openInviteBook(config.paths.invites);
   const audit = await AuditLog.open(config.paths.auditLog);
-  if (carried) await recordCarryOver(carried, audit, log);
+  if (carried) await recordCarryOver("vetting.json", carried, audit, log);
+  if (carriedLobbies) await recordCarryOver("lobby.json", carriedLobbies, audit, log);
+  for (const name of config.ignoredReferenceSettings)
+    log.warn(
+      { setting: name, why: UNSUPPORTED_REFERENCE_SETTINGS[name] },
+      "a reference approver setting that anteroom does not use is set; it is ignored",
+    );
   await seed(codes, config.seeds.codes, "invite", audit);
   await seed(signupCodes, config.seeds.signupCodes, "signup", audit);
 
@@ -83,7 +119,10 @@ export async function openRuntime(
       ? log.warn({ detail }, "send circuit breaker open: messages are held back")
       : log.info({ detail }, "send circuit breaker closed"),
   );
-  const matrix = new SdkMatrixPort(bot.client, breaker);
+  const matrix = new SdkMatrixPort(bot.client, breaker, {
+    lobbyAliasPrefix: config.lobbyAliasPrefix,
+  });
+  const moderation = await openModeration(config, { client: bot.client, breaker, audit, log });
   const engine = new Engine(
     {
       matrix,
@@ -96,9 +135,22 @@ export async function openRuntime(
       log,
       random: Math.random,
       secureRandom: (bytes) => randomBytes(bytes),
+      screen: moderation.screen,
+      joinWave,
+      invites,
     },
     config.engine,
   );
+  const notifyRoom = config.moderation.notifyRoom;
+  const stopWaveNotices = notifyRoom
+    ? noticeJoinWaves({
+        api: engine,
+        send: noticeSender(bot.client, breaker),
+        roomId: notifyRoom,
+        onError: (error) =>
+          log.warn({ err: error }, "could not tell the notify room of a join wave"),
+      })
+    : () => undefined;
   engineIdle = () => engine.idle();
   engine.start();
   const health = watchSpace(bot.client, engine, config.engine.spaceId, {
@@ -111,6 +163,13 @@ export async function openRuntime(
             "lost the homeserver; sync retries with back-off",
           ),
   });
+  const tokens = openTokenIssuer({
+    baseUrl: config.homeserverUrl,
+    accessToken: config.tokenAdmin.accessToken,
+    adminLabel: config.tokenAdmin.label,
+    ...(config.tokenAdmin.flavour === undefined ? {} : { flavour: config.tokenAdmin.flavour }),
+  });
+  const { roles, lifecycle } = await openRoles(config, { bot, matrix, audit, log, health });
   // Chat commands: listening before the first sync, so the backlog is told apart from live commands.
   const operatorRoom = openOperatorRoom(config, {
     client: bot.client,
@@ -118,13 +177,9 @@ export async function openRuntime(
     api: engine,
     audit,
     log,
-  });
-
-  const tokens = openTokenIssuer({
-    baseUrl: config.homeserverUrl,
-    accessToken: config.tokenAdmin.accessToken,
-    adminLabel: config.tokenAdmin.label,
-    ...(config.tokenAdmin.flavour === undefined ? {} : { flavour: config.tokenAdmin.flavour }),
+    actions: moderation.actions,
+    roles: roles.service,
+    tokens,
   });
   let ticker: NodeJS.Timeout | undefined;
   const bookErrors = new Map<string, string>();
@@ -137,24 +192,35 @@ export async function openRuntime(
     audit,
     health,
     tokens,
+    moderation,
+    roles,
+    lifecycle,
     async start() {
       await startSyncing(bot);
+      moderation.start();
       ticker = setInterval(() => {
         engine.tick().catch((error: unknown) => log.error({ err: error }, "tick failed"));
         engine
           .exclusive(() => reloadHandEdits([codes, signupCodes], bookErrors, log))
           .catch((error: unknown) => log.error({ err: error }, "reloading the code books failed"));
+        moderation
+          .reloadHandEdit()
+          .catch((error: unknown) => log.error({ err: error }, "reloading the blocklist failed"));
+        lifecycle.drainSoon();
       }, config.tickMs);
     },
     async stop() {
       clearInterval(ticker);
+      stopWaveNotices();
       operatorRoom.stop();
       bot.client.stopClient();
       await engine.stop();
+      await moderation.stop();
+      await lifecycle.idle();
       await bot.store
         .save(true)
         .catch((error: unknown) => log.warn({ err: error }, "could not save the sync state"));
-      await Promise.all([signupCodes.close(), audit.close()]);
+      await Promise.all([signupCodes.close(), joinWave.close(), invites.close(), audit.close()]);
       await lock.release();
     },
   };
@@ -270,19 +336,20 @@ async function seed(
 }
 
 async function recordCarryOver(
+  file: string,
   carried: ReferenceCarryOver,
   audit: AuditLog,
   log: Logger,
 ): Promise<void> {
   const { backup, open, closed, skipped } = carried;
   log.info(
-    { backup, open, closed, skipped },
-    "carried the reference approver's vetting.json over; the original is kept as the backup",
+    { file, backup, open, closed, skipped },
+    "carried the reference approver's file over; the original is kept as the backup",
   );
   await audit.append({
     ts: Date.now() / 1000,
     type: "reference_carried_over",
-    file: "vetting.json",
+    file,
     open,
     closed,
     skipped: skipped.length,

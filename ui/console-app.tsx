@@ -21,6 +21,7 @@ import { initialConsoleState } from "./state/console-state.js";
 import { createConsoleStore } from "./state/console-store.js";
 import { connectEngineFeed } from "./state/engine-feed.js";
 import type { TerminalPort } from "./terminal/clipboard.js";
+import { terminalEditor, type SuspendTerminal } from "./terminal/editor.js";
 import { connectDaemonLog } from "./state/daemon-log-feed.js";
 import { noDaemonLog } from "./state/daemon-log.js";
 import { connectHealthFeed, remoteHealthSource } from "./state/health-feed.js";
@@ -61,14 +62,20 @@ interface Session {
   readonly disconnect: () => void;
 }
 
+/** How often the console's clock moves for lists that depend on it (Triage). */
+const CLOCK_EVERY_MS = 10_000;
+
 function openSession(
   props: ConsoleAppProps,
   exit: () => void,
   rows: () => number,
   terminal: TerminalPort,
+  suspend: SuspendTerminal,
 ): Session {
+  const now = props.now ?? Date.now;
   const store = createConsoleStore({
     ...initialConsoleState,
+    clock: now(),
     daemonLog: props.daemonLogPath
       ? { ...noDaemonLog(""), source: { kind: "file", path: props.daemonLogPath } }
       : noDaemonLog(NO_LOG[props.mode]),
@@ -78,7 +85,12 @@ function openSession(
   const health = props.health ?? remoteHealthSource(props.api);
   const stopHealth = health ? connectHealthFeed(health, store, props.now ?? Date.now) : undefined;
   const stopLog = props.daemonLogPath ? connectDaemonLog(props.daemonLogPath, store) : undefined;
+  const clockTimer = setInterval(
+    () => store.update((state) => ({ ...state, clock: now() })),
+    CLOCK_EVERY_MS,
+  );
   const disconnect = () => {
+    clearInterval(clockTimer);
     stopFeed();
     stopHealth?.();
     stopLog?.();
@@ -91,6 +103,8 @@ function openSession(
     readonly,
     ...(props.publicUrl === undefined ? {} : { publicUrl: props.publicUrl }),
     terminal,
+    editText: terminalEditor(suspend),
+    now,
     pageSize: () => Math.max(1, rows() - 6),
     exit,
   });
@@ -104,7 +118,7 @@ function openSession(
 }
 
 export function ConsoleApp(props: ConsoleAppProps) {
-  const { exit } = useApp();
+  const { exit, suspendTerminal } = useApp();
   const { stdout } = useStdout();
   const [session] = useState(() =>
     openSession(
@@ -119,6 +133,7 @@ export function ConsoleApp(props: ConsoleAppProps) {
         write: (bytes) => void stdout.write(bytes),
         isTmux: Boolean(process.env.TMUX),
       },
+      (work) => suspendTerminal(work),
     ),
   );
   useEffect(() => session.disconnect, [session]);

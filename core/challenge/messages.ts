@@ -71,5 +71,7 @@ export const denyReasons = {
   failed: "the haiku challenge was not passed; ask for a new code and knock again",
   timed_out: "the haiku challenge timed out; ask for a new code and knock again",
   withdrawn: "the knock was withdrawn",
+  // Neutral on purpose: it must not tell a blocked person (or a tester) that a blocklist exists.
+  blocked: "this request cannot be accepted; contact the community's moderators",
 } as const;
 export type DenyReason = keyof typeof denyReasons;

@@ -16,6 +16,16 @@ export type ChatCommand =
   | { readonly name: "promote"; readonly user: string; readonly role: string }
   | { readonly name: "demote"; readonly user: string }
   | { readonly name: "block"; readonly pattern: string; readonly reason?: string }
+  | {
+      readonly name: "token";
+      readonly op: "issue";
+      /** Absent: unlimited uses. */
+      readonly uses?: number;
+      /** A lifetime from now, or a moment (ms since the epoch); absent: no expiry. */
+      readonly expires?: { readonly inMs: number } | { readonly atMs: number };
+    }
+  | { readonly name: "token"; readonly op: "list" }
+  | { readonly name: "token"; readonly op: "revoke"; readonly token: string }
   | { readonly name: "stats" }
   | { readonly name: "help" };
 
@@ -42,6 +52,10 @@ export const COMMAND_USAGE: Readonly<Record<CommandName, { usage: string; what: 
   block: {
     usage: "!block PATTERN [reason]",
     what: "add a user ID, server or glob to the blocklist",
+  },
+  token: {
+    usage: "!token issue|list|revoke [--uses U] [--expires 7d|ISO] [TOKEN]",
+    what: "homeserver registration tokens (also: !mint token [--uses U] [--expires 7d|ISO])",
   },
   stats: { usage: "!stats", what: "what happened in the last 24 hours" },
   help: { usage: "!help", what: "this list" },

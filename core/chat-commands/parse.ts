@@ -49,7 +49,22 @@ function parseArguments(name: CommandName, rest: string): ChatCommand {
   const tokens = tokenize(rest);
   switch (name) {
     case "mint":
+      // `!mint token …` issues a homeserver registration token rather than a code.
+      if (tokens[0]?.text.toLowerCase() === "token")
+        return parseTokenIssue("mint", tokens.slice(1));
       return parseMint(tokens, rest);
+    case "token": {
+      const op = tokens[0]?.text.toLowerCase();
+      if (op === "issue") return parseTokenIssue("token", tokens.slice(1));
+      if (op === "list" && tokens.length === 1) return { name, op };
+      if (op === "revoke" && tokens.length === 2) {
+        const token = tokens[1]?.text ?? "";
+        if (!/^[\x21-\x7e]{1,256}$/.test(token))
+          throw new UsageError("!token revoke: that is not a registration token");
+        return { name, op, token };
+      }
+      throw usage(name);
+    }
     case "revoke": {
       const code = tokens[0]?.text;
       if (tokens.length !== 1 || code === undefined) throw usage(name);
@@ -95,6 +110,59 @@ function parseArguments(name: CommandName, rest: string): ChatCommand {
     case "help":
       return { name };
   }
+}
+
+export const TOKEN_LIMITS = { uses: { min: 1, max: 1_000_000 }, maxLifetimeMs: 366 * 86_400_000 };
+const UNIT_MS: Readonly<Record<string, number>> = {
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+
+function parseTokenIssue(name: "mint" | "token", tokens: readonly Token[]): ChatCommand {
+  let uses: number | undefined;
+  let expires: { inMs: number } | { atMs: number } | undefined;
+  for (let i = 0; i < tokens.length; i++) {
+    const option = /^(--uses|--expires)(?:=(.*))?$/.exec((tokens[i] as Token).text);
+    if (!option) {
+      throw new UsageError(
+        `!${name}: unexpected ${shown((tokens[i] as Token).text)}; usage: !mint token [--uses U] [--expires 7d|ISO]`,
+      );
+    }
+    const value = option[2] ?? tokens[++i]?.text;
+    if (option[1] === "--uses") {
+      uses = wholeNumber(`!${name}: --uses`, value, TOKEN_LIMITS.uses.min, TOKEN_LIMITS.uses.max);
+    } else {
+      expires = lifetime(name, value ?? "");
+    }
+  }
+  return {
+    name: "token",
+    op: "issue",
+    ...(uses === undefined ? {} : { uses }),
+    ...(expires === undefined ? {} : { expires }),
+  };
+}
+
+/** `7d`, `12h`, `30m`, `2w`, or an ISO 8601 date/time (checked against the clock when run). */
+function lifetime(name: string, value: string): { inMs: number } | { atMs: number } {
+  const relative = /^([0-9]{1,6})([mhdw])$/.exec(value);
+  if (relative) {
+    const inMs = Number(relative[1]) * (UNIT_MS[relative[2] as string] as number);
+    if (inMs <= 0 || inMs > TOKEN_LIMITS.maxLifetimeMs)
+      throw new UsageError(`!${name}: --expires must be from 1m to 366d`);
+    return { inMs };
+  }
+  const atMs = /^\d{4}-\d{2}-\d{2}(?:[T ][0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/.test(value)
+    ? Date.parse(value)
+    : Number.NaN;
+  if (!Number.isFinite(atMs)) {
+    throw new UsageError(
+      `!${name}: --expires takes a lifetime such as 7d, 12h, 30m or a date such as 2026-12-31, got '${shown(value)}'`,
+    );
+  }
+  return { atMs };
 }
 
 function parseMint(tokens: readonly Token[], rest: string): ChatCommand {

@@ -3,6 +3,7 @@
  * copy them from here), in the reference approver's shapes where it had one.
  */
 import type { CodeBook } from "../codes.js";
+import type { RegistrationToken } from "../ports.js";
 import { COMMAND_NAMES, COMMAND_USAGE, type MintKind } from "./commands.js";
 
 /** How many codes of a book `!codes` lists before it says how many more there are. */
@@ -67,6 +68,39 @@ export function helpText(): string {
     "commands:",
     ...COMMAND_NAMES.map((name) => `${COMMAND_USAGE[name].usage} — ${COMMAND_USAGE[name].what}`),
   ].join("\n");
+}
+
+/** A registration token as the operator room shows it: the value verbatim, then what limits it. */
+export function tokenLine(token: RegistrationToken, nowMs: number): string {
+  const uses =
+    token.usesAllowed === null
+      ? "unlimited uses"
+      : `${Math.max(0, token.usesAllowed - token.completed - token.pending)} of ${token.usesAllowed} uses left`;
+  const expiry =
+    token.expiresAt === null
+      ? "no expiry"
+      : token.expiresAt <= nowMs
+        ? `expired ${new Date(token.expiresAt).toISOString()}`
+        : `expires ${new Date(token.expiresAt).toISOString()}`;
+  return `${token.token} (${uses}, ${expiry})`;
+}
+
+export function tokenIssuedReply(token: RegistrationToken, nowMs: number): string {
+  return `registration token issued: ${tokenLine(token, nowMs)}`;
+}
+
+export function tokensReply(tokens: readonly RegistrationToken[], nowMs: number): string {
+  if (tokens.length === 0) return "no registration tokens on the homeserver.";
+  const shownTokens = tokens.slice(0, CODES_LISTED_PER_BOOK).map((t) => `  ${tokenLine(t, nowMs)}`);
+  if (tokens.length > CODES_LISTED_PER_BOOK)
+    shownTokens.push(
+      `  … and ${tokens.length - CODES_LISTED_PER_BOOK} more (the console lists them all)`,
+    );
+  return ["registration tokens:", ...shownTokens].join("\n");
+}
+
+export function tokenFailedReply(what: string, reason: string): string {
+  return `!${what} failed: the homeserver said no: ${reason}`;
 }
 
 export function notAvailableReply(name: string): string {

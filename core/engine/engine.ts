@@ -8,9 +8,10 @@
  * a replayed event, a lost sync cursor or a restart changes nothing.
  */
 import type { AuditEntry } from "../effects.js";
-import { formatCode, type CodeBook, type CodeEntry } from "../codes.js";
+import { formatCode, parseCodeBook, type CodeBook, type CodeEntry } from "../codes.js";
 import type {
   AuditQuery,
+  CodeBookEdit,
   CodeBookName,
   CommandResult,
   EngineApi,
@@ -38,12 +39,20 @@ import { EngineEvents, type EngineEvent } from "./events.js";
 import { Outboxes, type LedgerStep, type RecordKind } from "./outboxes.js";
 import { performEffect } from "./perform.js";
 import { LobbyDesk, type LobbyBook } from "./lobby-desk.js";
+import { JoinWaveDesk } from "./join-wave-desk.js";
+import { InviteDesk, memoryInviteBook } from "./invite-desk.js";
+import type { JoinWaveSettings, JoinWaveState } from "../moderation/join-wave.js";
+import { DEFAULT_INVITE_SETTINGS, type InviteBook, type InviteSettings } from "../invites.js";
+import { FormDesk, type FormAnswer, type FormRequest } from "./form-desk.js";
+import type { Screen } from "./screening.js";
 
 /** What only lobbies need; the haiku rules, welcome code and farewell are shared with vetting. */
 export interface LobbyTimings {
   readonly maxTries: number;
   readonly lifetimeSec: number;
   readonly challengeDelaySec: number;
+  /** LOBBY_RESEND_AFTER_SEC: the challenge once more to someone silent this long (0: never). */
+  readonly resendAfterSec?: number;
 }
 
 export interface EngineSettings extends VettingSettings {
@@ -54,6 +63,12 @@ export interface EngineSettings extends VettingSettings {
   /** Closed records are forgotten after this long. */
   readonly retentionMs: number;
   readonly lobby: LobbyTimings;
+  /** Join-wave protection (join-wave-desk.ts); none: off. */
+  readonly joinWave?: JoinWaveSettings;
+  /** Pending invites: reminder, withdrawal, welcome (invite-desk.ts). */
+  readonly invites?: InviteSettings;
+  /** How long a form request queued for moderators waits (default: the knock hold). */
+  readonly formHoldSec?: number;
 }
 
 export interface EngineDeps {
@@ -68,6 +83,12 @@ export interface EngineDeps {
   readonly random: () => number;
   /** Unpredictable bytes, for minting codes. */
   readonly secureRandom: (bytes: number) => Uint8Array;
+  /** Keeps a join wave's pause across restarts; none: in memory. */
+  readonly joinWave?: Store<JoinWaveState>;
+  /** The invites anteroom sent and still waits on; none: in memory. */
+  readonly invites?: Store<InviteBook>;
+  /** The blocklist and policy lists at the doors (knocks, lobby joins); none screens nobody. */
+  readonly screen?: Screen;
 }
 
 /** A pending knock as the space's state shows it. */
@@ -82,6 +103,7 @@ export interface KnockSeen {
 export interface SpaceSnapshot {
   readonly knocks: readonly KnockSeen[];
   membershipOf(user: string): string | undefined;
+  displayNameOf?(user: string): string | undefined;
 }
 
 export interface RoomMessage {
@@ -100,6 +122,9 @@ export class Engine implements EngineApi {
   private readonly outboxes: Outboxes;
   private readonly vettingKind: RecordKind<VettingRecord>;
   private readonly lobbies: LobbyDesk;
+  private readonly wave: JoinWaveDesk;
+  private readonly invites: InviteDesk;
+  private readonly forms: FormDesk;
   private lastPrune = 0;
 
   constructor(
@@ -111,7 +136,14 @@ export class Engine implements EngineApi {
       events: this.events,
       decisions: this.decisions,
       slots: new Slots(settings.maxInFlight),
-      perform: (_kind, record, pending) => performEffect(deps.matrix, settings, record, pending),
+      perform: async (kind, record, pending) => {
+        const result = await performEffect(deps.matrix, settings, record, pending);
+        await this.invites.afterEffect(kind, pending.effect, [
+          settings.spaceId,
+          ...settings.childIds,
+        ]);
+        return result;
+      },
     });
     this.vettingKind = {
       name: "vetting",
@@ -127,6 +159,15 @@ export class Engine implements EngineApi {
         ),
       published: (record) => this.events.emit({ type: "record", record }),
     };
+    this.wave = new JoinWaveDesk(
+      { ...deps, events: this.events, store: deps.joinWave },
+      settings.joinWave,
+    );
+    this.invites = new InviteDesk(
+      { ...deps, events: this.events, store: deps.invites ?? memoryInviteBook() },
+      settings.invites ?? { ...DEFAULT_INVITE_SETTINGS, welcomeRoom: settings.childIds[0] },
+      settings.spaceId,
+    );
     const lobbySettings: LobbySettings = { ...settings, ...settings.lobby };
     this.lobbies = new LobbyDesk(
       {
@@ -136,10 +177,15 @@ export class Engine implements EngineApi {
         outboxes: this.outboxes,
         botUserId: deps.matrix.userId,
         freshSignupCode: () => this.freshCode(deps.signupCodes.value),
+        autoApprovalPaused: () => this.wave.paused,
       },
       lobbySettings,
     );
     this.outboxes.register(this.vettingKind);
+    this.forms = new FormDesk(
+      { ...deps, events: this.events, decisions: this.decisions, commit: (s) => this.commit(s) },
+      { holdSec: settings.formHoldSec ?? settings.knockHoldSec, maxTries: settings.maxTries },
+    );
     this.outboxes.register(this.lobbies.kind);
   }
 
@@ -175,7 +221,19 @@ export class Engine implements EngineApi {
       lobbies: this.lobbies.list(),
       codes: this.deps.codes.value,
       signupCodes: this.deps.signupCodes.value,
+      joinWave: this.wave.status(),
+      invites: Object.values(this.invites.list()),
     };
+  }
+
+  /** A moderator ends the join wave's pause now: the passes that waited go in. */
+  resumeJoinWave(by: string): Promise<CommandResult> {
+    return this.decisions.run(async () => {
+      if (!this.wave.resume(by)) return { ok: false, error: "auto-approval is not paused" };
+      await this.releaseAwaiting(this.deps.clock.now());
+      await this.wave.flushed();
+      return { ok: true };
+    });
   }
 
   subscribe(listener: (event: EngineEvent) => void): () => void {
@@ -201,7 +259,18 @@ export class Engine implements EngineApi {
     });
   }
 
+  /** A request to join from the form webhook (form-desk.ts). */
+  submitRequest(request: FormRequest): Promise<FormAnswer> {
+    return this.forms.submit(request);
+  }
+
+  /** A form submission dropped by the honeypot: audited, nothing else. */
+  formHoneypot(details: Record<string, string>): Promise<void> {
+    return this.forms.turnedAway("form_honeypot", details);
+  }
+
   openLobby(code: string, requestKey: string): Promise<OpenLobbyResult> {
+    this.wave.arrive();
     return this.lobbies.open(code, requestKey);
   }
 
@@ -255,6 +324,43 @@ export class Engine implements EngineApi {
     });
   }
 
+  editCodes(book: CodeBookName, edit: CodeBookEdit, by: string): Promise<CommandResult> {
+    return this.decisions.run(async () => {
+      let set: CodeBook;
+      try {
+        set = parseCodeBook(edit.set);
+      } catch (error) {
+        return { ok: false, error: `not a code book ${(error as Error).message}` };
+      }
+      const store = this.book(book);
+      const before = store.value;
+      const removed = edit.remove.filter((code) => code in before && !(code in set));
+      const added = Object.keys(set).filter((code) => !(code in before));
+      const changed = Object.keys(set).filter((code) => code in before);
+      if (removed.length + added.length + changed.length === 0) return { ok: true };
+      store.update((codes) => {
+        const next = { ...codes };
+        for (const code of removed) delete next[code];
+        for (const [code, entry] of Object.entries(set)) {
+          // The knocks a code was charged for stay remembered: a retry must not charge it again.
+          const { redeemed_by: _ignored, ...fields } = entry;
+          const redeemedBy = codes[code]?.redeemed_by;
+          next[code] = redeemedBy ? { ...fields, redeemed_by: redeemedBy } : fields;
+        }
+        return next;
+      });
+      await this.recordBookChange(book, {
+        type: "code_book_edited",
+        book,
+        added,
+        changed,
+        removed,
+        by,
+      });
+      return { ok: true };
+    });
+  }
+
   audit(
     query: AuditQuery,
   ): Promise<readonly { ts: number; type: string; [field: string]: unknown }[]> {
@@ -279,7 +385,7 @@ export class Engine implements EngineApi {
   }
 
   reconcileSpace(space: SpaceSnapshot): Promise<void> {
-    return this.decisions.run(async () => {
+    const decided = this.decisions.run(async () => {
       const now = this.deps.clock.now();
       const pending = new Set(space.knocks.map((k) => k.key));
       for (const key of this.outboxes.live(this.vettingKind)) {
@@ -303,6 +409,10 @@ export class Engine implements EngineApi {
         await this.decide(knock);
       }
     });
+    // Invites are acted on outside the decision queue: a welcome or a withdrawal is network work.
+    return decided.then(() =>
+      this.invites.reconcile(space.membershipOf, (user) => space.displayNameOf?.(user)),
+    );
   }
 
   onMessage(message: RoomMessage): Promise<void> {
@@ -321,6 +431,7 @@ export class Engine implements EngineApi {
         ...(message.sentAt === undefined ? {} : { sentAt: message.sentAt }),
         now: this.deps.clock.now(),
         welcomeCode: this.freshCode(this.deps.signupCodes.value),
+        paused: this.wave.paused,
       });
     });
   }
@@ -329,6 +440,10 @@ export class Engine implements EngineApi {
   tick(): Promise<void> {
     return this.decisions.run(async () => {
       const now = this.deps.clock.now();
+      this.wave.tick();
+      void this.invites.recheck(); // not awaited: a welcome or a withdrawal is network work
+      // Level-triggered: whenever auto-approval runs, no pass is left waiting (a restart included).
+      if (!this.wave.paused) await this.releaseAwaiting(now);
       for (const key of this.outboxes.live(this.vettingKind)) {
         const record = this.deps.vetting.value[key];
         const deadline = record && nextDeadline(record, this.settings);
@@ -343,7 +458,16 @@ export class Engine implements EngineApi {
     });
   }
 
+  private async releaseAwaiting(now: number): Promise<void> {
+    for (const key of this.outboxes.live(this.vettingKind)) {
+      if (this.deps.vetting.value[key]?.phase === "awaiting_moderator")
+        await this.apply(key, { type: "release", now });
+    }
+    await this.lobbies.tick(now);
+  }
+
   private async decide(knock: KnockSeen): Promise<void> {
+    this.wave.arrive();
     const facts = {
       key: knock.key,
       user: knock.user,
@@ -358,6 +482,7 @@ export class Engine implements EngineApi {
       () => pickChallenge(this.deps.random),
       this.settings,
       carriedOverRecordFor(this.deps.vetting.value, facts),
+      this.deps.screen?.({ userId: knock.user, displayName: knock.displayName }),
     );
     const audit: AuditEntry[] = [
       { type: "knock_received", user: knock.user, reason: knock.reason, event_id: knock.key },

@@ -3,6 +3,8 @@ import type { CodeBook } from "../codes.js";
 import type { AuditEntry } from "../effects.js";
 import type { VettingRecord } from "../vetting.js";
 import type { LobbyRecord } from "../lobby.js";
+import type { JoinWaveTransition } from "../moderation/join-wave.js";
+import type { JoinWaveStatus } from "./join-wave-desk.js";
 
 /** Every event carries `seq`, increasing by one, so a snapshot can be joined with the stream. */
 export type EngineEvent = { seq: number } & (
@@ -10,7 +12,14 @@ export type EngineEvent = { seq: number } & (
   | { type: "lobby"; lobby: LobbyRecord }
   | { type: "audit"; entry: AuditEntry & { ts: number } }
   | { type: "codes"; book: "invite" | "signup"; codes: CodeBook }
+  /** A join wave started or ended (auto-approval paused or resumed). */
+  | { type: "joinWave"; wave: JoinWaveStatus; transition: JoinWaveTransition }
+  /** A closed record was forgotten after the retention time: front ends drop it too. */
+  | { type: "removed"; kind: RecordKindName; key: string }
 );
+
+/** The kinds of record the engine keeps (vetting rooms, lobbies). */
+export type RecordKindName = "vetting" | "lobby";
 
 type Unsequenced<E> = E extends unknown ? Omit<E, "seq"> : never;
 

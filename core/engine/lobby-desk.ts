@@ -24,6 +24,9 @@ import type { Clock, Store } from "../ports.js";
 import type { EngineEvents } from "./events.js";
 import type { LedgerStep, Outboxes, RecordKind } from "./outboxes.js";
 import type { SerialQueue } from "./serial.js";
+import type { Screen } from "./screening.js";
+import { enqueueEffect, type AuditEntry } from "../effects.js";
+import { denyReasons } from "../challenge/messages.js";
 
 export type LobbyBook = Record<string, LobbyRecord>;
 
@@ -38,6 +41,10 @@ export interface LobbyDeskDeps {
   readonly botUserId: string;
   /** A fresh signup code that is not in the book yet (the welcome code, if the reply passes). */
   freshSignupCode(): string;
+  /** A join wave holds auto-approval back: a pass waits for a moderator. */
+  autoApprovalPaused(): boolean;
+  /** The blocklist and policy lists: a caught member is removed, never challenged. */
+  readonly screen?: Screen;
 }
 
 export interface LobbyMessage {
@@ -46,6 +53,8 @@ export interface LobbyMessage {
   readonly sender: string;
   readonly body: string;
   readonly displayName: string | undefined;
+  /** When it was sent (ms): a carried-over lobby does not judge what came before the switch. */
+  readonly sentAt?: number;
 }
 
 /** The lobby's key in the book: the caller's request key, in its own namespace. */
@@ -159,7 +168,8 @@ export class LobbyDesk {
         const joined = joinedIn(lobby.roomId);
         if (!joined) continue;
         const people = joined.filter((user) => user !== this.deps.botUserId);
-        await this.apply(key, { type: "members", joined: people, now });
+        const admitted = await this.removeBlocked(key, people);
+        await this.apply(key, { type: "members", joined: admitted, now });
       }
     });
   }
@@ -177,8 +187,10 @@ export class LobbyDesk {
         sender: message.sender,
         body: message.body,
         displayName: message.displayName,
+        ...(message.sentAt === undefined ? {} : { sentAt: message.sentAt }),
         now: this.deps.clock.now(),
         welcomeCode: this.deps.freshSignupCode(),
+        paused: this.deps.autoApprovalPaused(),
       });
     });
   }
@@ -187,10 +199,52 @@ export class LobbyDesk {
   async tick(now: number): Promise<void> {
     for (const key of this.deps.outboxes.live(this.kind)) {
       const lobby = this.deps.lobbies.value[key];
+      if (lobby?.phase === "awaiting_moderator" && !this.deps.autoApprovalPaused())
+        await this.apply(key, { type: "release", now });
       const deadline = lobby && nextLobbyDeadline(lobby);
       if (deadline !== undefined && deadline <= now) await this.apply(key, { type: "tick", now });
       this.deps.outboxes.drain(this.kind, key);
     }
+  }
+
+  /**
+   * Removes blocked people from a lobby room and returns the others. A lobby has
+   * no moderator queue, so a guess by edit distance is removed too; the reason
+   * is neutral and tells a wrongly caught person whom to ask.
+   */
+  private async removeBlocked(key: string, people: readonly string[]): Promise<string[]> {
+    const screen = this.deps.screen;
+    const lobby = this.deps.lobbies.value[key];
+    if (!screen || !lobby?.roomId) return [...people];
+    const admitted: string[] = [];
+    const audit: AuditEntry[] = [];
+    const next = structuredClone(lobby);
+    for (const user of people) {
+      const hit = screen({ userId: user });
+      if (!hit) {
+        admitted.push(user);
+        continue;
+      }
+      const underWay = next.outbox.some(
+        (p) => p.effect.kind === "removeFromRoom" && p.effect.user === user,
+      );
+      if (underWay) continue;
+      enqueueEffect(next, {
+        kind: "removeFromRoom",
+        roomId: lobby.roomId,
+        user,
+        reason: denyReasons.blocked,
+      });
+      audit.push({
+        type: "lobby_blocked",
+        lobby: key,
+        user,
+        source: hit.source,
+        explanation: hit.explanation,
+      });
+    }
+    if (audit.length > 0) await this.commit({ lobby: next, audit });
+    return admitted;
   }
 
   private async apply(key: string, input: LobbyInput): Promise<void> {

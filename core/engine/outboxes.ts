@@ -9,7 +9,7 @@ import { refundCode, type CodeBook, type CodeEntry } from "../codes.js";
 import type { AuditEntry, Effect, OutboxRecord, PendingEffect } from "../effects.js";
 import type { AuditSink, Clock, Log, Store } from "../ports.js";
 import { HomeserverError } from "../ports.js";
-import type { EngineEvents } from "./events.js";
+import type { EngineEvents, RecordKindName } from "./events.js";
 import type { SerialQueue, Slots } from "./serial.js";
 
 /** A record the outboxes can hold: keyed, with an outbox, perhaps a room, perhaps closed. */
@@ -33,7 +33,7 @@ export type EffectOutcome = ({ ok: true } & EffectResult) | { ok: false; error: 
 
 /** One kind of record: its book, and what effects' outcomes mean to it. */
 export interface RecordKind<R extends LedgerRecord> {
-  readonly name: string;
+  readonly name: RecordKindName;
   readonly store: Store<Record<string, R>>;
   /** Still being worked on: ticks and reconciles look at it. */
   isActive(record: R): boolean;
@@ -148,7 +148,7 @@ export class Outboxes {
     void this.drainLoop(any, key).finally(() => this.draining.delete(id));
   }
 
-  /** Forgets closed records older than `cutoff` whose outbox is empty. */
+  /** Forgets closed records older than `cutoff` whose outbox is empty, and says so (`removed`). */
   prune(cutoff: number): void {
     for (const kind of this.liveKeys.keys()) {
       const stale = Object.values(kind.store.value).filter(
@@ -163,6 +163,8 @@ export class Outboxes {
           if (record.roomId) this.owners.delete(record.roomId);
         }
       });
+      for (const record of stale)
+        this.deps.events.emit({ type: "removed", kind: kind.name, key: record.key });
     }
   }
 

@@ -49,6 +49,9 @@ export async function performEffect(
     case "denyKnock":
       await matrix.kick(community.spaceId, effect.user, effect.reason);
       return {};
+    case "removeFromRoom":
+      await matrix.kick(effect.roomId, effect.user, effect.reason);
+      return {};
     case "leaveRoom":
       await matrix.leaveAndForget(effect.roomId);
       return {};

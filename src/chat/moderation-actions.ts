@@ -1,14 +1,20 @@
 /**
- * Kick, ban, unban, promote and demote from the operator room, across the
+ * Kick, ban, unban, promote and demote from the operator room (roles through
+ * src/moderation/roles.ts, shared with the admin API), across the
  * space and its child rooms. Each room's outcome is reported; a room that
  * failed can be retried by repeating the command (every step is idempotent:
  * a user already gone, banned or at the wanted level counts as done).
  */
 import type { AuditSink } from "../../core/ports.js";
-import { mayGrant } from "../../core/chat-commands/authorize.js";
-import { planRoleChange, type Role, type RoleChange } from "../../core/moderation/power-levels.js";
+import type { Role } from "../../core/moderation/power-levels.js";
 import type { RoomAction, RoomOutcome, SdkModerationPort } from "../matrix/moderation-port.js";
-import { toHomeserverError } from "../matrix/errors.js";
+import {
+  describeRoleChange,
+  roleChangeComplete,
+  roleService,
+  type RoleChangeResult,
+  type RoleService,
+} from "../moderation/roles.js";
 import type { ActionOutcome, OperatorActions } from "./operator-actions.js";
 
 export type ModerationPort = Pick<
@@ -24,13 +30,16 @@ export interface ModerationDoors {
   /** Configured roles; the planner's defaults (member 0, moderator 50, admin 100) when absent. */
   readonly roles?: readonly Role[];
   readonly now: () => number;
+  /** The runtime's shared role service; one is made from the fields above when absent. */
+  readonly roleService?: RoleService;
 }
 
 const PAST: Record<RoomAction, string> = { kick: "kicked", ban: "banned", unban: "unbanned" };
 
 export function moderationActions(
   doors: ModerationDoors,
-): Required<Omit<OperatorActions, "block">> {
+): Required<Omit<OperatorActions, "block" | "tokens">> {
+  const roles = doors.roleService ?? roleService(doors);
   const membership =
     (action: RoomAction) =>
     async (user: string, reason: string | undefined, by: string): Promise<ActionOutcome> => {
@@ -59,74 +68,14 @@ export function moderationActions(
     kick: membership("kick"),
     ban: membership("ban"),
     unban: membership("unban"),
-    promote: (user, role, by, maxLevel) => changeRole(doors, user, { role }, by, maxLevel),
-    demote: (user, by) => changeRole(doors, user, { demote: true }, by),
+    promote: async (user, role, by, maxLevel) =>
+      roleReply(await roles.promote(user, role, by, { via: "chat", maxLevel }), doors.rooms.length),
+    demote: async (user, by) =>
+      roleReply(await roles.demote(user, by, { via: "chat" }), doors.rooms.length),
   };
 }
 
-async function changeRole(
-  doors: ModerationDoors,
-  target: string,
-  change: RoleChange,
-  by: string,
-  maxLevel = Number.POSITIVE_INFINITY,
-): Promise<ActionOutcome> {
-  const unreadable: string[] = [];
-  const rooms = [];
-  for (const roomId of doors.rooms) {
-    try {
-      const state = await doors.port.readPowerLevels(roomId);
-      rooms.push({
-        roomId,
-        content: state.content,
-        ...(state.creators ? { creators: state.creators } : {}),
-      });
-    } catch (error) {
-      unreadable.push(`${roomId}: ${toHomeserverError(error).message}`);
-    }
-  }
-  const plan = planRoleChange({
-    botUserId: doors.port.userId,
-    target,
-    change,
-    rooms,
-    ...(doors.roles ? { roles: doors.roles } : {}),
-  });
-  if (!plan.ok) return { ok: false, error: plan.reason };
-  if (typeof plan.level === "number" && !mayGrant(maxLevel, plan.level)) {
-    return {
-      ok: false,
-      error: `${String(plan.level)} is above your own power level (${maxLevel})`,
-    };
-  }
-  const problems = [...unreadable];
-  const changed: string[] = [];
-  let unchanged = 0;
-  for (const room of plan.rooms) {
-    if (room.outcome === "unchanged") unchanged++;
-    else if (room.outcome === "refused") problems.push(`${room.roomId}: ${room.reason}`);
-    else {
-      try {
-        await doors.port.writePowerLevels(room.roomId, room.content);
-        changed.push(room.roomId);
-      } catch (error) {
-        problems.push(`${room.roomId}: ${toHomeserverError(error).message}`);
-      }
-    }
-  }
-  const what = "role" in change ? `${change.role} (${String(plan.level)})` : "the default level";
-  await doors.audit.append({
-    ts: doors.now() / 1000,
-    type: "role_changed",
-    user: target,
-    by,
-    via: "chat",
-    ...("role" in change ? { role: change.role, level: plan.level } : { demoted: true }),
-    rooms: changed,
-    ...(problems.length > 0 ? { failed: problems.length } : {}),
-  });
-  const summary = `${target} set to ${what}: changed in ${changed.length}, already so in ${unchanged}, of ${doors.rooms.length} rooms`;
-  return problems.length === 0
-    ? { ok: true, summary }
-    : { ok: false, error: `${summary}; ${problems.join("; ")}` };
+function roleReply(result: RoleChangeResult, roomCount: number): ActionOutcome {
+  const text = describeRoleChange(result, roomCount);
+  return roleChangeComplete(result) ? { ok: true, summary: text } : { ok: false, error: text };
 }

@@ -3,6 +3,8 @@
  * a command whose door is not wired answers that it is not available yet.
  * An action reports its outcome in one line for the operator room.
  */
+import type { TokenIssuer } from "../../core/ports.js";
+
 export type ActionOutcome = { ok: true; summary: string } | { ok: false; error: string };
 
 export interface OperatorActions {
@@ -13,4 +15,6 @@ export interface OperatorActions {
   promote?(user: string, role: string, by: string, maxLevel: number): Promise<ActionOutcome>;
   demote?(user: string, by: string): Promise<ActionOutcome>;
   block?(pattern: string, reason: string | undefined, by: string): Promise<ActionOutcome>;
+  /** Homeserver registration tokens (`!mint token`, `!token`). */
+  tokens?: TokenIssuer;
 }

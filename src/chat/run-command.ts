@@ -12,7 +12,11 @@ import {
   mintReply,
   notAvailableReply,
   revokeReply,
+  tokenFailedReply,
+  tokenIssuedReply,
+  tokensReply,
 } from "../../core/chat-commands/replies.js";
+import { HomeserverError, type TokenIssuer } from "../../core/ports.js";
 import {
   dayStats,
   STATS_RECORD_TYPES,
@@ -103,10 +107,53 @@ export async function runChatCommand(
         outranked("demote", command.user, context) ??
         outcomeReply("demote", await actions.demote(command.user, by))
       );
+    case "token":
+      return actions.tokens
+        ? runTokenCommand(command, actions.tokens, context.now())
+        : notAvailableReply("token");
     case "block":
       return actions.block
         ? outcomeReply("block", await actions.block(command.pattern, command.reason, by))
         : notAvailableReply("block");
+  }
+}
+
+/** `!mint token`, `!token issue|list|revoke` on the homeserver; its refusal is said plainly. */
+async function runTokenCommand(
+  command: Extract<ChatCommand, { name: "token" }>,
+  tokens: TokenIssuer,
+  nowMs: number,
+): Promise<string> {
+  try {
+    switch (command.op) {
+      case "issue": {
+        const expiresAt =
+          command.expires === undefined
+            ? undefined
+            : "inMs" in command.expires
+              ? nowMs + command.expires.inMs
+              : command.expires.atMs;
+        if (expiresAt !== undefined && expiresAt <= nowMs)
+          return "!mint token: --expires is in the past";
+        const token = await tokens.issue({
+          ...(command.uses === undefined ? {} : { uses: command.uses }),
+          ...(expiresAt === undefined ? {} : { expiresAt }),
+        });
+        return tokenIssuedReply(token, nowMs);
+      }
+      case "list":
+        return tokensReply(await tokens.list(), nowMs);
+      case "revoke":
+        return (await tokens.revoke(command.token))
+          ? `revoked registration token ${command.token}`
+          : `no registration token ${command.token} on the homeserver`;
+    }
+  } catch (error) {
+    if (!(error instanceof HomeserverError)) throw error;
+    const what = command.op === "issue" ? "mint token" : `token ${command.op}`;
+    return error.transient
+      ? `!${what} failed: the homeserver did not answer; try again (${error.message})`
+      : tokenFailedReply(what, error.message);
   }
 }
 

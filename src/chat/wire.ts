@@ -1,7 +1,8 @@
 /** Chat commands for a runtime: the operator-room listener with its sender and actions. */
 import type { MatrixClient } from "matrix-js-sdk";
 import type { EngineApi } from "../../core/api.js";
-import type { AuditSink, Log } from "../../core/ports.js";
+import type { AuditSink, Log, TokenIssuer } from "../../core/ports.js";
+import type { RoleService } from "../moderation/roles.js";
 import type { DaemonConfig } from "../config.js";
 import type { SendBreaker } from "../matrix/send-breaker.js";
 import { noticeSender } from "./notice.js";
@@ -18,6 +19,9 @@ export interface OperatorRoomDeps {
   readonly log: Log;
   /** Doors the runtime owns (the blocklist); a command without its door answers "not available yet". */
   readonly actions?: OperatorActions;
+  /** The runtime's role service (shared with the admin API) and registration tokens. */
+  readonly roles?: RoleService;
+  readonly tokens?: TokenIssuer;
 }
 
 /** Call before the client starts syncing: the listener tells backlog from live by watching the first sync. */
@@ -34,7 +38,9 @@ export function openOperatorRoom(config: DaemonConfig, deps: OperatorRoomDeps): 
         rooms: [config.engine.spaceId, ...config.engine.childIds],
         audit: deps.audit,
         now: Date.now,
+        ...(deps.roles ? { roleService: deps.roles } : {}),
       }),
+      ...(deps.tokens ? { tokens: deps.tokens } : {}),
       ...deps.actions,
     },
     audit: deps.audit,

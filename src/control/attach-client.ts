@@ -15,15 +15,14 @@
  *
  * When the stream drops (the daemon restarts, or dropped this client for being
  * slow) the client reconnects with back-off. On the new stream's snapshot it
- * 1. replaces the mirror and emits, as ordinary events, a `record` event for
- *    every record that is new or changed and a `codes` event for every code
- *    book that changed;
+ * 1. replaces the mirror and emits, as ordinary events, a `record` (or
+ *    `lobby`) event for every record that is new or changed, a `removed` event
+ *    for every record the daemon forgot meanwhile, and a `codes` event for
+ *    every code book that changed;
  * 2. fetches the audit entries written while it was away and emits them as
  *    `audit` events;
- * 3. calls the `onResync` listeners with the new mirror. Records the daemon
- *    dropped (pruned after the retention time) cannot be said as an event, so
- *    a front end that wants an exact picture replaces its state from this
- *    snapshot.
+ * 3. calls the `onResync` listeners with the new mirror, which a front end
+ *    may take as its whole picture.
  * `onConnection` listeners hear when the stream is lost and when it is back.
  */
 import { Agent, request as httpRequest, type ClientRequest, type IncomingMessage } from "node:http";
@@ -31,6 +30,7 @@ import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import type {
   AuditQuery,
+  CodeBookEdit,
   CodeBookName,
   CommandResult,
   EngineApi,
@@ -151,6 +151,8 @@ class AttachedEngine implements RemoteEngine {
   private lobbyList: LobbyRecord[] | undefined;
   private codes: CodeBook = {};
   private signupCodes: CodeBook = {};
+  private joinWave: EngineSnapshot["joinWave"];
+  private invites: EngineSnapshot["invites"];
   private remoteSeq = -1;
   /** The newest audit timestamp seen, and the entries at exactly that time (to drop repeats). */
   private lastAuditTs = 0;
@@ -197,6 +199,8 @@ class AttachedEngine implements RemoteEngine {
       lobbies: this.lobbyList,
       codes: this.codes,
       signupCodes: this.signupCodes,
+      ...(this.joinWave ? { joinWave: this.joinWave } : {}),
+      ...(this.invites ? { invites: this.invites } : {}),
     };
   }
 
@@ -261,6 +265,14 @@ class AttachedEngine implements RemoteEngine {
     return { ok: false, error: messageOf(body) };
   }
 
+  async resumeJoinWave(by: string): Promise<CommandResult> {
+    const { status, body } = await this.call("POST", `${PREFIX}/join-wave/resume`, {
+      actor: by,
+      accept: [409],
+    });
+    return status === 200 ? { ok: true } : { ok: false, error: messageOf(body) };
+  }
+
   async mintCode(
     book: CodeBookName,
     request: MintRequest,
@@ -283,6 +295,15 @@ class AttachedEngine implements RemoteEngine {
       `${PREFIX}/codes/${book}/${encodeURIComponent(code)}`,
       { actor: by, accept: [404] },
     );
+    return status === 200 ? { ok: true } : { ok: false, error: messageOf(body) };
+  }
+
+  async editCodes(book: CodeBookName, edit: CodeBookEdit, by: string): Promise<CommandResult> {
+    const { status, body } = await this.call("POST", `${PREFIX}/codes/${book}/edits`, {
+      body: edit,
+      actor: by,
+      accept: [400],
+    });
     return status === 200 ? { ok: true } : { ok: false, error: messageOf(body) };
   }
 
@@ -419,6 +440,8 @@ class AttachedEngine implements RemoteEngine {
       case "record":
       case "lobby":
       case "codes":
+      case "joinWave":
+      case "removed":
       case "audit": {
         if (!this.hasSnapshot) return;
         const event = data as EngineEvent;
@@ -446,6 +469,8 @@ class AttachedEngine implements RemoteEngine {
       this.lobbyList = undefined;
       this.codes = snapshot.codes;
       this.signupCodes = snapshot.signupCodes;
+      this.joinWave = snapshot.joinWave;
+      this.invites = snapshot.invites;
       this.lastAuditTs = Date.now() / 1000;
       this.connected = true;
       first.resolve();
@@ -461,17 +486,22 @@ class AttachedEngine implements RemoteEngine {
     const changed = snapshot.records.filter(
       (record) => JSON.stringify(this.records.get(record.key)) !== JSON.stringify(record),
     );
+    const goneRecords = [...this.records.keys()].filter((key) => !fresh.has(key));
     this.records = fresh;
     this.recordList = undefined;
     for (const record of changed) this.emit({ type: "record", record });
+    for (const key of goneRecords) this.emit({ type: "removed", kind: "vetting", key });
     // A daemon from before lobbies sends none.
     const lobbies = snapshot.lobbies ?? [];
     const changedLobbies = lobbies.filter(
       (lobby) => JSON.stringify(this.lobbies.get(lobby.key)) !== JSON.stringify(lobby),
     );
-    this.lobbies = new Map(lobbies.map((lobby) => [lobby.key, lobby]));
+    const freshLobbies = new Map(lobbies.map((lobby) => [lobby.key, lobby]));
+    const goneLobbies = [...this.lobbies.keys()].filter((key) => !freshLobbies.has(key));
+    this.lobbies = freshLobbies;
     this.lobbyList = undefined;
     for (const lobby of changedLobbies) this.emit({ type: "lobby", lobby });
+    for (const key of goneLobbies) this.emit({ type: "removed", kind: "lobby", key });
     if (JSON.stringify(this.codes) !== JSON.stringify(snapshot.codes)) {
       this.codes = snapshot.codes;
       this.emit({ type: "codes", book: "invite", codes: snapshot.codes });
@@ -480,6 +510,9 @@ class AttachedEngine implements RemoteEngine {
       this.signupCodes = snapshot.signupCodes;
       this.emit({ type: "codes", book: "signup", codes: snapshot.signupCodes });
     }
+    // The wave's transitions while away are in the audit log fetched below; the state is the snapshot's.
+    this.joinWave = snapshot.joinWave;
+    this.invites = snapshot.invites;
     // What the audit log gained while we were away; live entries that repeat one of these are dropped.
     const fetched = new Set<string>();
     try {
@@ -532,6 +565,20 @@ class AttachedEngine implements RemoteEngine {
         return;
       case "audit":
         this.emitAudit(event.entry);
+        return;
+      case "joinWave":
+        this.joinWave = event.wave;
+        this.emit({ type: "joinWave", wave: event.wave, transition: event.transition });
+        return;
+      case "removed":
+        if (event.kind === "vetting") {
+          this.records.delete(event.key);
+          this.recordList = undefined;
+        } else {
+          this.lobbies.delete(event.key);
+          this.lobbyList = undefined;
+        }
+        this.emit({ type: "removed", kind: event.kind, key: event.key });
         return;
     }
   }

@@ -174,14 +174,26 @@ function socketAnswers(path: string, timeoutMs = 1000): Promise<boolean> {
 /** The daemon's admin API, as its settings say. */
 export function startAdminApiFor(
   config: DaemonConfig,
-  runtime: Pick<Runtime, "engine" | "health" | "tokens">,
+  runtime: Pick<Runtime, "engine" | "health" | "tokens" | "moderation" | "audit"> &
+    Partial<Pick<Runtime, "roles" | "lifecycle">>,
   logger: Logger,
 ): Promise<AdminApi> {
   return startAdminApi({
     engine: runtime.engine,
-    health: () => healthReport(runtime.health),
+    health: () => {
+      // Operators see here a policy list that cannot be followed; the public /healthz does not.
+      const { ok, body } = healthReport(runtime.health);
+      return { ok, body: { ...body, policy_lists: runtime.moderation.policyLists() } };
+    },
     publicUrl: config.publicUrl,
     tokens: runtime.tokens,
+    ...(runtime.roles ? { roles: runtime.roles } : {}),
+    ...(runtime.lifecycle ? { lifecycle: runtime.lifecycle } : {}),
+    blocklist: {
+      blocklist: runtime.moderation.blocklist,
+      policyLists: () => runtime.moderation.policyLists(),
+      audit: runtime.audit,
+    },
     logger,
     socketPath: config.admin.socketPath,
     ...(config.admin.tcp ? { tcp: config.admin.tcp } : {}),

@@ -19,9 +19,14 @@ import {
 } from "../../core/vetting.js";
 import { ACTIVE_LOBBY_PHASES, LOBBY_PHASES, type LobbyRecord } from "../../core/lobby.js";
 import type { LobbyAction } from "../../core/lobby-commands.js";
+import { codeEntrySchema } from "../../core/codes.js";
 import { encodeSseComment, encodeSseEvent } from "../control/sse.js";
 import type { TokenIssuer } from "../../core/ports.js";
 import { registerTokenRoutes } from "./admin-tokens.js";
+import { registerRoleRoutes, type AdminRoles } from "./admin-roles.js";
+import { registerLifecycleRoutes } from "./admin-lifecycle.js";
+import type { Lifecycle } from "../moderation/lifecycle.js";
+import { registerBlocklistRoutes, type BlocklistAdmin } from "./admin-blocklist.js";
 
 export const ADMIN_PREFIX = "/admin/v1";
 export const ACTOR_HEADER = "x-anteroom-actor";
@@ -43,6 +48,12 @@ export interface AdminRoutesOptions {
   readonly maxBufferedBytes?: number;
   /** Homeserver registration tokens (admin-tokens.ts); without it those routes answer 503. */
   readonly tokens?: TokenIssuer;
+  /** Roles across the space (admin-roles.ts); without it those routes answer 503. */
+  readonly roles?: AdminRoles;
+  /** User-lifecycle hooks (admin-lifecycle.ts); without it that route answers 503. */
+  readonly lifecycle?: Lifecycle;
+  /** The blocklist (admin-blocklist.ts); without it those routes answer 503. */
+  readonly blocklist?: BlocklistAdmin;
 }
 
 /** An answer other than success: the status and the `{error, message}` body. */
@@ -100,9 +111,16 @@ export const mintSchema = z.strictObject({
     .optional(),
 });
 
+/** A moderator's edit of a code book: entries set (added or changed) and codes removed. */
+const bookEditSchema = z.strictObject({
+  set: z.record(noControl("code").pipe(z.string().min(1).max(200)), codeEntrySchema),
+  remove: z.array(z.string().min(1).max(200)).max(100_000),
+});
+
 /** A moderator's action on a lobby; ranges are the engine's call, as for knocks. */
 export const lobbyActionSchema = z.discriminatedUnion("action", [
   z.strictObject({ action: z.literal("close") }),
+  z.strictObject({ action: z.literal("approve") }),
   z.strictObject({
     action: z.literal("addTries"),
     tries: z.number().int(),
@@ -241,6 +259,9 @@ export function registerAdminRoutes(app: FastifyInstance, opts: AdminRoutesOptio
     engine.snapshot().records.find((record) => record.key === key);
 
   registerTokenRoutes(app, opts.tokens);
+  registerRoleRoutes(app, opts.roles);
+  registerLifecycleRoutes(app, opts.lifecycle);
+  registerBlocklistRoutes(app, opts.blocklist);
   app.get(`${ADMIN_PREFIX}/snapshot`, async () => engine.snapshot());
 
   app.get(`${ADMIN_PREFIX}/events`, (request, reply) => {
@@ -281,6 +302,15 @@ export function registerAdminRoutes(app: FastifyInstance, opts: AdminRoutesOptio
   });
 
   registerLobbyRoutes(app, engine);
+
+  app.get(`${ADMIN_PREFIX}/join-wave`, async () => ({ join_wave: engine.snapshot().joinWave }));
+
+  app.post(`${ADMIN_PREFIX}/join-wave/resume`, async (request) => {
+    const by = parseActor(request.headers[ACTOR_HEADER]);
+    const result = await engine.resumeJoinWave(by);
+    if (!result.ok) throw new ApiError(409, "refused", result.error);
+    return { ok: true, join_wave: engine.snapshot().joinWave };
+  });
 
   app.get<{ Params: { book: string } }>(`${ADMIN_PREFIX}/codes/:book`, async (request) => {
     const book = bookOf(request.params.book);
@@ -325,6 +355,15 @@ export function registerAdminRoutes(app: FastifyInstance, opts: AdminRoutesOptio
     },
   );
 
+  app.post<{ Params: { book: string } }>(`${ADMIN_PREFIX}/codes/:book/edits`, async (request) => {
+    const book = bookOf(request.params.book);
+    const by = parseActor(request.headers[ACTOR_HEADER]);
+    const edit = parseOr400(bookEditSchema, request.body, "body");
+    const result = await engine.editCodes(book, edit, by);
+    if (!result.ok) throw new ApiError(400, "bad_request", result.error);
+    return { ok: true };
+  });
+
   app.get(`${ADMIN_PREFIX}/audit`, async (request) => {
     const query = parseOr400(auditQuery, request.query, "query");
     const entries = await engine.audit({
@@ -350,6 +389,8 @@ export function registerAdminRoutes(app: FastifyInstance, opts: AdminRoutesOptio
       ...body,
       records_by_phase: byPhase,
       lobbies_by_phase: lobbiesByPhase,
+      join_wave: snapshot.joinWave,
+      pending_invites: snapshot.invites?.length ?? 0,
       seq: snapshot.seq,
       pid: process.pid,
       // The console builds code links (copy, QR) on it when attached.

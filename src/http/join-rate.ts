@@ -1,5 +1,6 @@
 /**
- * A per-key fixed-window counter (the per-code limit of the join routes).
+ * A per-key fixed-window counter (the per-code limits of the join routes and
+ * of signup).
  * @fastify/rate-limit runs one limit per request, and the per-address limit
  * is that one; this is the second. Memory is bounded: windows that ended are
  * dropped, and past `maxKeys` live keys the oldest window goes first.
@@ -32,6 +33,16 @@ export class WindowLimiter {
     }
     window.count++;
     return { ok: true };
+  }
+
+  /**
+   * Takes back one counted hit for `key` that turned out not to count (a use
+   * given back). After its window ended this may free a place in the next
+   * window instead: it errs towards allowing.
+   */
+  release(key: string): void {
+    const window = this.windows.get(key);
+    if (window && window.count > 0) window.count--;
   }
 
   private makeRoom(now: number): void {

@@ -27,6 +27,14 @@ export function buildHttpServer(opts: {
     const { ok, body } = healthReport(opts.sync);
     return reply.code(ok ? 200 : 503).send(body);
   });
+  // The reference approver's health route, for probes written against it: plain "ok" when ready.
+  app.get("/health", async (_request, reply) => {
+    const { ok } = healthReport(opts.sync);
+    return reply
+      .code(ok ? 200 : 503)
+      .type("text/plain; charset=utf-8")
+      .send(ok ? "ok" : "starting");
+  });
   return app;
 }
 

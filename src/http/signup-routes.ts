@@ -11,7 +11,9 @@
  * before the body is read, so a limited request spends nothing; the client
  * address honours X-Forwarded-For only from TRUSTED_PROXIES (Fastify's
  * trustProxy, set where the server is built). No error answer carries a
- * stack, and bodies are never logged.
+ * stack, and bodies are never logged. Each code also has a limit on the uses
+ * it spends a minute (SIGNUP_CODE_RATE_PER_MIN), checked by the service where
+ * the use is charged: 429 `rate_limited` with Retry-After, nothing spent.
  */
 import formbody from "@fastify/formbody";
 import rateLimit from "@fastify/rate-limit";

@@ -18,11 +18,15 @@ export class SdkMatrixPort implements MatrixPort {
   /** Told of every failed homeserver call (for metrics). */
   onError: (errcode: string | undefined, transient: boolean) => void = () => undefined;
   private readonly serverName: string;
+  private readonly lobbyAliasPrefix: string;
 
   constructor(
     private readonly client: MatrixClient,
     private readonly breaker: SendBreaker,
+    /** LOBBY_ALIAS_PREFIX: the start of lobby alias localparts (the reference approver's setting). */
+    options: { lobbyAliasPrefix?: string } = {},
   ) {
+    this.lobbyAliasPrefix = options.lobbyAliasPrefix ?? DEFAULT_LOBBY_ALIAS_PREFIX;
     const userId = client.getUserId();
     if (!userId) throw new Error("the Matrix client has no user id");
     this.userId = userId;
@@ -77,7 +81,7 @@ export class SdkMatrixPort implements MatrixPort {
     name: string;
     topic: string;
   }): Promise<{ roomId: string; alias: string }> {
-    const aliasLocalpart = lobbyAliasLocalpart(req.key);
+    const aliasLocalpart = lobbyAliasLocalpart(req.key, this.lobbyAliasPrefix);
     const alias = `#${aliasLocalpart}:${this.serverName}`;
     try {
       const { room_id } = await this.client.createRoom({
@@ -150,7 +154,7 @@ export class SdkMatrixPort implements MatrixPort {
 
   async leaveAndForget(roomId: string): Promise<void> {
     const alias = this.client.getRoom(roomId)?.getCanonicalAlias();
-    if (alias?.startsWith("#anteroom-vet-") || alias?.startsWith("#anteroom-lobby-")) {
+    if (alias?.startsWith("#anteroom-vet-") || alias?.startsWith(`#${this.lobbyAliasPrefix}`)) {
       // The alias only served to find the room again after a crash; free it.
       await this.call(() => this.client.deleteAlias(alias)).catch((error: HomeserverError) => {
         if (error.transient) throw error;
@@ -223,9 +227,11 @@ export function vettingAliasLocalpart(key: string): string {
   return `anteroom-vet-${createHash("sha256").update(key).digest("hex").slice(0, 24)}`;
 }
 
+export const DEFAULT_LOBBY_ALIAS_PREFIX = "anteroom-lobby-";
+
 /** A lobby's alias localpart, derived from its key: a retried creation finds the same room. */
-export function lobbyAliasLocalpart(key: string): string {
-  return `anteroom-lobby-${createHash("sha256").update(key).digest("hex").slice(0, 24)}`;
+export function lobbyAliasLocalpart(key: string, prefix = DEFAULT_LOBBY_ALIAS_PREFIX): string {
+  return `${prefix}${createHash("sha256").update(key).digest("hex").slice(0, 24)}`;
 }
 
 function isErrcode(error: unknown, errcode: string): boolean {

@@ -98,7 +98,12 @@ export function spaceSnapshot(space: Room): SpaceSnapshot {
       ...(displayName === undefined ? {} : { displayName }),
     });
   }
-  return { knocks, membershipOf: (user) => space.getMember(user)?.membership };
+  return {
+    knocks,
+    membershipOf: (user) => space.getMember(user)?.membership,
+    // For the welcome: the name the person chose, as the space's state shows it (data, not markup).
+    displayNameOf: (user) => displayNameOf(space, user),
+  };
 }
 
 /** Who is joined to a room as the bot's sync shows it; undefined while the bot is not in it. */

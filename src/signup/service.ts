@@ -6,6 +6,9 @@
  * 1. The use is charged atomically (in memory, synchronously, under a key
  *    unique to this request) and made durable before the homeserver is asked:
  *    N concurrent requests for a code with one use left give one success.
+ *    A code spends at most SIGNUP_CODE_RATE_PER_MIN uses a minute: past that
+ *    the use is not charged and the answer is 429, so a leaked many-use code
+ *    drains slowly enough for a moderator to revoke it.
  * 2. The account is registered with the server-held registration token.
  *    When the homeserver says no (username taken, password too weak…) the use
  *    is given back: a code is not burnt by a taken username. When the answer
@@ -24,6 +27,9 @@ import type { Log, Store } from "../../core/ports.js";
 import { MatrixHttp, NoAnswerError, describeAnswer } from "./matrix-http.js";
 import { registerAccount, type Account, type RegisterFailure } from "./register.js";
 import type { SignupError, SignupRequest } from "./validate.js";
+import { WindowLimiter } from "../http/join-rate.js";
+import type { Screen } from "../../core/engine/screening.js";
+import { denyReasons } from "../../core/challenge/messages.js";
 
 /** The bot's side: in the daemon, `SdkMatrixPort.invite` (already invited or joined counts as done). */
 export interface Inviter {
@@ -51,7 +57,13 @@ export interface SignupDeps {
   readonly now?: () => number;
   /** Per homeserver request (default 15 s). */
   readonly timeoutMs?: number;
+  /** Uses one code may spend a minute (default 5; 0: no limit). Uses given back do not count. */
+  readonly codeRatePerMinute?: number;
   readonly fetch?: typeof fetch;
+  /** The blocklist and policy lists; a caught username or display name is refused before a code is spent. */
+  readonly screen?: Screen;
+  /** The homeserver's server name, to screen the user ID a username would become. */
+  readonly serverName?: string;
 }
 
 export interface SignupStep {
@@ -98,6 +110,7 @@ export class SignupService {
   private readonly http: MatrixHttp;
   private readonly now: () => number;
   private readonly exclusive: <T>(work: () => Promise<T>) => Promise<T>;
+  private readonly perCode: WindowLimiter | undefined;
 
   constructor(private readonly deps: SignupDeps) {
     this.http = new MatrixHttp({
@@ -107,6 +120,8 @@ export class SignupService {
     });
     this.now = deps.now ?? Date.now;
     this.exclusive = deps.exclusive ?? ((work) => work());
+    const perMinute = deps.codeRatePerMinute ?? 5;
+    this.perCode = perMinute > 0 ? new WindowLimiter(perMinute, 60_000, this.now) : undefined;
   }
 
   /** Signup needs the server-held registration token. */
@@ -122,6 +137,18 @@ export class SignupService {
     const registrationToken = this.deps.registrationToken;
     if (!registrationToken) return refusal(disabledError());
 
+    const blocked = this.screened(request);
+    if (blocked) {
+      await this.appendAudit({
+        type: "signup_blocked",
+        username: request.username,
+        source: blocked.source,
+        explanation: blocked.explanation,
+        via: opts.via,
+      });
+      return refusal(notAllowedError());
+    }
+
     const key = `signup:${randomUUID()}`;
     const charge = await this.charge(request.code, key);
     if (!charge.ok) {
@@ -131,7 +158,10 @@ export class SignupService {
         code: clip(request.code),
         via: opts.via,
       });
-      return refusal({ status: charge.status, error: charge.error, message: charge.message });
+      return {
+        ...refusal({ status: charge.status, error: charge.error, message: charge.message }),
+        ...(charge.retryAfterSec === undefined ? {} : { retryAfterSec: charge.retryAfterSec }),
+      };
     }
     const { code, label, usesRemaining } = charge;
 
@@ -209,7 +239,10 @@ export class SignupService {
     };
   }
 
-  /** Spends one use for `key`, in memory at once, then on disk; nothing else runs in between. */
+  /**
+   * Spends one use for `key`, in memory at once, then on disk; nothing else runs in between.
+   * A code past its per-minute allowance is not charged.
+   */
   private async charge(
     given: string,
     key: string,
@@ -217,10 +250,11 @@ export class SignupService {
     | { ok: true; code: string; label: string; usesRemaining: number }
     | {
         ok: false;
-        reason: RedeemRefusal | "store_failed";
+        reason: RedeemRefusal | "store_failed" | "rate_limited";
         status: number;
         error: string;
         message: string;
+        retryAfterSec?: number;
       }
   > {
     const charged = await this.exclusive(async () => {
@@ -229,6 +263,15 @@ export class SignupService {
       if (code === undefined) return { ok: false as const, refusal: "unknown_code" as const };
       const outcome = redeemCode(book, code, key, Math.floor(this.now() / 1000));
       if (!outcome.ok) return outcome;
+      // Checked only for a use that would be spent: a used-up code still answers invalid_code.
+      const allowed = this.perCode?.hit(code);
+      if (allowed && !allowed.ok) {
+        return {
+          ok: false as const,
+          refusal: "rate_limited" as const,
+          retryAfterSec: allowed.retryAfterSec,
+        };
+      }
       this.deps.codes.update(() => outcome.book);
       return {
         ok: true as const,
@@ -237,6 +280,16 @@ export class SignupService {
         usesRemaining: outcome.entry.uses_remaining,
       };
     });
+    if (!charged.ok && charged.refusal === "rate_limited") {
+      return {
+        ok: false,
+        reason: "rate_limited",
+        status: 429,
+        error: "rate_limited",
+        message: `This signup code has been used many times in the last minute; try again in ${charged.retryAfterSec} seconds. Nothing was spent.`,
+        retryAfterSec: charged.retryAfterSec,
+      };
+    }
     if (!charged.ok) {
       return {
         ok: false,
@@ -265,6 +318,7 @@ export class SignupService {
   private async refund(code: string, key: string): Promise<void> {
     await this.exclusive(async () => {
       this.deps.codes.update((book) => refundCode(book, code, key));
+      this.perCode?.release(code);
     });
     await this.deps.codes.flush().catch((error: unknown) => {
       this.deps.log.error({ err: error }, "signup: could not record a refunded signup code use");
@@ -381,6 +435,14 @@ export class SignupService {
     }
   }
 
+  private screened(request: SignupRequest) {
+    const { screen, serverName } = this.deps;
+    if (!screen || !serverName) return undefined;
+    // Synapse lowercases the username it registers.
+    const userId = `@${request.username.toLowerCase()}:${serverName}`;
+    return screen({ userId, displayName: request.displayName });
+  }
+
   private async recordFailure(fields: Record<string, unknown>): Promise<void> {
     await this.appendAudit({ type: "signup_failed", ...fields });
   }
@@ -410,6 +472,20 @@ export function disabledError(): SignupError {
     status: 503,
     error: "signup_disabled",
     message: "Signup is not available on this server: no registration token is configured.",
+  };
+}
+
+/**
+ * A blocked username or display name: 403 like a refused code, with an error
+ * of its own so the person is not sent looking for another code, and a message
+ * that does not say a blocklist exists.
+ */
+export function notAllowedError(): SignupError {
+  const text = denyReasons.blocked;
+  return {
+    status: 403,
+    error: "not_allowed",
+    message: `${text[0]!.toUpperCase()}${text.slice(1)}.`,
   };
 }
 

@@ -21,6 +21,9 @@ export function signupOptions(
     spaceId: config.engine.spaceId,
     childIds: config.engine.childIds,
     exclusive: (work) => runtime.engine.exclusive(work),
+    codeRatePerMinute: config.signup.codeRatePerMinute,
+    screen: runtime.moderation.screen,
+    serverName: runtime.matrix.userId.slice(runtime.matrix.userId.indexOf(":") + 1),
   });
   return { service, ratePerMinute: config.signup.ratePerMinute };
 }

@@ -5,7 +5,7 @@
  * dead process on this host at once.
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync, unlinkSync } from "node:fs";
+import { readFileSync, readlinkSync, unlinkSync } from "node:fs";
 import { link, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
@@ -28,11 +28,11 @@ export class DataDirLockedError extends Error {
     readonly dataDir: string,
     readonly pid: number,
     readonly host: string = hostname(),
-    /** When the holder last proved it lives (its clock). */
+    /** When a holder whose pid cannot be checked from here last proved it lives (its clock). */
     readonly heartbeatAt?: Date,
   ) {
     super(
-      host === hostname()
+      host === hostname() && heartbeatAt === undefined
         ? `another anteroom (pid ${pid}) owns ${dataDir}; attach to it with \`anteroom\` (the console) or stop it first`
         : `another anteroom (pid ${pid} on host ${host}${lastSeen(heartbeatAt)}) owns ${dataDir}; ` +
             "attach to it with `anteroom` (the console), stop it, or start this one with --standby to take over when it stops",
@@ -71,6 +71,8 @@ interface LockHolder {
   id: string;
   pid: number;
   hostname: string;
+  /** Containers can share a host name (host networking) but not their pids. */
+  pidNamespace?: string;
   startedAt: string;
   heartbeatAt: string;
 }
@@ -121,6 +123,7 @@ async function acquire(
     id: randomBytes(8).toString("hex"),
     pid: process.pid,
     hostname: hostname(),
+    ...(PID_NAMESPACE === undefined ? {} : { pidNamespace: PID_NAMESPACE }),
     startedAt,
     heartbeatAt: startedAt,
   };
@@ -135,8 +138,9 @@ async function acquire(
     if (theirs === undefined) continue; // released between our try and our look
     const verdict = judgeLock(lockPath, theirs, timing, sightings);
     if (verdict.kind === "live") {
-      const { pid, hostname: host, heartbeatAt } = verdict.holder;
-      throw new DataDirLockedError(dataDir, pid, host, heartbeatAt);
+      const holder = verdict.holder;
+      const beat = seesPid(holder) ? undefined : holder.heartbeatAt;
+      throw new DataDirLockedError(dataDir, holder.pid, holder.hostname, beat);
     }
     if (verdict.kind === "unsure") {
       await sleep(verdict.waitMs);
@@ -160,14 +164,15 @@ function judgeLock(path: string, text: string, timing: LockTiming, sightings: Si
   if (holder === undefined) return { kind: "stale" }; // garbled: no live engine writes that
   const age =
     holder.heartbeatAt === undefined ? Infinity : Date.now() - holder.heartbeatAt.getTime();
-  if (holder.hostname === hostname()) {
+  if (seesPid(holder)) {
     if (!pidRunning(holder, path)) return { kind: "stale" };
     // Same clock, so the age is exact. A live pid with a stopped heartbeat is hung or not ours
     // (a reused pid); a lock without a heartbeat comes from a version that wrote none.
     const beats = holder.heartbeatAt !== undefined && holder.id !== undefined;
     return beats && age >= timing.staleMs ? { kind: "stale" } : { kind: "live", holder };
   }
-  // Another host: judge by what we saw ourselves, since its clock may differ from ours.
+  return { kind: "live", holder };
+  // Another host or container: judge by what we saw ourselves, since its clock may differ from ours.
   const watched = sightings.watch(path, text);
   if (watched.forMs >= timing.staleMs) return { kind: "stale" };
   if (age < timing.staleMs) return { kind: "live", holder };
@@ -219,7 +224,7 @@ async function clearDeadGuard(
   const text = await readFileIfExists(guardPath);
   if (text === undefined) return 0;
   const owner = parseHolder(text);
-  if (owner !== undefined && owner.hostname === hostname()) {
+  if (owner !== undefined && seesPid(owner)) {
     if (pidRunning(owner, guardPath)) return 0;
   } else if (owner !== undefined) {
     // A takeover lasts milliseconds: a guard from another host that stays put is a dead taker's.
@@ -331,7 +336,28 @@ async function createExclusive(
   }
 }
 
-/** For a holder on this host: whether its process still runs. */
+const PID_NAMESPACE = pidNamespace();
+
+function pidNamespace(): string | undefined {
+  try {
+    return readlinkSync("/proc/self/ns/pid"); // e.g. "pid:[4026531836]"; Linux only
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the holder's pid means the same process here: same host, same pid namespace. */
+function seesPid(holder: ParsedHolder): boolean {
+  if (holder.hostname !== hostname()) return false;
+  // Locks from before this field, and systems without namespaces, go by the host name alone.
+  return (
+    holder.pidNamespace === undefined ||
+    PID_NAMESPACE === undefined ||
+    holder.pidNamespace === PID_NAMESPACE
+  );
+}
+
+/** For a holder whose pid we can see: whether its process still runs. */
 function pidRunning(holder: ParsedHolder, path: string): boolean {
   // Our own pid in a file we do not hold is a leftover from an earlier life (pid 1 in a container).
   if (holder.pid === process.pid) {
@@ -371,6 +397,7 @@ interface ParsedHolder {
   text: string;
   pid: number;
   hostname: string;
+  pidNamespace?: string;
   /** Absent in locks written before heartbeats. */
   id?: string;
   heartbeatAt?: Date;
@@ -384,7 +411,14 @@ function parseHolder(text: string): ParsedHolder | undefined {
     return undefined;
   }
   if (typeof raw !== "object" || raw === null) return undefined;
-  const { id, pid, hostname: host, startedAt, heartbeatAt } = raw as Record<string, unknown>;
+  const {
+    id,
+    pid,
+    hostname: host,
+    pidNamespace,
+    startedAt,
+    heartbeatAt,
+  } = raw as Record<string, unknown>;
   if (typeof pid !== "number" || !Number.isInteger(pid) || pid <= 0) return undefined;
   if (typeof host !== "string") return undefined;
   // A lock from before heartbeats last proved its holder alive when it started.
@@ -393,6 +427,7 @@ function parseHolder(text: string): ParsedHolder | undefined {
     text,
     pid,
     hostname: host,
+    ...(typeof pidNamespace === "string" ? { pidNamespace } : {}),
     ...(typeof id === "string" ? { id } : {}),
     ...(beat === undefined ? {} : { heartbeatAt: beat }),
   };

@@ -1,8 +1,10 @@
 /**
- * On the first start over a reference approver's data dir: its vetting.json is
- * rewritten in anteroom's shape (open vettings carry on), after the original is
- * copied aside as `vetting.json.reference-<time>`. codes.json,
- * signup_codes.json and log.jsonl already have the shape anteroom uses.
+ * On the first start over a reference approver's data dir: its vetting.json and
+ * lobby.json are rewritten in anteroom's shape (open vettings and lobbies carry
+ * on), after each original is copied aside as `<file>.reference-<time>`.
+ * codes.json, signup_codes.json and log.jsonl already have the shape anteroom
+ * uses; the reference's other files (sync cursors, its crypto store, operator
+ * announcements) are not read at all.
  */
 import { copyFile } from "node:fs/promises";
 import {
@@ -10,6 +12,11 @@ import {
   isReferenceVettingBook,
   type CarryOverContext,
 } from "../../core/migration/reference-vetting.js";
+import {
+  carryOverLobbyBook,
+  hasReferenceLobbies,
+  type LobbyCarryOverContext,
+} from "../../core/migration/reference-lobby.js";
 import { readFileIfExists, writeFileAtomic } from "./atomic-file.js";
 
 export interface ReferenceCarryOver {
@@ -24,18 +31,42 @@ export async function carryOverReferenceVetting(
   path: string,
   context: CarryOverContext,
 ): Promise<ReferenceCarryOver | undefined> {
+  const raw = await readJson(path);
+  if (!isReferenceVettingBook(raw)) return undefined;
+  const carried = carryOverVettingBook(raw, context);
+  const backup = await rewriteKeepingOriginal(path, carried.book, context.now);
+  return { backup, open: carried.open, closed: carried.closed, skipped: carried.skipped };
+}
+
+/**
+ * Converts the reference lobbies of a lobby.json in place (anteroom's own entries stay as
+ * they are); resolves undefined when the file is absent or holds no reference lobby.
+ */
+export async function carryOverReferenceLobbies(
+  path: string,
+  context: LobbyCarryOverContext,
+): Promise<ReferenceCarryOver | undefined> {
+  const raw = await readJson(path);
+  if (!hasReferenceLobbies(raw)) return undefined;
+  const carried = carryOverLobbyBook(raw, context);
+  const backup = await rewriteKeepingOriginal(path, carried.book, context.now);
+  return { backup, open: carried.open, closed: carried.closed, skipped: carried.skipped };
+}
+
+async function readJson(path: string): Promise<unknown> {
   const text = await readFileIfExists(path);
   if (text === undefined) return undefined;
-  let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    return JSON.parse(text) as unknown;
   } catch {
     return undefined; // not ours to judge here: opening the book reports a malformed file
   }
-  if (!isReferenceVettingBook(raw)) return undefined;
-  const carried = carryOverVettingBook(raw, context);
-  const backup = `${path}.reference-${new Date(context.now).toISOString().replace(/[:.]/g, "-")}`;
+}
+
+/** The original is copied aside before the rewrite, so a failed rewrite still leaves it. */
+async function rewriteKeepingOriginal(path: string, book: unknown, now: number): Promise<string> {
+  const backup = `${path}.reference-${new Date(now).toISOString().replace(/[:.]/g, "-")}`;
   await copyFile(path, backup);
-  await writeFileAtomic(path, JSON.stringify(carried.book, null, 2) + "\n");
-  return { backup, open: carried.open, closed: carried.closed, skipped: carried.skipped };
+  await writeFileAtomic(path, JSON.stringify(book, null, 2) + "\n");
+  return backup;
 }

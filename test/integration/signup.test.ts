@@ -20,7 +20,9 @@ const CODES = {
   ONCE: { uses_remaining: 1, label: "single" },
   BURST: { uses_remaining: 20, label: "burst" },
   FORM: { uses_remaining: 2, label: "form" },
+  LEAKED: { uses_remaining: 10, label: "leaked" },
 };
+const CODE_RATE = 5;
 
 before(async () => {
   hs = await startHomeserver();
@@ -31,6 +33,7 @@ before(async () => {
       INITIAL_SIGNUP_CODES: JSON.stringify(CODES),
       HS_PUBLIC: "https://matrix.example.test",
       SIGNUP_RATE_PER_MIN: String(RATE),
+      SIGNUP_CODE_RATE_PER_MIN: String(CODE_RATE),
       // The tests stand in for an ingress: each test speaks from its own client addresses.
       TRUSTED_PROXIES: "127.0.0.1",
     },
@@ -303,6 +306,25 @@ test("a burst past the rate limit gets 429 with Retry-After and spends nothing",
     password: "a good password",
   });
   assert.equal(other.status, 200, other.text);
+});
+
+test("a leaked code drains slowly: 8 quick signups from 8 addresses make 5 accounts, 3 get 429", async () => {
+  const names = Array.from({ length: 8 }, (_, i) => username(`leak${i}`));
+  const answers = await Promise.all(
+    names.map((name) => signupApi({ code: "LEAKED", username: name, password: "a good password" })),
+  );
+  const statuses = answers.map((a) => a.status).sort();
+  assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429, 429, 429], JSON.stringify(answers));
+  for (const res of answers.filter((a) => a.status === 429)) {
+    assert.equal(res.json.error, "rate_limited");
+    assert.ok(Number(res.headers.get("retry-after")) > 0, "Retry-After");
+  }
+  assert.equal(await usesLeft("LEAKED"), 10 - CODE_RATE);
+  // Only the answered 200s made accounts.
+  for (const [i, name] of names.entries()) {
+    const made = (await login(name, "a good password")).status === 200;
+    assert.equal(made, answers[i]?.status === 200, name);
+  }
 });
 
 test("without a registration token, signup answers 503 signup_disabled", async () => {

@@ -21,8 +21,10 @@ function attachedWorld() {
     moderate: engine.moderate.bind(engine),
     openLobby: engine.openLobby.bind(engine),
     moderateLobby: engine.moderateLobby.bind(engine),
+    resumeJoinWave: engine.resumeJoinWave.bind(engine),
     mintCode: engine.mintCode.bind(engine),
     revokeCode: engine.revokeCode.bind(engine),
+    editCodes: engine.editCodes.bind(engine),
     audit: engine.audit.bind(engine),
     onResync: (listener: (snapshot: EngineSnapshot) => void) => {
       resync.add(listener);

@@ -51,7 +51,7 @@ test("the hint bar always offers ? help", async () => {
 });
 
 test("read-only: every action is disabled and says why", async () => {
-  const c = renderConsole({ readonly: true, columns: 120, rows: 40 });
+  const c = renderConsole({ readonly: true, columns: 120, rows: 60 });
   try {
     c.world.knock("@held:example.org", "");
     await c.world.reconcile();

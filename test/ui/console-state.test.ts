@@ -116,7 +116,7 @@ test("no key runs two bindings on the same screen, except where one is meant to 
 test("the command line parses a name and its arguments and completes over the registry", () => {
   assert.deepEqual(parseCommand(":reject  spam links "), { name: "reject", args: "spam links" });
   assert.deepEqual(parseCommand("approve"), { name: "approve", args: "" });
-  assert.deepEqual(completions("re"), ["reject", "repost", "revoke"]);
+  assert.deepEqual(completions("re"), ["reject", "repost", "reinvite", "revoke"]);
   assert.equal(complete("rej"), "reject ");
   assert.equal(complete("re"), "re");
   assert.equal(complete("pa"), "pa"); // page-down, page-up, pause

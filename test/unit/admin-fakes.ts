@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type {
   AuditQuery,
+  CodeBookEdit,
   CodeBookName,
   CommandResult,
   EngineApi,
@@ -16,6 +17,7 @@ import type { LobbyAction } from "../../core/lobby-commands.js";
 import type { LobbyRecord } from "../../core/lobby.js";
 import type { CodeBook, CodeEntry } from "../../core/codes.js";
 import { EngineEvents, type EngineEvent } from "../../core/engine/events.js";
+import type { JoinWaveStatus } from "../../core/engine/join-wave-desk.js";
 import type { ModeratorAction } from "../../core/vetting-commands.js";
 import type { VettingPhase, VettingRecord } from "../../core/vetting.js";
 
@@ -42,6 +44,13 @@ export class FakeEngine implements EngineApi {
   codes: CodeBook = {};
   signupCodes: CodeBook = {};
   log: AuditRow[] = [];
+  joinWave: JoinWaveStatus = {
+    threshold: 10,
+    mode: "normal",
+    paused: false,
+    arrivalsLastMinute: 0,
+    arrivalsInWave: 0,
+  };
   readonly calls: { what: string; args: unknown[] }[] = [];
   subscribers = 0;
   /** Runs inside snapshot(), to play an event racing the snapshot. */
@@ -56,7 +65,15 @@ export class FakeEngine implements EngineApi {
       lobbies: Object.values(this.lobbies),
       codes: this.codes,
       signupCodes: this.signupCodes,
+      joinWave: this.joinWave,
     };
+  }
+
+  async resumeJoinWave(by: string): Promise<CommandResult> {
+    this.calls.push({ what: "resumeJoinWave", args: [by] });
+    if (!this.joinWave.paused) return { ok: false, error: "auto-approval is not paused" };
+    this.joinWave = { ...this.joinWave, mode: "overridden", paused: false };
+    return { ok: true };
   }
 
   subscribe(listener: (event: EngineEvent) => void): () => void {
@@ -159,6 +176,16 @@ export class FakeEngine implements EngineApi {
     if (book === "invite") this.codes = rest;
     else this.signupCodes = rest;
     this.events.emit({ type: "codes", book, codes: rest });
+    return { ok: true };
+  }
+
+  async editCodes(book: CodeBookName, edit: CodeBookEdit, by: string): Promise<CommandResult> {
+    this.calls.push({ what: "editCodes", args: [book, edit, by] });
+    const next = { ...(book === "invite" ? this.codes : this.signupCodes), ...edit.set };
+    for (const code of edit.remove) delete next[code];
+    if (book === "invite") this.codes = next;
+    else this.signupCodes = next;
+    this.events.emit({ type: "codes", book, codes: next });
     return { ok: true };
   }
 

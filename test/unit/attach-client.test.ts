@@ -161,7 +161,9 @@ test("a daemon restart: the client reconnects, emits what changed, and hands on 
           ? `codes ${e.book}`
           : e.type === "audit"
             ? `audit ${e.entry.type}`
-            : `lobby ${e.lobby.key}`,
+            : e.type === "lobby"
+              ? `lobby ${e.lobby.key}`
+              : e.type,
     );
     assert.deepEqual(summary, [
       "record $changes:hs",

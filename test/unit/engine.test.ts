@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import type { EngineEvent } from "../../core/engine/events.js";
 import { World, forbidden, rateLimited, settings } from "./engine-fixtures.js";
 
 const haiku = (keyword: string) =>
@@ -227,4 +228,28 @@ test("hostile text in reasons and replies is kept as data", async () => {
   const rejected = world.audit.find((a) => a.type === "knock_rejected");
   assert.equal(rejected?.knock_reason, hostile);
   assert.ok(!world.audit.some((a) => a.type === "forged"));
+});
+
+test("closed records are forgotten after the retention time, and front ends are told to drop them", async () => {
+  const world = new World({ ABC: { uses_remaining: 2, label: "" } });
+  world.knock("@gone:example.org", "ABC");
+  world.knock("@stays:example.org", "ABC");
+  await world.reconcile();
+  world.memberships.set("@gone:example.org", "leave");
+  await world.reconcile();
+  const gone = world.record("@gone:example.org");
+  assert.ok(gone?.closedAt !== undefined);
+  const events: EngineEvent[] = [];
+  world.engine.subscribe((event) => events.push(event));
+
+  await world.advance(settings.retentionMs + 3_600_001);
+
+  const removed = events.flatMap((e) =>
+    e.type === "removed" ? [{ kind: e.kind, key: e.key }] : [],
+  );
+  assert.deepEqual(removed, [{ kind: "vetting", key: gone.key }]);
+  const keys = world.engine.snapshot().records.map((r) => r.key);
+  assert.ok(!keys.includes(gone.key));
+  // Closed only just now (timed out in this very tick): kept for the retention time.
+  assert.ok(keys.includes(world.record("@stays:example.org")?.key ?? "?"));
 });

@@ -191,6 +191,27 @@ test("on this host a live pid with a stopped heartbeat is a reused pid: taken ov
   other.kill();
 });
 
+test("a container with our host name but its own pids (host networking) goes by its heartbeat, not its pid", async () => {
+  const dir = await dataDir();
+  const neighbour = (heartbeatAt: number) =>
+    foreignLock(heartbeatAt, {
+      hostname: hostname(),
+      pid: process.pid + 100_000, // no such process here; in its own namespace it runs
+      pidNamespace: "pid:[1]",
+    });
+  await writeLock(dir, neighbour(Date.now()));
+  await assert.rejects(acquireDataDirLock(dir, { timing: TIMING }), (err: unknown) => {
+    assert.ok(err instanceof DataDirLockedError);
+    assert.match(err.message, /last heartbeat \d+ s ago/);
+    return true;
+  });
+
+  await writeLock(dir, neighbour(Date.now() - HOUR));
+  const lock = await acquireDataDirLock(dir, { timing: TIMING });
+  assert.equal((await lockContent(dir)).pid, process.pid);
+  await lock.release();
+});
+
 test("processes racing for a stale lock from another host: exactly one wins", async () => {
   const dir = await dataDir();
   await writeLock(dir, foreignLock(Date.now() - HOUR));

@@ -1,15 +1,22 @@
-/** First step of a new code: which book it goes in. */
+/** Which book: the first step of a new code, or of an edit in $EDITOR. */
 import { Box, Text } from "ink";
 
-export function BookPicker({ width }: { readonly width: number }) {
+export interface BookPickerProps {
+  readonly width: number;
+  readonly purpose: "mint" | "edit";
+}
+
+export function BookPicker({ width, purpose }: BookPickerProps) {
   return (
     <Box flexDirection="column" borderStyle="round" paddingX={1} width={Math.min(width, 76)}>
-      <Text bold>New code: which book?</Text>
-      <Text>
-        <Text bold>i</Text> invite code (a knock with it opens a vetting room) · Enter
+      <Text bold>
+        {purpose === "mint" ? "New code: which book?" : "Edit which book in your editor?"}
       </Text>
       <Text>
-        <Text bold>s</Text> signup code (creates an account on the homeserver)
+        <Text bold>i</Text> invite codes (a knock with one opens a vetting room) · Enter
+      </Text>
+      <Text>
+        <Text bold>s</Text> signup codes (create an account on the homeserver)
       </Text>
       <Text dimColor>Esc cancels</Text>
     </Box>

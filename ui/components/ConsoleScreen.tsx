@@ -13,6 +13,7 @@ import { LogView } from "../views/LogView.js";
 import { HealthView } from "../views/HealthView.js";
 import { DaemonLogView } from "../views/DaemonLogView.js";
 import { RecordDetail } from "../views/RecordDetail.js";
+import { TriageView } from "../views/TriageView.js";
 import { VettingView } from "../views/VettingView.js";
 import { BookPicker } from "./BookPicker.js";
 import { CodeLinkModal } from "./CodeLinkModal.js";
@@ -34,7 +35,7 @@ function Body({ state, width, height }: { state: ConsoleState; width: number; he
     return <HelpScreen query={overlay.query} index={overlay.index} width={width} height={height} />;
   }
   if (overlay?.kind === "confirm") return <ConfirmDialog dialog={overlay} width={width} />;
-  if (overlay?.kind === "pickBook") return <BookPicker width={width} />;
+  if (overlay?.kind === "pickBook") return <BookPicker width={width} purpose={overlay.for} />;
   if (overlay?.kind === "minted") return <MintedCode minted={overlay} width={width} />;
   if (overlay?.kind === "codeLink") {
     return <CodeLinkModal shown={overlay} width={width} height={height} />;
@@ -55,6 +56,8 @@ function Body({ state, width, height }: { state: ConsoleState; width: number; he
       return <HealthView width={width} height={height} />;
     case "daemon":
       return <DaemonLogView width={width} height={height} />;
+    case "triage":
+      return <TriageView width={width} height={height} />;
   }
 }
 

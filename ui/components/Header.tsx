@@ -14,14 +14,18 @@ function counts(state: ConsoleState) {
     if (record.phase === "held") held++;
     else if (record.phase === "open" || record.phase === "opening") vetting++;
   }
+  let lobbies = 0;
+  for (const lobby of state.lobbies.values()) {
+    if (lobby.phase === "open" || lobby.phase === "opening") lobbies++;
+  }
   const codes = Object.keys(state.codes.invite).length + Object.keys(state.codes.signup).length;
-  return { held, vetting, codes };
+  return { held, vetting, lobbies, codes };
 }
 
 export function Header() {
   const state = useConsoleState();
   const { mode, by, readonly } = useConsoleSettings();
-  const { held, vetting, codes } = counts(state);
+  const { held, vetting, lobbies, codes } = counts(state);
   return (
     <Box height={1}>
       <Text wrap="truncate-end">
@@ -44,7 +48,9 @@ export function Header() {
         ) : null}
         <Text>
           {" "}
-          · {held} held · {vetting} vetting · {codes} codes · {sanitize(by, { max: 40 })}
+          · {held} held · {vetting} vetting
+          {lobbies > 0 ? ` · ${lobbies} ${lobbies === 1 ? "lobby" : "lobbies"}` : ""} · {codes}{" "}
+          codes · {sanitize(by, { max: 40 })}
         </Text>
       </Text>
     </Box>

@@ -4,13 +4,18 @@ import type { CodeActions } from "../keys/console-actions.js";
 import { codeLink } from "../format/code-link.js";
 import { sanitize } from "../sanitize.js";
 import { copyToClipboard } from "../terminal/clipboard.js";
+import { editBook } from "./book-editor.js";
 import type { ConsoleCore } from "./console-core.js";
 
 const MAX_USES = 100_000;
 
 export function codeActions(core: ConsoleCore): CodeActions {
   return {
-    startMint: () => core.set({ overlay: { kind: "pickBook" } }),
+    startMint: () => core.set({ overlay: { kind: "pickBook", for: "mint" } }),
+    editBook: (book) => {
+      if (book) return void editBook(core, book);
+      core.set({ overlay: { kind: "pickBook", for: "edit" } });
+    },
     askRevoke: (row) => {
       const code = sanitize(row.code);
       const label = sanitize(row.entry.label);

@@ -12,6 +12,7 @@ import { codeActions } from "./code-actions.js";
 import { ConsoleCore, type ControllerOptions } from "./console-core.js";
 import { navigationActions, setFilter } from "./navigation.js";
 import { overlayKey } from "./overlay-keys.js";
+import { lobbyActions } from "./lobby-actions.js";
 import { vettingActions } from "./vetting-actions.js";
 
 export type { ControllerOptions } from "./console-core.js";
@@ -27,6 +28,7 @@ export class ConsoleController {
     this.actions = {
       ...navigationActions(core),
       ...vettingActions(core),
+      ...lobbyActions(core),
       ...codeActions(core),
       refuse: (text) => core.refuse(text),
     };
@@ -34,7 +36,10 @@ export class ConsoleController {
 
   /** One key, by its registry name. */
   handleKey(key: string): void {
-    const { overlay, notice } = this.core.state;
+    const { overlay, notice, clock } = this.core.state;
+    // Lists that depend on the time (Triage) are as fresh as the key that reads them.
+    const now = this.core.options.now();
+    if (Math.abs(now - clock) >= 1000) this.core.set({ clock: now });
     // The last outcome stays until the next key; a command still running keeps its line.
     if (notice && notice.tone !== "busy") this.core.set({ notice: undefined });
     if (overlay) {

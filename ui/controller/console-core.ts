@@ -10,6 +10,7 @@ import type { BindingContext } from "../keys/registry.js";
 import type { ConfirmDialog, ConsoleState, PromptPurpose } from "../state/console-state.js";
 import type { ConsoleStore } from "../state/console-store.js";
 import type { TerminalPort } from "../terminal/clipboard.js";
+import type { EditText } from "../terminal/editor.js";
 import { EngineCommands } from "./engine-commands.js";
 
 export interface ControllerOptions {
@@ -22,6 +23,10 @@ export interface ControllerOptions {
   readonly publicUrl?: string;
   /** The terminal itself, for the clipboard (OSC 52). */
   readonly terminal: TerminalPort;
+  /** Lends the terminal to $EDITOR (code books); absent where there is no terminal to lend. */
+  readonly editText?: EditText;
+  /** The console's clock (the engine's in tests). */
+  readonly now: () => number;
   /** Rows a list shows, for paging. */
   readonly pageSize: () => number;
   readonly exit: () => void;

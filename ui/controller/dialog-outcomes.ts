@@ -1,13 +1,21 @@
 /** Where a confirmed dialog and an answered prompt lead: each to its domain's next step. */
 import type { Followup, PromptPurpose } from "../state/console-state.js";
 import { submitLabel, submitUses } from "./code-actions.js";
+import { editBook } from "./book-editor.js";
 import type { ConsoleCore } from "./console-core.js";
+import { sayInLobby } from "./lobby-actions.js";
 import { askRejectReason, rejectWithReason, say } from "./vetting-actions.js";
 
 export function followConfirmed(core: ConsoleCore, then: Followup): void {
   switch (then.kind) {
     case "moderate":
       return void core.engine.moderate(then.key, then.user, then.action);
+    case "moderateLobby":
+      return void core.engine.moderateLobby(then.key, then.name, then.action);
+    case "applyCodeEdit":
+      return void core.engine.editCodes(then.book, then.edit);
+    case "reopenEditor":
+      return void editBook(core, then.book, then.text, then.base);
     case "askRejectReason":
       return askRejectReason(core, then.key, then.user);
     case "revoke":
@@ -25,6 +33,8 @@ export function submitPrompt(core: ConsoleCore, purpose: PromptPurpose, value: s
       return rejectWithReason(core, purpose.key, purpose.user, value);
     case "say":
       return say(core, purpose.key, purpose.user, value);
+    case "lobbySay":
+      return sayInLobby(core, purpose.key, purpose.name, value);
     case "mintUses":
       return submitUses(core, purpose.book, value);
     case "mintLabel":

@@ -3,7 +3,8 @@
  * moderator about them: "… approving", then done, refused (with the engine's
  * reason) or failed (the daemon could not be reached).
  */
-import type { CodeBookName, EngineApi } from "../../core/api.js";
+import type { CodeBookEdit, CodeBookName, EngineApi } from "../../core/api.js";
+import type { LobbyAction } from "../../core/lobby-commands.js";
 import type { ModeratorAction } from "../../core/vetting-commands.js";
 import { codeLink } from "../format/code-link.js";
 import { sanitize } from "../sanitize.js";
@@ -24,6 +25,16 @@ const DONE: Readonly<Record<ModeratorAction["action"], (who: string) => string>>
   say: (who) => `said it to ${who}`,
   repost: (who) => `posted a new challenge for ${who}`,
   close: (who) => `closed the vetting room of ${who}`,
+  vet: (who) => `sent ${who} to vetting`,
+  reinvite: (who) => `invited ${who} again`,
+};
+
+const LOBBY_DONE: Readonly<Record<LobbyAction["action"], (name: string) => string>> = {
+  approve: (name) => `let in the person who passed in ${name}`,
+  close: (name) => `closed the lobby ${name}`,
+  addTries: (name) => `gave more tries in ${name}`,
+  extend: (name) => `gave ${name} more time`,
+  say: (name) => `said it in ${name}`,
 };
 
 export class EngineCommands {
@@ -47,6 +58,20 @@ export class EngineCommands {
       this.notify({
         notice: result.ok
           ? { tone: "info", text: DONE[action.action](user) }
+          : { tone: "error", text: `${action.action} refused: ${sanitize(result.error)}` },
+      });
+    } catch (error) {
+      this.failed(action.action, error);
+    }
+  }
+
+  async moderateLobby(key: string, name: string, action: LobbyAction): Promise<void> {
+    this.notify({ notice: { tone: "busy", text: `${action.action} ${name}…` } });
+    try {
+      const result = await this.options.api.moderateLobby(key, action, this.options.by);
+      this.notify({
+        notice: result.ok
+          ? { tone: "info", text: LOBBY_DONE[action.action](name) }
           : { tone: "error", text: `${action.action} refused: ${sanitize(result.error)}` },
       });
     } catch (error) {
@@ -86,6 +111,24 @@ export class EngineCommands {
       });
     } catch (error) {
       this.failed("revoke", error);
+    }
+  }
+
+  async editCodes(book: CodeBookName, edit: CodeBookEdit): Promise<void> {
+    this.notify({ notice: { tone: "busy", text: `applying the edit to the ${book} book…` } });
+    try {
+      const result = await this.options.api.editCodes(book, edit, this.options.by);
+      const count = Object.keys(edit.set).length + edit.remove.length;
+      this.notify({
+        notice: result.ok
+          ? {
+              tone: "info",
+              text: `${book} book: ${count} ${count === 1 ? "code" : "codes"} changed`,
+            }
+          : { tone: "error", text: `edit refused: ${sanitize(result.error)}` },
+      });
+    } catch (error) {
+      this.failed("edit", error);
     }
   }
 

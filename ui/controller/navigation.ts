@@ -50,8 +50,9 @@ export function navigationActions(core: ConsoleCore): NavigationActions {
     moveToEnd: (end) => move(end === "top" ? -Infinity : Infinity),
     page: (direction) => move(direction * Math.max(1, core.options.pageSize() - 1)),
     openDetail: () => {
-      const record = core.context().record;
-      if (record) core.set({ detail: record.key });
+      const { record, lobby } = core.context();
+      const key = record?.key ?? lobby?.key;
+      if (key !== undefined) core.set({ detail: key });
     },
     back: () => core.set({ detail: undefined }),
     clearMarksOrFilter: () => {

@@ -9,6 +9,7 @@ import type { Binding } from "../keys/registry.js";
 import { sanitize } from "../sanitize.js";
 import type { ConfirmDialog, Overlay } from "../state/console-state.js";
 import { askUses, copyLink } from "./code-actions.js";
+import { editBook } from "./book-editor.js";
 import type { ConsoleCore } from "./console-core.js";
 import { followConfirmed, submitPrompt } from "./dialog-outcomes.js";
 import { editText } from "./edit-text.js";
@@ -40,8 +41,12 @@ export function overlayKey(core: ConsoleCore, overlay: Overlay, key: string, run
     }
     case "pickBook":
       if (key === "esc" || key === "q") return core.cancel();
-      if (key === "i" || key === "enter") return askUses(core, "invite");
-      if (key === "s") return askUses(core, "signup");
+      if (key === "i" || key === "enter" || key === "s") {
+        const book = key === "s" ? "signup" : "invite";
+        if (overlay.for === "mint") return askUses(core, book);
+        core.set({ overlay: undefined });
+        return void editBook(core, book);
+      }
       return;
     case "command": {
       if (key === "esc") return core.set({ overlay: undefined });

@@ -32,6 +32,7 @@ export interface LobbyDisplay {
 const PHASES: Readonly<Record<LobbyPhase, string>> = {
   opening: "opening",
   open: "open",
+  awaiting_moderator: "awaiting moderator",
   passed: "passed",
   timed_out: "timed out",
   closed: "closed",

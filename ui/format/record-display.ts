@@ -14,6 +14,7 @@ export interface RecordDisplay {
   readonly who: string;
   readonly phase: string;
   readonly reason: string;
+  /** "valid CODE label", "code used up", "code expired", "no valid code" or "none". */
   readonly code: string;
   readonly topic: string;
   readonly keyword: string;
@@ -27,6 +28,7 @@ const PHASES: Readonly<Record<VettingPhase, string>> = {
   held: "held",
   opening: "opening",
   open: "open",
+  awaiting_moderator: "awaiting mod",
   passed: "passed",
   failed: "failed",
   timed_out: "timed out",
@@ -62,12 +64,13 @@ export function displayRecord(record: VettingRecord): RecordDisplay {
   return display;
 }
 
+/** The knock's code as valid (charged), used up, expired, not a code, or none given. */
 function codeOf(record: VettingRecord): string {
   if (record.code) {
     const label = sanitize(record.codeLabel ?? "", { max: 60 });
-    return label ? `${sanitize(record.code)} ${label}` : sanitize(record.code);
+    return `valid ${sanitize(record.code)}${label ? ` ${label}` : ""}`;
   }
   const refusal = record.outcome ? REFUSALS[record.outcome] : undefined;
   if (refusal) return refusal;
-  return "no code";
+  return record.reason.trim() ? "no valid code" : "none";
 }

@@ -22,10 +22,8 @@ export function transcriptLines(
 ): ScreenLine[] {
   const lines: ScreenLine[] = [];
   transcript.forEach((message, m) => {
-    const speaker =
-      message.from === "moderator"
-        ? sanitize(message.by ?? "moderator", { max: 40 })
-        : message.from;
+    // A moderator by name; in a lobby, several newcomers talk, each by their user id.
+    const speaker = message.by !== undefined ? sanitize(message.by, { max: 40 }) : message.from;
     const head = `${clock(message.at, now)} ${speaker.slice(0, SPEAKER_WIDTH - 1).padEnd(SPEAKER_WIDTH)}`;
     const room = Math.max(10, width - head.length);
     const wrapped = sanitize(message.text, { multiline: true, max: 4000 })

@@ -1,6 +1,12 @@
 /** What a binding needs to know to run or say why it cannot: the screen, the row, the mode. */
 import { screenOf, type ConsoleState } from "../state/console-state.js";
-import { currentCode, currentRecord, markedCodes } from "../state/rows.js";
+import {
+  currentCode,
+  currentLobby,
+  currentRecord,
+  currentTrouble,
+  markedCodes,
+} from "../state/rows.js";
 import { REGISTRY, type Binding, type BindingContext } from "./registry.js";
 
 export function bindingContext(state: ConsoleState, readonly: boolean): BindingContext {
@@ -9,6 +15,8 @@ export function bindingContext(state: ConsoleState, readonly: boolean): BindingC
     screen: screenOf(state),
     readonly,
     record: currentRecord(state),
+    lobby: currentLobby(state),
+    trouble: currentTrouble(state),
     code: currentCode(state),
     markedCodes: markedCodes(state),
   };

@@ -1,4 +1,7 @@
 /** What key bindings may ask of the console, by domain: the controller's modules implement them. */
+import type { CodeBookName } from "../../core/api.js";
+import type { LobbyAction } from "../../core/lobby-commands.js";
+import type { LobbyRecord } from "../../core/lobby.js";
 import type { ModeratorAction } from "../../core/vetting-commands.js";
 import type { VettingRecord } from "../../core/vetting.js";
 import type { ViewId } from "../state/console-state.js";
@@ -34,6 +37,14 @@ export interface VettingActions {
   askSay(record: VettingRecord, text?: string): void;
 }
 
+/** Decisions on lobbies. */
+export interface LobbyActions {
+  /** Runs a lobby command now (more tries, more time). */
+  moderateLobby(lobby: LobbyRecord, action: LobbyAction): void;
+  askCloseLobby(lobby: LobbyRecord): void;
+  askSayLobby(lobby: LobbyRecord, text?: string): void;
+}
+
 /** The code books. */
 export interface CodeActions {
   startMint(): void;
@@ -44,9 +55,12 @@ export interface CodeActions {
   copyLink(row: CodeRow): void;
   /** The code's link and its QR code. */
   showLink(row: CodeRow): void;
+  /** The book in $EDITOR; the changes are shown and applied only when confirmed. */
+  editBook(book?: CodeBookName): void;
 }
 
-export interface ConsoleActions extends NavigationActions, VettingActions, CodeActions {
+export interface ConsoleActions
+  extends NavigationActions, VettingActions, LobbyActions, CodeActions {
   /** Tells the moderator something went wrong with what they asked for. */
   refuse(text: string): void;
 }

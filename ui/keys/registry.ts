@@ -6,9 +6,11 @@
  * memory keeps working. The dispatcher, the hint bar, the help screen and the
  * `:` command line all read this list; nothing else defines a key.
  */
+import type { LobbyRecord } from "../../core/lobby.js";
 import type { VettingRecord } from "../../core/vetting.js";
 import { VIEWS, type ConsoleState, type Screen, type ViewId } from "../state/console-state.js";
 import type { CodeRow } from "../state/rows.js";
+import type { TriageItem } from "../state/triage.js";
 import type { ConsoleActions } from "./console-actions.js";
 
 export interface BindingContext {
@@ -17,6 +19,10 @@ export interface BindingContext {
   readonly readonly: boolean;
   /** The knock or vetting room the moderator is on, if any. */
   readonly record: VettingRecord | undefined;
+  /** The lobby the moderator is on, if any (never both). */
+  readonly lobby: LobbyRecord | undefined;
+  /** The stuck thing selected in the Triage view. */
+  readonly trouble: TriageItem | undefined;
   readonly code: CodeRow | undefined;
   /** The codes marked with Space that are still in the list. */
   readonly markedCodes: readonly CodeRow[];
@@ -44,14 +50,24 @@ export interface Binding {
 const ALL: readonly Screen[] = [...VIEWS, "detail"];
 /** Every view but Health, which is a report, not a list. */
 const LISTS: readonly Screen[] = VIEWS.filter((view) => view !== "health");
-const RECORD_SCREENS: readonly Screen[] = ["knocks", "vetting", "detail"];
+const RECORD_SCREENS: readonly Screen[] = ["knocks", "vetting", "triage", "detail"];
 
+type Check<T> = (subject: T) => string | undefined;
 const never = (): undefined => undefined;
-const needsRecord =
-  (check?: (record: VettingRecord) => string | undefined) =>
-  (ctx: BindingContext): string | undefined =>
-    ctx.record ? check?.(ctx.record) : "nothing selected";
-const mustBeOpen = (record: VettingRecord) => (record.phase === "open" ? undefined : "not open");
+/** Whether a binding applies to the knock, vetting room or lobby the moderator is on, and why not. */
+const onSubject =
+  (record: Check<VettingRecord> | undefined, lobby: Check<LobbyRecord> | string) =>
+  (ctx: BindingContext): string | undefined => {
+    if (ctx.record) return record?.(ctx.record);
+    if (ctx.lobby) return typeof lobby === "string" ? lobby : lobby(ctx.lobby);
+    return "nothing selected";
+  };
+const NOT_FOR_LOBBY = "not for a lobby";
+const needsRecord = (check?: Check<VettingRecord>) => onSubject(check, NOT_FOR_LOBBY);
+const mustBeOpen = (subject: { readonly phase: string }) =>
+  subject.phase === "open" ? undefined : "not open";
+const mustBeOpening = (subject: { readonly phase: string }) =>
+  subject.phase === "open" || subject.phase === "opening" ? undefined : "not open";
 const ACTIVE = new Set(["held", "opening", "open"]);
 const OVERRIDABLE = new Set(["failed", "timed_out", "denied"]);
 
@@ -132,6 +148,7 @@ export const REGISTRY: readonly Binding[] = [
   viewBinding("log", "4", "Log"),
   viewBinding("health", "5", "Health"),
   viewBinding("daemon", "6", "Daemon log"),
+  viewBinding("triage", "7", "Triage"),
   binding({
     id: "next-view",
     keys: ["tab"],
@@ -198,11 +215,11 @@ export const REGISTRY: readonly Binding[] = [
   binding({
     id: "open",
     keys: ["enter"],
-    description: "open the knock or vetting room: details and live transcript",
+    description: "open the knock, vetting room or lobby: details and live transcript",
     hint: "open",
     onBar: true,
-    screens: ["knocks", "vetting"],
-    disabled: needsRecord(),
+    screens: ["knocks", "vetting", "triage"],
+    disabled: onSubject(never, never),
     run: (_ctx, actions) => actions.openDetail(),
   }),
   binding({
@@ -240,6 +257,24 @@ export const REGISTRY: readonly Binding[] = [
     run: (_ctx, actions) => actions.toggleFollow(),
   }),
   binding({
+    id: "fix",
+    keys: ["f"],
+    description: "the fix for the selected trouble (its key is on the row)",
+    hint: "fix",
+    onBar: true,
+    mutates: true,
+    screens: ["triage"],
+    disabled: (ctx) => {
+      if (!ctx.trouble) return "nothing selected";
+      const fix = bindingById(ctx.trouble.fix);
+      return fix ? fix.disabled(ctx) : "no fix";
+    },
+    run: (ctx, actions, args) => {
+      const fix = ctx.trouble && bindingById(ctx.trouble.fix);
+      fix?.run(ctx, actions, args);
+    },
+  }),
+  binding({
     id: "approve",
     keys: ["a"],
     description: "approve: let the person in now (also overrides a failed vetting)",
@@ -272,53 +307,64 @@ export const REGISTRY: readonly Binding[] = [
   binding({
     id: "add-try",
     keys: ["t"],
-    description: "give one more try (open vetting room)",
+    description: "give one more try (open vetting room; in a lobby, everyone or one person)",
     hint: "+try",
     onBar: true,
     mutates: true,
     screens: RECORD_SCREENS,
-    args: "[tries]",
-    disabled: needsRecord(mustBeOpen),
+    args: "[tries] [@user, lobby]",
+    disabled: onSubject(mustBeOpen, mustBeOpen),
     run: (ctx, actions, args) => {
-      const tries = args ? Number(args) : 1;
-      if (!Number.isInteger(tries)) return actions.refuse(`add-try: "${args}" is not a number`);
-      if (ctx.record) actions.moderate(ctx.record, { action: "addTries", tries });
+      const [count, user, ...rest] = args.split(/\s+/).filter(Boolean);
+      const tries = count ? Number(count) : 1;
+      if (!Number.isInteger(tries)) return actions.refuse(`add-try: "${count}" is not a number`);
+      if (ctx.record) {
+        if (user) return actions.refuse("add-try: a vetting room has one person; no user needed");
+        return actions.moderate(ctx.record, { action: "addTries", tries });
+      }
+      if (rest.length > 0) return actions.refuse("add-try: tries and one user at most");
+      if (ctx.lobby) {
+        actions.moderateLobby(ctx.lobby, { action: "addTries", tries, ...(user ? { user } : {}) });
+      }
     },
   }),
   binding({
     id: "extend",
     keys: ["e"],
-    description: "extend the vetting room by 30 minutes",
+    description: "extend the vetting room or lobby by 30 minutes",
     hint: "+30m",
     onBar: true,
     mutates: true,
     screens: RECORD_SCREENS,
     args: "[minutes]",
-    disabled: needsRecord(mustBeOpen),
+    disabled: onSubject(mustBeOpen, mustBeOpen),
     run: (ctx, actions, args) => {
       const minutes = args ? Number(args) : 30;
       if (!Number.isFinite(minutes)) return actions.refuse(`extend: "${args}" is not a number`);
-      if (ctx.record) {
-        actions.moderate(ctx.record, { action: "extend", seconds: Math.round(minutes * 60) });
-      }
+      const action = { action: "extend", seconds: Math.round(minutes * 60) } as const;
+      if (ctx.record) actions.moderate(ctx.record, action);
+      else if (ctx.lobby) actions.moderateLobby(ctx.lobby, action);
     },
   }),
   binding({
     id: "say",
     keys: ["s"],
-    description: "say something in the vetting room as the bot",
+    description: "say something in the vetting room or lobby as the bot",
     hint: "say",
     onBar: true,
     mutates: true,
     screens: RECORD_SCREENS,
     args: "[text]",
-    disabled: needsRecord(mustBeOpen),
-    run: (ctx, actions, args) => ctx.record && actions.askSay(ctx.record, args || undefined),
+    disabled: onSubject(mustBeOpen, mustBeOpen),
+    run: (ctx, actions, args) => {
+      if (ctx.record) actions.askSay(ctx.record, args || undefined);
+      else if (ctx.lobby) actions.askSayLobby(ctx.lobby, args || undefined);
+    },
   }),
   binding({
     id: "repost",
     keys: ["R"],
-    description: "post the challenge again, with a new topic",
+    description: "post the challenge again, with a new topic (a nudge)",
     hint: "repost",
     mutates: true,
     screens: RECORD_SCREENS,
@@ -328,15 +374,37 @@ export const REGISTRY: readonly Binding[] = [
   binding({
     id: "close",
     keys: ["c"],
-    description: "close the vetting room without a decision (asks first)",
+    description: "close the vetting room or lobby without a decision (asks first)",
     hint: "close",
     mutates: true,
     destructive: true,
     screens: RECORD_SCREENS,
-    disabled: needsRecord((record) =>
-      record.phase === "open" || record.phase === "opening" ? undefined : "not open",
-    ),
-    run: (ctx, actions) => ctx.record && actions.askClose(ctx.record),
+    disabled: onSubject(mustBeOpening, mustBeOpening),
+    run: (ctx, actions) => {
+      if (ctx.record) actions.askClose(ctx.record);
+      else if (ctx.lobby) actions.askCloseLobby(ctx.lobby);
+    },
+  }),
+  binding({
+    id: "vet",
+    keys: ["v"],
+    description: "send a held knock (no code) to vetting: a room and the challenge",
+    hint: "to vetting",
+    onBar: true,
+    mutates: true,
+    screens: RECORD_SCREENS,
+    disabled: needsRecord((record) => (record.phase === "held" ? undefined : "not held")),
+    run: (ctx, actions) => ctx.record && actions.moderate(ctx.record, { action: "vet" }),
+  }),
+  binding({
+    id: "reinvite",
+    keys: ["i"],
+    description: "invite a passed newcomer again (after the invite failed)",
+    hint: "re-invite",
+    mutates: true,
+    screens: RECORD_SCREENS,
+    disabled: needsRecord((record) => (record.phase === "passed" ? undefined : "not passed")),
+    run: (ctx, actions) => ctx.record && actions.moderate(ctx.record, { action: "reinvite" }),
   }),
   binding({
     id: "new-code",
@@ -347,6 +415,22 @@ export const REGISTRY: readonly Binding[] = [
     mutates: true,
     screens: ["codes"],
     run: (_ctx, actions) => actions.startMint(),
+  }),
+  binding({
+    id: "edit-book",
+    keys: ["E"],
+    description: "edit a code book in $EDITOR; the changes are shown before anything is applied",
+    hint: "edit book",
+    mutates: true,
+    screens: ["codes"],
+    args: "[invite|signup]",
+    run: (ctx, actions, args) => {
+      const book = args || ctx.code?.book;
+      if (book !== undefined && book !== "invite" && book !== "signup") {
+        return actions.refuse(`edit-book: "${args}" is not a book (invite or signup)`);
+      }
+      actions.editBook(book);
+    },
   }),
   binding({
     id: "revoke",

@@ -48,7 +48,7 @@ export type Followup =
   | { kind: "moderateLobby"; key: string; name: string; action: LobbyAction }
   | { kind: "applyCodeEdit"; book: CodeBookName; edit: CodeBookEdit }
   /** A book edit that did not parse: open the editor again on what was written. */
-  | { kind: "reopenEditor"; book: CodeBookName; text: string }
+  | { kind: "reopenEditor"; book: CodeBookName; text: string; base: CodeBook }
   | { kind: "askRejectReason"; key: string; user: string }
   | { kind: "revoke"; book: CodeBookName; code: string }
   | { kind: "revokeMany"; codes: readonly { book: CodeBookName; code: string }[] }
@@ -84,7 +84,8 @@ export type Overlay =
       readonly value: string;
       readonly purpose: PromptPurpose;
     }
-  | { readonly kind: "pickBook" }
+  /** Which book a new code goes in, or which book to edit. */
+  | { readonly kind: "pickBook"; readonly for: "mint" | "edit" }
   | { readonly kind: "command"; readonly value: string }
   | { readonly kind: "filter" }
   | {

@@ -62,6 +62,15 @@ export function applyEvents(state: ConsoleState, events: readonly EngineEvent[])
       case "audit":
         audit.push(event.entry);
         break;
+      case "removed":
+        if (event.kind === "vetting") {
+          records ??= new Map(state.records);
+          records.delete(event.key);
+        } else {
+          lobbies ??= new Map(state.lobbies);
+          lobbies.delete(event.key);
+        }
+        break;
     }
   }
   const last = fresh[fresh.length - 1];

@@ -5,18 +5,30 @@
  */
 import type { CodeBookName } from "../../core/api.js";
 import type { CodeEntry } from "../../core/codes.js";
+import type { LobbyRecord } from "../../core/lobby.js";
 import type { VettingRecord } from "../../core/vetting.js";
 import { displayAudit } from "../format/audit-display.js";
+import { displayLobby } from "../format/lobby-display.js";
 import { displayRecord } from "../format/record-display.js";
 import { sanitize } from "../sanitize.js";
 import type { AuditLine, ConsoleState, ViewId } from "./console-state.js";
 import type { DaemonLogLine } from "./daemon-log.js";
 import { displayLogLine } from "../format/log-line-display.js";
+import { triageItems, type TriageItem } from "./triage.js";
 
 export interface RecordRow {
   readonly id: string;
   readonly record: VettingRecord;
+  readonly lobby?: undefined;
 }
+export interface LobbyRow {
+  readonly id: string;
+  readonly lobby: LobbyRecord;
+  readonly record?: undefined;
+}
+/** A row of the Vetting view: a vetting room or a lobby. */
+export type RoomRow = RecordRow | LobbyRow;
+export type TriageRow = TriageItem;
 export interface CodeRow {
   readonly id: string;
   readonly book: CodeBookName;
@@ -32,7 +44,7 @@ export interface DaemonLogRow {
   readonly id: string;
   readonly line: DaemonLogLine;
 }
-export type Row = RecordRow | CodeRow | LogRow | DaemonLogRow;
+export type Row = RecordRow | LobbyRow | CodeRow | LogRow | DaemonLogRow | TriageRow;
 
 function memo<A extends readonly unknown[], R>(compute: (...args: A) => R): (...args: A) => R {
   let lastArgs: A | undefined;
@@ -71,17 +83,39 @@ const knockRows = memo(
   },
 );
 
-/** Rooms being made or open, the one closing soonest first. */
-const vettingRows = memo((records: ConsoleState["records"], filter: string): RecordRow[] =>
-  [...records.values()]
-    .filter((record) => record.phase === "open" || record.phase === "opening")
-    .sort(
-      (a, b) =>
-        (a.expiresAt ?? Number.MAX_SAFE_INTEGER) - (b.expiresAt ?? Number.MAX_SAFE_INTEGER) ||
-        a.knockedAt - b.knockedAt,
-    )
-    .filter((record) => matches(displayRecord(record).search, filter))
-    .map((record) => ({ id: record.key, record })),
+const isOpen = (phase: string) => phase === "open" || phase === "opening";
+const closesAt = (at: number | undefined) => at ?? Number.MAX_SAFE_INTEGER;
+
+/** Vetting rooms and lobbies being made or open, the one closing soonest first. */
+const vettingRows = memo(
+  (
+    records: ConsoleState["records"],
+    lobbies: ConsoleState["lobbies"],
+    filter: string,
+  ): RoomRow[] => {
+    const rows: (RoomRow & { closes: number; since: number })[] = [];
+    for (const record of records.values()) {
+      if (!isOpen(record.phase) || !matches(displayRecord(record).search, filter)) continue;
+      rows.push({
+        id: record.key,
+        record,
+        closes: closesAt(record.expiresAt),
+        since: record.knockedAt,
+      });
+    }
+    for (const lobby of lobbies.values()) {
+      if (!isOpen(lobby.phase) || !matches(displayLobby(lobby).search, filter)) continue;
+      rows.push({
+        id: lobby.key,
+        lobby,
+        closes: closesAt(lobby.expiresAt),
+        since: lobby.requestedAt,
+      });
+    }
+    return rows
+      .sort((a, b) => a.closes - b.closes || a.since - b.since)
+      .map(({ closes: _closes, since: _since, ...row }) => row as RoomRow);
+  },
 );
 
 const codeRows = memo((codes: ConsoleState["codes"], filter: string): CodeRow[] => {
@@ -109,6 +143,26 @@ const logRows = memo((audit: readonly AuditLine[], filter: string): LogRow[] => 
   return rows;
 });
 
+/** What is stuck, most urgent first (see triage.ts). */
+const triageRows = memo(
+  (
+    records: ConsoleState["records"],
+    lobbies: ConsoleState["lobbies"],
+    filter: string,
+    clock: number,
+  ): TriageRow[] =>
+    triageItems(records.values(), lobbies.values(), clock).filter((item) =>
+      matches(
+        `${item.kind} ${item.detail} ${
+          item.subject.record
+            ? displayRecord(item.subject.record).search
+            : displayLobby(item.subject.lobby).search
+        }`.toLowerCase(),
+        filter,
+      ),
+    ),
+);
+
 /** Newest first. */
 const daemonRows = memo((lines: readonly DaemonLogLine[], filter: string): DaemonLogRow[] => {
   const rows: DaemonLogRow[] = [];
@@ -120,7 +174,9 @@ const daemonRows = memo((lines: readonly DaemonLogLine[], filter: string): Daemo
   return rows;
 });
 
-export function rowsOf(state: ConsoleState, view: "knocks" | "vetting"): RecordRow[];
+export function rowsOf(state: ConsoleState, view: "knocks"): RecordRow[];
+export function rowsOf(state: ConsoleState, view: "vetting"): RoomRow[];
+export function rowsOf(state: ConsoleState, view: "triage"): TriageRow[];
 export function rowsOf(state: ConsoleState, view: "codes"): CodeRow[];
 export function rowsOf(state: ConsoleState, view: "log"): LogRow[];
 export function rowsOf(state: ConsoleState, view: "daemon"): DaemonLogRow[];
@@ -130,7 +186,9 @@ export function rowsOf(state: ConsoleState, view: ViewId): Row[] {
     case "knocks":
       return knockRows(state.records, state.filters.knocks, state.frozen);
     case "vetting":
-      return vettingRows(state.records, state.filters.vetting);
+      return vettingRows(state.records, state.lobbies, state.filters.vetting);
+    case "triage":
+      return triageRows(state.records, state.lobbies, state.filters.triage, state.clock);
     case "codes":
       return codeRows(state.codes, state.filters.codes);
     case "log":
@@ -168,12 +226,31 @@ export function unseenKnocks(state: ConsoleState): number {
   return count;
 }
 
+/** The row the moderator is on in a view of knocks, rooms or trouble. */
+function currentSubject(state: ConsoleState): RoomRow | TriageItem["subject"] | undefined {
+  const { view } = state;
+  if (view !== "knocks" && view !== "vetting" && view !== "triage") return undefined;
+  const index = selectedIndex(state, view);
+  if (view === "triage") return rowsOf(state, "triage")[index]?.subject;
+  return view === "knocks" ? rowsOf(state, "knocks")[index] : rowsOf(state, "vetting")[index];
+}
+
 /** The knock or vetting room the moderator is on: the detail pane's, or the selected row's. */
 export function currentRecord(state: ConsoleState): VettingRecord | undefined {
   if (state.detail !== undefined) return state.records.get(state.detail);
-  if (state.view !== "knocks" && state.view !== "vetting") return undefined;
-  const rows = rowsOf(state, state.view);
-  return rows[selectedIndex(state, state.view)]?.record;
+  return currentSubject(state)?.record;
+}
+
+/** The lobby the moderator is on: the detail pane's, or the selected row's. */
+export function currentLobby(state: ConsoleState): LobbyRecord | undefined {
+  if (state.detail !== undefined) return state.lobbies.get(state.detail);
+  return currentSubject(state)?.lobby;
+}
+
+/** The stuck thing selected in the Triage view. */
+export function currentTrouble(state: ConsoleState): TriageItem | undefined {
+  if (state.detail !== undefined || state.view !== "triage") return undefined;
+  return rowsOf(state, "triage")[selectedIndex(state, "triage")];
 }
 
 export function currentCode(state: ConsoleState): CodeRow | undefined {

@@ -1,10 +1,11 @@
-/** The detail pane of one knock or vetting room: its facts and the live transcript. */
+/** The detail pane of one knock or vetting room (or lobby): its facts and the live transcript. */
 import { Box, Text } from "ink";
+import { TranscriptPane } from "../components/TranscriptPane.js";
 import { useConsoleState } from "../console-context.js";
 import { useNow } from "../hooks/use-now.js";
 import { displayRecord } from "../format/record-display.js";
 import { relative, timeLeft } from "../format/time.js";
-import { transcriptLines } from "../format/transcript-lines.js";
+import { LobbyDetail } from "./LobbyDetail.js";
 
 export interface RecordDetailProps {
   readonly recordKey: string;
@@ -12,12 +13,12 @@ export interface RecordDetailProps {
   readonly height: number;
 }
 
-const SPEAKER_COLORS = { bot: "cyan", newcomer: "white", moderator: "magenta" } as const;
-
 export function RecordDetail({ recordKey, width, height }: RecordDetailProps) {
   const state = useConsoleState();
   const now = useNow(1000);
   const record = state.records.get(recordKey);
+  const lobby = record ? undefined : state.lobbies.get(recordKey);
+  if (lobby) return <LobbyDetail lobby={lobby} width={width} height={height} now={now} />;
   if (!record) {
     return (
       <Box height={height}>
@@ -39,10 +40,7 @@ export function RecordDetail({ recordKey, width, height }: RecordDetailProps) {
     shown.keyword ? `keyword: “${shown.keyword}”` : undefined,
   ].filter(Boolean);
   const lastError = shown.errors[shown.errors.length - 1];
-  const header = lastError ? 6 : 5;
-  const lines = transcriptLines(record.transcript ?? [], width, now);
-  const room = Math.max(0, height - header);
-  const visible = lines.slice(-room);
+  const header = lastError ? 5 : 4;
   return (
     <Box flexDirection="column" height={height} overflow="hidden">
       <Text bold wrap="truncate-end">
@@ -58,23 +56,14 @@ export function RecordDetail({ recordKey, width, height }: RecordDetailProps) {
           last error ({shown.errors.length}): {lastError}
         </Text>
       ) : null}
-      <Text wrap="truncate-end" dimColor>
-        {`── transcript${record.roomId ? " (live)" : ""} ${"─".repeat(Math.max(0, width - 20))}`}
-      </Text>
-      {visible.length === 0 ? (
-        <Text dimColor>
-          {record.roomId ? "Nothing said yet." : "No vetting room for this knock."}
-        </Text>
-      ) : (
-        visible.map((line) => (
-          <Box key={line.key} height={1}>
-            <Text wrap="truncate-end">
-              <Text dimColor>{line.prefix}</Text>
-              <Text color={SPEAKER_COLORS[line.from]}>{line.text}</Text>
-            </Text>
-          </Box>
-        ))
-      )}
+      <TranscriptPane
+        transcript={record.transcript ?? []}
+        isLive={record.roomId !== undefined}
+        emptyText={record.roomId ? "Nothing said yet." : "No vetting room for this knock."}
+        width={width}
+        height={height - header}
+        now={now}
+      />
     </Box>
   );
 }

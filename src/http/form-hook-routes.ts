@@ -1,0 +1,144 @@
+/**
+ * `POST /hooks/form`: a form service (Tally, Typeform, a plain HTML form)
+ * posts a Matrix ID; anteroom invites the person or queues the request for
+ * moderators (FORM_MODE). In order: a per-address limit (429 with
+ * Retry-After, before the body is read), the body limit (413), the signature
+ * when FORM_SECRET is set (401 `bad_signature`, over the raw body), the body
+ * (400 `bad_json`), the honeypot (200 `accepted`, nothing done: bots are not
+ * told), the Matrix ID (400 `missing_mxid` / `bad_mxid`), then the engine:
+ * 200 `{status: "invited" | "queued" | "pending"}`. A blocked person gets the
+ * same answer as anyone else. No error answer carries a stack.
+ */
+import rateLimit from "@fastify/rate-limit";
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import { readFormRequest, type FormFieldSettings } from "../../core/form-request.js";
+import type { FormAnswer, FormMode, FormRequest } from "../../core/engine/form-desk.js";
+import { HttpProblem } from "./signup-routes.js";
+import { formSignatureValid } from "./form-hook-signature.js";
+
+/** What the route needs of the engine. */
+export interface FormIntake {
+  submitRequest(request: FormRequest): Promise<FormAnswer>;
+  formHoneypot(details: Record<string, string>): Promise<void>;
+}
+
+export interface FormHookOptions {
+  readonly engine: FormIntake;
+  readonly mode: FormMode;
+  readonly fields: FormFieldSettings;
+  /** FORM_SECRET: when set, unsigned or wrongly signed posts are refused. A secret: never log it. */
+  readonly secret?: string;
+  readonly perIpPerMinute: number;
+}
+
+/** Typeform sends the whole form definition along; 64 KiB leaves room for long forms. */
+export const FORM_BODY_LIMIT = 64 * 1024;
+
+type Problem = { status: number; error: string; message: string };
+
+export const formHookRoutes: FastifyPluginAsync<FormHookOptions> = async (app, opts) => {
+  await app.register(rateLimit, { global: false });
+  const perIp = app.rateLimit({
+    max: opts.perIpPerMinute,
+    timeWindow: 60_000,
+    errorResponseBuilder: (_request, context) =>
+      new HttpProblem(
+        429,
+        "rate_limited",
+        `Too many form posts from this address; try again in ${context.after}.`,
+      ),
+  });
+  // The signature covers the bytes as sent, so the body is kept raw and parsed here.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
+  app.setErrorHandler((error, request, reply) => {
+    const problem = toProblem(error, request);
+    return sendJson(reply, problem.status, { error: problem.error, message: problem.message });
+  });
+
+  app.post(
+    "/hooks/form",
+    {
+      onRequest: async (request, reply) => {
+        await perIp.call(app, request, reply);
+      },
+      bodyLimit: FORM_BODY_LIMIT,
+    },
+    async (request, reply) => {
+      const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      if (opts.secret !== undefined && !formSignatureValid(opts.secret, raw, request.headers)) {
+        return problem(reply, {
+          status: 401,
+          error: "bad_signature",
+          message: "The request is not signed with this webhook's secret; check FORM_SECRET.",
+        });
+      }
+      const payload = parseBody(raw, request.headers["content-type"]);
+      if (payload === undefined) {
+        return problem(reply, {
+          status: 400,
+          error: "bad_json",
+          message: "The body must be a JSON object (or a form-encoded one).",
+        });
+      }
+      const reading = readFormRequest(payload, opts.fields);
+      if (!reading.ok) return problem(reply, { status: 400, ...reading });
+      if (reading.honeypot) {
+        await opts.engine.formHoneypot({ service: reading.service });
+        return sendJson(reply, 200, { status: "accepted" });
+      }
+      const status = await opts.engine.submitRequest({
+        user: reading.user,
+        note: `form (${reading.service})`,
+        mode: opts.mode,
+      });
+      request.log.info({ user: reading.user, status }, "form request");
+      return sendJson(reply, 200, { status });
+    },
+  );
+};
+
+/** JSON, or a form-encoded body from a plain HTML form; undefined when neither is an object. */
+function parseBody(raw: Buffer, contentType: string | undefined): unknown {
+  const text = raw.toString("utf8");
+  if (contentType?.toLowerCase().startsWith("application/x-www-form-urlencoded")) {
+    return Object.fromEntries(new URLSearchParams(text));
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function toProblem(error: unknown, request: FastifyRequest): Problem {
+  if (error instanceof HttpProblem) {
+    return { status: error.statusCode, error: error.error, message: error.message };
+  }
+  const status = (error as FastifyError).statusCode;
+  if (status === 413) {
+    return {
+      status: 413,
+      error: "body_too_large",
+      message: `The request body is larger than ${FORM_BODY_LIMIT} bytes.`,
+    };
+  }
+  if (status !== undefined && status >= 400 && status < 500) {
+    return { status: 400, error: "bad_json", message: "The request could not be read." };
+  }
+  request.log.error({ err: error }, "form webhook failed");
+  return {
+    status: 500,
+    error: "internal",
+    message: "Something went wrong on our side; the form service may retry later.",
+  };
+}
+
+function problem(reply: FastifyReply, p: Problem): FastifyReply {
+  return sendJson(reply, p.status, { error: p.error, message: p.message });
+}
+
+function sendJson(reply: FastifyReply, status: number, body: object): FastifyReply {
+  return reply.code(status).header("cache-control", "no-store").send(body);
+}

@@ -1,0 +1,110 @@
+import "./ci-off.js";
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { HomeserverError } from "../../core/ports.js";
+import { forbidden } from "../unit/engine-fixtures.js";
+import { renderConsole } from "./console-harness.js";
+
+const NEW = "@new:example.org";
+
+test("Triage is empty when nothing is stuck, and says what it does not follow", async () => {
+  const c = renderConsole({ columns: 120 });
+  try {
+    c.press("7");
+    const frame = await c.waitForText("Triage 0");
+    assert.match(frame, /Nothing is stuck/);
+    assert.match(frame, /Invites never accepted are not listed/);
+  } finally {
+    c.unmount();
+  }
+});
+
+test("a held knock shows with its fix; f sends it to vetting (a room, no code charged)", async () => {
+  const c = renderConsole({ columns: 120 });
+  try {
+    c.world.knock("@nocode:example.org", "");
+    await c.world.reconcile();
+    c.press("7");
+    const frame = await c.waitForText("Triage 1");
+    assert.match(frame, /› held\s+now\s+@nocode:example\.org\s+no code given.*v to vetting/);
+    c.press("f");
+    await c.waitForText("sent @nocode:example.org to vetting");
+    await c.world.settle();
+    const record = c.world.record("@nocode:example.org");
+    assert.equal(record?.phase, "open");
+    assert.ok(record?.challenge?.keyword);
+    assert.equal(c.world.codes.value.ABC?.uses_remaining, 5);
+    assert.equal(c.world.matrix.ops("createVettingRoom").length, 1);
+    await c.waitForText("Triage 0");
+  } finally {
+    c.unmount();
+  }
+});
+
+test("a room where nobody answered for 30 minutes shows as silent; f nudges with a new challenge", async () => {
+  const c = renderConsole({ columns: 120 });
+  try {
+    c.world.knock(NEW, "ABC");
+    await c.world.reconcile();
+    c.press("7");
+    await c.waitForText("Triage 0");
+    await c.world.advance(31 * 60_000);
+    c.press("g"); // any key reads the clock again
+    const frame = await c.waitForText("Triage 1");
+    assert.match(
+      frame,
+      /› silent\s+31 min ago\s+@new:example\.org\s+no reply to the challenge yet\s+R nudge/,
+    );
+    c.press("f");
+    await c.waitForText(`posted a new challenge for ${NEW}`);
+    assert.ok(c.world.audit.some((a) => a.type === "vetting_reposted"));
+    await c.waitForText("Triage 0");
+  } finally {
+    c.unmount();
+  }
+});
+
+test("an effect the engine keeps retrying shows with its error; c closes the room (asks first)", async () => {
+  const c = renderConsole({ columns: 140 });
+  try {
+    const outage = () => new HomeserverError("Service Unavailable", true, 60_000, "M_UNKNOWN");
+    c.world.matrix.failures.set("createVettingRoom", [outage(), outage(), outage()]);
+    c.world.knock(NEW, "ABC");
+    await c.world.reconcile();
+    c.press("7");
+    const frame = await c.waitForText("retrying");
+    assert.match(frame, /createVettingRoom retried 1×, next in \d+ s: Service/);
+    assert.match(frame, /c close/);
+    c.press("f");
+    await c.waitForText(`Close the vetting room of ${NEW}?`);
+    c.press("right", "enter");
+    await c.waitForText(`closed the vetting room of ${NEW}`);
+    assert.equal(c.world.record(NEW)?.phase, "withdrawn");
+  } finally {
+    c.unmount();
+  }
+});
+
+test("an invite that failed for good after a pass shows as failed; f invites again", async () => {
+  const c = renderConsole({ columns: 140 });
+  try {
+    c.world.matrix.failures.set("invite", [forbidden()]);
+    c.world.knock("@held:example.org", "");
+    await c.world.reconcile();
+    c.press("a");
+    await c.waitForText("approved @held:example.org");
+    await c.world.settle();
+    c.press("7");
+    const frame = await c.waitForText("failed");
+    assert.match(frame, /gave up: admitToCommunity: You are banned from this room/);
+    assert.match(frame, /i re-invite/);
+    const invitesBefore = c.world.matrix.ops("invite").length;
+    c.press("f");
+    await c.waitForText("invited @held:example.org again");
+    await c.world.settle();
+    assert.ok(c.world.matrix.ops("invite").length > invitesBefore);
+    assert.ok(c.world.audit.some((a) => a.type === "reinvited" && a.by === "mod-alice"));
+  } finally {
+    c.unmount();
+  }
+});

@@ -1,0 +1,103 @@
+/**
+ * View 7: what is stuck, most urgent first — effects the engine gave up on or
+ * keeps retrying, rooms still being made, held knocks, rooms where nobody
+ * answers — each with the key that fixes it (f runs it).
+ */
+import { Box, Text } from "ink";
+import { WindowedList } from "../components/WindowedList.js";
+import { Cell } from "../components/Cell.js";
+import { SelectionMark } from "../components/SelectionMark.js";
+import { useConsoleState } from "../console-context.js";
+import { displayLobby } from "../format/lobby-display.js";
+import { displayRecord } from "../format/record-display.js";
+import { relative } from "../format/time.js";
+import { useNow } from "../hooks/use-now.js";
+import { bindingById, keyLabel } from "../keys/registry.js";
+import { rowsOf, selectedIndex } from "../state/rows.js";
+import type { TriageItem } from "../state/triage.js";
+import { ColumnHeads } from "./ColumnHeads.js";
+import type { ListViewProps } from "./KnocksView.js";
+import { ViewTitle } from "./ViewTitle.js";
+
+const KIND_COLORS: Readonly<Record<TriageItem["kind"], string>> = {
+  failed: "red",
+  retrying: "red",
+  stuck: "yellow",
+  held: "yellow",
+  silent: "cyan",
+  "empty lobby": "cyan",
+};
+
+/** "R nudge": the fix's own key and hint, from the registry. */
+export function fixLabel(item: TriageItem): string {
+  const binding = bindingById(item.fix);
+  if (!binding) return "";
+  const hint = item.fix === "repost" ? "nudge" : binding.hint;
+  return `${keyLabel(binding.keys.slice(0, 1))} ${hint}`;
+}
+
+function columnsOf(width: number) {
+  const kind = 12;
+  const since = 12;
+  const fix = 14;
+  const flexible = Math.max(0, width - 2 - kind - since - fix);
+  const who = Math.max(12, Math.floor(flexible * 0.4));
+  return { kind, since, who, detail: Math.max(0, flexible - who), fix };
+}
+
+export function TriageView({ width, height }: ListViewProps) {
+  const state = useConsoleState();
+  const now = useNow(5000);
+  const rows = rowsOf(state, "triage");
+  const columns = columnsOf(width);
+  return (
+    <Box flexDirection="column" height={height}>
+      <ViewTitle
+        title="Triage"
+        count={rows.length}
+        filter={state.filters.triage}
+        extra={rows.length > 0 ? "f runs the fix on the row" : "nothing is stuck"}
+      />
+      <ColumnHeads
+        columns={[
+          ["trouble", columns.kind],
+          ["since", columns.since],
+          ["who", columns.who],
+          ["what", columns.detail],
+          ["fix (f)", columns.fix],
+        ]}
+      />
+      <WindowedList
+        items={rows}
+        selectedIndex={selectedIndex(state, "triage")}
+        height={height - 3}
+        emptyText="Nothing is stuck: no held knocks, no silent rooms, no failing effects."
+        renderRow={(item, isSelected) => (
+          <Box key={item.id} height={1}>
+            <SelectionMark isSelected={isSelected} />
+            <Cell width={columns.kind} isSelected={isSelected} color={KIND_COLORS[item.kind]}>
+              {item.kind}
+            </Cell>
+            <Cell width={columns.since} isSelected={isSelected} isDim>
+              {relative(item.since, now)}
+            </Cell>
+            <Cell width={columns.who} isSelected={isSelected} isBold>
+              {item.subject.record
+                ? displayRecord(item.subject.record).who
+                : `lobby ${displayLobby(item.subject.lobby).name}`}
+            </Cell>
+            <Cell width={columns.detail} isSelected={isSelected}>
+              {item.detail}
+            </Cell>
+            <Cell width={columns.fix} isSelected={isSelected} isBold>
+              {fixLabel(item)}
+            </Cell>
+          </Box>
+        )}
+      />
+      <Text dimColor wrap="truncate-end">
+        Invites never accepted are not listed: the engine does not follow joins after an invite.
+      </Text>
+    </Box>
+  );
+}
