@@ -171,7 +171,6 @@ function judgeLock(path: string, text: string, timing: LockTiming, sightings: Si
     const beats = holder.heartbeatAt !== undefined && holder.id !== undefined;
     return beats && age >= timing.staleMs ? { kind: "stale" } : { kind: "live", holder };
   }
-  return { kind: "live", holder };
   // Another host or container: judge by what we saw ourselves, since its clock may differ from ours.
   const watched = sightings.watch(path, text);
   if (watched.forMs >= timing.staleMs) return { kind: "stale" };

@@ -53,3 +53,18 @@ test("v sends a held knock to vetting from the Knocks view; on any other knock i
     c.unmount();
   }
 });
+
+test("Esc and a view key typed in one chunk (as over a slow link) go back, then switch view", async () => {
+  const c = renderConsole();
+  try {
+    c.world.knock("@new:example.org", "ABC");
+    await c.world.reconcile();
+    c.press("2", "enter");
+    await c.waitForText("transcript (live)");
+    c.type("\x1b3");
+    const frame = await c.waitForText("Codes 1");
+    assert.doesNotMatch(frame, /transcript/);
+  } finally {
+    c.unmount();
+  }
+});

@@ -20,7 +20,9 @@ export function keyNames(input: string, key: Key): string[] {
   if (key.tab) return [key.shift ? "shift+tab" : "tab"];
   if (key.backspace || key.delete) return ["backspace"];
   if (key.ctrl) return input ? [`ctrl+${input.toLowerCase()}`] : [];
-  if (key.meta) return [];
+  // Esc and the next key typed quickly arrive as one chunk, which reads as Alt+key; the
+  // console has no Alt bindings, so it is taken as what was meant: Esc, then the key.
+  if (key.meta) return input ? ["esc", ...[...input].flatMap(charKey)] : [];
   return [...input].flatMap(charKey);
 }
 
