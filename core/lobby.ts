@@ -164,7 +164,7 @@ export function stepLobby(
       lobby.alias = input.alias;
       lobby.expiresAt = input.now + settings.lifetimeSec * 1000;
       audit.push({
-        type: "lobby_opened",
+        type: "lobby_created",
         lobby: lobby.key,
         room_id: input.roomId,
         alias: input.alias,
@@ -303,7 +303,7 @@ function judgeReply(
     lobby.passedBy = user;
     post(lobby, `${user}: ${passAwaitsModeratorText()}`, input.now);
     audit.push({
-      type: "lobby_passed",
+      type: "lobby_promoted",
       lobby: lobby.key,
       user,
       room_id: roomId,
@@ -328,7 +328,7 @@ function judgeReply(
       input.now + settings.farewellDelaySec * 1000,
     );
     audit.push({
-      type: "lobby_passed",
+      type: "lobby_promoted",
       lobby: lobby.key,
       user,
       room_id: roomId,
@@ -361,7 +361,7 @@ function judgeReply(
     return;
   }
   post(lobby, say.lobbyOutOfTriesText(user, verdict.reason), input.now);
-  audit.push({ type: "lobby_out_of_tries", lobby: lobby.key, user, room_id: roomId });
+  audit.push({ type: "lobby_failed", lobby: lobby.key, user, room_id: roomId });
 }
 
 function welcomeCode(

@@ -27,6 +27,7 @@ export type ChatCommand =
   | { readonly name: "token"; readonly op: "list" }
   | { readonly name: "token"; readonly op: "revoke"; readonly token: string }
   | { readonly name: "stats" }
+  | { readonly name: "resume" }
   | { readonly name: "help" };
 
 export type CommandName = ChatCommand["name"];
@@ -58,6 +59,10 @@ export const COMMAND_USAGE: Readonly<Record<CommandName, { usage: string; what: 
     what: "homeserver registration tokens (also: !mint token [--uses U] [--expires 7d|ISO])",
   },
   stats: { usage: "!stats", what: "what happened in the last 24 hours" },
+  resume: {
+    usage: "!resume",
+    what: "end a join wave's pause now: the newcomers waiting for a moderator are let in",
+  },
   help: { usage: "!help", what: "this list" },
 };
 

@@ -107,6 +107,7 @@ function parseArguments(name: CommandName, rest: string): ChatCommand {
     }
     case "codes":
     case "stats":
+    case "resume":
     case "help":
       return { name };
   }

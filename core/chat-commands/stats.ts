@@ -24,14 +24,14 @@ export const STATS_WINDOW_SEC = 86_400;
 const COUNTED: Readonly<Record<string, Exclude<keyof DayStats, "codesMinted">>> = {
   knock_received: "knocks",
   vetting_passed: "vettingPassed",
-  lobby_passed: "vettingPassed",
+  lobby_promoted: "vettingPassed",
   lobby_promoted: "vettingPassed", // reference
   vetting_failed: "vettingFailed",
-  lobby_out_of_tries: "vettingFailed",
+  lobby_failed: "vettingFailed",
   lobby_failed: "vettingFailed", // reference
   vetting_timeout: "vettingTimedOut",
   lobby_timeout: "vettingTimedOut",
-  lobby_opened: "lobbies",
+  lobby_created: "lobbies",
   lobby_created: "lobbies", // reference
   signup: "signups",
   signup_ok: "signups", // reference

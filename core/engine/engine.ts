@@ -269,9 +269,12 @@ export class Engine implements EngineApi {
     return this.forms.turnedAway("form_honeypot", details);
   }
 
-  openLobby(code: string, requestKey: string): Promise<OpenLobbyResult> {
-    this.wave.arrive();
-    return this.lobbies.open(code, requestKey);
+  async openLobby(code: string, requestKey: string): Promise<OpenLobbyResult> {
+    const result = await this.lobbies.open(code, requestKey);
+    // Only a request that spent a use is someone arriving: a flood of made-up codes
+    // must not pause auto-approval for the people with real ones.
+    if (result.ok || result.error === "create_failed") this.wave.arrive();
+    return result;
   }
 
   moderateLobby(key: string, action: LobbyAction, by: string): Promise<CommandResult> {

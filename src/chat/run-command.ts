@@ -38,6 +38,8 @@ export interface CommandContext {
 
 /** What the commands need of EngineApi. */
 export type ChatCommandsApi = Pick<EngineApi, "mintCode" | "revokeCode" | "audit"> & {
+  /** `!resume`; absent where the front end has no engine behind it. */
+  resumeJoinWave?: EngineApi["resumeJoinWave"];
   snapshot(): Pick<EngineSnapshot, "codes" | "signupCodes">;
 };
 
@@ -82,6 +84,13 @@ export async function runChatCommand(
     }
     case "help":
       return helpText();
+    case "resume": {
+      if (!api.resumeJoinWave) return notAvailableReply(command.name);
+      const resumed = await api.resumeJoinWave(by);
+      return resumed.ok
+        ? "auto-approval resumed: the newcomers waiting for a moderator are being let in."
+        : `nothing to resume: ${resumed.error}.`;
+    }
     case "kick":
     case "ban":
     case "unban": {

@@ -89,9 +89,9 @@ export function createMetrics(engine: EngineApi): Metrics {
 
 /** The audit entries that count as a lobby outcome, and the label each gets. */
 const LOBBY_OUTCOMES: Readonly<Record<string, string>> = {
-  lobby_opened: "opened",
-  lobby_passed: "passed",
-  lobby_out_of_tries: "failed",
+  lobby_created: "opened",
+  lobby_promoted: "passed",
+  lobby_failed: "failed",
   lobby_timeout: "timed_out",
   lobby_closed: "closed",
   lobby_create_failed: "create_failed",

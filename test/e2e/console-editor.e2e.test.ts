@@ -57,9 +57,9 @@ test("E hands the terminal to $EDITOR and the console comes back with the change
     /anteroom · demo/,
     "the console's frame is gone while the editor runs",
   );
-  assert.match(await readFile(`${steps}.seen`, "utf8"), /"FRIENDS": \{/);
   await tmux.keys("Enter");
   const back = await tmux.waitForText("Apply 1 change to the invite book?");
+  assert.match(await readFile(`${steps}.seen`, "utf8"), /"FRIENDS": \{/);
   assert.match(back, /anteroom · demo/);
   assert.match(back, /~ FRIENDS: label “friends of alice” → “friends of bob”/);
   assert.doesNotMatch(back, /FAKE EDITOR/, "the console redrew the whole screen");

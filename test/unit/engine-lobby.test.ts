@@ -21,7 +21,7 @@ test("opening a lobby spends one use, makes one room and answers with its matrix
   assert.equal(world.lobby(result.key)?.phase, "open");
   assert.deepEqual(
     world.audit.map((a) => a.type),
-    ["code_redeemed", "lobby_requested", "lobby_opened"],
+    ["code_redeemed", "lobby_requested", "lobby_created"],
   );
   assert.deepEqual(world.sent(result.roomId), [], "nothing is said before anyone joins");
 });

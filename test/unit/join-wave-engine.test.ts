@@ -11,6 +11,9 @@ import { startAdminApi } from "../../src/http/admin-server.js";
 import { connectEngine } from "../../src/control/attach-client.js";
 import { http, tempDir } from "./admin-fakes.js";
 import { waitFor } from "../harness/wait.js";
+import { parseChatCommand } from "../../core/chat-commands/parse.js";
+import { helpText } from "../../core/chat-commands/replies.js";
+import { runChatCommand } from "../../src/chat/run-command.js";
 import { LobbyWorld, MemoryStore, settings } from "./engine-fixtures.js";
 
 const haiku = (keyword: string) =>
@@ -213,4 +216,28 @@ test("the admin API shows the wave in health, an attached console mirrors it, an
     await remote.close();
     await api.close();
   }
+});
+
+test("!resume in the operator room ends the pause and lets the waiting in; a second one says why not", async () => {
+  const { world } = waveWorld();
+  await startWave(world);
+  await world.reply("@k1:example.org", haiku(keywordOf(world, "@k1:example.org")));
+  const resume = async () => {
+    const parsed = parseChatCommand("!resume");
+    assert.equal(parsed.kind, "command");
+    if (parsed.kind !== "command") return "";
+    const context = {
+      sender: "@mod:example.org",
+      publicUrl: "https://x",
+      now: () => world.now,
+      authority: 100,
+      levelOf: () => 100,
+    };
+    return runChatCommand(parsed.command, context, world.engine, {});
+  };
+  assert.match(await resume(), /^auto-approval resumed/);
+  await world.settle();
+  assert.ok(invitedUsers(world).includes("@k1:example.org"));
+  assert.match(await resume(), /^nothing to resume: auto-approval is not paused/);
+  assert.match(helpText(), /^!resume — /m);
 });

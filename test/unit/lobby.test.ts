@@ -144,7 +144,7 @@ test("a pass admits that person, posts a welcome code, closes the lobby, and lea
       minted_by: "anteroom",
     },
   });
-  assert.ok(audit.includes("lobby_passed") && audit.includes("promoted"));
+  assert.ok(audit.includes("lobby_promoted") && audit.includes("promoted"));
   const next = stepLobby(lobby, reply("@bob:x", good, T0 + 9500), settings);
   assert.deepEqual(next.audit, [], "a closed lobby judges nothing more");
 });

@@ -24,6 +24,7 @@ export function editorCommand(env: NodeJS.ProcessEnv): string[] {
 export function terminalEditor(
   suspend: SuspendTerminal,
   env: NodeJS.ProcessEnv = process.env,
+  stdin: NodeJS.ReadStream = process.stdin,
 ): EditText {
   return async (text, name) => {
     // A directory only this user can read: code books are secrets.
@@ -34,7 +35,9 @@ export function terminalEditor(
       const [program = "vi", ...args] = editorCommand(env);
       let failure: string | undefined;
       await suspend(async () => {
+        const resumeReading = stopReading(stdin);
         const result = await execa(program, [...args, file], { stdio: "inherit", reject: false });
+        resumeReading();
         if (result.failed) {
           failure =
             result.exitCode === undefined
@@ -47,5 +50,31 @@ export function terminalEditor(
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  };
+}
+
+interface ReadHandle {
+  reading?: boolean;
+  readStop?: () => number;
+  readStart?: () => number;
+}
+
+/**
+ * Stops this process reading the terminal while the editor has it. Ink only
+ * takes its listener off stdin, and `pause()` does not stop a TTY stream
+ * either: a read left pending in Node would take keys typed into the editor.
+ * Node offers no public way to stop it, hence the stream's handle; where the
+ * handle is not as expected, nothing is done.
+ */
+function stopReading(stdin: NodeJS.ReadStream): () => void {
+  const handle = (stdin as unknown as { _handle?: ReadHandle })._handle;
+  if (!handle?.reading || typeof handle.readStop !== "function") return () => {};
+  const { readStart } = handle;
+  if (typeof readStart !== "function") return () => {};
+  handle.reading = false;
+  handle.readStop();
+  return () => {
+    handle.reading = true;
+    readStart.call(handle);
   };
 }
