@@ -25,14 +25,11 @@ const COUNTED: Readonly<Record<string, Exclude<keyof DayStats, "codesMinted">>> 
   knock_received: "knocks",
   vetting_passed: "vettingPassed",
   lobby_promoted: "vettingPassed",
-  lobby_promoted: "vettingPassed", // reference
   vetting_failed: "vettingFailed",
   lobby_failed: "vettingFailed",
-  lobby_failed: "vettingFailed", // reference
   vetting_timeout: "vettingTimedOut",
   lobby_timeout: "vettingTimedOut",
   lobby_created: "lobbies",
-  lobby_created: "lobbies", // reference
   signup: "signups",
   signup_ok: "signups", // reference
 };
