@@ -44,7 +44,8 @@ async function captureDemo(): Promise<Shot[]> {
     rows: ROWS,
     cwd: REPO,
     command: [process.execPath, "--import", "tsx", "src/cli.ts", "demo"],
-    env: { CI: "false", USER: "moderator", COLORTERM: "truecolor" },
+    // CI=false keeps Ink drawing every frame, but turns colour detection off: forced back on.
+    env: { CI: "false", FORCE_COLOR: "3", USER: "moderator" },
   });
   const shots: Shot[] = [];
   const shoot = async (name: string, title: string) =>
