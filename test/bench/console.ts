@@ -23,7 +23,7 @@
  *
  * `node --import tsx test/bench/console.ts` (or `npm run bench:console`);
  * `npm run bench` runs it after the knock bench. BENCH_CONSOLE_KEYS (50) keys
- * per view. Results: printed, and written to test/bench/results/console.json.
+ * per view; BENCH_DEBUG=1 prints the last frames written when a wait times out. Results: printed, and written to test/bench/results/console.json.
  */
 process.env.CI = "false"; // Ink draws every frame only outside CI; read once, at import
 process.env.FORCE_COLOR ??= "1";

@@ -128,7 +128,7 @@ export function screenToHtml(capture: string, columns: number, title: string): s
   body { margin: 0; background: ${BACKGROUND}; }
   pre {
     margin: 0; padding: 14px 16px; width: ${columns}ch;
-    font: 15px/1.25 "DejaVu Sans Mono", "Liberation Mono", monospace;
+    font: 15px/1.17 "DejaVu Sans Mono", "Liberation Mono", monospace;
     color: ${FOREGROUND}; background: ${BACKGROUND};
   }
 </style></head>

@@ -2,7 +2,7 @@ import "./ci-off.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { HomeserverError } from "../../core/ports.js";
-import { forbidden } from "../unit/engine-fixtures.js";
+import { World, forbidden } from "../unit/engine-fixtures.js";
 import { renderConsole } from "./console-harness.js";
 
 const NEW = "@new:example.org";
@@ -104,6 +104,27 @@ test("an invite that failed for good after a pass shows as failed; f invites aga
     await c.world.settle();
     assert.ok(c.world.matrix.ops("invite").length > invitesBefore);
     assert.ok(c.world.audit.some((a) => a.type === "reinvited" && a.by === "mod-alice"));
+  } finally {
+    c.unmount();
+  }
+});
+
+test("a pass held back by a join wave waits in Triage; f lets the person in", async () => {
+  const world = new World({ ABC: { uses_remaining: 5, label: "friends" } });
+  world.knock(NEW, "ABC");
+  await world.reconcile();
+  const record = world.record(NEW);
+  assert.ok(record);
+  // What the engine records when a haiku passes while a join wave pauses auto-approval.
+  world.vetting.value[record.key] = { ...record, phase: "awaiting_moderator" };
+  const c = renderConsole({ world, columns: 140 });
+  try {
+    c.press("7");
+    const frame = await c.waitForText("Triage 1");
+    assert.match(frame, /awaiting\s+.*@new:example\.org\s+passed during a join wave.*a approve/);
+    c.press("f");
+    await c.waitForText(`approved ${NEW}`);
+    await c.until("the invite", () => world.matrix.ops("invite").some(([, user]) => user === NEW));
   } finally {
     c.unmount();
   }

@@ -52,33 +52,28 @@ export function displayLobby(lobby: LobbyRecord): LobbyDisplay {
       joined: guest.joined,
     }))
     .sort((a, b) => Number(b.joined) - Number(a.joined) || a.user.localeCompare(b.user));
+  const label = sanitize(lobby.codeLabel, { max: 60 });
+  const code = sanitize(lobby.code, { max: 60 });
+  const phase = PHASES[lobby.phase] ?? sanitize(lobby.phase);
+  const topic = sanitize(lobby.challenge.topic);
+  const keyword = sanitize(lobby.challenge.keyword);
+  const search = ["lobby", name, label, code, phase, topic, keyword, ...guests.map((g) => g.user)]
+    .join(" ")
+    .toLowerCase();
   const display: LobbyDisplay = {
     name,
-    label: sanitize(lobby.codeLabel, { max: 60 }),
-    code: sanitize(lobby.code, { max: 60 }),
-    phase: PHASES[lobby.phase] ?? sanitize(lobby.phase),
-    topic: sanitize(lobby.challenge.topic),
-    keyword: sanitize(lobby.challenge.keyword),
+    label,
+    code,
+    phase,
+    topic,
+    keyword,
     outcome: sanitize(lobby.outcome ?? ""),
     passedBy: sanitize(lobby.passedBy ?? "", { max: 255 }),
     guests,
     joinedCount: guests.filter((guest) => guest.joined).length,
     errors: (lobby.errors ?? []).map((error) => sanitize(error, { max: 300 })),
-    search: "",
+    search,
   };
-  const search = [
-    "lobby",
-    display.name,
-    display.label,
-    display.code,
-    display.phase,
-    display.topic,
-    display.keyword,
-    ...guests.map((guest) => guest.user),
-  ]
-    .join(" ")
-    .toLowerCase();
-  const withSearch = { ...display, search };
-  cache.set(lobby, withSearch);
-  return withSearch;
+  cache.set(lobby, display);
+  return display;
 }

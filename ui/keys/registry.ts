@@ -68,7 +68,7 @@ const mustBeOpen = (subject: { readonly phase: string }) =>
   subject.phase === "open" ? undefined : "not open";
 const mustBeOpening = (subject: { readonly phase: string }) =>
   subject.phase === "open" || subject.phase === "opening" ? undefined : "not open";
-const ACTIVE = new Set(["held", "opening", "open"]);
+const ACTIVE = new Set(["held", "opening", "open", "awaiting_moderator"]);
 const OVERRIDABLE = new Set(["failed", "timed_out", "denied"]);
 
 interface Spec extends Partial<Omit<Binding, "id" | "keys" | "description" | "hint" | "run">> {
@@ -277,17 +277,23 @@ export const REGISTRY: readonly Binding[] = [
   binding({
     id: "approve",
     keys: ["a"],
-    description: "approve: let the person in now (also overrides a failed vetting)",
+    description:
+      "approve: let the person in now (overrides a failed vetting; a pass held by a join wave)",
     hint: "approve",
     onBar: true,
     mutates: true,
     screens: RECORD_SCREENS,
-    disabled: needsRecord((record) =>
-      ACTIVE.has(record.phase) || OVERRIDABLE.has(record.phase)
-        ? undefined
-        : `already ${record.phase}`,
+    disabled: onSubject(
+      (record) =>
+        ACTIVE.has(record.phase) || OVERRIDABLE.has(record.phase)
+          ? undefined
+          : `already ${record.phase}`,
+      (lobby) => (lobby.phase === "awaiting_moderator" ? undefined : "not for a lobby"),
     ),
-    run: (ctx, actions) => ctx.record && actions.moderate(ctx.record, { action: "approve" }),
+    run: (ctx, actions) => {
+      if (ctx.record) actions.moderate(ctx.record, { action: "approve" });
+      else if (ctx.lobby) actions.moderateLobby(ctx.lobby, { action: "approve" });
+    },
   }),
   binding({
     id: "reject",

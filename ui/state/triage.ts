@@ -20,7 +20,8 @@ export const STUCK_OPENING_MS = 2 * 60_000;
 /** Closed records whose last effect failed for good stay listed this long. */
 export const FAILED_SHOWN_MS = 24 * 3_600_000;
 
-export type TriageKind = "failed" | "retrying" | "stuck" | "held" | "silent" | "empty lobby";
+export type TriageKind =
+  "failed" | "retrying" | "stuck" | "held" | "awaiting" | "silent" | "empty lobby";
 
 /** Most urgent first: the engine gave up, then it keeps trying, then people wait. */
 const ORDER: readonly TriageKind[] = [
@@ -28,6 +29,7 @@ const ORDER: readonly TriageKind[] = [
   "retrying",
   "stuck",
   "held",
+  "awaiting",
   "silent",
   "empty lobby",
 ];
@@ -75,7 +77,11 @@ function recordTrouble(record: VettingRecord, now: number): TriageItem | undefin
     detail,
     fix,
   });
-  const active = record.phase === "held" || record.phase === "opening" || record.phase === "open";
+  const active =
+    record.phase === "held" ||
+    record.phase === "opening" ||
+    record.phase === "open" ||
+    record.phase === "awaiting_moderator";
   const lastError = record.errors?.[record.errors.length - 1];
   if (record.phase === "passed" && lastError?.startsWith("admitToCommunity:")) {
     if (now - (record.closedAt ?? 0) < FAILED_SHOWN_MS) {
@@ -88,11 +94,27 @@ function recordTrouble(record: VettingRecord, now: number): TriageItem | undefin
   }
   if (lastError && active) {
     // The challenge never reached them (a send failed), or the room was never made.
-    const fix = record.phase === "open" ? "repost" : record.phase === "held" ? "reject" : "close";
+    const fix =
+      record.phase === "open"
+        ? "repost"
+        : record.phase === "held"
+          ? "reject"
+          : record.phase === "awaiting_moderator"
+            ? "approve"
+            : "close";
     return item("failed", record.knockedAt, errorText(lastError), fix);
   }
   if (record.phase === "held") {
     return item("held", record.knockedAt, "no code given: waits for a moderator", "vet");
+  }
+  if (record.phase === "awaiting_moderator") {
+    const passedAt = record.transcript?.at(-1)?.at ?? record.knockedAt;
+    return item(
+      "awaiting",
+      passedAt,
+      "passed during a join wave: waits for a moderator",
+      "approve",
+    );
   }
   if (record.phase === "opening" && now - record.knockedAt >= STUCK_OPENING_MS) {
     return item("stuck", record.knockedAt, "the vetting room is still being made", "close");
@@ -122,6 +144,10 @@ function lobbyTrouble(lobby: LobbyRecord, now: number): TriageItem | undefined {
     detail,
     fix,
   });
+  if (lobby.phase === "awaiting_moderator") {
+    const passedAt = lobby.transcript?.at(-1)?.at ?? lobby.requestedAt;
+    return item("awaiting", passedAt, "a pass during a join wave waits for a moderator", "approve");
+  }
   if (lobby.phase !== "open" && lobby.phase !== "opening") return undefined;
   const retrying = lobby.outbox.find((pending) => pending.attempts);
   if (retrying) return item("retrying", lobby.requestedAt, retryText(retrying, now), "close");

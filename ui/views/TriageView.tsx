@@ -24,6 +24,7 @@ const KIND_COLORS: Readonly<Record<TriageItem["kind"], string>> = {
   retrying: "red",
   stuck: "yellow",
   held: "yellow",
+  awaiting: "yellow",
   silent: "cyan",
   "empty lobby": "cyan",
 };
