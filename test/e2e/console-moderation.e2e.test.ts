@@ -1,0 +1,144 @@
+/**
+ * A moderator's day in the console, end to end: a real Synapse, a real daemon,
+ * and `anteroom` attached in a real terminal (tmux), driven by keys only. Each
+ * decision is checked where it matters: on the homeserver, as the newcomer.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { startHomeserver, type TestHomeserver } from "../harness/homeserver.js";
+import { createCommunity, type TestCommunity } from "../harness/community.js";
+import { TestDaemon } from "../harness/daemon.js";
+import { Newcomer, haikuWith } from "../harness/newcomer-flow.js";
+import { TmuxSession, requireTmux } from "./tmux.js";
+
+const REPO = fileURLToPath(new URL("../..", import.meta.url));
+
+let hs: TestHomeserver;
+let community: TestCommunity;
+let daemon: TestDaemon;
+let tmux: TmuxSession;
+
+before(async () => {
+  await requireTmux();
+  hs = await startHomeserver();
+  community = await createCommunity(hs, { children: 1 });
+  daemon = await TestDaemon.start(hs, community, {
+    env: {
+      INITIAL_CODES: JSON.stringify({ FRIENDS: { uses_remaining: 10, label: "friends" } }),
+      VETTING_TIMEOUT_SEC: "3600",
+      // One try: a single bad answer fails the haiku, so there is something to override.
+      VETTING_MAX_TRIES: "1",
+      HS_PUBLIC: "https://join.e2e.example",
+    },
+  });
+  tmux = await TmuxSession.start({
+    columns: 120,
+    rows: 30,
+    cwd: REPO,
+    command: [process.execPath, "--import", "tsx", "src/cli.ts"],
+    env: { DATA_DIR: daemon.dataDir, CI: "false", USER: "mod-e2e", NO_COLOR: "" },
+  });
+  await tmux.waitForText("anteroom · attached", 30_000);
+});
+
+after(async () => {
+  await tmux?.stop();
+  await daemon?.stop();
+  await hs?.stop();
+});
+
+/** On Knocks, keeps only the rows matching `text`, so the next key acts on that person. */
+async function selectKnock(text: string): Promise<void> {
+  await tmux.keys("1", "/");
+  await tmux.type(text);
+  await tmux.keys("Enter");
+  await tmux.waitForScreen(`${text} selected`, (s) =>
+    s.split("\n").some((line) => line.includes("›") && line.includes(text)),
+  );
+}
+
+/** Clears the Knocks filter again. */
+async function clearFilter(): Promise<void> {
+  await tmux.keys("1", "/", "Escape");
+}
+
+test("a approves a knock: the newcomer is invited into the space", async () => {
+  const newcomer = await Newcomer.register(hs, community, "Grace Hopper");
+  await newcomer.knock("FRIENDS");
+  await newcomer.readChallenge();
+  await tmux.waitForScreen("Grace's vetting room open", (s) => /open\s+Grace Hopper/.test(s));
+  await selectKnock("Grace Hopper");
+  await tmux.keys("a");
+  await tmux.waitForText(`approved ${newcomer.userId}`);
+  await newcomer.client.waitForInvite(community.spaceId);
+  await newcomer.client.join(community.spaceId);
+  assert.equal(await newcomer.client.membership(community.spaceId), "join");
+  await clearFilter();
+});
+
+test("a overrides a failed haiku: the newcomer who answered badly is invited anyway", async () => {
+  const newcomer = await Newcomer.register(hs, community, "Barbara Liskov");
+  await newcomer.knock("FRIENDS");
+  const challenge = await newcomer.readChallenge();
+  await newcomer.reply(challenge, "no");
+  await tmux.waitForScreen("Barbara's vetting failed", (s) => /failed\s+Barbara Liskov/.test(s));
+  await selectKnock("Barbara Liskov");
+  await tmux.keys("a");
+  await tmux.waitForText(`approved ${newcomer.userId}`);
+  await newcomer.client.waitForInvite(community.spaceId);
+  await newcomer.client.join(community.spaceId);
+  assert.equal(await newcomer.client.membership(community.spaceId), "join");
+  await clearFilter();
+});
+
+test("x rejects with a typed reason: the knock is denied and the newcomer reads that reason", async () => {
+  const newcomer = await Newcomer.register(hs, community, "Mallory Spam");
+  await newcomer.knock("FRIENDS");
+  await newcomer.readChallenge();
+  await tmux.waitForScreen("Mallory's vetting room open", (s) => /open\s+Mallory Spam/.test(s));
+  await selectKnock("Mallory Spam");
+  await tmux.keys("x");
+  await tmux.waitForText(`Reject Mallory Spam (${newcomer.userId})?`);
+  // Cancel has the focus: Tab moves it to Reject.
+  await tmux.keys("Tab", "Enter");
+  await tmux.waitForText(`reason for ${newcomer.userId}`);
+  await tmux.type("selling crypto in every room");
+  await tmux.keys("Enter");
+  await tmux.waitForText(`rejected ${newcomer.userId}`);
+  const left = await newcomer.client.waitForLeave(community.spaceId);
+  assert.equal(left?.content?.membership, "leave");
+  assert.equal(left?.content?.reason, "selling crypto in every room");
+  assert.equal(await newcomer.client.membership(community.spaceId), "leave");
+  await clearFilter();
+});
+
+test("a code issued with n on Codes, read off the screen, admits a real knock", async () => {
+  await tmux.keys("3");
+  await tmux.waitForText("FRIENDS");
+  await tmux.keys("n");
+  await tmux.waitForText("New code: which book?");
+  await tmux.keys("i");
+  await tmux.waitForText("uses of the new invite code");
+  await tmux.keys("Enter");
+  await tmux.waitForText("label for the new invite code");
+  await tmux.type("for katherine");
+  await tmux.keys("Enter");
+  const screen = await tmux.waitForText("New invite code");
+  const code = /code: (\S+)/.exec(screen)?.[1];
+  assert.ok(code, `the code is on the screen:\n${screen}`);
+  await tmux.keys("Enter");
+
+  const newcomer = await Newcomer.register(hs, community, "Katherine Johnson");
+  await newcomer.knock(code);
+  const challenge = await newcomer.readChallenge();
+  await newcomer.reply(challenge, haikuWith(challenge.keyword));
+  await newcomer.client.waitForInvite(community.spaceId);
+  await newcomer.client.join(community.spaceId);
+  assert.equal(await newcomer.client.membership(community.spaceId), "join");
+  // The console saw the code used: its row says no use is left.
+  await tmux.keys("3");
+  await tmux.waitForScreen("the used code", (s) =>
+    s.split("\n").some((line) => line.includes(code) && /\b0 left\b/.test(line)),
+  );
+});
