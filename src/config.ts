@@ -134,6 +134,12 @@ const envSchema = z.object({
   SIGNUP_RATE_PER_MIN: count(10),
   // Uses one signup code may spend a minute; 0 turns the limit off.
   SIGNUP_CODE_RATE_PER_MIN: z.coerce.number().int().min(0).default(5),
+  // Who a new account opens a DM with when its signup code names no inviter (unset: no DM then).
+  ONBOARDING_INVITER_MXID: z
+    .string()
+    .trim()
+    .refine(isUserId, "a Matrix user ID such as @alice:example.org")
+    .optional(),
   TRUSTED_PROXIES: idList,
   // Chat commands (src/chat): the operator room (default: the space), who may give commands.
   ADMIN_COMMAND_ROOM: z.string().startsWith("!", "a room id such as !abc:example.org").optional(),
@@ -202,6 +208,8 @@ export interface DaemonConfig {
     readonly ratePerMinute: number;
     /** Uses one code may spend a minute; 0 = no limit. */
     readonly codeRatePerMinute: number;
+    /** The DM partner for a code without an `inviter` (ONBOARDING_INVITER_MXID). */
+    readonly defaultInviter?: string;
   };
   /** `POST /join` and `/join/api`: requests a minute per client address, and per code. */
   readonly lobbyRates: { readonly perIpPerMinute: number; readonly perCodePerMinute: number };
@@ -326,6 +334,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
       registrationToken: e.CONDUWUIT_REGISTRATION_TOKEN ?? e.REGISTRATION_TOKEN,
       ratePerMinute: e.SIGNUP_RATE_PER_MIN,
       codeRatePerMinute: e.SIGNUP_CODE_RATE_PER_MIN,
+      ...(e.ONBOARDING_INVITER_MXID ? { defaultInviter: e.ONBOARDING_INVITER_MXID } : {}),
     },
     lobbyRates: {
       perIpPerMinute: e.LOBBY_RATE_PER_MIN,

@@ -6,8 +6,6 @@
 export const UNSUPPORTED_REFERENCE_SETTINGS: Readonly<Record<string, string>> = {
   ONBOARDING_BOT_TOKEN:
     "one bot identity (MATRIX_TOKEN) runs vetting rooms and lobbies alike; carried-over lobbies made by the onboarding bot need MATRIX_TOKEN's bot to be in them",
-  ONBOARDING_INVITER_MXID:
-    "signup sends no DM: the new account is invited to the space and its rooms by the bot, and joins them",
   FEED_ROOM: "the haiku of a vetted newcomer is not relayed to a feed room",
   SYNC_STATE:
     "the sync state is DATA_DIR/sync.json; the reference's cursor is not read, and a fresh start reconciles from the rooms' state instead of replaying old events",

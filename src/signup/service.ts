@@ -16,8 +16,9 @@
  *    log in with the new credentials to find out; if it still cannot tell, the
  *    use stays spent and the person is told to try logging in.
  * 3. Once the account exists, every further step (display name, invites by
- *    the bot, joins as the new user) is attempted and reported in `steps`; a
- *    failure there is never hidden and never turns the answer into an error.
+ *    the bot, joins as the new user, a direct chat with the code's inviter)
+ *    is attempted and reported in `steps`; a failure there is never hidden
+ *    and never turns the answer into an error.
  *
  * The password and the access tokens never reach a log or the audit log.
  */
@@ -30,6 +31,8 @@ import type { SignupError, SignupRequest } from "./validate.js";
 import { WindowLimiter } from "../http/join-rate.js";
 import type { Screen } from "../../core/engine/screening.js";
 import { denyReasons } from "../../core/challenge/messages.js";
+import { isUserId } from "../../core/chat-commands/matrix-ids.js";
+import { directRoomRequest } from "./inviter-dm.js";
 
 /** The bot's side: in the daemon, `SdkMatrixPort.invite` (already invited or joined counts as done). */
 export interface Inviter {
@@ -64,6 +67,8 @@ export interface SignupDeps {
   readonly screen?: Screen;
   /** The homeserver's server name, to screen the user ID a username would become. */
   readonly serverName?: string;
+  /** Who the new account opens a DM with when the code names no `inviter` (ONBOARDING_INVITER_MXID). */
+  readonly defaultInviter?: string;
 }
 
 export interface SignupStep {
@@ -79,6 +84,8 @@ export interface SignupSuccess {
   readonly homeserver: string;
   readonly space_id: string;
   readonly steps: readonly SignupStep[];
+  /** The direct chat with the code's inviter, when one was opened. */
+  readonly dm_room?: string;
 }
 
 export type SignupAnswer =
@@ -163,7 +170,7 @@ export class SignupService {
         ...(charge.retryAfterSec === undefined ? {} : { retryAfterSec: charge.retryAfterSec }),
       };
     }
-    const { code, label, usesRemaining } = charge;
+    const { code, label, usesRemaining, inviter } = charge;
 
     let account: Account;
     const outcome = await registerAccount(this.http, {
@@ -205,6 +212,13 @@ export class SignupService {
       steps.push(await this.invite(roomId, account.userId));
       steps.push(await this.join(roomId, account));
     }
+    const partner = this.dmPartner(inviter, account.userId);
+    let dmRoom: string | undefined;
+    if (partner !== undefined) {
+      const dm = await this.openDirectChat(account, partner, request);
+      dmRoom = dm.roomId;
+      steps.push(...dm.steps);
+    }
     if (opts.logout) steps.push(await this.logout(account));
 
     const failed = steps.filter((s) => !s.ok).map((s) => s.step);
@@ -224,6 +238,7 @@ export class SignupService {
       uses_remaining: usesRemaining,
       via: opts.via,
       steps,
+      ...(dmRoom === undefined ? {} : { dm_room: dmRoom }),
     });
     return {
       ok: true,
@@ -235,6 +250,7 @@ export class SignupService {
         homeserver: this.deps.publicUrl,
         space_id: this.deps.spaceId,
         steps,
+        ...(dmRoom === undefined ? {} : { dm_room: dmRoom }),
       },
     };
   }
@@ -247,7 +263,7 @@ export class SignupService {
     given: string,
     key: string,
   ): Promise<
-    | { ok: true; code: string; label: string; usesRemaining: number }
+    | { ok: true; code: string; label: string; usesRemaining: number; inviter?: string }
     | {
         ok: false;
         reason: RedeemRefusal | "store_failed" | "rate_limited";
@@ -278,6 +294,7 @@ export class SignupService {
         code,
         label: outcome.entry.label,
         usesRemaining: outcome.entry.uses_remaining,
+        ...(outcome.entry.inviter === undefined ? {} : { inviter: outcome.entry.inviter }),
       };
     });
     if (!charged.ok && charged.refusal === "rate_limited") {
@@ -385,6 +402,53 @@ export class SignupService {
         account.accessToken,
       ),
     );
+  }
+
+  /** The code's inviter, else the configured one; none when it is not a user ID or is the new user. */
+  private dmPartner(codeInviter: string | undefined, newUser: string): string | undefined {
+    const partner = codeInviter?.trim() || this.deps.defaultInviter;
+    if (partner === undefined || !isUserId(partner) || partner === newUser) return undefined;
+    return partner;
+  }
+
+  /**
+   * The new user opens a direct chat with `partner` (step `inviter_dm`) and
+   * marks it as one in its own m.direct account data (step `inviter_dm:m.direct`).
+   */
+  private async openDirectChat(
+    account: Account,
+    partner: string,
+    request: SignupRequest,
+  ): Promise<{ roomId?: string; steps: SignupStep[] }> {
+    let roomId: string | undefined;
+    const created = await this.userStep("inviter_dm", async () => {
+      const answer = await this.http.request(
+        "POST",
+        "/_matrix/client/v3/createRoom",
+        directRoomRequest(request.displayName ?? request.username, partner),
+        account.accessToken,
+      );
+      const id = answer.json.room_id;
+      if (answer.status === 200 && typeof id === "string") roomId = id;
+      return answer;
+    });
+    if (roomId === undefined) {
+      return {
+        steps: [
+          created.ok ? { ...created, ok: false, error: "no room_id in the answer" } : created,
+        ],
+      };
+    }
+    const marked = await this.userStep("inviter_dm:m.direct", () =>
+      this.http.request(
+        "PUT",
+        `/_matrix/client/v3/user/${encodeURIComponent(account.userId)}/account_data/m.direct`,
+        // A brand-new account has no other direct chats to keep.
+        { [partner]: [roomId] },
+        account.accessToken,
+      ),
+    );
+    return { roomId, steps: [created, marked] };
   }
 
   private async logout(account: Account): Promise<SignupStep> {

@@ -5,6 +5,7 @@
  * fetch) and raw bytes on a socket (bad request lines, bad header bytes,
  * methods fetch refuses, lying Content-Length).
  */
+import { createHmac } from "node:crypto";
 import { connect } from "node:net";
 
 /** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
@@ -68,10 +69,13 @@ export const PUBLIC_PATHS = [
   "/signup/api",
   "/healthz",
   "/metrics",
+  "/hooks/form",
 ] as const;
 
-const POST_ROUTES = new Set(["/join/api", "/signup", "/signup/api"]);
-/** Above every public route's body limit (16 KiB for signup). */
+const POST_ROUTES = new Set(["/join/api", "/signup", "/signup/api", "/hooks/form"]);
+/** The form webhook's Matrix ID and honeypot fields, as the abuse test configures them. */
+export const FORM_FIELDS = { mxid: "mxid", honeypot: "website" } as const;
+/** Above every public route's body limit (16 KiB for signup, 64 KiB for the form webhook). */
 export const OVERSIZED_BYTES = 80 * 1024;
 
 const UNKNOWN_PATHS = [
@@ -188,6 +192,7 @@ export class FuzzRequests {
     if (r.chance(0.1)) headers["x-real-ip"] = r.pick(["1.2.3.4", "junk", "::1"]);
     if (r.chance(0.05)) headers.cookie = `session=${this.text()}`.replace(/[^\x20-\x7e]/g, "");
     if (r.chance(0.05)) headers.origin = r.pick(["null", "https://evil.example", "file://"]);
+    if (path === "/hooks/form" && r.chance(0.5)) Object.assign(headers, this.forgedSignature());
     const query = r.chance(0.5) ? this.query() : "";
     const canHaveBody = method !== "GET" && method !== "HEAD" && method !== "get";
     if (!canHaveBody || r.chance(0.08)) return { method, path: path + query, headers };
@@ -204,6 +209,47 @@ export class FuzzRequests {
       ...(oversized && contentType === type && POST_ROUTES.has(path) && method === "POST"
         ? { expect: "too_large" as const }
         : {}),
+    };
+  }
+
+  /**
+   * A POST /hooks/form signed with the webhook's real secret, so that it gets past the signature
+   * check to the body, honeypot and Matrix ID checks. Most bodies must be refused; a few carry a
+   * well-formed Matrix ID and may queue a request (`mayQueue`).
+   */
+  nextSignedForm(clientIp: () => string, secret: string): FuzzRequest & { mayQueue?: string } {
+    const r = this.rng;
+    const headers: Record<string, string> = { "x-forwarded-for": clientIp() };
+    let body: Uint8Array;
+    let type: string | undefined;
+    let mayQueue: string | undefined;
+    let oversized = false;
+    const roll = r.int(10);
+    if (roll === 0) {
+      ({ body, type } = this.oversizedBody());
+      oversized = true;
+    } else if (roll === 1) {
+      // The junk bodies the other routes get (never a Matrix ID field).
+      ({ body, type } = this.body("/signup/api"));
+    } else {
+      const form = this.formBody();
+      ({ body, type } = form);
+      mayQueue = form.wellFormed;
+    }
+    if (type !== undefined)
+      headers["content-type"] = r.chance(0.9) ? type : (r.pick(CONTENT_TYPES) ?? "");
+    if (headers["content-type"] === "") delete headers["content-type"];
+    const digest = createHmac("sha256", secret).update(body).digest("base64");
+    if (r.chance(0.5)) headers["tally-signature"] = digest;
+    else headers["typeform-signature"] = `sha256=${digest}`;
+    return {
+      method: "POST",
+      path: "/hooks/form",
+      headers,
+      body,
+      // A content type the server cannot parse is refused before the size is known.
+      ...(oversized && headers["content-type"] === type ? { expect: "too_large" as const } : {}),
+      ...(mayQueue === undefined ? {} : { mayQueue }),
     };
   }
 
@@ -372,6 +418,117 @@ export class FuzzRequests {
     return "\ud800" + r.pick(TEXTS); // a lone surrogate
   }
 
+  /** A signature header that is not the right one: made up, malformed, or for another body. */
+  private forgedSignature(): Record<string, string> {
+    const r = this.rng;
+    const made = Buffer.from(Array.from({ length: 32 }, () => r.int(256))).toString("base64");
+    return r.pick<Record<string, string>>([
+      { "tally-signature": made },
+      { "typeform-signature": `sha256=${made}` },
+      { "typeform-signature": made },
+      { "tally-signature": "" },
+      { "tally-signature": "%%%not base64" },
+      { "typeform-signature": "sha256=" },
+      { "tally-signature": made.slice(0, 10) },
+    ]);
+  }
+
+  /**
+   * What the form field for the Matrix ID might hold: mostly not a Matrix ID (hostile text, IDs
+   * with a piece missing or a control character), sometimes a fresh well-formed one.
+   */
+  private formMxid(): { value: unknown; wellFormed?: string } {
+    const r = this.rng;
+    const roll = r.int(10);
+    if (roll === 0) {
+      const user = `@fuzz-${Math.floor(r.next() * 1e9).toString(36)}:example.org`;
+      return { value: r.chance(0.5) ? user : ` ${user.slice(1)} `, wellFormed: user };
+    }
+    if (roll < 5) {
+      return {
+        value: r.pick([
+          "@alice",
+          "alice:",
+          "@:example.org",
+          "@ali ce:example.org",
+          "@alice:example.org\u0000",
+          "@alice:exa\nmple.org",
+          "@alice:exa mple.org",
+          "@älice:example.org",
+          "@alice:" + "e".repeat(300),
+          "@" + "a".repeat(300) + ":example.org",
+          "@alice:example.org\u202e",
+          "",
+          "   ",
+        ]),
+      };
+    }
+    const value = this.value();
+    // Random text from the shared list can be a Matrix ID ("@alice:localhost"): say so.
+    const text = typeof value === "string" ? value.trim() : undefined;
+    const looksValid = text !== undefined && /^@?[\x21-\x39\x3b-\x7e]+:[\x21-\x7e]+$/.test(text);
+    return looksValid ? { value, wellFormed: text.startsWith("@") ? text : `@${text}` } : { value };
+  }
+
+  /** A Tally, Typeform or plain form body for the webhook, at times with the honeypot filled. */
+  private formBody(): { body: Uint8Array; type: string; wellFormed?: string } {
+    const r = this.rng;
+    const mxid = this.formMxid();
+    const honeypot = r.chance(0.2) ? { filled: this.value() } : undefined;
+    // Said even when the honeypot is filled (then nothing may happen): a bound, not a prediction.
+    const wellFormed = mxid.wellFormed;
+    const extras = r.chance(0.3) ? { [r.pick(["__proto__", "data", "x"])]: this.value() } : {};
+    const json = (value: unknown) => ({
+      body: Buffer.from(JSON.stringify(value)),
+      type: "application/json",
+      ...(wellFormed === undefined ? {} : { wellFormed }),
+    });
+    switch (r.int(4)) {
+      case 0:
+        return json({
+          ...extras,
+          [FORM_FIELDS.mxid]: mxid.value,
+          ...(honeypot ? { [FORM_FIELDS.honeypot]: honeypot.filled } : {}),
+        });
+      case 1:
+        return json({
+          eventType: "FORM_RESPONSE",
+          data: {
+            fields: [
+              { key: "question_1", label: FORM_FIELDS.mxid, value: mxid.value },
+              ...(honeypot ? [{ key: FORM_FIELDS.honeypot, value: honeypot.filled }] : []),
+              ...(r.chance(0.3) ? [this.value()] : []),
+            ],
+          },
+        });
+      case 2:
+        return json({
+          form_response: {
+            definition: { fields: [{ id: "f1", title: FORM_FIELDS.mxid }, this.value()] },
+            answers: [
+              { field: { id: "f1" }, type: "text", text: mxid.value },
+              ...(honeypot
+                ? [{ field: { ref: FORM_FIELDS.honeypot }, type: "text", text: honeypot.filled }]
+                : []),
+            ],
+          },
+        });
+      default: {
+        const text =
+          typeof mxid.value === "string" ? mxid.value : (JSON.stringify(mxid.value) ?? "");
+        const pot =
+          honeypot && typeof honeypot.filled === "string"
+            ? `&${FORM_FIELDS.honeypot}=${encodeLoose(honeypot.filled)}`
+            : "";
+        return {
+          body: Buffer.from(`${FORM_FIELDS.mxid}=${encodeLoose(text)}${pot}`),
+          type: "application/x-www-form-urlencoded",
+          ...(wellFormed === undefined ? {} : { wellFormed }),
+        };
+      }
+    }
+  }
+
   /** A value of any JSON type. */
   private value(depth = 0): unknown {
     const r = this.rng;
@@ -426,6 +583,8 @@ export class FuzzRequests {
         ...(r.chance(0.3) ? { display_name: this.value() } : {}),
       };
     };
+    // Unsigned here, so the form webhook refuses these whatever the body; its shapes still vary.
+    if (path === "/hooks/form" && r.chance(0.5)) return this.formBody();
     switch (r.int(14)) {
       case 0:
         return json(signupFields());

@@ -4,7 +4,7 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
+import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { startHomeserver, type TestHomeserver } from "../harness/homeserver.js";
 import { createCommunity, type TestCommunity } from "../harness/community.js";
@@ -33,7 +33,9 @@ const COMMANDS = [
   "promote",
   "demote",
   "block",
+  "token",
   "stats",
+  "resume",
   "help",
 ];
 
@@ -162,26 +164,101 @@ test("someone on ADMIN_ALLOWLIST is answered with power level 0", async () => {
   assert.equal(signupBook[code]?.label, "for the owner");
 });
 
-test("a member without the power level gets nothing at all, and no code is made", async () => {
-  const attempt = await member.sendText(community.spaceId, "!mint -n 3 sneaky");
-  await member.sendText(community.spaceId, "!help");
+/**
+ * Every file anteroom keeps in its data dir but the audit log and sync cursor, parsed. The join
+ * wave's own clock ("now") moves on every tick, so it is left out.
+ */
+async function stores(): Promise<Record<string, unknown>> {
+  const names = (await readdir(daemon.dataDir)).filter(
+    (f) => f.endsWith(".json") && f !== "sync.json",
+  );
+  const entries = await Promise.all(
+    names.map(async (f) => {
+      const value = JSON.parse(await readFile(join(daemon.dataDir, f), "utf8")) as Record<
+        string,
+        unknown
+      >;
+      if (f === "join-wave.json") delete value.now;
+      return [f, value] as const;
+    }),
+  );
+  return Object.fromEntries(entries);
+}
+
+/** What the commands could change on the homeserver: memberships, power levels, registration tokens. */
+async function homeserverState(users: readonly string[]): Promise<unknown> {
+  const rooms = [community.spaceId, ...community.childIds];
+  return {
+    levels: await Promise.all(
+      rooms.map((r) => community.botClient.getState(r, "m.room.power_levels")),
+    ),
+    memberships: await Promise.all(
+      rooms.flatMap((r) => users.map((u) => community.botClient.membership(r, u))),
+    ),
+    tokens: await community.botClient.request("GET", "/_synapse/admin/v1/registration_tokens"),
+  };
+}
+
+test("a member without the power level gets nothing at all for any command, and nothing changes", async () => {
+  const victim = await spaceMember("victim", 10);
+  const banned = await spaceMember("banned");
+  await community.botClient.ban(community.spaceId, banned.userId, "set up by the test");
+  const live = /code=([A-Z2-9]{10})/.exec(await ask(mod, "!mint --uses 2 must survive"))?.[1];
+  assert.ok(live);
+  const attempts: readonly [string, string][] = [
+    ["mint", "!mint -n 3 sneaky"],
+    ["mint", "!mint signup sneaky"],
+    ["codes", "!codes"],
+    ["revoke", `!revoke ${live}`],
+    ["kick", `!kick ${victim.userId}`],
+    ["ban", `!ban ${victim.userId} no reason`],
+    ["unban", `!unban ${banned.userId}`],
+    ["promote", `!promote ${member.userId} admin`],
+    ["demote", `!demote ${victim.userId}`],
+    ["block", "!block *:sneaky.example"],
+    ["token", "!token issue --uses 5"],
+    ["token", `!token revoke ${hs.registrationToken}`],
+    ["token", "!token list"],
+    ["resume", "!resume"],
+    ["stats", "!stats"],
+    ["help", "!help"],
+  ];
+  assert.deepEqual(
+    [...new Set(attempts.map(([name]) => name))].sort(),
+    [...COMMANDS].sort(),
+    "every command is tried",
+  );
+  const users = [victim.userId, banned.userId, member.userId];
+  const storesBefore = await stores();
+  const homeserverBefore = await homeserverState(users);
+
+  let first: string | undefined;
+  for (const [, text] of attempts) {
+    const eventId = await member.sendText(community.spaceId, text);
+    first ??= eventId;
+  }
   // An operator's command after those: when it is answered, the member's were handled before it.
-  const codesEvent = await mod.sendText(community.spaceId, "!codes");
-  await mod.syncUntil(() => botMessagesAfter(mod, codesEvent)?.[0], "the answer to !codes", 30_000);
+  const fence = await mod.sendText(community.spaceId, "!help");
+  await mod.syncUntil(() => botMessagesAfter(mod, fence)?.[0], "the answer to !help", 30_000);
   await member.sync();
   assert.equal(
-    botMessagesAfter(member, attempt)?.length,
+    botMessagesAfter(member, first ?? "")?.length,
     1,
-    "only the operator's !codes was answered",
+    "only the operator's !help was answered",
   );
-  assert.ok(!Object.values(await codeBook()).some((e) => e.label === "sneaky"));
   assert.equal(member.seenInvites().size, 0, "no direct message either");
+  assert.deepEqual(await stores(), storesBefore, "no store changed");
+  assert.deepEqual(
+    await homeserverState(users),
+    homeserverBefore,
+    "nothing changed on the homeserver",
+  );
   const refused = (await auditLog()).filter(
     (r) => r.type === "admin_refused" && r.sender === member.userId,
   );
   assert.deepEqual(
     refused.map((r) => r.cmd),
-    ["mint", "help"],
+    attempts.map(([name]) => name),
   );
 });
 
@@ -263,6 +340,29 @@ test("!block answers (wired to the blocklist, or saying it is not available yet)
     reply === "!block is not available yet in this anteroom." || /spam\.example/.test(reply),
     reply,
   );
+});
+
+test("!token issues, lists and revokes registration tokens on the homeserver", async () => {
+  const issued = await ask(mod, "!token issue --uses 2");
+  const token = /^registration token issued: (\S+) \(2 of 2 uses left, /.exec(issued)?.[1];
+  assert.ok(token, issued);
+  const listing = await ask(mod, "!token list");
+  assert.match(listing, /^registration tokens:/);
+  for (const shown of [token, hs.registrationToken])
+    assert.ok(listing.includes(`  ${shown} (`), listing);
+  assert.equal(await ask(mod, `!token revoke ${token}`), `revoked registration token ${token}`);
+  const left = await community.botClient.request<{ registration_tokens: { token: string }[] }>(
+    "GET",
+    "/_synapse/admin/v1/registration_tokens",
+  );
+  assert.deepEqual(
+    left.registration_tokens.map((t) => t.token),
+    [hs.registrationToken],
+  );
+});
+
+test("!resume when no join wave has paused auto-approval says there is nothing to resume", async () => {
+  assert.equal(await ask(mod, "!resume"), "nothing to resume: auto-approval is not paused.");
 });
 
 test("after a restart, commands said while anteroom was down are not carried out", async () => {

@@ -14,6 +14,7 @@ import { startHomeserver, type TestHomeserver } from "../harness/homeserver.js";
 import { createCommunity, type TestCommunity } from "../harness/community.js";
 import { TestDaemon, freePort } from "../harness/daemon.js";
 import {
+  FORM_FIELDS,
   FuzzRequests,
   OVERSIZED_BYTES,
   fuzzSeed,
@@ -31,6 +32,8 @@ const SIGNUP_CODES = {
   BURST: { uses_remaining: 3, label: "burst" },
 };
 const INVITE_CODES = { FUZZINVITE: { uses_remaining: 5, label: "fuzz" } };
+/** The form webhook's secret: the main fuzz never signs, so every form post it makes is refused. */
+const FORM_SECRET = randomBytes(16).toString("hex");
 /** Files of the data dir that no refused request may change (the audit log and sync state may). */
 const GUARDED_FILES = ["codes.json", "signup_codes.json", "lobby.json", "vetting.json"];
 
@@ -49,6 +52,10 @@ before(async () => {
       INITIAL_CODES: JSON.stringify(INVITE_CODES),
       HS_PUBLIC: "https://chat.example.test",
       SIGNUP_RATE_PER_MIN: String(RATE),
+      FORM_SECRET,
+      FORM_MODE: "queue",
+      FORM_FIELD_MXID: FORM_FIELDS.mxid,
+      FORM_HONEYPOT_FIELD: FORM_FIELDS.honeypot,
       // The test client on 127.0.0.1 stands in for an ingress; 127.0.0.2 is a client that is not one.
       TRUSTED_PROXIES: "127.0.0.1",
     },
@@ -307,6 +314,7 @@ test("10,000 malformed and random requests: no 5xx, no leaks, the daemon lives, 
   assert.ok((statuses.get(400) ?? 0) > 1000, "many 400s");
   assert.ok((statuses.get(413) ?? 0) > 50, "oversized bodies got 413");
   assert.ok((statuses.get(429) ?? 0) > 0, "some 429s");
+  assert.ok((statuses.get(401) ?? 0) > 100, "unsigned form posts got 401");
 
   // Still alive and ready, and nothing was spent.
   assert.ok(daemon.pid !== undefined);
@@ -317,6 +325,85 @@ test("10,000 malformed and random requests: no 5xx, no leaks, the daemon lives, 
   const added = (await auditRecords()).slice(auditBefore);
   const spent = added.filter((r) => !/failed|refused|rejected|denied/.test(String(r.type)));
   assert.deepEqual(spent, [], "no audit record of anything granted");
+  const errors = daemon.logs.filter((line) => typeof line.level === "number" && line.level >= 50);
+  assert.deepEqual(errors.slice(0, 5), [], "no error logged");
+});
+
+test("signed form posts with hostile bodies: no 5xx, refused or queued, never a code spent or anyone invited", async () => {
+  const seed = fuzzSeed();
+  console.log(`signed form fuzz seed ${seed} (replay with ANTEROOM_FUZZ_SEED=${seed})`);
+  const readVetting = async () =>
+    JSON.parse(
+      await readFile(join(daemon.dataDir, "vetting.json"), "utf8").catch(() => "{}"),
+    ) as Record<string, Record<string, unknown>>;
+  const before = await guardedFiles();
+  const vettingBefore = await readVetting();
+  const auditBefore = (await auditRecords()).length;
+  const fuzz = new FuzzRequests(seed, { signup: "FUZZSIGNUP", invite: "FUZZINVITE" });
+  const requests = Array.from({ length: 1_500 }, () => fuzz.nextSignedForm(clientIp, FORM_SECRET));
+  const mayQueue = new Set(requests.flatMap((r) => (r.mayQueue ? [r.mayQueue] : [])));
+
+  const statuses = new Map<number, number>();
+  const outcomes = new Map<string, number>();
+  const failures: string[] = [];
+  await pool(
+    requests.map((req, index) => ({ req, index })),
+    8,
+    async ({ req, index }) => {
+      const res = await fetch(`${daemon.url}${req.path}`, {
+        method: req.method,
+        headers: req.headers,
+        ...(req.body ? { body: req.body } : {}),
+        signal: AbortSignal.timeout(30_000),
+      });
+      const text = await res.text();
+      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      const where = `#${index} [${req.headers["content-type"] ?? "-"}] ${Buffer.from(req.body ?? [])
+        .toString("utf8")
+        .slice(0, 120)}`;
+      const wrong = judge(req, res.status, res.headers.get("content-type") ?? "", text);
+      if (wrong) return void failures.push(`${where}: ${wrong}: ${text.slice(0, 200)}`);
+      if (![200, 400, 413, 429].includes(res.status))
+        return void failures.push(`${where}: status ${res.status}: ${text.slice(0, 200)}`);
+      if (res.status !== 200) return;
+      const outcome = String((JSON.parse(text) as { status?: unknown }).status);
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+      if (outcome !== "accepted" && !req.mayQueue)
+        failures.push(`${where}: "${outcome}" for a body without a well-formed Matrix ID`);
+      if (!["accepted", "queued", "pending"].includes(outcome))
+        failures.push(`${where}: "${outcome}" in queue mode`);
+    },
+  );
+  console.log(
+    `signed form fuzz: statuses ${JSON.stringify(Object.fromEntries(statuses))}, outcomes ${JSON.stringify(Object.fromEntries(outcomes))}`,
+  );
+  assert.deepEqual(failures.slice(0, 20), [], `seed ${seed}: ${failures.length} bad answers`);
+  // Each refusal path was reached.
+  assert.ok((statuses.get(400) ?? 0) > 300, "many 400s (bad body, missing or bad Matrix ID)");
+  assert.ok((statuses.get(413) ?? 0) > 10, "oversized bodies got 413");
+  assert.ok((outcomes.get("accepted") ?? 0) > 10, "filled honeypots were answered accepted");
+
+  // The code books and lobbies are untouched; vetting.json only gained held form requests.
+  const after = await guardedFiles();
+  for (const name of ["codes.json", "signup_codes.json", "lobby.json"])
+    assert.equal(after.get(name), before.get(name), `${name} is byte-identical`);
+  const vetting = await readVetting();
+  for (const [key, record] of Object.entries(vettingBefore))
+    assert.deepEqual(vetting[key], record, `the record ${key} is unchanged`);
+  const added = Object.entries(vetting).filter(([key]) => !Object.hasOwn(vettingBefore, key));
+  for (const [key, record] of added) {
+    assert.equal(record.source, "form", key);
+    assert.equal(record.phase, "held", key);
+    assert.ok(mayQueue.has(String(record.user)), `${key}: a request for ${String(record.user)}`);
+  }
+  assert.ok(added.length <= (outcomes.get("queued") ?? 0), "no more records than queued answers");
+  const auditAdded = (await auditRecords()).slice(auditBefore);
+  const types = new Set(auditAdded.map((r) => String(r.type)));
+  for (const type of types)
+    assert.ok(
+      ["form_request_queued", "form_honeypot", "form_blocked"].includes(type),
+      `unexpected audit record ${type}`,
+    );
   const errors = daemon.logs.filter((line) => typeof line.level === "number" && line.level >= 50);
   assert.deepEqual(errors.slice(0, 5), [], "no error logged");
 });

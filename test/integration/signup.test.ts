@@ -9,10 +9,13 @@ import { join } from "node:path";
 import { startHomeserver, type TestHomeserver } from "../harness/homeserver.js";
 import { createCommunity, type TestCommunity } from "../harness/community.js";
 import { TestDaemon } from "../harness/daemon.js";
+import { MatrixUserClient } from "../../src/devserver/newcomer.js";
 
 let hs: TestHomeserver;
 let community: TestCommunity;
 let daemon: TestDaemon;
+/** A member who handed out the INVITED code. */
+let carol: MatrixUserClient;
 
 const RATE = 5;
 const CODES = {
@@ -21,16 +24,22 @@ const CODES = {
   BURST: { uses_remaining: 20, label: "burst" },
   FORM: { uses_remaining: 2, label: "form" },
   LEAKED: { uses_remaining: 10, label: "leaked" },
+  PLAIN: { uses_remaining: 2, label: "no inviter" },
 };
 const CODE_RATE = 5;
 
 before(async () => {
   hs = await startHomeserver();
   community = await createCommunity(hs, { children: 2 });
+  carol = new MatrixUserClient(hs.url, await hs.registerUser(username("carol")));
+  const codes = {
+    ...CODES,
+    INVITED: { uses_remaining: 2, label: "from carol", inviter: carol.userId },
+  };
   daemon = await TestDaemon.start(hs, community, {
     env: {
       REGISTRATION_TOKEN: hs.registrationToken,
-      INITIAL_SIGNUP_CODES: JSON.stringify(CODES),
+      INITIAL_SIGNUP_CODES: JSON.stringify(codes),
       HS_PUBLIC: "https://matrix.example.test",
       SIGNUP_RATE_PER_MIN: String(RATE),
       SIGNUP_CODE_RATE_PER_MIN: String(CODE_RATE),
@@ -168,6 +177,69 @@ test("a signup makes an account that can log in, in the space and every child ro
     assert.ok(!audit.includes(secret), "not in the audit log");
     assert.ok(!logs.includes(secret), "not in the daemon's log");
   }
+});
+
+test("a code with an inviter: the new account opens a DM with them; a code without one opens none", async () => {
+  const plain = await signupApi({
+    code: "PLAIN",
+    username: username("plain"),
+    password: "a good password",
+  });
+  assert.equal(plain.status, 200, plain.text);
+  assert.equal(plain.json.dm_room, undefined);
+  const plainSteps = (plain.json.steps as { step: string }[]).map((s) => s.step);
+  assert.ok(!plainSteps.some((s) => s.startsWith("inviter_dm")), JSON.stringify(plainSteps));
+
+  const name = username("dora");
+  const res = await signupApi({
+    code: "INVITED",
+    username: name,
+    password: "a good password",
+    display_name: "Dora",
+  });
+  assert.equal(res.status, 200, res.text);
+  const userId = `@${name}:${hs.serverName}`;
+  const steps = res.json.steps as { step: string; ok: boolean; error?: string }[];
+  assert.deepEqual(
+    steps.filter((s) => s.step.startsWith("inviter_dm")),
+    [
+      { step: "inviter_dm", ok: true },
+      { step: "inviter_dm:m.direct", ok: true },
+    ],
+  );
+  const dmRoom = res.json.dm_room;
+  assert.equal(typeof dmRoom, "string");
+
+  // Carol is invited to a direct chat with the new member, and to nothing else.
+  await carol.waitForInvite(String(dmRoom), 30_000);
+  const invites = carol.seenInvites();
+  assert.deepEqual([...invites.keys()], [dmRoom]);
+  const invite = invites
+    .get(String(dmRoom))!
+    .find((e) => e.type === "m.room.member" && e.state_key === carol.userId);
+  assert.equal(invite?.sender, userId);
+  assert.equal(invite?.content?.is_direct, true);
+  await carol.join(String(dmRoom));
+  assert.equal(await carol.membership(String(dmRoom), userId), "join");
+  const roomName = await carol.getState(String(dmRoom), "m.room.name");
+  assert.equal(roomName?.name, `Dora ↔ ${carol.userId}`);
+
+  // The new member's client sees it as a direct chat.
+  const dora = new MatrixUserClient(hs.url, {
+    userId,
+    accessToken: String(res.json.access_token),
+    deviceId: String(res.json.device_id),
+    password: "a good password",
+    localpart: name,
+  });
+  const direct = await dora.request<Record<string, string[]>>(
+    "GET",
+    `/user/${encodeURIComponent(userId)}/account_data/m.direct`,
+  );
+  assert.deepEqual(direct, { [carol.userId]: [dmRoom] });
+
+  const record = (await auditLog()).find((r) => r.type === "signup" && r.user_id === userId);
+  assert.equal(record?.dm_room, dmRoom);
 });
 
 test("a taken username answers 400 m_user_in_use and does not spend the use", async () => {

@@ -232,12 +232,12 @@ test("the data-dir lobby.json is rewritten in anteroom's shape, keeping the orig
 test("reference settings anteroom does not use are named, blank ones are not", () => {
   assert.deepEqual(
     referenceSettingsIgnored({
-      ONBOARDING_INVITER_MXID: "@inviter:hs.example",
+      ONBOARDING_BOT_TOKEN: "syt_onboarding",
       CRYPTO_DB: "/data/bot_crypto.db",
       FEED_ROOM: " ",
       LOBBY_TIMEOUT_SEC: "7200",
     }),
-    ["ONBOARDING_INVITER_MXID", "CRYPTO_DB"],
+    ["ONBOARDING_BOT_TOKEN", "CRYPTO_DB"],
   );
 });
 

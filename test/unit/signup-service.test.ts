@@ -310,3 +310,57 @@ test("only flows made entirely of stages anteroom can complete are chosen", () =
   assert.equal(chooseFlow(undefined), undefined);
   assert.equal(chooseFlow([{ stages: [] }, null, "x"]), undefined);
 });
+
+test("the direct chat with the inviter failing is a failed step, never a failed signup", async () => {
+  const f = await signupFixture({
+    WELCOME: { uses_remaining: 2, label: "friends", inviter: "@ann:test" },
+  });
+  f.hs.failures.set("/_matrix/client/v3/createRoom", {
+    status: 403,
+    errcode: "M_FORBIDDEN",
+    error: "room creation is restricted",
+  });
+  try {
+    const answer = await f.service.signup(request("dana"), { via: "api" });
+    assert.ok(answer.ok, JSON.stringify(answer.body));
+    assert.equal(answer.body.dm_room, undefined);
+    const dm = answer.body.steps.filter((s) => s.step.startsWith("inviter_dm"));
+    assert.equal(dm.length, 1);
+    assert.equal(dm[0]?.ok, false);
+    assert.match(String(dm[0]?.error), /M_FORBIDDEN/);
+    const createRoom = f.hs.requests.find((r) => r.path === "/_matrix/client/v3/createRoom");
+    assert.equal(createRoom?.authorization, "Bearer token-dana", "made as the new user");
+    assert.deepEqual(createRoom?.body?.invite, ["@ann:test"]);
+    assert.equal(createRoom?.body?.is_direct, true);
+    assert.equal(createRoom?.body?.preset, "trusted_private_chat");
+  } finally {
+    await f.close();
+  }
+});
+
+test("no inviter on the code and none configured: no direct chat is opened", async () => {
+  const f = await signupFixture({ WELCOME: { uses_remaining: 2, label: "friends" } });
+  try {
+    const answer = await f.service.signup(request("erin"), { via: "api" });
+    assert.ok(answer.ok, JSON.stringify(answer.body));
+    assert.ok(!answer.body.steps.some((s) => s.step.startsWith("inviter_dm")));
+    assert.ok(!f.hs.requests.some((r) => r.path === "/_matrix/client/v3/createRoom"));
+  } finally {
+    await f.close();
+  }
+});
+
+test("ONBOARDING_INVITER_MXID is the partner when the code names none", async () => {
+  const f = await signupFixture(
+    { WELCOME: { uses_remaining: 2, label: "friends" } },
+    { defaultInviter: "@host:test" },
+  );
+  try {
+    const answer = await f.service.signup(request("finn"), { via: "api" });
+    assert.ok(answer.ok, JSON.stringify(answer.body));
+    const createRoom = f.hs.requests.find((r) => r.path === "/_matrix/client/v3/createRoom");
+    assert.deepEqual(createRoom?.body?.invite, ["@host:test"]);
+  } finally {
+    await f.close();
+  }
+});
