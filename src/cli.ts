@@ -108,9 +108,12 @@ async function openConsole(readonly: boolean): Promise<number> {
     console.error(`could not attach to the daemon on ${socketPath}: ${(error as Error).message}`);
     return 1;
   }
+  const { attachedModeration } = await import("./control/moderation-api.js");
+  const moderation = attachedModeration(socketPath);
   try {
-    await runConsole({ api, mode: "attached", by: moderatorName(), readonly });
+    await runConsole({ api, mode: "attached", by: moderatorName(), readonly, moderation });
   } finally {
+    moderation.close();
     await api.close();
   }
   return 0;

@@ -6,6 +6,7 @@
 import { useApp, useStdout } from "ink";
 import { useEffect, useState } from "react";
 import type { EngineApi } from "../core/api.js";
+import type { ModerationApi } from "../src/control/moderation-api.js";
 import {
   ConsoleActionsContext,
   ConsoleSettingsContext,
@@ -46,6 +47,8 @@ export interface ConsoleAppProps {
   readonly health?: HealthSource;
   /** The engine's log file, followed in the Daemon log view (in-process). */
   readonly daemonLogPath?: string;
+  /** The blocklist and members; without it those views say they are not available. */
+  readonly moderation?: ModerationApi;
 }
 
 const NO_LOG: Readonly<Record<ConsoleMode, string>> = {
@@ -79,6 +82,7 @@ function openSession(
     daemonLog: props.daemonLogPath
       ? { ...noDaemonLog(""), source: { kind: "file", path: props.daemonLogPath } }
       : noDaemonLog(NO_LOG[props.mode]),
+    moderation: { ...initialConsoleState.moderation, available: props.moderation !== undefined },
   });
   // Subscribe and take the snapshot before the first frame: it shows data, and no event is lost.
   const stopFeed = connectEngineFeed(props.api, store);
@@ -102,6 +106,7 @@ function openSession(
     by: props.by,
     readonly,
     ...(props.publicUrl === undefined ? {} : { publicUrl: props.publicUrl }),
+    ...(props.moderation === undefined ? {} : { moderation: props.moderation }),
     terminal,
     editText: terminalEditor(suspend),
     now,

@@ -7,6 +7,7 @@
 import { writeSync } from "node:fs";
 import type { Instance } from "ink";
 import type { EngineApi } from "../core/api.js";
+import type { ModerationApi } from "../src/control/moderation-api.js";
 import type { ConsoleMode } from "./console-context.js";
 import type { HealthSource } from "./state/health.js";
 
@@ -30,6 +31,8 @@ export interface RunConsoleOptions {
   readonly health?: HealthSource;
   /** In-process: the engine's log file, for the Daemon log view. */
   readonly daemonLogPath?: string;
+  /** The blocklist and members; without it those views say they are not available. */
+  readonly moderation?: ModerationApi;
 }
 
 /** Both ends must be a terminal: keys come in raw, frames go out with cursor moves. */
@@ -57,6 +60,7 @@ export async function runConsole(options: RunConsoleOptions): Promise<void> {
         {...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl })}
         {...(options.health === undefined ? {} : { health: options.health })}
         {...(options.daemonLogPath === undefined ? {} : { daemonLogPath: options.daemonLogPath })}
+        {...(options.moderation === undefined ? {} : { moderation: options.moderation })}
       />,
       {
         exitOnCtrlC: false,

@@ -617,7 +617,7 @@ function messageOf(body: unknown): string {
 }
 
 /** One JSON request over the socket. Statuses other than 2xx and `accept` become an AdminApiError. */
-function call(
+export function call(
   agent: Agent,
   socketPath: string,
   method: string,

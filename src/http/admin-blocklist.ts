@@ -10,6 +10,7 @@ import { BLOCK_KINDS } from "../../core/moderation/blocklist.js";
 import type { AuditSink } from "../../core/ports.js";
 import type { PolicyListStatus } from "../moderation/policy-lists.js";
 import type { BlocklistStore } from "../store/blocklist-store.js";
+import { addBlock, removeBlock } from "../moderation/blocklist-edits.js";
 import { ACTOR_HEADER, ADMIN_PREFIX, ApiError, parseActor, parseOr400 } from "./admin.js";
 
 export interface BlocklistAdmin {
@@ -48,44 +49,20 @@ export function registerBlocklistRoutes(
     const { blocklist, audit } = need();
     const by = parseActor(request.headers[ACTOR_HEADER]);
     const body = parseOr400(addSchema, request.body, "body");
-    const nowMs = Date.now();
-    const outcome = blocklist.add(body.pattern, {
-      ...(body.kind ? { kind: body.kind } : {}),
-      ...(body.reason ? { reason: body.reason } : {}),
-      addedBy: by,
-      nowMs,
-    });
+    const outcome = await addBlock({ blocklist, audit }, { ...body, by, nowMs: Date.now() });
     if (!outcome.ok) throw new ApiError(400, "bad_request", outcome.error);
     if (!outcome.added) return reply.code(200).send({ entry: outcome.entry, added: false });
-    await blocklist.flush();
-    const { entry } = outcome;
-    await audit.append({
-      ts: nowMs / 1000,
-      type: "blocklist_added",
-      pattern: entry.pattern,
-      kind: entry.kind,
-      ...(entry.reason ? { reason: entry.reason } : {}),
-      by,
-    });
-    return reply.code(201).send({ entry, added: true });
+    return reply.code(201).send({ entry: outcome.entry, added: true });
   });
 
   app.delete(`${ADMIN_PREFIX}/blocklist`, async (request) => {
     const { blocklist, audit } = need();
     const by = parseActor(request.headers[ACTOR_HEADER]);
     const query = parseOr400(removeQuery, request.query, "query");
-    const removed = blocklist.remove(query.pattern, query.kind);
+    const removed = await removeBlock({ blocklist, audit }, { ...query, by, nowMs: Date.now() });
     if (removed.length === 0) {
       throw new ApiError(404, "not_found", `no blocklist entry ${JSON.stringify(query.pattern)}`);
     }
-    await blocklist.flush();
-    await audit.append({
-      ts: Date.now() / 1000,
-      type: "blocklist_removed",
-      pattern: query.pattern,
-      kinds: removed.map((entry) => entry.kind),
-      by,
-    });
     return { removed };
   });
 }

@@ -22,8 +22,8 @@ import {
 } from "./homeserver-flavour.js";
 
 const SYNAPSE_ADMIN = "/_synapse/admin/v1";
-/** Synapse's own rule for a chosen token value. */
-export const SYNAPSE_TOKEN_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** Synapse's own rule for a token value (its generated tokens use the same characters, "." and "~" included). */
+export const SYNAPSE_TOKEN_PATTERN = /^[A-Za-z0-9._~-]{1,64}$/;
 
 export interface TokenIssuerOptions {
   /** A client holding a server admin's access token (the bot's, or HS_ADMIN_TOKEN's). */

@@ -66,6 +66,7 @@ export function renderConsole(options: HarnessOptions = {}): ConsoleHarness {
         : { publicUrl: "https://join.example.org" })}
       {...(options.health ? { health: options.health } : {})}
       {...(options.daemonLogPath ? { daemonLogPath: options.daemonLogPath } : {})}
+      {...(options.moderation ? { moderation: options.moderation } : {})}
       terminal={{ write: (bytes) => terminalWrites.push(bytes), isTmux: options.isTmux ?? false }}
       {...(options.onExit ? { onExit: options.onExit } : {})}
     />,

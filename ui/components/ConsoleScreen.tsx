@@ -15,6 +15,9 @@ import { DaemonLogView } from "../views/DaemonLogView.js";
 import { RecordDetail } from "../views/RecordDetail.js";
 import { TriageView } from "../views/TriageView.js";
 import { VettingView } from "../views/VettingView.js";
+import { BlocklistView } from "../views/BlocklistView.js";
+import { MembersView } from "../views/MembersView.js";
+import { RolePicker } from "./RolePicker.js";
 import { BookPicker } from "./BookPicker.js";
 import { CodeLinkModal } from "./CodeLinkModal.js";
 import { ConfirmDialog } from "./ConfirmDialog.js";
@@ -36,6 +39,9 @@ function Body({ state, width, height }: { state: ConsoleState; width: number; he
   }
   if (overlay?.kind === "confirm") return <ConfirmDialog dialog={overlay} width={width} />;
   if (overlay?.kind === "pickBook") return <BookPicker width={width} purpose={overlay.for} />;
+  if (overlay?.kind === "pickRole") {
+    return <RolePicker width={width} user={overlay.user} index={overlay.index} />;
+  }
   if (overlay?.kind === "minted") return <MintedCode minted={overlay} width={width} />;
   if (overlay?.kind === "codeLink") {
     return <CodeLinkModal shown={overlay} width={width} height={height} />;
@@ -58,6 +64,10 @@ function Body({ state, width, height }: { state: ConsoleState; width: number; he
       return <DaemonLogView width={width} height={height} />;
     case "triage":
       return <TriageView width={width} height={height} />;
+    case "blocklist":
+      return <BlocklistView width={width} height={height} />;
+    case "members":
+      return <MembersView width={width} height={height} />;
   }
 }
 

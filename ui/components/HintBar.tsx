@@ -37,6 +37,11 @@ const OVERLAY_HINTS: Readonly<Record<Overlay["kind"], readonly Hint[]>> = {
     { keys: "s", text: "signup" },
     { keys: "Esc", text: "cancel" },
   ],
+  pickRole: [
+    { keys: "j/k", text: "choose" },
+    { keys: "Enter", text: "give" },
+    { keys: "Esc", text: "cancel" },
+  ],
   command: [
     { keys: "Tab", text: "complete" },
     { keys: "Enter", text: "run" },

@@ -13,6 +13,7 @@ import { ConsoleCore, type ControllerOptions } from "./console-core.js";
 import { navigationActions, setFilter } from "./navigation.js";
 import { overlayKey } from "./overlay-keys.js";
 import { lobbyActions } from "./lobby-actions.js";
+import { moderationActions, refreshModeration } from "./moderation-actions.js";
 import { vettingActions } from "./vetting-actions.js";
 
 export type { ControllerOptions } from "./console-core.js";
@@ -30,13 +31,14 @@ export class ConsoleController {
       ...vettingActions(core),
       ...lobbyActions(core),
       ...codeActions(core),
+      ...moderationActions(core),
       refuse: (text) => core.refuse(text),
     };
   }
 
   /** One key, by its registry name. */
   handleKey(key: string): void {
-    const { overlay, notice, clock } = this.core.state;
+    const { overlay, notice, clock, view } = this.core.state;
     // Lists that depend on the time (Triage) are as fresh as the key that reads them.
     const now = this.core.options.now();
     if (Math.abs(now - clock) >= 1000) this.core.set({ clock: now });
@@ -44,11 +46,13 @@ export class ConsoleController {
     if (notice && notice.tone !== "busy") this.core.set({ notice: undefined });
     if (overlay) {
       overlayKey(this.core, overlay, key, (binding, args) => this.runFromName(binding, args));
-      return;
+    } else {
+      const ctx = this.core.context();
+      const binding = bindingFor(key, ctx.screen);
+      if (binding) this.runBinding(binding, ctx, "");
     }
-    const ctx = this.core.context();
-    const binding = bindingFor(key, ctx.screen);
-    if (binding) this.runBinding(binding, ctx, "");
+    // The blocklist and members have no change stream: a view fetches its list when shown.
+    if (this.core.state.view !== view) void refreshModeration(this.core);
   }
 
   /** Pasted text goes into the text field being edited, never to the key bindings. */

@@ -4,6 +4,7 @@
  * (open a dialog, ask for text, refuse, cancel).
  */
 import type { EngineApi } from "../../core/api.js";
+import type { ModerationApi } from "../../src/control/moderation-api.js";
 import type { ConsoleMode } from "../console-context.js";
 import { bindingContext } from "../keys/binding-context.js";
 import type { BindingContext } from "../keys/registry.js";
@@ -21,6 +22,8 @@ export interface ControllerOptions {
   readonly readonly: boolean;
   /** Where the public join and signup pages live, for a new code's link. */
   readonly publicUrl?: string;
+  /** The blocklist and members; absent, those views say they are not available. */
+  readonly moderation?: ModerationApi;
   /** The terminal itself, for the clipboard (OSC 52). */
   readonly terminal: TerminalPort;
   /** Lends the terminal to $EDITOR (code books); absent where there is no terminal to lend. */

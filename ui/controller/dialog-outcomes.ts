@@ -5,6 +5,7 @@ import { editBook } from "./book-editor.js";
 import type { ConsoleCore } from "./console-core.js";
 import { sayInLobby } from "./lobby-actions.js";
 import { askRejectReason, rejectWithReason, say } from "./vetting-actions.js";
+import { demote, submitBlockPattern, submitBlockReason, unblock } from "./moderation-actions.js";
 
 export function followConfirmed(core: ConsoleCore, then: Followup): void {
   switch (then.kind) {
@@ -22,6 +23,10 @@ export function followConfirmed(core: ConsoleCore, then: Followup): void {
       return void core.engine.revoke(then.book, then.code);
     case "revokeMany":
       return void core.engine.revokeMany(then.codes);
+    case "unblock":
+      return unblock(core, then.pattern);
+    case "demote":
+      return demote(core, then.user);
     case "quit":
       return core.options.exit();
   }
@@ -39,5 +44,9 @@ export function submitPrompt(core: ConsoleCore, purpose: PromptPurpose, value: s
       return submitUses(core, purpose.book, value);
     case "mintLabel":
       return submitLabel(core, purpose.book, purpose.uses, value);
+    case "blockPattern":
+      return submitBlockPattern(core, value);
+    case "blockReason":
+      return submitBlockReason(core, purpose.pattern, value);
   }
 }

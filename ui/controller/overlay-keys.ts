@@ -14,6 +14,7 @@ import type { ConsoleCore } from "./console-core.js";
 import { followConfirmed, submitPrompt } from "./dialog-outcomes.js";
 import { editText } from "./edit-text.js";
 import { setFilter } from "./navigation.js";
+import { promote } from "./moderation-actions.js";
 
 /** Runs a binding chosen by name (help, command line), where the moderator is. */
 export type RunByName = (binding: Binding, args?: string) => void;
@@ -48,6 +49,21 @@ export function overlayKey(core: ConsoleCore, overlay: Overlay, key: string, run
         return void editBook(core, book);
       }
       return;
+    case "pickRole": {
+      const { roles } = core.state.moderation;
+      if (key === "esc" || key === "q") return core.cancel();
+      if (key === "up" || key === "k" || key === "down" || key === "j") {
+        const step = key === "up" || key === "k" ? -1 : 1;
+        const index = Math.min(roles.length - 1, Math.max(0, overlay.index + step));
+        return core.set({ overlay: { ...overlay, index } });
+      }
+      const role = roles[overlay.index];
+      if (key === "enter" && role) {
+        core.set({ overlay: undefined });
+        return promote(core, overlay.user, role.name);
+      }
+      return;
+    }
     case "command": {
       if (key === "esc") return core.set({ overlay: undefined });
       if (key === "tab")

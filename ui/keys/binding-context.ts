@@ -1,7 +1,9 @@
 /** What a binding needs to know to run or say why it cannot: the screen, the row, the mode. */
 import { screenOf, type ConsoleState } from "../state/console-state.js";
 import {
+  currentBlock,
   currentCode,
+  currentMember,
   currentLobby,
   currentRecord,
   currentTrouble,
@@ -19,6 +21,8 @@ export function bindingContext(state: ConsoleState, readonly: boolean): BindingC
     trouble: currentTrouble(state),
     code: currentCode(state),
     markedCodes: markedCodes(state),
+    block: currentBlock(state),
+    member: currentMember(state),
   };
 }
 

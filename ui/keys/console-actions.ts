@@ -5,7 +5,7 @@ import type { LobbyRecord } from "../../core/lobby.js";
 import type { ModeratorAction } from "../../core/vetting-commands.js";
 import type { VettingRecord } from "../../core/vetting.js";
 import type { ViewId } from "../state/console-state.js";
-import type { CodeRow } from "../state/rows.js";
+import type { BlockRow, CodeRow, MemberRow } from "../state/rows.js";
 
 /** Moving around: views, rows, the detail pane, filters, pause and follow, help, quit. */
 export interface NavigationActions {
@@ -59,8 +59,20 @@ export interface CodeActions {
   editBook(book?: CodeBookName): void;
 }
 
+/** The blocklist and members' roles. */
+export interface ModerationActions {
+  /** Asks for a pattern, then a reason. */
+  startBlock(): void;
+  askUnblock(row: BlockRow): void;
+  /** A list of the roles; the one picked is given at once. */
+  pickRole(row: MemberRow): void;
+  askDemote(row: MemberRow): void;
+  /** Fetches the shown view's list again. */
+  refreshModeration(): void;
+}
+
 export interface ConsoleActions
-  extends NavigationActions, VettingActions, LobbyActions, CodeActions {
+  extends NavigationActions, VettingActions, LobbyActions, CodeActions, ModerationActions {
   /** Tells the moderator something went wrong with what they asked for. */
   refuse(text: string): void;
 }

@@ -9,7 +9,7 @@
 import type { LobbyRecord } from "../../core/lobby.js";
 import type { VettingRecord } from "../../core/vetting.js";
 import { VIEWS, type ConsoleState, type Screen, type ViewId } from "../state/console-state.js";
-import type { CodeRow } from "../state/rows.js";
+import type { BlockRow, CodeRow, MemberRow } from "../state/rows.js";
 import type { TriageItem } from "../state/triage.js";
 import type { ConsoleActions } from "./console-actions.js";
 
@@ -26,6 +26,9 @@ export interface BindingContext {
   readonly code: CodeRow | undefined;
   /** The codes marked with Space that are still in the list. */
   readonly markedCodes: readonly CodeRow[];
+  /** The blocklist entry or member selected in their views. */
+  readonly block: BlockRow | undefined;
+  readonly member: MemberRow | undefined;
 }
 
 export interface Binding {
@@ -68,6 +71,13 @@ const mustBeOpen = (subject: { readonly phase: string }) =>
   subject.phase === "open" ? undefined : "not open";
 const mustBeOpening = (subject: { readonly phase: string }) =>
   subject.phase === "open" || subject.phase === "opening" ? undefined : "not open";
+/** Blocklist and members: only when the console was started with moderation. */
+const moderated =
+  (row: (ctx: BindingContext) => unknown) =>
+  (ctx: BindingContext): string | undefined => {
+    if (!ctx.state.moderation.available) return "not available in this console";
+    return row(ctx) ? undefined : "nothing selected";
+  };
 const ACTIVE = new Set(["held", "opening", "open", "awaiting_moderator"]);
 const OVERRIDABLE = new Set(["failed", "timed_out", "denied"]);
 
@@ -149,6 +159,8 @@ export const REGISTRY: readonly Binding[] = [
   viewBinding("health", "5", "Health"),
   viewBinding("daemon", "6", "Daemon log"),
   viewBinding("triage", "7", "Triage"),
+  viewBinding("blocklist", "8", "Blocklist"),
+  viewBinding("members", "9", "Members"),
   binding({
     id: "next-view",
     keys: ["tab"],
@@ -481,6 +493,61 @@ export const REGISTRY: readonly Binding[] = [
     screens: ["codes"],
     disabled: (ctx) => (ctx.code ? undefined : "nothing selected"),
     run: (ctx, actions) => ctx.code && actions.showLink(ctx.code),
+  }),
+  binding({
+    id: "block",
+    keys: ["n"],
+    description: "block a pattern: a user ID, a server, a glob or a display name; then a reason",
+    hint: "block",
+    onBar: true,
+    mutates: true,
+    screens: ["blocklist"],
+    disabled: moderated(() => true),
+    run: (_ctx, actions) => actions.startBlock(),
+  }),
+  binding({
+    id: "unblock",
+    keys: ["d"],
+    description: "remove the selected blocklist entry (asks first)",
+    hint: "unblock",
+    onBar: true,
+    mutates: true,
+    destructive: true,
+    screens: ["blocklist"],
+    disabled: moderated((ctx) => ctx.block),
+    run: (ctx, actions) => ctx.block && actions.askUnblock(ctx.block),
+  }),
+  binding({
+    id: "promote",
+    keys: ["p"],
+    description: "give the selected member a role in the space and every room: pick it from a list",
+    hint: "promote",
+    onBar: true,
+    mutates: true,
+    screens: ["members"],
+    disabled: moderated((ctx) => ctx.member),
+    run: (ctx, actions) => ctx.member && actions.pickRole(ctx.member),
+  }),
+  binding({
+    id: "demote",
+    keys: ["D"],
+    description: "demote the selected member to the rooms' default level (asks first)",
+    hint: "demote",
+    onBar: true,
+    mutates: true,
+    destructive: true,
+    screens: ["members"],
+    disabled: moderated((ctx) => ctx.member),
+    run: (ctx, actions) => ctx.member && actions.askDemote(ctx.member),
+  }),
+  binding({
+    id: "fetch",
+    keys: ["ctrl+r"],
+    description: "fetch the blocklist or members again",
+    hint: "fetch again",
+    screens: ["blocklist", "members"],
+    disabled: moderated(() => true),
+    run: (ctx, actions) => actions.refreshModeration(),
   }),
 ];
 

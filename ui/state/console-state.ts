@@ -6,6 +6,9 @@
 import type { CodeBookName } from "../../core/api.js";
 import type { CodeBook } from "../../core/codes.js";
 import type { LobbyRecord } from "../../core/lobby.js";
+import type { BlockEntry } from "../../core/moderation/blocklist.js";
+import type { Role } from "../../core/moderation/power-levels.js";
+import type { MemberLevels } from "../../src/control/moderation-api.js";
 import type { LobbyAction } from "../../core/lobby-commands.js";
 import type { VettingRecord } from "../../core/vetting.js";
 import type { ModeratorAction } from "../../core/vetting-commands.js";
@@ -13,7 +16,17 @@ import type { CodeBookEdit } from "../format/code-book-diff.js";
 import { noDaemonLog, type DaemonLog } from "./daemon-log.js";
 import type { ConsoleHealth } from "./health.js";
 
-export const VIEWS = ["knocks", "vetting", "codes", "log", "health", "daemon", "triage"] as const;
+export const VIEWS = [
+  "knocks",
+  "vetting",
+  "codes",
+  "log",
+  "health",
+  "daemon",
+  "triage",
+  "blocklist",
+  "members",
+] as const;
 export type ViewId = (typeof VIEWS)[number];
 /** A view, or the detail pane of one knock, vetting room or lobby drilled into from a view. */
 export type Screen = ViewId | "detail";
@@ -26,6 +39,8 @@ export const VIEW_TITLES: Readonly<Record<ViewId, string>> = {
   health: "Health",
   daemon: "Daemon log",
   triage: "Triage",
+  blocklist: "Blocklist",
+  members: "Members",
 };
 
 /** The log keeps this many audit entries; older ones fall off the end. */
@@ -52,6 +67,8 @@ export type Followup =
   | { kind: "askRejectReason"; key: string; user: string }
   | { kind: "revoke"; book: CodeBookName; code: string }
   | { kind: "revokeMany"; codes: readonly { book: CodeBookName; code: string }[] }
+  | { kind: "unblock"; pattern: string }
+  | { kind: "demote"; user: string }
   | { kind: "quit" };
 
 /** What a text prompt's answer is for. */
@@ -60,7 +77,9 @@ export type PromptPurpose =
   | { kind: "say"; key: string; user: string }
   | { kind: "lobbySay"; key: string; name: string }
   | { kind: "mintUses"; book: CodeBookName }
-  | { kind: "mintLabel"; book: CodeBookName; uses: number };
+  | { kind: "mintLabel"; book: CodeBookName; uses: number }
+  | { kind: "blockPattern" }
+  | { kind: "blockReason"; pattern: string };
 
 export interface ConfirmDialog {
   readonly kind: "confirm";
@@ -86,6 +105,8 @@ export type Overlay =
     }
   /** Which book a new code goes in, or which book to edit. */
   | { readonly kind: "pickBook"; readonly for: "mint" | "edit" }
+  /** Which role to give a member: `index` into the roles. */
+  | { readonly kind: "pickRole"; readonly user: string; readonly index: number }
   | { readonly kind: "command"; readonly value: string }
   | { readonly kind: "filter" }
   | {
@@ -114,6 +135,17 @@ export interface Notice {
 export interface Selection {
   readonly id: string | undefined;
   readonly index: number;
+}
+
+/** The blocklist and members as last fetched; they have no change stream, so views refetch. */
+export interface ModerationData {
+  /** False when the console was started without moderation: the views say so. */
+  readonly available: boolean;
+  readonly blocklist: readonly BlockEntry[] | undefined;
+  readonly members: readonly MemberLevels[] | undefined;
+  readonly roles: readonly Role[];
+  /** Why the last fetch failed, while it did. */
+  readonly error: string | undefined;
 }
 
 export interface ConsoleState {
@@ -145,6 +177,7 @@ export interface ConsoleState {
   readonly marks: Readonly<Record<ViewId, readonly string[]>>;
   /** The daemon's own log, when this console can read it. */
   readonly daemonLog: DaemonLog;
+  readonly moderation: ModerationData;
   /**
    * The console's time (ms) for lists that depend on it (Triage: "no reply
    * for 40 min"): refreshed on every key, every engine batch and a timer, so
@@ -172,8 +205,20 @@ export const initialConsoleState: ConsoleState = {
     health: noSelection,
     daemon: noSelection,
     triage: noSelection,
+    blocklist: noSelection,
+    members: noSelection,
   },
-  filters: { knocks: "", vetting: "", codes: "", log: "", health: "", daemon: "", triage: "" },
+  filters: {
+    knocks: "",
+    vetting: "",
+    codes: "",
+    log: "",
+    health: "",
+    daemon: "",
+    triage: "",
+    blocklist: "",
+    members: "",
+  },
   follow: false,
   frozen: undefined,
   overlay: undefined,
@@ -181,8 +226,25 @@ export const initialConsoleState: ConsoleState = {
   offline: undefined,
   health: undefined,
   healthError: undefined,
-  marks: { knocks: [], vetting: [], codes: [], log: [], health: [], daemon: [], triage: [] },
+  marks: {
+    knocks: [],
+    vetting: [],
+    codes: [],
+    log: [],
+    health: [],
+    daemon: [],
+    triage: [],
+    blocklist: [],
+    members: [],
+  },
   daemonLog: noDaemonLog("not connected"),
+  moderation: {
+    available: false,
+    blocklist: undefined,
+    members: undefined,
+    roles: [],
+    error: undefined,
+  },
   clock: 0,
 };
 

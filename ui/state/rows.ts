@@ -15,6 +15,15 @@ import type { AuditLine, ConsoleState, ViewId } from "./console-state.js";
 import type { DaemonLogLine } from "./daemon-log.js";
 import { displayLogLine } from "../format/log-line-display.js";
 import { triageItems, type TriageItem } from "./triage.js";
+import type { BlockEntry } from "../../core/moderation/blocklist.js";
+import type { Role } from "../../core/moderation/power-levels.js";
+import type { MemberLevels } from "../../src/control/moderation-api.js";
+import {
+  displayBlock,
+  displayMember,
+  type BlockDisplay,
+  type MemberDisplay,
+} from "../format/moderation-display.js";
 
 export interface RecordRow {
   readonly id: string;
@@ -44,7 +53,18 @@ export interface DaemonLogRow {
   readonly id: string;
   readonly line: DaemonLogLine;
 }
-export type Row = RecordRow | LobbyRow | CodeRow | LogRow | DaemonLogRow | TriageRow;
+export interface BlockRow {
+  readonly id: string;
+  readonly entry: BlockEntry;
+  readonly shown: BlockDisplay;
+}
+export interface MemberRow {
+  readonly id: string;
+  readonly member: MemberLevels;
+  readonly shown: MemberDisplay;
+}
+export type Row =
+  RecordRow | LobbyRow | CodeRow | LogRow | DaemonLogRow | TriageRow | BlockRow | MemberRow;
 
 function memo<A extends readonly unknown[], R>(compute: (...args: A) => R): (...args: A) => R {
   let lastArgs: A | undefined;
@@ -174,7 +194,26 @@ const daemonRows = memo((lines: readonly DaemonLogLine[], filter: string): Daemo
   return rows;
 });
 
+const blockRows = memo((entries: readonly BlockEntry[] | undefined, filter: string): BlockRow[] =>
+  (entries ?? [])
+    .map((entry) => ({ id: `${entry.kind}:${entry.pattern}`, entry, shown: displayBlock(entry) }))
+    .filter((row) => matches(row.shown.search, filter)),
+);
+
+const memberRows = memo(
+  (
+    members: readonly MemberLevels[] | undefined,
+    roles: readonly Role[],
+    filter: string,
+  ): MemberRow[] =>
+    (members ?? [])
+      .map((member) => ({ id: member.user, member, shown: displayMember(member, roles) }))
+      .filter((row) => matches(row.shown.search, filter)),
+);
+
 export function rowsOf(state: ConsoleState, view: "knocks"): RecordRow[];
+export function rowsOf(state: ConsoleState, view: "blocklist"): BlockRow[];
+export function rowsOf(state: ConsoleState, view: "members"): MemberRow[];
 export function rowsOf(state: ConsoleState, view: "vetting"): RoomRow[];
 export function rowsOf(state: ConsoleState, view: "triage"): TriageRow[];
 export function rowsOf(state: ConsoleState, view: "codes"): CodeRow[];
@@ -195,6 +234,10 @@ export function rowsOf(state: ConsoleState, view: ViewId): Row[] {
       return logRows(state.audit, state.filters.log);
     case "daemon":
       return daemonRows(state.daemonLog.lines, state.filters.daemon);
+    case "blocklist":
+      return blockRows(state.moderation.blocklist, state.filters.blocklist);
+    case "members":
+      return memberRows(state.moderation.members, state.moderation.roles, state.filters.members);
     case "health":
       return [];
   }
@@ -263,4 +306,14 @@ export function markedCodes(state: ConsoleState): CodeRow[] {
   const marked = state.marks.codes;
   if (marked.length === 0) return [];
   return rowsOf(state, "codes").filter((row) => marked.includes(row.id));
+}
+
+export function currentBlock(state: ConsoleState): BlockRow | undefined {
+  if (state.detail !== undefined || state.view !== "blocklist") return undefined;
+  return rowsOf(state, "blocklist")[selectedIndex(state, "blocklist")];
+}
+
+export function currentMember(state: ConsoleState): MemberRow | undefined {
+  if (state.detail !== undefined || state.view !== "members") return undefined;
+  return rowsOf(state, "members")[selectedIndex(state, "members")];
 }

@@ -1,0 +1,120 @@
+/**
+ * The blocklist and members from the keyboard. They have no change stream:
+ * each view fetches its list when shown (and on Ctrl+R), and after every change.
+ */
+import type { ModerationApi, ModerationOutcome } from "../../src/control/moderation-api.js";
+import type { ModerationActions } from "../keys/console-actions.js";
+import { sanitize } from "../sanitize.js";
+import type { ModerationData } from "../state/console-state.js";
+import type { ConsoleCore } from "./console-core.js";
+
+export function moderationActions(core: ConsoleCore): ModerationActions {
+  return {
+    startBlock: () => askPattern(core),
+    askUnblock: (row) =>
+      core.confirm({
+        title: `Unblock ${row.shown.pattern}?`,
+        lines: [
+          `${row.shown.kind}${row.shown.reason ? ` · ${row.shown.reason}` : ""}`,
+          "Whoever it matched can knock and join again.",
+        ],
+        confirmLabel: "Unblock",
+        destructive: true,
+        then: { kind: "unblock", pattern: row.entry.pattern },
+      }),
+    pickRole: (row) => {
+      if (core.state.moderation.roles.length === 0) return core.refuse("no roles are known yet");
+      core.set({ overlay: { kind: "pickRole", user: row.member.user, index: 0 } });
+    },
+    askDemote: (row) =>
+      core.confirm({
+        title: `Demote ${row.shown.user}?`,
+        lines: [
+          `now: ${row.shown.roles || "no level"}`,
+          "Their level goes back to each room's default, in the space and every room.",
+        ],
+        confirmLabel: "Demote",
+        destructive: true,
+        then: { kind: "demote", user: row.member.user },
+      }),
+    refreshModeration: () => void refreshModeration(core),
+  };
+}
+
+function askPattern(core: ConsoleCore, value = ""): void {
+  core.prompt(
+    "block which pattern (@user:server, server name, glob, or a display name)",
+    { kind: "blockPattern" },
+    value,
+  );
+}
+
+export function submitBlockPattern(core: ConsoleCore, value: string): void {
+  const pattern = value.trim();
+  if (!pattern) return core.refuse("block: a pattern is needed");
+  core.prompt(`reason for blocking ${sanitize(pattern, { max: 80 })} (optional)`, {
+    kind: "blockReason",
+    pattern,
+  });
+}
+
+export function submitBlockReason(core: ConsoleCore, pattern: string, reason: string): void {
+  void run(core, `blocking ${pattern}`, (api) =>
+    api.addBlock(pattern, reason.trim() || undefined, core.options.by),
+  );
+}
+
+export function unblock(core: ConsoleCore, pattern: string): void {
+  void run(core, `unblocking ${pattern}`, (api) => api.removeBlock(pattern, core.options.by));
+}
+
+export function promote(core: ConsoleCore, user: string, role: string): void {
+  void run(core, `making ${user} ${role}`, (api) => api.setRole(user, role, core.options.by));
+}
+
+export function demote(core: ConsoleCore, user: string): void {
+  void run(core, `demoting ${user}`, (api) => api.demote(user, core.options.by));
+}
+
+/** A change: a busy line, then the outcome, then the list fetched again. */
+async function run(
+  core: ConsoleCore,
+  doing: string,
+  change: (api: ModerationApi) => Promise<ModerationOutcome>,
+): Promise<void> {
+  const api = core.options.moderation;
+  if (!api) return core.refuse("not available in this console");
+  core.set({ notice: { tone: "busy", text: `${sanitize(doing, { max: 200 })}…` } });
+  try {
+    const outcome = await change(api);
+    core.set({
+      notice: outcome.ok
+        ? { tone: "info", text: sanitize(outcome.summary, { max: 300 }) }
+        : { tone: "error", text: `refused: ${sanitize(outcome.error, { max: 300 })}` },
+    });
+  } catch (error) {
+    core.refuse(`failed: ${sanitize((error as Error).message, { max: 300 })}`);
+  }
+  await refreshModeration(core);
+}
+
+function setModeration(core: ConsoleCore, patch: Partial<ModerationData>): void {
+  core.update((state) => ({ ...state, moderation: { ...state.moderation, ...patch } }));
+}
+
+/** Fetches the list of the view being shown (blocklist, or members with the roles). */
+export async function refreshModeration(core: ConsoleCore): Promise<void> {
+  const api = core.options.moderation;
+  const { view } = core.state;
+  if (!api || (view !== "blocklist" && view !== "members")) return;
+  try {
+    if (view === "blocklist") {
+      setModeration(core, { blocklist: await api.blocklist(), error: undefined });
+    } else {
+      const [members, roles] = await Promise.all([api.members(), api.roles()]);
+      setModeration(core, { members, roles, error: undefined });
+    }
+  } catch (error) {
+    setModeration(core, { error: sanitize((error as Error).message, { max: 300 }) });
+  }
+}
