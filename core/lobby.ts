@@ -6,6 +6,7 @@
  * vetting.ts: `stepLobby(lobby, input, settings)` returns the next lobby (its
  * effects appended to the outbox) and the audit entries.
  */
+import { welcomeCodeFor, welcomeMintedAudit } from "./welcome.js";
 import { enqueueEffect, type AuditEntry, type Effect, type PendingEffect } from "./effects.js";
 import type { Challenge } from "./challenge/pick.js";
 import type { CodeEntry } from "./codes.js";
@@ -316,7 +317,7 @@ function judgeReply(
     closeLobby(lobby, "passed", input.now, "passed");
     lobby.passedBy = user;
     enqueueEffect(lobby, { kind: "admitToCommunity", user });
-    const welcome = welcomeCode(user, input.welcomeCode, settings);
+    const welcome = welcomeCodeFor(user, input.welcomeCode, settings.welcome.uses);
     const link = welcome && {
       link: `${settings.welcome.linkBase}/signup?code=${encodeURIComponent(welcome.code)}`,
       uses: settings.welcome.uses,
@@ -335,16 +336,7 @@ function judgeReply(
       haiku: input.body,
     });
     audit.push({ type: "promoted", user, via: "lobby", room_id: roomId });
-    if (welcome) {
-      audit.push({
-        type: "code_minted",
-        book: "signup",
-        code: welcome.code,
-        label: welcome.entry.label,
-        uses: welcome.entry.uses_remaining,
-        by: "welcome",
-      });
-    }
+    if (welcome) audit.push(welcomeMintedAudit(welcome));
     return welcome;
   }
   guest.triesLeft -= 1;
@@ -362,23 +354,6 @@ function judgeReply(
   }
   post(lobby, say.lobbyOutOfTriesText(user, verdict.reason), input.now);
   audit.push({ type: "lobby_failed", lobby: lobby.key, user, room_id: roomId });
-}
-
-function welcomeCode(
-  user: string,
-  code: string | undefined,
-  settings: LobbySettings,
-): LobbyStep["welcome"] {
-  if (!code || settings.welcome.uses <= 0) return undefined;
-  return {
-    code,
-    entry: {
-      uses_remaining: settings.welcome.uses,
-      label: `welcome:${user}`,
-      inviter: user,
-      minted_by: "anteroom",
-    },
-  };
 }
 
 /** Lets in the person whose pass waited for a moderator (or for the join wave's end). */

@@ -4,6 +4,7 @@
  * `step(record, input, ctx)` returns the next record; the effects it needs are
  * appended to the record's outbox, and the audit entries returned alongside.
  */
+import { welcomeCodeFor, welcomeMintedAudit } from "./welcome.js";
 import type { AuditEntry, Effect, PendingEffect } from "./effects.js";
 import type { Challenge } from "./challenge/pick.js";
 import type { CodeEntry } from "./codes.js";
@@ -266,7 +267,7 @@ function judgeReply(
   if (verdict.pass) {
     close(record, "passed", input.now, "passed");
     enqueue(record, { kind: "admitToCommunity", user: record.user });
-    const welcome = welcomeCode(record, input.welcomeCode, settings);
+    const welcome = welcomeCodeFor(record.user, input.welcomeCode, settings.welcome.uses);
     const link = welcome
       ? {
           link: `${settings.welcome.linkBase}/signup?code=${encodeURIComponent(welcome.code)}`,
@@ -277,16 +278,7 @@ function judgeReply(
     enqueue(record, { kind: "leaveRoom", roomId }, input.now + settings.farewellDelaySec * 1000);
     audit.push({ type: "vetting_passed", user: record.user, room_id: roomId, haiku: input.body });
     audit.push({ type: "promoted", user: record.user, via: "vetting", room_id: roomId });
-    if (welcome) {
-      audit.push({
-        type: "code_minted",
-        book: "signup",
-        code: welcome.code,
-        label: welcome.entry.label,
-        uses: welcome.entry.uses_remaining,
-        by: "welcome",
-      });
-    }
+    if (welcome) audit.push(welcomeMintedAudit(welcome));
     return welcome;
   }
   record.triesLeft -= 1;
@@ -311,24 +303,6 @@ function judgeReply(
     room_id: roomId,
     reason: verdict.reason,
   });
-}
-
-/** The reference's welcome code: a signup code the new member can pass on, labelled with their id. */
-function welcomeCode(
-  record: VettingRecord,
-  code: string | undefined,
-  settings: VettingSettings,
-): Step["welcome"] {
-  if (!code || settings.welcome.uses <= 0) return undefined;
-  return {
-    code,
-    entry: {
-      uses_remaining: settings.welcome.uses,
-      label: `welcome:${record.user}`,
-      inviter: record.user,
-      minted_by: "anteroom",
-    },
-  };
 }
 
 /** When time next matters to this record (a hold ending, a reminder, a timeout), if ever. */
