@@ -7,7 +7,7 @@
  * shows the link in place. Every piece of text from a request is escaped.
  */
 import { createHash } from "node:crypto";
-import { escapeHtml } from "./signup-page.js";
+import { escapeHtml, pageShell } from "./page-shell.js";
 
 // Builds the answer with textContent and setAttribute only: nothing from the server becomes markup.
 const SCRIPT = `(function(){var f=document.getElementById("join");if(!f||!window.fetch)return;f.addEventListener("submit",function(e){e.preventDefault();var b=f.querySelector("button"),o=document.getElementById("outcome"),c=f.querySelector("input[name=code]").value;b.disabled=true;b.textContent="Making your room…";fetch("/join/api",{method:"POST",headers:{"content-type":"application/json"},body:JSON.stringify({code:c})}).then(function(r){return r.json().then(function(j){return{ok:r.ok,j:j};});}).then(function(x){o.textContent="";var p=document.createElement("p");if(x.ok&&x.j.url){p.textContent="Your room is ready. Open it in your Matrix client and join: ";var a=document.createElement("a");a.href=x.j.url;a.textContent=x.j.alias||x.j.url;a.id="room-link";p.appendChild(a);o.appendChild(p);var n=document.createElement("p");n.textContent="A few seconds after you join, the bot posts a small challenge there.";o.appendChild(n);f.hidden=true;}else{p.textContent="That did not work: "+(x.j&&x.j.message?x.j.message:"please try again.");o.appendChild(p);b.disabled=false;b.textContent="Make my room";}o.focus();}).catch(function(){o.textContent="The request did not go through; check your connection and try again.";b.disabled=false;b.textContent="Make my room";});});})();`;
@@ -97,34 +97,5 @@ function joinForm(code: string | undefined): string {
 }
 
 function page(title: string, body: string, withScript: boolean): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${escapeHtml(title)}</title>
-<style>
-  :root { color-scheme: light dark; font-family: system-ui, sans-serif; line-height: 1.5; }
-  body { margin: 0; padding: 1.5rem; }
-  main { max-width: 36rem; margin: 0 auto; }
-  .field { margin: 1rem 0; }
-  label { display: block; font-weight: 600; }
-  input { box-sizing: border-box; width: 100%; padding: 0.5rem; font: inherit; border: 1px solid #767676; border-radius: 4px; }
-  input:focus, button:focus, a:focus { outline: 3px solid #1a73e8; outline-offset: 2px; }
-  button { padding: 0.6rem 1.2rem; font: inherit; font-weight: 600; border-radius: 4px; border: 1px solid #0b57d0; background: #0b57d0; color: #fff; cursor: pointer; }
-  button:disabled { opacity: 0.7; cursor: progress; }
-  .problem { border-left: 4px solid #b3261e; padding: 0.25rem 1rem; margin: 1rem 0; }
-  .ref { font-size: 0.9rem; }
-  code, a { overflow-wrap: anywhere; }
-</style>
-</head>
-<body>
-<main>
-${body}
-</main>
-${withScript ? `<script>${SCRIPT}</script>` : ""}
-</body>
-</html>
-`;
+  return pageShell(title, body, withScript ? SCRIPT : undefined);
 }

@@ -9,6 +9,7 @@
 import { createHash } from "node:crypto";
 import type { SignupStep, SignupSuccess } from "../signup/service.js";
 import { PASSWORD_MIN, USERNAME_MAX } from "../signup/validate.js";
+import { escapeHtml, pageShell } from "./page-shell.js";
 
 const SCRIPT = `document.querySelector("form").addEventListener("submit",function(){var b=document.querySelector("button[type=submit]");if(b){setTimeout(function(){b.disabled=true;b.textContent="Creating your account…";},0);}});`;
 const SCRIPT_HASH = createHash("sha256").update(SCRIPT).digest("base64");
@@ -22,15 +23,6 @@ export const PAGE_HEADERS: Readonly<Record<string, string>> = {
   "x-frame-options": "DENY",
   "cache-control": "no-store",
 };
-
-export function escapeHtml(text: string): string {
-  return text
-    .replaceAll("&", "&amp;")
-    .replaceAll("<", "&lt;")
-    .replaceAll(">", "&gt;")
-    .replaceAll('"', "&quot;")
-    .replaceAll("'", "&#39;");
-}
 
 export interface FormValues {
   readonly code?: string;
@@ -138,36 +130,5 @@ function splitStep(step: string): [string, string] {
 }
 
 function page(title: string, body: string, withScript: boolean): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${escapeHtml(title)}</title>
-<style>
-  :root { color-scheme: light dark; font-family: system-ui, sans-serif; line-height: 1.5; }
-  body { margin: 0; padding: 1.5rem; }
-  main { max-width: 36rem; margin: 0 auto; }
-  .field { margin: 1rem 0; }
-  label { display: block; font-weight: 600; }
-  input { box-sizing: border-box; width: 100%; padding: 0.5rem; font: inherit; border: 1px solid #767676; border-radius: 4px; }
-  input:focus, button:focus { outline: 3px solid #1a73e8; outline-offset: 2px; }
-  .hint { margin: 0.25rem 0 0; font-size: 0.9rem; }
-  .optional { font-weight: normal; }
-  button { padding: 0.6rem 1.2rem; font: inherit; font-weight: 600; border-radius: 4px; border: 1px solid #0b57d0; background: #0b57d0; color: #fff; cursor: pointer; }
-  button:disabled { opacity: 0.7; cursor: progress; }
-  .problem { border-left: 4px solid #b3261e; padding: 0.25rem 1rem; margin: 1rem 0; }
-  .ref { font-size: 0.9rem; }
-  code { overflow-wrap: anywhere; }
-</style>
-</head>
-<body>
-<main>
-${body}
-</main>
-${withScript ? `<script>${SCRIPT}</script>` : ""}
-</body>
-</html>
-`;
+  return pageShell(title, body, withScript ? SCRIPT : undefined);
 }

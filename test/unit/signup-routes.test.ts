@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { pino } from "pino";
 import { buildHttpServer } from "../../src/http/server.js";
 import { signupRoutes } from "../../src/http/signup-routes.js";
-import { escapeHtml } from "../../src/http/signup-page.js";
+import { escapeHtml } from "../../src/http/page-shell.js";
 import type { SignupDeps } from "../../src/signup/service.js";
 import { signupFixture, type SignupFixture } from "./signup-fixtures.js";
 

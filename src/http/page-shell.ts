@@ -1,0 +1,48 @@
+/** The plain HTML shell the public pages share: one stylesheet, no external resources, an optional inline script. */
+
+export function escapeHtml(text: string): string {
+  return text
+    .replaceAll("&", "&amp;")
+    .replaceAll("<", "&lt;")
+    .replaceAll(">", "&gt;")
+    .replaceAll('"', "&quot;")
+    .replaceAll("'", "&#39;");
+}
+
+const STYLE = `
+  :root { color-scheme: light dark; font-family: system-ui, sans-serif; line-height: 1.5; }
+  body { margin: 0; padding: 1.5rem; }
+  main { max-width: 36rem; margin: 0 auto; }
+  .field { margin: 1rem 0; }
+  label { display: block; font-weight: 600; }
+  input { box-sizing: border-box; width: 100%; padding: 0.5rem; font: inherit; border: 1px solid #767676; border-radius: 4px; }
+  input:focus, button:focus, a:focus { outline: 3px solid #1a73e8; outline-offset: 2px; }
+  .hint { margin: 0.25rem 0 0; font-size: 0.9rem; }
+  .optional { font-weight: normal; }
+  button { padding: 0.6rem 1.2rem; font: inherit; font-weight: 600; border-radius: 4px; border: 1px solid #0b57d0; background: #0b57d0; color: #fff; cursor: pointer; }
+  button:disabled { opacity: 0.7; cursor: progress; }
+  .problem { border-left: 4px solid #b3261e; padding: 0.25rem 1rem; margin: 1rem 0; }
+  .ref { font-size: 0.9rem; }
+  code, a { overflow-wrap: anywhere; }
+`;
+
+/** A whole page; `script` must be the exact text the page's CSP hash allows. */
+export function pageShell(title: string, body: string, script?: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${escapeHtml(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+${body}
+</main>
+${script === undefined ? "" : `<script>${script}</script>`}
+</body>
+</html>
+`;
+}
