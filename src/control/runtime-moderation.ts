@@ -1,0 +1,60 @@
+/**
+ * The console's ModerationApi straight on a runtime (the in-process console):
+ * the same blocklist edits, role service and outcomes as the admin API gives
+ * an attached console (moderation-api.ts), without the HTTP in between.
+ */
+import type { ModerationApi } from "./moderation-api.js";
+import { roleSummary } from "./moderation-api.js";
+import { addBlock, removeBlock } from "../moderation/blocklist-edits.js";
+import { roleChangeComplete, type RoleChangeResult } from "../moderation/roles.js";
+import type { Runtime } from "../runtime.js";
+
+export function runtimeModeration(runtime: Runtime): ModerationApi {
+  const edits = { blocklist: runtime.moderation.blocklist, audit: runtime.audit };
+  const { service, members } = runtime.roles;
+  const roleOutcome = (result: RoleChangeResult) =>
+    result.ok
+      ? ({
+          ok: true,
+          summary: roleSummary(result.user, result.role, roleChangeComplete(result)),
+        } as const)
+      : ({ ok: false, error: result.reason } as const);
+  return {
+    blocklist: async () => runtime.moderation.blocklist.entries,
+    async addBlock(pattern, reason, by) {
+      const outcome = await addBlock(edits, {
+        pattern,
+        ...(reason ? { reason } : {}),
+        by,
+        nowMs: Date.now(),
+      });
+      if (!outcome.ok) return outcome;
+      const shown = `${outcome.entry.pattern} (${outcome.entry.kind})`;
+      return {
+        ok: true,
+        summary: outcome.added ? `blocked ${shown}` : `${shown} was already blocked`,
+      };
+    },
+    async removeBlock(pattern, by) {
+      const removed = await removeBlock(edits, { pattern, by, nowMs: Date.now() });
+      return removed.length > 0
+        ? { ok: true, summary: `unblocked ${pattern}` }
+        : { ok: false, error: `no blocklist entry ${JSON.stringify(pattern)}` };
+    },
+    members: async () =>
+      (await service.members(members)).map((member) => ({
+        user: member.userId,
+        ...(member.displayName === undefined ? {} : { displayName: member.displayName }),
+        levels: Object.fromEntries(
+          Object.entries(member.rooms).map(([roomId, room]) => [
+            roomId,
+            Number.isFinite(room.level) ? room.level : null,
+          ]),
+        ),
+      })),
+    roles: async () => service.roles,
+    setRole: async (user, role, by) =>
+      roleOutcome(await service.promote(user, role, by, { via: "console" })),
+    demote: async (user, by) => roleOutcome(await service.demote(user, by, { via: "console" })),
+  };
+}
