@@ -83,6 +83,13 @@ export interface EngineApi {
   moderateLobby(key: string, action: LobbyAction, by: string): Promise<CommandResult>;
   /** Ends a join wave's pause now; the passes that waited for a moderator go in. */
   resumeJoinWave(by: string): Promise<CommandResult>;
+  /**
+   * Takes back the pending invite of `user` now, in the space and every room it went to, as
+   * the automatic withdrawal does (audited with `by`). `{ok: false}` when no invite of theirs
+   * is pending or was answered meanwhile; rejects when the homeserver fails (the engine
+   * finishes the withdrawal on a later pass).
+   */
+  withdrawInvite(user: string, by: string): Promise<CommandResult>;
   mintCode(book: CodeBookName, request: MintRequest): Promise<{ code: string; entry: CodeEntry }>;
   revokeCode(book: CodeBookName, code: string, by: string): Promise<CommandResult>;
   /** Applies a moderator's edit of a book at once (validated first; nothing is applied on a refusal). */

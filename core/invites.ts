@@ -32,6 +32,17 @@ export interface PendingInvite {
   /** What let them in: vetting, lobby, a moderator. */
   readonly via: string;
   remindedAt?: number;
+  /**
+   * A withdrawal began (the space invite may be taken back already): it is finished in
+   * every room on the next pass, whatever the space now shows.
+   */
+  readonly withdrawing?: InviteWithdrawal;
+}
+
+/** Why an invite is taken back, and by which moderator when one asked. */
+export interface InviteWithdrawal {
+  readonly reason: "expired" | "moderator";
+  readonly by?: string;
 }
 
 export type InviteBook = Record<string, PendingInvite>;
@@ -56,6 +67,10 @@ export function dueInviteActions(
 ): InviteAction[] {
   const actions: InviteAction[] = [];
   for (const invite of Object.values(book)) {
+    if (invite.withdrawing) {
+      actions.push({ kind: "withdraw", invite });
+      continue;
+    }
     const membership = membershipOf(invite.user);
     if (membership === "join") {
       actions.push({ kind: "welcome", invite });

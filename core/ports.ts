@@ -62,6 +62,12 @@ export interface MatrixPort {
   invite(roomId: string, user: string): Promise<void>;
   /** Denies a knock (or removes a member) with a reason shown to them. */
   kick(roomId: string, user: string, reason: string): Promise<void>;
+  /**
+   * Takes back a pending invite (a kick, with the reason shown to them), only while the
+   * homeserver shows the person invited there: someone who joined stays. Resolves whether
+   * an invite was taken back.
+   */
+  withdrawInvite(roomId: string, user: string, reason: string): Promise<boolean>;
   /** Sends a text message; `txnId` makes a repeat of the same send a no-op. */
   sendText(roomId: string, text: string, txnId: string): Promise<void>;
   leaveAndForget(roomId: string): Promise<void>;

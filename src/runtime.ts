@@ -34,6 +34,8 @@ import { openModeration, type Moderation } from "./moderation/open-moderation.js
 import { openRoles } from "./moderation/open-roles.js";
 import type { Lifecycle } from "./moderation/lifecycle.js";
 import type { AdminRoles } from "./http/admin-roles.js";
+import { SdkModerationPort } from "./matrix/moderation-port.js";
+import { memberActionService, type MemberActionService } from "./moderation/member-actions.js";
 
 /**
  * The engine with everything it stands on: the data-dir lock, the books, the
@@ -56,6 +58,8 @@ export interface Runtime {
   readonly roles: AdminRoles;
   /** User-lifecycle hooks, queued durably until the engine is ready. */
   readonly lifecycle: Lifecycle;
+  /** Kick, ban and unban across the space, shared by chat, the admin API and the console. */
+  readonly memberActions: MemberActionService;
   /** Starts syncing and the clock; resolves once the first sync request is under way. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -170,6 +174,12 @@ export async function openRuntime(
     ...(config.tokenAdmin.flavour === undefined ? {} : { flavour: config.tokenAdmin.flavour }),
   });
   const { roles, lifecycle } = await openRoles(config, { bot, matrix, audit, log, health });
+  const memberActions = memberActionService({
+    port: new SdkModerationPort(bot.client),
+    rooms: [config.engine.spaceId, ...config.engine.childIds],
+    audit,
+    now: Date.now,
+  });
   // Chat commands: listening before the first sync, so the backlog is told apart from live commands.
   const operatorRoom = openOperatorRoom(config, {
     client: bot.client,
@@ -179,6 +189,7 @@ export async function openRuntime(
     log,
     actions: moderation.actions,
     roles: roles.service,
+    memberActions,
     tokens,
   });
   let ticker: NodeJS.Timeout | undefined;
@@ -195,6 +206,7 @@ export async function openRuntime(
     moderation,
     roles,
     lifecycle,
+    memberActions,
     async start() {
       await startSyncing(bot);
       moderation.start();
@@ -220,7 +232,13 @@ export async function openRuntime(
       await bot.store
         .save(true)
         .catch((error: unknown) => log.warn({ err: error }, "could not save the sync state"));
-      await Promise.all([signupCodes.close(), joinWave.close(), invites.close(), audit.close()]);
+      await Promise.all([
+        signupCodes.close(),
+        joinWave.close(),
+        invites.close(),
+        audit.close(),
+        vetting.close(),
+      ]);
       await lock.release();
     },
   };

@@ -286,6 +286,11 @@ export class Engine implements EngineApi {
     return this.lobbies.reconcile(joinedIn);
   }
 
+  /** A moderator takes back a pending invite (invite-desk.ts). */
+  withdrawInvite(user: string, by: string): Promise<CommandResult> {
+    return this.invites.withdraw(user, by);
+  }
+
   mintCode(book: CodeBookName, request: MintRequest): Promise<{ code: string; entry: CodeEntry }> {
     return this.decisions.run(async () => {
       const store = this.book(book);

@@ -5,6 +5,7 @@ import type { VettingRecord } from "../vetting.js";
 import type { LobbyRecord } from "../lobby.js";
 import type { JoinWaveTransition } from "../moderation/join-wave.js";
 import type { JoinWaveStatus } from "./join-wave-desk.js";
+import type { PendingInvite } from "../invites.js";
 
 /** Every event carries `seq`, increasing by one, so a snapshot can be joined with the stream. */
 export type EngineEvent = { seq: number } & (
@@ -14,6 +15,8 @@ export type EngineEvent = { seq: number } & (
   | { type: "codes"; book: "invite" | "signup"; codes: CodeBook }
   /** A join wave started or ended (auto-approval paused or resumed). */
   | { type: "joinWave"; wave: JoinWaveStatus; transition: JoinWaveTransition }
+  /** The invites anteroom waits on changed (one sent, reminded, answered or withdrawn): the whole list now. */
+  | { type: "invites"; invites: readonly PendingInvite[] }
   /** A closed record was forgotten after the retention time: front ends drop it too. */
   | { type: "removed"; kind: RecordKindName; key: string }
 );

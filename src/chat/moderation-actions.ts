@@ -1,13 +1,20 @@
 /**
- * Kick, ban, unban, promote and demote from the operator room (roles through
- * src/moderation/roles.ts, shared with the admin API), across the
- * space and its child rooms. Each room's outcome is reported; a room that
+ * Kick, ban, unban, promote and demote from the operator room (through
+ * src/moderation/member-actions.ts and roles.ts, shared with the admin API and
+ * the console), across the space and its child rooms. Each room's outcome is reported; a room that
  * failed can be retried by repeating the command (every step is idempotent:
  * a user already gone, banned or at the wanted level counts as done).
  */
 import type { AuditSink } from "../../core/ports.js";
 import type { Role } from "../../core/moderation/power-levels.js";
-import type { RoomAction, RoomOutcome, SdkModerationPort } from "../matrix/moderation-port.js";
+import type { SdkModerationPort } from "../matrix/moderation-port.js";
+import {
+  describeMemberAction,
+  memberActionComplete,
+  memberActionService,
+  type MemberAction,
+  type MemberActionService,
+} from "../moderation/member-actions.js";
 import {
   describeRoleChange,
   roleChangeComplete,
@@ -32,37 +39,27 @@ export interface ModerationDoors {
   readonly now: () => number;
   /** The runtime's shared role service; one is made from the fields above when absent. */
   readonly roleService?: RoleService;
+  /** The runtime's shared kick/ban/unban service (src/moderation/member-actions.ts); likewise. */
+  readonly memberActions?: MemberActionService;
 }
-
-const PAST: Record<RoomAction, string> = { kick: "kicked", ban: "banned", unban: "unbanned" };
 
 export function moderationActions(
   doors: ModerationDoors,
 ): Required<Omit<OperatorActions, "block" | "tokens">> {
   const roles = doors.roleService ?? roleService(doors);
+  const members = doors.memberActions ?? memberActionService(doors);
   const membership =
-    (action: RoomAction) =>
+    (action: MemberAction) =>
     async (user: string, reason: string | undefined, by: string): Promise<ActionOutcome> => {
-      if (user === doors.port.userId)
-        return { ok: false, error: `anteroom does not ${action} itself` };
-      const outcomes = await doors.port[action](doors.rooms, user, reason ?? "");
-      const failed = outcomes.filter((o): o is Extract<RoomOutcome, { ok: false }> => !o.ok);
-      await doors.audit.append({
-        ts: doors.now() / 1000,
-        type: `user_${PAST[action]}`,
-        user,
+      const result = await members.act(action, user, {
         by,
         via: "chat",
         ...(reason === undefined ? {} : { reason }),
-        rooms: outcomes.filter((o) => o.ok).map((o) => o.roomId),
-        ...(failed.length > 0 ? { failed: failed.map((o) => o.roomId) } : {}),
       });
-      const done = `${PAST[action]} ${user} in ${outcomes.length - failed.length} of ${outcomes.length} rooms`;
-      if (failed.length === 0) return { ok: true, summary: done };
-      return {
-        ok: false,
-        error: `${done}; ${failed.map((o) => `${o.roomId}: ${o.error.message}`).join("; ")}`,
-      };
+      const text = describeMemberAction(result);
+      return memberActionComplete(result)
+        ? { ok: true, summary: text }
+        : { ok: false, error: text };
     };
   return {
     kick: membership("kick"),

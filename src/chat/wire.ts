@@ -3,6 +3,7 @@ import type { MatrixClient } from "matrix-js-sdk";
 import type { EngineApi } from "../../core/api.js";
 import type { AuditSink, Log, TokenIssuer } from "../../core/ports.js";
 import type { RoleService } from "../moderation/roles.js";
+import type { MemberActionService } from "../moderation/member-actions.js";
 import type { DaemonConfig } from "../config.js";
 import type { SendBreaker } from "../matrix/send-breaker.js";
 import { noticeSender } from "./notice.js";
@@ -22,6 +23,8 @@ export interface OperatorRoomDeps {
   /** The runtime's role service (shared with the admin API) and registration tokens. */
   readonly roles?: RoleService;
   readonly tokens?: TokenIssuer;
+  /** The runtime's kick/ban/unban service (shared with the admin API and the console). */
+  readonly memberActions?: MemberActionService;
 }
 
 /** Call before the client starts syncing: the listener tells backlog from live by watching the first sync. */
@@ -39,6 +42,7 @@ export function openOperatorRoom(config: DaemonConfig, deps: OperatorRoomDeps): 
         audit: deps.audit,
         now: Date.now,
         ...(deps.roles ? { roleService: deps.roles } : {}),
+        ...(deps.memberActions ? { memberActions: deps.memberActions } : {}),
       }),
       ...(deps.tokens ? { tokens: deps.tokens } : {}),
       ...deps.actions,

@@ -17,8 +17,8 @@
  * slow) the client reconnects with back-off. On the new stream's snapshot it
  * 1. replaces the mirror and emits, as ordinary events, a `record` (or
  *    `lobby`) event for every record that is new or changed, a `removed` event
- *    for every record the daemon forgot meanwhile, and a `codes` event for
- *    every code book that changed;
+ *    for every record the daemon forgot meanwhile, a `codes` event for every
+ *    code book that changed, and an `invites` event when the pending invites did;
  * 2. fetches the audit entries written while it was away and emits them as
  *    `audit` events;
  * 3. calls the `onResync` listeners with the new mirror, which a front end
@@ -273,6 +273,15 @@ class AttachedEngine implements RemoteEngine {
     return status === 200 ? { ok: true } : { ok: false, error: messageOf(body) };
   }
 
+  async withdrawInvite(user: string, by: string): Promise<CommandResult> {
+    const { status, body } = await this.call(
+      "DELETE",
+      `${PREFIX}/invites/${encodeURIComponent(user)}`,
+      { actor: by, accept: [404, 409] },
+    );
+    return status === 200 ? { ok: true } : { ok: false, error: messageOf(body) };
+  }
+
   async mintCode(
     book: CodeBookName,
     request: MintRequest,
@@ -441,6 +450,7 @@ class AttachedEngine implements RemoteEngine {
       case "lobby":
       case "codes":
       case "joinWave":
+      case "invites":
       case "removed":
       case "audit": {
         if (!this.hasSnapshot) return;
@@ -512,6 +522,9 @@ class AttachedEngine implements RemoteEngine {
     }
     // The wave's transitions while away are in the audit log fetched below; the state is the snapshot's.
     this.joinWave = snapshot.joinWave;
+    if (snapshot.invites && JSON.stringify(this.invites) !== JSON.stringify(snapshot.invites)) {
+      this.emit({ type: "invites", invites: snapshot.invites });
+    }
     this.invites = snapshot.invites;
     // What the audit log gained while we were away; live entries that repeat one of these are dropped.
     const fetched = new Set<string>();
@@ -569,6 +582,10 @@ class AttachedEngine implements RemoteEngine {
       case "joinWave":
         this.joinWave = event.wave;
         this.emit({ type: "joinWave", wave: event.wave, transition: event.transition });
+        return;
+      case "invites":
+        this.invites = event.invites;
+        this.emit({ type: "invites", invites: event.invites });
         return;
       case "removed":
         if (event.kind === "vetting") {

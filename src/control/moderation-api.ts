@@ -6,9 +6,15 @@
  * `{ok: false}`; a daemon that cannot be reached rejects.
  */
 import { Agent } from "node:http";
-import type { BlockEntry } from "../../core/moderation/blocklist.js";
+import type { BlockEntry, BlockKind } from "../../core/moderation/blocklist.js";
 import type { Role } from "../../core/moderation/power-levels.js";
+import type { RegistrationToken } from "../../core/ports.js";
 import { AdminApiError, call } from "./attach-client.js";
+import {
+  memberActionOutcome,
+  type MemberAction,
+  type RoomMemberResult,
+} from "../moderation/member-actions.js";
 
 export interface MemberLevels {
   readonly user: string;
@@ -17,18 +23,51 @@ export interface MemberLevels {
   readonly levels: Readonly<Record<string, number | null>>;
 }
 
+export type { MemberAction };
+
 export type ModerationOutcome =
   { readonly ok: true; readonly summary: string } | { readonly ok: false; readonly error: string };
+
+/** The homeserver's registration tokens, or why they cannot be had (the bot is not a server admin…). */
+export type TokenListing =
+  | { readonly ok: true; readonly tokens: readonly RegistrationToken[] }
+  | { readonly ok: false; readonly error: string };
+
+export type TokenIssued =
+  | { readonly ok: true; readonly token: RegistrationToken }
+  | { readonly ok: false; readonly error: string };
+
+/** What a new registration token may be given; without either, it is unlimited and never expires. */
+export interface TokenRequest {
+  readonly uses?: number;
+  /** ms since the epoch. */
+  readonly expiresAt?: number;
+}
+
+/** The one wording, attached and in-process, of a revoke that found nothing. */
+export const NO_SUCH_TOKEN = "no such registration token";
 
 export interface ModerationApi {
   blocklist(): Promise<readonly BlockEntry[]>;
   addBlock(pattern: string, reason: string | undefined, by: string): Promise<ModerationOutcome>;
-  removeBlock(pattern: string, by: string): Promise<ModerationOutcome>;
+  /** Removes the pattern's entries; of that kind only, when given. */
+  removeBlock(pattern: string, by: string, kind?: BlockKind): Promise<ModerationOutcome>;
   members(): Promise<readonly MemberLevels[]>;
   /** The configured roles, lowest first as configured. */
   roles(): Promise<readonly Role[]>;
   setRole(user: string, role: string, by: string): Promise<ModerationOutcome>;
   demote(user: string, by: string): Promise<ModerationOutcome>;
+  /** Kick, ban or unban across the space and its rooms; a room that failed makes it `{ok: false}`. */
+  memberAction(
+    user: string,
+    action: MemberAction,
+    reason: string | undefined,
+    by: string,
+  ): Promise<ModerationOutcome>;
+  /** Homeserver registration tokens: what the homeserver refuses is `{ok: false}`, as above. */
+  registrationTokens(): Promise<TokenListing>;
+  issueToken(request: TokenRequest): Promise<TokenIssued>;
+  revokeToken(token: string): Promise<ModerationOutcome>;
 }
 
 const PREFIX = "/admin/v1";
@@ -84,12 +123,11 @@ export function attachedModeration(socketPath: string): ModerationApi & { close(
         return refusal(error);
       }
     },
-    async removeBlock(pattern, by) {
+    async removeBlock(pattern, by, kind) {
+      const query = new URLSearchParams({ pattern, ...(kind ? { kind } : {}) });
       try {
-        await request("DELETE", `${PREFIX}/blocklist?pattern=${encodeURIComponent(pattern)}`, {
-          actor: by,
-        });
-        return { ok: true, summary: `unblocked ${pattern}` };
+        await request("DELETE", `${PREFIX}/blocklist?${query.toString()}`, { actor: by });
+        return { ok: true, summary: `unblocked ${kind ? `${pattern} (${kind})` : pattern}` };
       } catch (error) {
         return refusal(error);
       }
@@ -107,8 +145,106 @@ export function attachedModeration(socketPath: string): ModerationApi & { close(
     setRole: (user, role, by) => roleChange("POST", `${PREFIX}/roles`, { user, role }, by),
     demote: (user, by) =>
       roleChange("DELETE", `${PREFIX}/roles/${encodeURIComponent(user)}`, undefined, by),
+    async memberAction(user, action, reason, by) {
+      try {
+        const { body } = await request(
+          "POST",
+          `${PREFIX}/members/${encodeURIComponent(user)}/actions`,
+          { body: { action, ...(reason === undefined ? {} : { reason }) }, actor: by },
+        );
+        const rooms = object(body).rooms;
+        const result = {
+          ok: true,
+          action,
+          user,
+          rooms: Array.isArray(rooms) ? rooms.flatMap(roomResultOf) : [],
+        } as const;
+        return memberActionOutcome(result);
+      } catch (error) {
+        // 503: the homeserver did not answer, which the moderator reads like a refusal.
+        if (error instanceof AdminApiError && error.status === 503) {
+          return { ok: false, error: error.message.replace(/^[A-Z]+ \S+: \d+ /, "") };
+        }
+        return refusal(error);
+      }
+    },
+    async registrationTokens() {
+      try {
+        const { body } = await request("GET", `${PREFIX}/tokens`);
+        const tokens = object(body).tokens;
+        return { ok: true, tokens: Array.isArray(tokens) ? tokens.flatMap(tokenOf) : [] };
+      } catch (error) {
+        return tokenRefusal(error);
+      }
+    },
+    async issueToken(wanted) {
+      try {
+        const { body } = await request("POST", `${PREFIX}/tokens`, {
+          body: {
+            ...(wanted.uses === undefined ? {} : { uses: wanted.uses }),
+            ...(wanted.expiresAt === undefined ? {} : { expires_at: wanted.expiresAt / 1000 }),
+          },
+        });
+        const [token] = tokenOf(object(body).token);
+        return token ? { ok: true, token } : { ok: false, error: "the daemon sent no token" };
+      } catch (error) {
+        return tokenRefusal(error);
+      }
+    },
+    async revokeToken(token) {
+      try {
+        await request("DELETE", `${PREFIX}/tokens/${encodeURIComponent(token)}`);
+        return { ok: true, summary: `revoked registration token ${token}` };
+      } catch (error) {
+        if (error instanceof AdminApiError && error.status === 404) {
+          return { ok: false, error: NO_SUCH_TOKEN };
+        }
+        return tokenRefusal(error);
+      }
+    },
     close: () => agent.destroy(),
   };
+}
+
+/**
+ * The daemon saying no about tokens: a bad value (400), the homeserver refusing
+ * (502: the bot is not a server admin) or not answering, or no issuer (503).
+ * The message is the daemon's, without the method and path (which hold the token).
+ */
+function tokenRefusal(error: unknown): { ok: false; error: string } {
+  if (error instanceof AdminApiError && [400, 404, 502, 503].includes(error.status)) {
+    return { ok: false, error: error.message.replace(/^[A-Z]+ \S+: \d+ /, "") };
+  }
+  throw error;
+}
+
+/** A token as the admin API shows it (tokenJson in admin-tokens.ts), times back to ms. */
+function tokenOf(value: unknown): RegistrationToken[] {
+  const raw = object(value);
+  const count = (field: unknown) =>
+    typeof field === "number" && Number.isInteger(field) && field >= 0 ? field : 0;
+  const optional = (field: unknown) =>
+    typeof field === "number" && Number.isFinite(field) && field >= 0 ? field : null;
+  if (typeof raw.token !== "string") return [];
+  const expiresAt = optional(raw.expires_at);
+  return [
+    {
+      token: raw.token,
+      usesAllowed: optional(raw.uses_allowed),
+      pending: count(raw.pending),
+      completed: count(raw.completed),
+      expiresAt: expiresAt === null ? null : Math.round(expiresAt * 1000),
+    },
+  ];
+}
+
+/** One room's outcome as the admin API answers it (admin-members.ts). */
+function roomResultOf(value: unknown): RoomMemberResult[] {
+  const room = object(value);
+  if (typeof room.roomId !== "string") return [];
+  if (room.outcome === "done") return [{ roomId: room.roomId, outcome: "done" }];
+  const reason = typeof room.reason === "string" ? room.reason : "failed";
+  return [{ roomId: room.roomId, outcome: "failed", reason, transient: room.transient === true }];
 }
 
 function object(value: unknown): Record<string, unknown> {

@@ -3,10 +3,12 @@
  * the same blocklist edits, role service and outcomes as the admin API gives
  * an attached console (moderation-api.ts), without the HTTP in between.
  */
+import { HomeserverError } from "../../core/ports.js";
 import type { ModerationApi } from "./moderation-api.js";
-import { roleSummary } from "./moderation-api.js";
+import { NO_SUCH_TOKEN, roleSummary } from "./moderation-api.js";
 import { addBlock, removeBlock } from "../moderation/blocklist-edits.js";
 import { roleChangeComplete, type RoleChangeResult } from "../moderation/roles.js";
+import { memberActionOutcome } from "../moderation/member-actions.js";
 import type { Runtime } from "../runtime.js";
 
 export function runtimeModeration(runtime: Runtime): ModerationApi {
@@ -35,10 +37,15 @@ export function runtimeModeration(runtime: Runtime): ModerationApi {
         summary: outcome.added ? `blocked ${shown}` : `${shown} was already blocked`,
       };
     },
-    async removeBlock(pattern, by) {
-      const removed = await removeBlock(edits, { pattern, by, nowMs: Date.now() });
+    async removeBlock(pattern, by, kind) {
+      const removed = await removeBlock(edits, {
+        pattern,
+        ...(kind ? { kind } : {}),
+        by,
+        nowMs: Date.now(),
+      });
       return removed.length > 0
-        ? { ok: true, summary: `unblocked ${pattern}` }
+        ? { ok: true, summary: `unblocked ${kind ? `${pattern} (${kind})` : pattern}` }
         : { ok: false, error: `no blocklist entry ${JSON.stringify(pattern)}` };
     },
     members: async () =>
@@ -56,5 +63,40 @@ export function runtimeModeration(runtime: Runtime): ModerationApi {
     setRole: async (user, role, by) =>
       roleOutcome(await service.promote(user, role, by, { via: "console" })),
     demote: async (user, by) => roleOutcome(await service.demote(user, by, { via: "console" })),
+    memberAction: async (user, action, reason, by) =>
+      memberActionOutcome(
+        await runtime.memberActions.act(action, user, {
+          by,
+          via: "console",
+          ...(reason === undefined ? {} : { reason }),
+        }),
+      ),
+    registrationTokens: () =>
+      homeserverOutcome(async () => ({ ok: true, tokens: await runtime.tokens.list() })),
+    issueToken: (request) =>
+      homeserverOutcome(async () => ({ ok: true, token: await runtime.tokens.issue(request) })),
+    revokeToken: (token) =>
+      homeserverOutcome(async () =>
+        (await runtime.tokens.revoke(token))
+          ? { ok: true, summary: `revoked registration token ${token}` }
+          : { ok: false, error: NO_SUCH_TOKEN },
+      ),
   };
+}
+
+/** What the homeserver refuses, or does not answer, is an outcome, worded as the admin API words it. */
+async function homeserverOutcome<T>(
+  call: () => Promise<T>,
+): Promise<T | { ok: false; error: string }> {
+  try {
+    return await call();
+  } catch (error) {
+    if (!(error instanceof HomeserverError)) throw error;
+    return {
+      ok: false,
+      error: error.transient
+        ? `the homeserver did not answer; try again: ${error.message}`
+        : error.message,
+    };
+  }
 }

@@ -20,7 +20,8 @@ export interface BlocklistAdmin {
 }
 
 const addSchema = z.strictObject({
-  pattern: z.string().min(1).max(255),
+  // An empty pattern is the blocklist's to refuse, in the words the in-process console gives too.
+  pattern: z.string().max(255),
   kind: z.enum(BLOCK_KINDS).optional(),
   reason: z.string().max(1000).optional(),
 });

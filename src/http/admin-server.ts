@@ -175,7 +175,7 @@ function socketAnswers(path: string, timeoutMs = 1000): Promise<boolean> {
 export function startAdminApiFor(
   config: DaemonConfig,
   runtime: Pick<Runtime, "engine" | "health" | "tokens" | "moderation" | "audit"> &
-    Partial<Pick<Runtime, "roles" | "lifecycle">>,
+    Partial<Pick<Runtime, "roles" | "lifecycle" | "memberActions">>,
   logger: Logger,
 ): Promise<AdminApi> {
   return startAdminApi({
@@ -189,6 +189,7 @@ export function startAdminApiFor(
     tokens: runtime.tokens,
     ...(runtime.roles ? { roles: runtime.roles } : {}),
     ...(runtime.lifecycle ? { lifecycle: runtime.lifecycle } : {}),
+    ...(runtime.memberActions ? { memberActions: runtime.memberActions } : {}),
     blocklist: {
       blocklist: runtime.moderation.blocklist,
       policyLists: () => runtime.moderation.policyLists(),

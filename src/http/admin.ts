@@ -27,6 +27,9 @@ import { registerRoleRoutes, type AdminRoles } from "./admin-roles.js";
 import { registerLifecycleRoutes } from "./admin-lifecycle.js";
 import type { Lifecycle } from "../moderation/lifecycle.js";
 import { registerBlocklistRoutes, type BlocklistAdmin } from "./admin-blocklist.js";
+import { registerInviteRoutes } from "./admin-invites.js";
+import { registerMemberActionRoutes } from "./admin-members.js";
+import type { MemberActionService } from "../moderation/member-actions.js";
 
 export const ADMIN_PREFIX = "/admin/v1";
 export const ACTOR_HEADER = "x-anteroom-actor";
@@ -54,6 +57,8 @@ export interface AdminRoutesOptions {
   readonly lifecycle?: Lifecycle;
   /** The blocklist (admin-blocklist.ts); without it those routes answer 503. */
   readonly blocklist?: BlocklistAdmin;
+  /** Kick, ban and unban (admin-members.ts); without it that route answers 503. */
+  readonly memberActions?: MemberActionService;
 }
 
 /** An answer other than success: the status and the `{error, message}` body. */
@@ -262,6 +267,8 @@ export function registerAdminRoutes(app: FastifyInstance, opts: AdminRoutesOptio
   registerRoleRoutes(app, opts.roles);
   registerLifecycleRoutes(app, opts.lifecycle);
   registerBlocklistRoutes(app, opts.blocklist);
+  registerInviteRoutes(app, engine);
+  registerMemberActionRoutes(app, opts.memberActions);
   app.get(`${ADMIN_PREFIX}/snapshot`, async () => engine.snapshot());
 
   app.get(`${ADMIN_PREFIX}/events`, (request, reply) => {

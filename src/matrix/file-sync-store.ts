@@ -51,9 +51,9 @@
  * SyncAccumulator (what IndexedDBStore's local backend does, reproduced here): `accumulate(response)`
  * on every `setSyncData`; `getJSON(true)` gives `{ nextBatch, roomsData, accountData }` to persist
  * (keeps `_localTs` so `unsigned.age` can be recomputed); restoring is `accumulate()` of a synthetic
- * response built from that JSON with `fromDatabase = true`. It keeps at most 50 timeline events per
- * joined room (starting at an event that carries a pagination token), drops left rooms and typing
- * notifications, and keeps receipts and global/room account data.
+ * response built from that JSON with `fromDatabase = true`. It keeps the last few timeline events
+ * per joined room (SNAPSHOT_TIMELINE_EVENTS, trimmed at an event that carries a pagination token),
+ * drops left rooms and typing notifications, and keeps receipts and global/room account data.
  *
  * Snapshot rule: a save serialises the accumulator synchronously and only then calls
  * `beforeSnapshot()`; the text is written once that resolves. Everything in the text was accumulated,
@@ -93,6 +93,17 @@ export interface FileSyncStoreOptions {
 
 const SNAPSHOT_VERSION = 1;
 
+/**
+ * Timeline events kept per room in the snapshot (the SDK's default is 50). On a restored start the
+ * cached timeline is only replayed to idempotent handlers, and room state is kept apart from it, so
+ * a short tail is enough; it keeps the file (and each save's copies of it) about a third smaller.
+ */
+const SNAPSHOT_TIMELINE_EVENTS = 8;
+
+function newAccumulator(): SyncAccumulator {
+  return new SyncAccumulator({ maxTimelineEntries: SNAPSHOT_TIMELINE_EVENTS });
+}
+
 interface SnapshotFile {
   version: typeof SNAPSHOT_VERSION;
   savedAt: string;
@@ -108,7 +119,7 @@ export class FileSyncStore extends MemoryStore {
   private readonly onSaveError: ((error: unknown) => void) | undefined;
   private readonly minSaveIntervalMs: number;
 
-  private accumulator = new SyncAccumulator();
+  private accumulator = newAccumulator();
   /** Bumped on every change of the accumulator. */
   private generation = 0;
   /** The generation the file on disk holds (-1: unknown / none). */
@@ -196,7 +207,7 @@ export class FileSyncStore extends MemoryStore {
   /** Forgets everything and removes the snapshot file (after any save in progress). */
   public override async deleteAllData(): Promise<void> {
     await super.deleteAllData();
-    this.accumulator = new SyncAccumulator();
+    this.accumulator = newAccumulator();
     this.generation++;
     this.broken = undefined;
     this.newlyCreated = true;
@@ -249,7 +260,7 @@ export class FileSyncStore extends MemoryStore {
     }
     try {
       const data = parseSnapshot(text);
-      const accumulator = new SyncAccumulator();
+      const accumulator = newAccumulator();
       accumulator.accumulate(
         {
           next_batch: data.nextBatch,
@@ -264,7 +275,7 @@ export class FileSyncStore extends MemoryStore {
       this.writtenGeneration = this.generation;
       this.newlyCreated = false;
     } catch (error) {
-      this.accumulator = new SyncAccumulator();
+      this.accumulator = newAccumulator();
       await this.quarantine(`${this.path} is not a valid sync snapshot: ${describe(error)}`);
     }
   }

@@ -141,6 +141,13 @@ export class SdkMatrixPort implements MatrixPort {
     }
   }
 
+  async withdrawInvite(roomId: string, user: string, reason: string): Promise<boolean> {
+    // The homeserver's state, not the sync cache: a stale "invite" must not kick someone who joined.
+    if ((await this.membership(roomId, user)) !== "invite") return false;
+    await this.kick(roomId, user, reason);
+    return true;
+  }
+
   async sendText(roomId: string, text: string, txnId: string): Promise<void> {
     await this.breaker.admit(roomId);
     const path = `/rooms/${encodeURIComponent(roomId)}/send/m.room.message/${encodeURIComponent(txnId)}`;

@@ -2,10 +2,11 @@
 import { z } from "zod";
 import { parseCodeBook, type CodeBook } from "../../core/codes.js";
 import type { VettingBook } from "../../core/knocks.js";
-import { VETTING_PHASES } from "../../core/vetting.js";
+import { VETTING_PHASES, type VettingRecord } from "../../core/vetting.js";
 import { LOBBY_PHASES } from "../../core/lobby.js";
 import type { LobbyBook } from "../../core/engine/lobby-desk.js";
 import { JsonStore } from "./json-store.js";
+import { JournaledBook } from "./journaled-book.js";
 
 export function openCodeBook(path: string): Promise<JsonStore<CodeBook>> {
   return JsonStore.open<CodeBook>({ path, parse: parseCodeBook, empty: () => ({}) });
@@ -109,6 +110,7 @@ function parseBook(schema: z.ZodType, raw: unknown, what: string): unknown {
   return result.data;
 }
 
-export function openVettingBook(path: string): Promise<JsonStore<VettingBook>> {
-  return JsonStore.open<VettingBook>({ path, parse: parseVettingBook, empty: () => ({}) });
+/** vetting.json changes with every step of every knock: journaled, so a commit writes only its record. */
+export function openVettingBook(path: string): Promise<JournaledBook<VettingRecord>> {
+  return JournaledBook.open<VettingRecord>({ path, parse: parseVettingBook });
 }

@@ -182,13 +182,17 @@ export class JsonStore<T> {
   }
 }
 
-function parseDocument<T>(opts: JsonStoreOptions<T>, text: string): T {
-  let raw: unknown;
+/** Parses a store file's text; a StoreParseError names the file when it is not JSON. */
+export function parseJsonText(path: string, text: string): unknown {
   try {
-    raw = JSON.parse(text);
+    return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new StoreParseError(opts.path, `it is not JSON (${errorMessage(err)})`);
+    throw new StoreParseError(path, `it is not JSON (${errorMessage(err)})`);
   }
+}
+
+function parseDocument<T>(opts: JsonStoreOptions<T>, text: string): T {
+  const raw = parseJsonText(opts.path, text);
   try {
     return opts.parse(raw);
   } catch (err) {

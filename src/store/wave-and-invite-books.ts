@@ -19,6 +19,9 @@ const inviteSchema = z.strictObject({
   rooms: z.array(z.string()),
   via: z.string(),
   remindedAt: z.number().optional(),
+  withdrawing: z
+    .strictObject({ reason: z.enum(["expired", "moderator"]), by: z.string().optional() })
+    .optional(),
 });
 
 export function openJoinWaveStore(path: string): Promise<JsonStore<JoinWaveState>> {

@@ -1,6 +1,7 @@
 // Pending invites on a real Synapse: a newcomer who passes and joins the space is welcomed
 // by name in the welcome room; one who leaves the invite unanswered gets a reminder entry,
-// then the invite is withdrawn (their space membership goes back to leave).
+// then the invite is withdrawn (their membership goes back to leave in the space and in
+// every child room). A moderator's withdrawal: invite-withdraw.test.ts.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
@@ -69,10 +70,11 @@ test("a passed newcomer who joins the space is welcomed by name in the first chi
   });
 });
 
-test("an invite left unanswered is reminded, then withdrawn: the space membership goes back to leave", async () => {
+test("an invite left unanswered is reminded, then withdrawn: the space and every child room go back to leave", async () => {
   const slow = await Newcomer.register(hs, community, "Slow Coach");
   await passVetting(slow);
   assert.equal(await community.botClient.membership(community.spaceId, slow.userId), "invite");
+  for (const room of community.childIds) await slow.client.waitForInvite(room, 30_000);
   await waitFor(() => audit("invite_reminded", slow.userId), {
     what: "the invite_reminded audit entry",
     timeoutMs: 60_000,
@@ -85,4 +87,8 @@ test("an invite left unanswered is reminded, then withdrawn: the space membershi
     timeoutMs: 30_000,
   });
   assert.ok(Number(withdrawn.waited_sec) >= EXPIRE_SEC);
+  for (const room of community.childIds) {
+    assert.equal(await community.botClient.membership(room, slow.userId), "leave", room);
+  }
+  assert.deepEqual(withdrawn.rooms, [community.spaceId, ...community.childIds]);
 });

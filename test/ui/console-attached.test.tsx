@@ -24,6 +24,7 @@ function attachedWorld() {
     resumeJoinWave: engine.resumeJoinWave.bind(engine),
     mintCode: engine.mintCode.bind(engine),
     revokeCode: engine.revokeCode.bind(engine),
+    withdrawInvite: engine.withdrawInvite.bind(engine),
     editCodes: engine.editCodes.bind(engine),
     audit: engine.audit.bind(engine),
     onResync: (listener: (snapshot: EngineSnapshot) => void) => {

@@ -52,6 +52,14 @@ class FakeModeration implements ModerationApi {
     this.setLevel(user, 0);
     return { ok: true, summary: `demoted ${user}` } as const;
   }
+  // Homeserver registration tokens are the Codes view's (console-tokens.test.tsx).
+  registrationTokens = async () => ({ ok: true, tokens: [] }) as const;
+  issueToken = async () => ({ ok: false, error: "not in this test" }) as const;
+  revokeToken = async () => ({ ok: false, error: "not in this test" }) as const;
+  async memberAction(user: string, action: string, _reason: string | undefined, by: string) {
+    this.calls.push(`${action} ${user} ${by}`);
+    return { ok: true, summary: `${action} ${user}` } as const;
+  }
 }
 
 test("blocklist: n asks for a pattern then a reason, and the new entry is listed", async () => {

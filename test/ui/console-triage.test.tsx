@@ -7,13 +7,12 @@ import { renderConsole } from "./console-harness.js";
 
 const NEW = "@new:example.org";
 
-test("Triage is empty when nothing is stuck, and says what it does not follow", async () => {
+test("Triage is empty when nothing is stuck, and says what it looks for", async () => {
   const c = renderConsole({ columns: 120 });
   try {
     c.press("7");
     const frame = await c.waitForText("Triage 0");
-    assert.match(frame, /Nothing is stuck/);
-    assert.match(frame, /Invites never accepted are not listed/);
+    assert.match(frame, /Nothing is stuck: .*no unanswered invites/);
   } finally {
     c.unmount();
   }
@@ -125,6 +124,86 @@ test("a pass held back by a join wave waits in Triage; f lets the person in", as
     c.press("f");
     await c.waitForText(`approved ${NEW}`);
     await c.until("the invite", () => world.matrix.ops("invite").some(([, user]) => user === NEW));
+  } finally {
+    c.unmount();
+  }
+});
+
+const haiku = (keyword: string) =>
+  `morning light arrives\nthe ${keyword} waits beside the door\nwe begin again`;
+
+/** A newcomer who passed and was invited, and has not answered the invite for a day. */
+async function unanswered(c: ReturnType<typeof renderConsole>, user: string): Promise<void> {
+  c.world.knock(user, "ABC");
+  await c.world.reconcile();
+  await c.world.reply(user, haiku(c.world.record(user)?.challenge?.keyword ?? ""));
+  c.world.memberships.set(user, "invite"); // what the bot's sync now shows in the space
+  await c.world.reconcile();
+  c.world.now += 25 * 3_600_000;
+  await c.world.reconcile(); // the engine's reminder comes due
+}
+
+test("an invite nobody answered shows with who, since when, via what; f withdraws it after a confirm that starts on Cancel", async () => {
+  const c = renderConsole({ columns: 160 });
+  try {
+    await unanswered(c, "@slow:example.org");
+    c.press("7");
+    const frame = await c.waitForText("Triage 1");
+    assert.match(
+      frame,
+      /› unanswered\s+1 d ago\s+@slow:example\.org\s+invite not accepted \(via vetting; space \+ 2 rooms\), reminded now\s+w withdraw/,
+    );
+    c.press("f");
+    await c.waitForText("Withdraw the invite of @slow:example.org?");
+    c.press("enter"); // Cancel has the focus: Enter out of habit withdraws nothing
+    await c.waitForText("cancelled");
+    assert.deepEqual(c.world.matrix.ops("withdrawInvite"), []);
+    c.press("f");
+    await c.waitForText("Withdraw the invite of @slow:example.org?");
+    c.press("right", "enter");
+    await c.waitForText("withdrew the invite of @slow:example.org");
+    assert.deepEqual(
+      c.world.matrix.ops("withdrawInvite").map(([room]) => room),
+      ["!space:example.org", "!child1:example.org", "!child2:example.org"],
+    );
+    const audit = c.world.audit.find((a) => a.type === "invite_withdrawn");
+    assert.equal(audit?.by, "mod-alice");
+    await c.waitForText("Triage 0");
+  } finally {
+    c.unmount();
+  }
+});
+
+test("an invite answered while it is listed leaves Triage live; w on another row says why not", async () => {
+  const c = renderConsole({ columns: 160 });
+  try {
+    await unanswered(c, "@late:example.org");
+    c.world.knock("@nocode:example.org", "");
+    await c.world.reconcile();
+    c.press("7");
+    await c.waitForText("Triage 2");
+    c.press("g", "w"); // the held knock is first: not an invite
+    await c.waitForText("can't withdraw: not an invite");
+    c.press("j", "enter"); // the invite's row: there is no room to open
+    await c.waitForText("can't open: not for an invite");
+    c.world.memberships.set("@late:example.org", "join");
+    await c.world.reconcile();
+    const frame = await c.waitForText("Triage 1");
+    assert.doesNotMatch(frame, /unanswered/);
+  } finally {
+    c.unmount();
+  }
+});
+
+test("read-only: the withdraw fix is refused with the reason", async () => {
+  const c = renderConsole({ columns: 160, readonly: true });
+  try {
+    await unanswered(c, "@slow:example.org");
+    c.press("7");
+    await c.waitForText("unanswered");
+    c.press("f");
+    await c.waitForText("read-only");
+    assert.deepEqual(c.world.matrix.ops("withdrawInvite"), []);
   } finally {
     c.unmount();
   }

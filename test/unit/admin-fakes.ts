@@ -3,6 +3,7 @@ import { request } from "node:http";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { PendingInvite } from "../../core/invites.js";
 import type {
   AuditQuery,
   CodeBookEdit,
@@ -66,6 +67,7 @@ export class FakeEngine implements EngineApi {
       codes: this.codes,
       signupCodes: this.signupCodes,
       joinWave: this.joinWave,
+      invites: this.invites,
     };
   }
 
@@ -165,6 +167,18 @@ export class FakeEngine implements EngineApi {
       codes: book === "invite" ? this.codes : this.signupCodes,
     });
     return { code, entry };
+  }
+
+  /** The pending invites the snapshot shows; a withdrawal takes one out and says so on the stream. */
+  invites: PendingInvite[] = [];
+
+  async withdrawInvite(user: string, by: string): Promise<CommandResult> {
+    this.calls.push({ what: "withdrawInvite", args: [user, by] });
+    if (!this.invites.some((invite) => invite.user === user))
+      return { ok: false, error: `no pending invite for ${user}` };
+    this.invites = this.invites.filter((invite) => invite.user !== user);
+    this.events.emit({ type: "invites", invites: this.invites });
+    return { ok: true };
   }
 
   async revokeCode(book: CodeBookName, code: string, by: string): Promise<CommandResult> {

@@ -51,6 +51,12 @@ export class RecordingMatrix implements MatrixPort {
   async kick(roomId: string, user: string, reason: string): Promise<void> {
     this.record("kick", roomId, user, reason);
   }
+  /** Who the homeserver shows as no longer invited, by `room user`: withdrawing there does nothing. */
+  readonly notInvited = new Set<string>();
+  async withdrawInvite(roomId: string, user: string, reason: string): Promise<boolean> {
+    this.record("withdrawInvite", roomId, user, reason);
+    return !this.notInvited.has(`${roomId} ${user}`);
+  }
   async sendText(roomId: string, text: string, txnId: string): Promise<void> {
     this.record("sendText", roomId, text, txnId);
   }

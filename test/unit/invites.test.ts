@@ -7,6 +7,10 @@ import {
   welcomeMessage,
   type InviteBook,
 } from "../../core/invites.js";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openInviteBook } from "../../src/store/wave-and-invite-books.js";
 import { settings, World } from "./engine-fixtures.js";
 
 const T0 = 1_700_000_000_000;
@@ -80,23 +84,26 @@ test("a passed newcomer's invite is tracked, and joining the space gets one welc
   assert.deepEqual(world.engine.snapshot().invites, []);
 });
 
-test("an invite left unanswered is reminded, then withdrawn from the space with a reason", async () => {
+test("an invite left unanswered is reminded, then withdrawn from the space and every child room with a reason", async () => {
   const world = new World({ ABC: { uses_remaining: 5, label: "" } });
   await passed(world, "@slow:example.org");
   world.now += 25 * HOUR;
   await world.reconcile();
   await world.reconcile();
   assert.equal(world.audit.filter((a) => a.type === "invite_reminded").length, 1);
-  assert.deepEqual(world.matrix.ops("kick"), []);
+  assert.deepEqual(world.matrix.ops("withdrawInvite"), []);
   world.now += 7 * 24 * HOUR;
   await world.reconcile();
-  const kicks = world.matrix.ops("kick");
+  const withdrawals = world.matrix.ops("withdrawInvite");
   assert.deepEqual(
-    kicks.map(([room, user]) => `${String(room)} ${String(user)}`),
-    [`${settings.spaceId} @slow:example.org`],
+    withdrawals.map(([room, user]) => `${String(room)} ${String(user)}`),
+    [settings.spaceId, ...settings.childIds].map((room) => `${room} @slow:example.org`),
   );
-  assert.match(String(kicks[0]?.[2]), /invite expired/);
-  assert.equal(world.audit.find((a) => a.type === "invite_withdrawn")?.user, "@slow:example.org");
+  assert.match(String(withdrawals[0]?.[2]), /invite expired/);
+  const audit = world.audit.find((a) => a.type === "invite_withdrawn");
+  assert.equal(audit?.user, "@slow:example.org");
+  assert.equal(audit?.reason, "expired");
+  assert.deepEqual(audit?.rooms, [settings.spaceId, ...settings.childIds]);
   assert.deepEqual(world.engine.snapshot().invites, []);
 });
 
@@ -104,7 +111,7 @@ test("a withdrawal that fails stays due and is done on a later pass", async () =
   const world = new World({ ABC: { uses_remaining: 5, label: "" } });
   await passed(world, "@slow:example.org");
   world.now += 8 * 24 * HOUR;
-  world.matrix.failures.set("kick", [new Error("homeserver down")]);
+  world.matrix.failures.set("withdrawInvite", [new Error("homeserver down")]);
   await world.reconcile();
   assert.equal(
     world.audit.find((a) => a.type === "invite_withdrawn"),
@@ -112,4 +119,127 @@ test("a withdrawal that fails stays due and is done on a later pass", async () =
   );
   await world.reconcile();
   assert.equal(world.audit.find((a) => a.type === "invite_withdrawn")?.user, "@slow:example.org");
+});
+
+test("a child room the person already joined is left alone; the audit names only the rooms withdrawn", async () => {
+  const world = new World({ ABC: { uses_remaining: 5, label: "" } });
+  await passed(world, "@half:example.org");
+  world.matrix.notInvited.add(`${settings.childIds[0]} @half:example.org`);
+  world.now += 8 * 24 * HOUR;
+  await world.reconcile();
+  assert.deepEqual(world.audit.find((a) => a.type === "invite_withdrawn")?.rooms, [
+    settings.spaceId,
+    settings.childIds[1],
+  ]);
+});
+
+test("a moderator withdraws a pending invite at once, audited with their name; the stream says it is gone", async () => {
+  const world = new World({ ABC: { uses_remaining: 5, label: "" } });
+  await passed(world, "@new:example.org");
+  const seen: unknown[] = [];
+  world.engine.subscribe((event) => {
+    if (event.type === "invites") seen.push(event.invites.map((i) => i.user));
+  });
+  const result = await world.engine.withdrawInvite("@new:example.org", "mod-ann");
+  assert.deepEqual(result, { ok: true });
+  assert.deepEqual(
+    world.matrix
+      .ops("withdrawInvite")
+      .map(([room, , reason]) => [room, /moderator/.test(String(reason))]),
+    [settings.spaceId, ...settings.childIds].map((room) => [room, true]),
+  );
+  const audit = world.audit.find((a) => a.type === "invite_withdrawn");
+  assert.equal(audit?.by, "mod-ann");
+  assert.equal(audit?.reason, "moderator");
+  assert.deepEqual(world.engine.snapshot().invites, []);
+  assert.deepEqual(seen, [[]]);
+  // Nothing is pending any more: a second withdrawal is refused and touches nothing.
+  const again = await world.engine.withdrawInvite("@new:example.org", "mod-ann");
+  assert.equal(again.ok, false);
+  assert.equal(world.matrix.ops("withdrawInvite").length, 3);
+});
+
+test("an invite the person answered meanwhile is not withdrawn by hand, and stays for the next reconcile", async () => {
+  const world = new World({ ABC: { uses_remaining: 5, label: "" } });
+  await passed(world, "@quick:example.org");
+  world.matrix.notInvited.add(`${settings.spaceId} @quick:example.org`);
+  const result = await world.engine.withdrawInvite("@quick:example.org", "mod-ann");
+  assert.equal(result.ok, false);
+  assert.deepEqual(world.matrix.ops("withdrawInvite").length, 1, "the child rooms are not touched");
+  assert.equal(
+    world.audit.find((a) => a.type === "invite_withdrawn"),
+    undefined,
+  );
+  assert.deepEqual(
+    world.engine.snapshot().invites?.map((i) => i.user),
+    ["@quick:example.org"],
+  );
+});
+
+test("every change of the pending invites is published: sent, reminded, answered", async () => {
+  const world = new World({ ABC: { uses_remaining: 5, label: "" } });
+  const seen: string[] = [];
+  world.engine.subscribe((event) => {
+    if (event.type === "invites")
+      seen.push(event.invites.map((i) => `${i.user}${i.remindedAt ? " reminded" : ""}`).join());
+  });
+  await passed(world, "@ada:example.org");
+  world.now += 25 * HOUR;
+  await world.reconcile();
+  world.memberships.set("@ada:example.org", "join");
+  await world.reconcile();
+  assert.deepEqual(seen, ["@ada:example.org", "@ada:example.org reminded", ""]);
+});
+
+test("a withdrawal cut short after the space is finished in the child rooms on a later pass, though the space now shows leave", async () => {
+  const world = new World({ ABC: { uses_remaining: 5, label: "" } });
+  await passed(world, "@slow:example.org");
+  const real = world.matrix.withdrawInvite.bind(world.matrix);
+  let calls = 0;
+  world.matrix.withdrawInvite = async (room, user, reason) => {
+    if (++calls === 2) throw new Error("homeserver down"); // the first child room
+    return real(room, user, reason);
+  };
+  const before = world.now;
+  await world.engine.withdrawInvite("@slow:example.org", "mod-ann").then(
+    () => assert.fail("a homeserver failure rejects"),
+    (error: Error) => assert.match(error.message, /homeserver down/),
+  );
+  assert.equal(
+    world.audit.find((a) => a.type === "invite_withdrawn"),
+    undefined,
+  );
+  // The space invite is gone now, and the sync shows it, long after the invite.
+  world.matrix.notInvited.add(`${settings.spaceId} @slow:example.org`);
+  world.memberships.set("@slow:example.org", "leave");
+  world.now = before + 2 * HOUR;
+  await world.reconcile();
+  const withdrawn = world.matrix.ops("withdrawInvite").map(([room]) => room);
+  assert.deepEqual(withdrawn.slice(-2), settings.childIds, "both child rooms in the end");
+  const audit = world.audit.find((a) => a.type === "invite_withdrawn");
+  assert.equal(audit?.by, "mod-ann", "finished as the moderator's withdrawal");
+  assert.equal(
+    world.audit.find((a) => a.type === "invite_closed"),
+    undefined,
+  );
+  assert.deepEqual(world.engine.snapshot().invites, []);
+});
+
+test("a withdrawal under way is kept in invites.json and read back after a restart", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "anteroom-invites-"));
+  const path = join(dir, "invites.json");
+  const invite = {
+    user: "@slow:example.org",
+    invitedAt: T0,
+    rooms: ["!space:x", "!chat:x"],
+    via: "vetting",
+    withdrawing: { reason: "moderator", by: "mod-ann" },
+  };
+  await writeFile(path, JSON.stringify({ [invite.user]: invite }));
+  const store = await openInviteBook(path);
+  try {
+    assert.deepEqual(store.value[invite.user], invite);
+  } finally {
+    await store.close();
+  }
 });

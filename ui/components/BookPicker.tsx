@@ -1,4 +1,4 @@
-/** Which book: the first step of a new code, or of an edit in $EDITOR. */
+/** Which book: the first step of a new code (or a homeserver token), or of an edit in $EDITOR. */
 import { Box, Text } from "ink";
 
 export interface BookPickerProps {
@@ -18,6 +18,11 @@ export function BookPicker({ width, purpose }: BookPickerProps) {
       <Text>
         <Text bold>s</Text> signup codes (create an account on the homeserver)
       </Text>
+      {purpose === "mint" ? (
+        <Text>
+          <Text bold>t</Text> homeserver registration token (for any Matrix client)
+        </Text>
+      ) : null}
       <Text dimColor>Esc cancels</Text>
     </Box>
   );

@@ -25,6 +25,7 @@ import { Header } from "./Header.js";
 import { HelpScreen } from "./HelpScreen.js";
 import { HintBar } from "./HintBar.js";
 import { MintedCode } from "./MintedCode.js";
+import { TokenCard } from "./TokenCard.js";
 import { StatusLine } from "./StatusLine.js";
 import { Tabs } from "./Tabs.js";
 import { MIN_COLUMNS, MIN_ROWS, TooSmall } from "./TooSmall.js";
@@ -43,6 +44,7 @@ function Body({ state, width, height }: { state: ConsoleState; width: number; he
     return <RolePicker width={width} user={overlay.user} index={overlay.index} />;
   }
   if (overlay?.kind === "minted") return <MintedCode minted={overlay} width={width} />;
+  if (overlay?.kind === "token") return <TokenCard shown={overlay} width={width} />;
   if (overlay?.kind === "codeLink") {
     return <CodeLinkModal shown={overlay} width={width} height={height} />;
   }
@@ -92,7 +94,7 @@ export function ConsoleScreen() {
   return (
     <Box flexDirection="column" width={columns} height={rows}>
       <Header />
-      <Tabs view={state.view} />
+      <Tabs view={state.view} width={columns} />
       <Box flexDirection="column" height={height} overflow="hidden">
         <Body state={state} width={columns} height={height} />
       </Box>

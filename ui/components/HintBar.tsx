@@ -35,6 +35,7 @@ const OVERLAY_HINTS: Readonly<Record<Overlay["kind"], readonly Hint[]>> = {
   pickBook: [
     { keys: "i", text: "invite" },
     { keys: "s", text: "signup" },
+    { keys: "t", text: "homeserver token" },
     { keys: "Esc", text: "cancel" },
   ],
   pickRole: [
@@ -54,6 +55,10 @@ const OVERLAY_HINTS: Readonly<Record<Overlay["kind"], readonly Hint[]>> = {
   minted: [
     { keys: "y", text: "copy link" },
     { keys: "v", text: "QR code" },
+    { keys: "Enter/Esc", text: "close" },
+  ],
+  token: [
+    { keys: "y", text: "copy token" },
     { keys: "Enter/Esc", text: "close" },
   ],
   codeLink: [

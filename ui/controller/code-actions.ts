@@ -1,4 +1,7 @@
-/** The code books from the keyboard: a new code in a few keys, revoke, the link copied or as a QR code. */
+/**
+ * The Codes view from the keyboard: a new code in a few keys, revoke, the link
+ * copied or as a QR code; homeserver registration tokens beside them (token-actions.ts).
+ */
 import type { CodeBookName } from "../../core/api.js";
 import type { CodeActions } from "../keys/console-actions.js";
 import { codeLink } from "../format/code-link.js";
@@ -6,6 +9,7 @@ import { sanitize } from "../sanitize.js";
 import { copyToClipboard } from "../terminal/clipboard.js";
 import { editBook } from "./book-editor.js";
 import type { ConsoleCore } from "./console-core.js";
+import { tokenActions } from "./token-actions.js";
 
 const MAX_USES = 100_000;
 
@@ -58,6 +62,7 @@ export function codeActions(core: ConsoleCore): CodeActions {
         overlay: { kind: "codeLink", book: row.book, code: row.code, link, isInverted: false },
       });
     },
+    ...tokenActions(core),
   };
 }
 

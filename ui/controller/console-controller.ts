@@ -13,8 +13,10 @@ import { ConsoleCore, type ControllerOptions } from "./console-core.js";
 import { navigationActions, setFilter } from "./navigation.js";
 import { overlayKey } from "./overlay-keys.js";
 import { lobbyActions } from "./lobby-actions.js";
+import { inviteActions } from "./invite-actions.js";
 import { moderationActions, refreshModeration } from "./moderation-actions.js";
 import { vettingActions } from "./vetting-actions.js";
+import { refreshTokens } from "./token-actions.js";
 
 export type { ControllerOptions } from "./console-core.js";
 
@@ -32,6 +34,7 @@ export class ConsoleController {
       ...lobbyActions(core),
       ...codeActions(core),
       ...moderationActions(core),
+      ...inviteActions(core),
       refuse: (text) => core.refuse(text),
     };
   }
@@ -53,6 +56,8 @@ export class ConsoleController {
     }
     // The blocklist and members have no change stream: a view fetches its list when shown.
     if (this.core.state.view !== view) void refreshModeration(this.core);
+    // The homeserver's registration tokens likewise, in the Codes view.
+    if (this.core.state.view !== view) void refreshTokens(this.core);
   }
 
   /** Pasted text goes into the text field being edited, never to the key bindings. */

@@ -5,7 +5,17 @@ import { editBook } from "./book-editor.js";
 import type { ConsoleCore } from "./console-core.js";
 import { sayInLobby } from "./lobby-actions.js";
 import { askRejectReason, rejectWithReason, say } from "./vetting-actions.js";
-import { demote, submitBlockPattern, submitBlockReason, unblock } from "./moderation-actions.js";
+import { withdrawInvite } from "./invite-actions.js";
+import {
+  confirmMemberAction,
+  demote,
+  memberAction,
+  submitBlockPattern,
+  submitBlockReason,
+  unbanTyped,
+  unblock,
+} from "./moderation-actions.js";
+import { revokeToken, submitTokenExpiry, submitTokenUses } from "./token-actions.js";
 
 export function followConfirmed(core: ConsoleCore, then: Followup): void {
   switch (then.kind) {
@@ -23,10 +33,16 @@ export function followConfirmed(core: ConsoleCore, then: Followup): void {
       return void core.engine.revoke(then.book, then.code);
     case "revokeMany":
       return void core.engine.revokeMany(then.codes);
+    case "revokeToken":
+      return void revokeToken(core, then.token);
     case "unblock":
-      return unblock(core, then.pattern);
+      return unblock(core, then.pattern, then.blockKind);
+    case "withdrawInvite":
+      return void withdrawInvite(core, then.user);
     case "demote":
       return demote(core, then.user);
+    case "memberAction":
+      return memberAction(core, then.action, then.user, then.reason);
     case "quit":
       return core.options.exit();
   }
@@ -44,8 +60,16 @@ export function submitPrompt(core: ConsoleCore, purpose: PromptPurpose, value: s
       return submitUses(core, purpose.book, value);
     case "mintLabel":
       return submitLabel(core, purpose.book, purpose.uses, value);
+    case "tokenUses":
+      return submitTokenUses(core, value);
+    case "tokenExpiry":
+      return submitTokenExpiry(core, purpose.uses, value);
     case "blockPattern":
       return submitBlockPattern(core, value);
+    case "memberReason":
+      return confirmMemberAction(core, purpose.action, purpose.user, value.trim() || undefined);
+    case "unbanUser":
+      return unbanTyped(core, value);
     case "blockReason":
       return submitBlockReason(core, purpose.pattern, value);
   }

@@ -1,8 +1,14 @@
 /**
- * The blocklist and members from the keyboard. They have no change stream:
- * each view fetches its list when shown (and on Ctrl+R), and after every change.
+ * The blocklist and members from the keyboard, and kick / ban / unban of a
+ * member or a knocking person. The lists have no change stream: each view
+ * fetches its list when shown (and on Ctrl+R), and after every change.
  */
-import type { ModerationApi, ModerationOutcome } from "../../src/control/moderation-api.js";
+import type { BlockKind } from "../../core/moderation/blocklist.js";
+import type {
+  MemberAction,
+  ModerationApi,
+  ModerationOutcome,
+} from "../../src/control/moderation-api.js";
 import type { ModerationActions } from "../keys/console-actions.js";
 import { sanitize } from "../sanitize.js";
 import type { ModerationData } from "../state/console-state.js";
@@ -20,7 +26,7 @@ export function moderationActions(core: ConsoleCore): ModerationActions {
         ],
         confirmLabel: "Unblock",
         destructive: true,
-        then: { kind: "unblock", pattern: row.entry.pattern },
+        then: { kind: "unblock", pattern: row.entry.pattern, blockKind: row.entry.kind },
       }),
     pickRole: (row) => {
       if (core.state.moderation.roles.length === 0) return core.refuse("no roles are known yet");
@@ -37,6 +43,18 @@ export function moderationActions(core: ConsoleCore): ModerationActions {
         destructive: true,
         then: { kind: "demote", user: row.member.user },
       }),
+    askMemberAction: (action, user, reason) =>
+      reason === undefined
+        ? core.prompt(`reason for the ${action} of ${sanitize(user, { max: 80 })} (optional)`, {
+            kind: "memberReason",
+            action,
+            user,
+          })
+        : confirmMemberAction(core, action, user, reason),
+    unban: (user, reason) =>
+      user === undefined
+        ? core.prompt("unban which user (@name:server)", { kind: "unbanUser" })
+        : memberAction(core, "unban", user, reason),
     refreshModeration: () => void refreshModeration(core),
   };
 }
@@ -64,8 +82,11 @@ export function submitBlockReason(core: ConsoleCore, pattern: string, reason: st
   );
 }
 
-export function unblock(core: ConsoleCore, pattern: string): void {
-  void run(core, `unblocking ${pattern}`, (api) => api.removeBlock(pattern, core.options.by));
+/** Removes exactly that entry: another kind's entry of the same pattern stays. */
+export function unblock(core: ConsoleCore, pattern: string, kind: BlockKind): void {
+  void run(core, `unblocking ${pattern} (${kind})`, (api) =>
+    api.removeBlock(pattern, core.options.by, kind),
+  );
 }
 
 export function promote(core: ConsoleCore, user: string, role: string): void {
@@ -74,6 +95,55 @@ export function promote(core: ConsoleCore, user: string, role: string): void {
 
 export function demote(core: ConsoleCore, user: string): void {
   void run(core, `demoting ${user}`, (api) => api.demote(user, core.options.by));
+}
+
+const MEMBER_ACTION_EFFECT = {
+  kick: "They are removed from the space and every room; they can knock again.",
+  ban: "They are banned from the space and every room, and a knock of theirs closes. :unban lifts it.",
+};
+
+/** Kick or ban, once the reason is known: confirm with Cancel focused. */
+export function confirmMemberAction(
+  core: ConsoleCore,
+  action: "kick" | "ban",
+  user: string,
+  reason: string | undefined,
+): void {
+  const verb = action === "ban" ? "Ban" : "Kick";
+  core.confirm({
+    title: `${verb} ${sanitize(user, { max: 80 })}?`,
+    lines: [
+      reason === undefined ? "No reason given." : `Reason: ${sanitize(reason, { max: 200 })}`,
+      MEMBER_ACTION_EFFECT[action],
+    ],
+    confirmLabel: verb,
+    destructive: true,
+    then: { kind: "memberAction", action, user, reason },
+  });
+}
+
+const DOING: Readonly<Record<MemberAction, string>> = {
+  kick: "kicking",
+  ban: "banning",
+  unban: "unbanning",
+};
+
+export function memberAction(
+  core: ConsoleCore,
+  action: MemberAction,
+  user: string,
+  reason: string | undefined,
+): void {
+  void run(core, `${DOING[action]} ${user}`, (api) =>
+    api.memberAction(user, action, reason, core.options.by),
+  );
+}
+
+/** The user typed after `:unban` asked for one. */
+export function unbanTyped(core: ConsoleCore, value: string): void {
+  const user = value.trim();
+  if (!user) return core.refuse("unban: a user ID is needed, e.g. @name:example.org");
+  memberAction(core, "unban", user, undefined);
 }
 
 /** A change: a busy line, then the outcome, then the list fetched again. */

@@ -15,6 +15,7 @@ import { followConfirmed, submitPrompt } from "./dialog-outcomes.js";
 import { editText } from "./edit-text.js";
 import { setFilter } from "./navigation.js";
 import { promote } from "./moderation-actions.js";
+import { askTokenUses, copyToken } from "./token-actions.js";
 
 /** Runs a binding chosen by name (help, command line), where the moderator is. */
 export type RunByName = (binding: Binding, args?: string) => void;
@@ -42,6 +43,7 @@ export function overlayKey(core: ConsoleCore, overlay: Overlay, key: string, run
     }
     case "pickBook":
       if (key === "esc" || key === "q") return core.cancel();
+      if (key === "t" && overlay.for === "mint") return askTokenUses(core);
       if (key === "i" || key === "enter" || key === "s") {
         const book = key === "s" ? "signup" : "invite";
         if (overlay.for === "mint") return askUses(core, book);
@@ -89,6 +91,10 @@ export function overlayKey(core: ConsoleCore, overlay: Overlay, key: string, run
         const { book, code, link } = overlay;
         return core.set({ overlay: { kind: "codeLink", book, code, link, isInverted: false } });
       }
+      if (CLOSE_KEYS.has(key)) core.set({ overlay: undefined });
+      return;
+    case "token":
+      if (key === "y") return copyToken(core, overlay.token.token);
       if (CLOSE_KEYS.has(key)) core.set({ overlay: undefined });
       return;
     case "codeLink":

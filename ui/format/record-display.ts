@@ -51,7 +51,9 @@ export function displayRecord(record: VettingRecord): RecordDisplay {
   const user = sanitize(record.user, { max: 255 });
   const name = sanitize(record.displayName ?? "", { max: 100 }).trim();
   const who = name && name !== user ? `${name} (${user})` : user;
-  const phase = PHASES[record.phase] ?? sanitize(record.phase);
+  // A knock closed by a ban is "withdrawn" to the engine; the moderator wants to see why.
+  const phase =
+    record.outcome === "banned" ? "banned" : (PHASES[record.phase] ?? sanitize(record.phase));
   const reason = sanitize(record.reason, { max: 500 });
   const code = codeOf(record);
   const topic = sanitize(record.challenge?.topic ?? "");

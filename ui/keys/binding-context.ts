@@ -6,6 +6,7 @@ import {
   currentMember,
   currentLobby,
   currentRecord,
+  currentToken,
   currentTrouble,
   markedCodes,
 } from "../state/rows.js";
@@ -21,6 +22,7 @@ export function bindingContext(state: ConsoleState, readonly: boolean): BindingC
     trouble: currentTrouble(state),
     code: currentCode(state),
     markedCodes: markedCodes(state),
+    token: currentToken(state),
     block: currentBlock(state),
     member: currentMember(state),
   };

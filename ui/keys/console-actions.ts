@@ -2,10 +2,11 @@
 import type { CodeBookName } from "../../core/api.js";
 import type { LobbyAction } from "../../core/lobby-commands.js";
 import type { LobbyRecord } from "../../core/lobby.js";
+import type { PendingInvite } from "../../core/invites.js";
 import type { ModeratorAction } from "../../core/vetting-commands.js";
 import type { VettingRecord } from "../../core/vetting.js";
 import type { ViewId } from "../state/console-state.js";
-import type { BlockRow, CodeRow, MemberRow } from "../state/rows.js";
+import type { BlockRow, CodeRow, MemberRow, TokenRow } from "../state/rows.js";
 
 /** Moving around: views, rows, the detail pane, filters, pause and follow, help, quit. */
 export interface NavigationActions {
@@ -57,6 +58,19 @@ export interface CodeActions {
   showLink(row: CodeRow): void;
   /** The book in $EDITOR; the changes are shown and applied only when confirmed. */
   editBook(book?: CodeBookName): void;
+  /** Homeserver registration tokens, listed beside the codes. */
+  askRevokeToken(row: TokenRow): void;
+  /** The token itself to the moderator's clipboard (OSC 52). */
+  copyToken(row: TokenRow): void;
+  /** The whole token, with its uses and expiry. */
+  showToken(row: TokenRow): void;
+  refreshTokens(): void;
+}
+
+/** The invites the engine sent that nobody answered. */
+export interface InviteActions {
+  /** Withdraw it (space and rooms): confirm first, Cancel focused. */
+  askWithdrawInvite(invite: PendingInvite): void;
 }
 
 /** The blocklist and members' roles. */
@@ -67,12 +81,22 @@ export interface ModerationActions {
   /** A list of the roles; the one picked is given at once. */
   pickRole(row: MemberRow): void;
   askDemote(row: MemberRow): void;
+  /** Kick or ban across the space and its rooms: the reason (optional) first, then a Cancel-focused confirmation. */
+  askMemberAction(action: "kick" | "ban", user: string, reason?: string): void;
+  /** Lifts a ban at once; without a user, asks for one. */
+  unban(user: string | undefined, reason?: string): void;
   /** Fetches the shown view's list again. */
   refreshModeration(): void;
 }
 
 export interface ConsoleActions
-  extends NavigationActions, VettingActions, LobbyActions, CodeActions, ModerationActions {
+  extends
+    NavigationActions,
+    VettingActions,
+    LobbyActions,
+    CodeActions,
+    ModerationActions,
+    InviteActions {
   /** Tells the moderator something went wrong with what they asked for. */
   refuse(text: string): void;
 }

@@ -9,7 +9,7 @@
 import type { LobbyRecord } from "../../core/lobby.js";
 import type { VettingRecord } from "../../core/vetting.js";
 import { VIEWS, type ConsoleState, type Screen, type ViewId } from "../state/console-state.js";
-import type { BlockRow, CodeRow, MemberRow } from "../state/rows.js";
+import type { BlockRow, CodeRow, MemberRow, TokenRow } from "../state/rows.js";
 import type { TriageItem } from "../state/triage.js";
 import type { ConsoleActions } from "./console-actions.js";
 
@@ -26,6 +26,8 @@ export interface BindingContext {
   readonly code: CodeRow | undefined;
   /** The codes marked with Space that are still in the list. */
   readonly markedCodes: readonly CodeRow[];
+  /** The homeserver registration token selected in the Codes view. */
+  readonly token: TokenRow | undefined;
   /** The blocklist entry or member selected in their views. */
   readonly block: BlockRow | undefined;
   readonly member: MemberRow | undefined;
@@ -63,7 +65,8 @@ const onSubject =
   (ctx: BindingContext): string | undefined => {
     if (ctx.record) return record?.(ctx.record);
     if (ctx.lobby) return typeof lobby === "string" ? lobby : lobby(ctx.lobby);
-    return "nothing selected";
+    // A Triage row about an invite has no room to open or act on.
+    return ctx.trouble?.subject.invite ? "not for an invite" : "nothing selected";
   };
 const NOT_FOR_LOBBY = "not for a lobby";
 const needsRecord = (check?: Check<VettingRecord>) => onSubject(check, NOT_FOR_LOBBY);
@@ -425,9 +428,45 @@ export const REGISTRY: readonly Binding[] = [
     run: (ctx, actions) => ctx.record && actions.moderate(ctx.record, { action: "reinvite" }),
   }),
   binding({
+    id: "withdraw",
+    keys: ["w"],
+    description:
+      "withdraw an unanswered invite: from the space and every room it went to (asks first)",
+    hint: "withdraw",
+    mutates: true,
+    destructive: true,
+    screens: ["triage"],
+    disabled: (ctx) =>
+      ctx.trouble ? (ctx.trouble.subject.invite ? undefined : "not an invite") : "nothing selected",
+    run: (ctx, actions) => {
+      const invite = ctx.trouble?.subject.invite;
+      if (invite) actions.askWithdrawInvite(invite);
+    },
+  }),
+  binding({
+    id: "ban",
+    keys: ["b"],
+    description:
+      "ban the person from the space and every room, with a reason (asks first); their knock closes",
+    hint: "ban",
+    onBar: true,
+    mutates: true,
+    destructive: true,
+    screens: [...RECORD_SCREENS, "members"],
+    args: "[reason]",
+    disabled: (ctx) =>
+      ctx.screen === "members"
+        ? moderated((c) => c.member)(ctx)
+        : (moderated(() => true)(ctx) ?? needsRecord()(ctx)),
+    run: (ctx, actions, args) => {
+      const user = ctx.screen === "members" ? ctx.member?.member.user : ctx.record?.user;
+      if (user) actions.askMemberAction("ban", user, args || undefined);
+    },
+  }),
+  binding({
     id: "new-code",
     keys: ["n"],
-    description: "new code: book, uses, label; shows the code and its link",
+    description: "new code or homeserver token: book, uses, label; shows the code and its link",
     hint: "new code",
     onBar: true,
     mutates: true,
@@ -453,16 +492,18 @@ export const REGISTRY: readonly Binding[] = [
   binding({
     id: "revoke",
     keys: ["r"],
-    description: "revoke the selected code, or every marked one (asks first)",
+    description: "revoke the selected code or token, or every marked one (asks first)",
     hint: "revoke",
     onBar: true,
     mutates: true,
     destructive: true,
     screens: ["codes"],
-    disabled: (ctx) => (ctx.code || ctx.markedCodes.length > 0 ? undefined : "nothing selected"),
+    disabled: (ctx) =>
+      ctx.code || ctx.token || ctx.markedCodes.length > 0 ? undefined : "nothing selected",
     run: (ctx, actions) => {
       if (ctx.markedCodes.length > 0) actions.askRevokeMarked(ctx.markedCodes);
       else if (ctx.code) actions.askRevoke(ctx.code);
+      else if (ctx.token) actions.askRevokeToken(ctx.token);
     },
   }),
   binding({
@@ -471,28 +512,50 @@ export const REGISTRY: readonly Binding[] = [
     description: "mark or unmark the code, for revoking several at once",
     hint: "mark",
     screens: ["codes"],
-    disabled: (ctx) => (ctx.code ? undefined : "nothing selected"),
+    disabled: (ctx) =>
+      ctx.code
+        ? undefined
+        : ctx.token
+          ? "homeserver tokens are revoked one at a time"
+          : "nothing selected",
     run: (ctx, actions) => ctx.code && actions.toggleMark(ctx.code.id),
   }),
   binding({
     id: "copy-link",
     keys: ["y"],
-    description: "copy the code's link to your clipboard (OSC 52, works over SSH)",
+    description:
+      "copy the code's link, or the token itself, to your clipboard (OSC 52, works over SSH)",
     hint: "copy",
     onBar: true,
     screens: ["codes"],
-    disabled: (ctx) => (ctx.code ? undefined : "nothing selected"),
-    run: (ctx, actions) => ctx.code && actions.copyLink(ctx.code),
+    disabled: (ctx) => (ctx.code || ctx.token ? undefined : "nothing selected"),
+    run: (ctx, actions) => {
+      if (ctx.code) actions.copyLink(ctx.code);
+      else if (ctx.token) actions.copyToken(ctx.token);
+    },
   }),
   binding({
     id: "show-link",
     keys: ["enter", "v"],
-    description: "show the code's link and its QR code",
+    description: "show the code's link and its QR code (a homeserver token: the whole token)",
     hint: "QR",
     onBar: true,
     screens: ["codes"],
-    disabled: (ctx) => (ctx.code ? undefined : "nothing selected"),
-    run: (ctx, actions) => ctx.code && actions.showLink(ctx.code),
+    disabled: (ctx) => (ctx.code || ctx.token ? undefined : "nothing selected"),
+    run: (ctx, actions) => {
+      if (ctx.code) actions.showLink(ctx.code);
+      else if (ctx.token) actions.showToken(ctx.token);
+    },
+  }),
+  binding({
+    id: "fetch-tokens",
+    keys: ["ctrl+r"],
+    description: "fetch the homeserver's registration tokens again",
+    hint: "fetch tokens",
+    screens: ["codes"],
+    disabled: (ctx) =>
+      ctx.state.moderation.available ? undefined : "not available in this console",
+    run: (_ctx, actions) => actions.refreshTokens(),
   }),
   binding({
     id: "block",
@@ -539,6 +602,36 @@ export const REGISTRY: readonly Binding[] = [
     screens: ["members"],
     disabled: moderated((ctx) => ctx.member),
     run: (ctx, actions) => ctx.member && actions.askDemote(ctx.member),
+  }),
+  binding({
+    id: "kick",
+    keys: ["K"],
+    description:
+      "kick the selected member from the space and every room, with a reason (asks first)",
+    hint: "kick",
+    onBar: true,
+    mutates: true,
+    destructive: true,
+    screens: ["members"],
+    args: "[reason]",
+    disabled: moderated((ctx) => ctx.member),
+    run: (ctx, actions, args) =>
+      ctx.member && actions.askMemberAction("kick", ctx.member.member.user, args || undefined),
+  }),
+  binding({
+    id: "unban",
+    keys: ["U"],
+    description: "lift a ban in the space and every room: asks whom (or :unban @user reason)",
+    hint: "unban",
+    mutates: true,
+    screens: ["blocklist", "members"],
+    args: "[@user] [reason]",
+    disabled: (ctx) =>
+      ctx.state.moderation.available ? undefined : "not available in this console",
+    run: (_ctx, actions, args) => {
+      const [user, ...reason] = args.split(/\s+/).filter(Boolean);
+      actions.unban(user, reason.join(" ") || undefined);
+    },
   }),
   binding({
     id: "fetch",

@@ -6,15 +6,18 @@
 import type { CodeBookName } from "../../core/api.js";
 import type { CodeBook } from "../../core/codes.js";
 import type { LobbyRecord } from "../../core/lobby.js";
-import type { BlockEntry } from "../../core/moderation/blocklist.js";
+import type { BlockEntry, BlockKind } from "../../core/moderation/blocklist.js";
+import type { PendingInvite } from "../../core/invites.js";
 import type { Role } from "../../core/moderation/power-levels.js";
-import type { MemberLevels } from "../../src/control/moderation-api.js";
+import type { MemberAction, MemberLevels } from "../../src/control/moderation-api.js";
 import type { LobbyAction } from "../../core/lobby-commands.js";
 import type { VettingRecord } from "../../core/vetting.js";
 import type { ModeratorAction } from "../../core/vetting-commands.js";
 import type { CodeBookEdit } from "../format/code-book-diff.js";
 import { noDaemonLog, type DaemonLog } from "./daemon-log.js";
 import type { ConsoleHealth } from "./health.js";
+import type { RegistrationToken } from "../../core/ports.js";
+import { noTokens, type TokenData } from "./registration-tokens.js";
 
 export const VIEWS = [
   "knocks",
@@ -67,8 +70,13 @@ export type Followup =
   | { kind: "askRejectReason"; key: string; user: string }
   | { kind: "revoke"; book: CodeBookName; code: string }
   | { kind: "revokeMany"; codes: readonly { book: CodeBookName; code: string }[] }
-  | { kind: "unblock"; pattern: string }
+  | { kind: "revokeToken"; token: string }
+  /** One blocklist entry: its pattern and its kind (another kind's entry of the same pattern stays). */
+  | { kind: "unblock"; pattern: string; blockKind: BlockKind }
+  | { kind: "withdrawInvite"; user: string }
   | { kind: "demote"; user: string }
+  /** Kick, ban or unban across the space and its rooms, through the ModerationApi. */
+  | { kind: "memberAction"; action: MemberAction; user: string; reason: string | undefined }
   | { kind: "quit" };
 
 /** What a text prompt's answer is for. */
@@ -78,8 +86,15 @@ export type PromptPurpose =
   | { kind: "lobbySay"; key: string; name: string }
   | { kind: "mintUses"; book: CodeBookName }
   | { kind: "mintLabel"; book: CodeBookName; uses: number }
+  /** A homeserver registration token: uses (empty: no limit), then its lifetime. */
+  | { kind: "tokenUses" }
+  | { kind: "tokenExpiry"; uses: number | undefined }
   | { kind: "blockPattern" }
-  | { kind: "blockReason"; pattern: string };
+  | { kind: "blockReason"; pattern: string }
+  /** The optional reason for a kick or a ban, asked before the confirmation. */
+  | { kind: "memberReason"; action: "kick" | "ban"; user: string }
+  /** `:unban` without a user: whom to unban. */
+  | { kind: "unbanUser" };
 
 export interface ConfirmDialog {
   readonly kind: "confirm";
@@ -103,7 +118,7 @@ export type Overlay =
       readonly value: string;
       readonly purpose: PromptPurpose;
     }
-  /** Which book a new code goes in, or which book to edit. */
+  /** Which book a new code goes in (or a homeserver token), or which book to edit. */
   | { readonly kind: "pickBook"; readonly for: "mint" | "edit" }
   /** Which role to give a member: `index` into the roles. */
   | { readonly kind: "pickRole"; readonly user: string; readonly index: number }
@@ -117,6 +132,8 @@ export type Overlay =
       readonly label: string;
       readonly link: string;
     }
+  /** A homeserver registration token: just issued, or the selected one in full. */
+  | { readonly kind: "token"; readonly token: RegistrationToken; readonly isNew: boolean }
   | {
       readonly kind: "codeLink";
       readonly book: CodeBookName;
@@ -154,6 +171,8 @@ export interface ConsoleState {
   readonly records: ReadonlyMap<string, VettingRecord>;
   readonly lobbies: ReadonlyMap<string, LobbyRecord>;
   readonly codes: Readonly<Record<CodeBookName, CodeBook>>;
+  /** The invites the engine sent that nobody answered yet (none from an engine that predates them). */
+  readonly invites: readonly PendingInvite[];
   /** Oldest first, at most MAX_AUDIT_LINES. */
   readonly audit: readonly AuditLine[];
   readonly nextAuditId: number;
@@ -178,6 +197,8 @@ export interface ConsoleState {
   /** The daemon's own log, when this console can read it. */
   readonly daemonLog: DaemonLog;
   readonly moderation: ModerationData;
+  /** Homeserver registration tokens, shown in the Codes view beside the code books. */
+  readonly tokens: TokenData;
   /**
    * The console's time (ms) for lists that depend on it (Triage: "no reply
    * for 40 min"): refreshed on every key, every engine batch and a timer, so
@@ -193,6 +214,7 @@ export const initialConsoleState: ConsoleState = {
   records: new Map(),
   lobbies: new Map(),
   codes: { invite: {}, signup: {} },
+  invites: [],
   audit: [],
   nextAuditId: 1,
   view: "knocks",
@@ -245,6 +267,7 @@ export const initialConsoleState: ConsoleState = {
     roles: [],
     error: undefined,
   },
+  tokens: noTokens,
   clock: 0,
 };
 

@@ -27,6 +27,7 @@ export function applySnapshot(state: ConsoleState, snapshot: EngineSnapshot): Co
     records: boundRecords(records),
     lobbies: boundRecords(lobbies),
     codes: { invite: snapshot.codes, signup: snapshot.signupCodes },
+    invites: snapshot.invites ?? [],
   };
 }
 
@@ -45,6 +46,7 @@ export function applyEvents(state: ConsoleState, events: readonly EngineEvent[])
   let records: Map<string, VettingRecord> | undefined;
   let lobbies: Map<string, LobbyRecord> | undefined;
   let codes = state.codes;
+  let invites = state.invites;
   const audit: RawAudit[] = [];
   for (const event of fresh) {
     switch (event.type) {
@@ -61,6 +63,9 @@ export function applyEvents(state: ConsoleState, events: readonly EngineEvent[])
         break;
       case "audit":
         audit.push(event.entry);
+        break;
+      case "invites":
+        invites = event.invites;
         break;
       case "removed":
         if (event.kind === "vetting") {
@@ -81,6 +86,7 @@ export function applyEvents(state: ConsoleState, events: readonly EngineEvent[])
       records: records ? boundRecords(records) : state.records,
       lobbies: lobbies ? boundRecords(lobbies) : state.lobbies,
       codes,
+      invites,
     },
     audit,
   );

@@ -18,6 +18,7 @@ import { triageItems, type TriageItem } from "./triage.js";
 import type { BlockEntry } from "../../core/moderation/blocklist.js";
 import type { Role } from "../../core/moderation/power-levels.js";
 import type { MemberLevels } from "../../src/control/moderation-api.js";
+import type { RegistrationToken } from "../../core/ports.js";
 import {
   displayBlock,
   displayMember,
@@ -45,6 +46,15 @@ export interface CodeRow {
   readonly entry: CodeEntry;
   readonly search: string;
 }
+/** A homeserver registration token, listed in the Codes view after the two books. */
+export interface TokenRow {
+  readonly id: string;
+  readonly token: RegistrationToken;
+  readonly search: string;
+  readonly book?: undefined;
+}
+/** A row of the Codes view. */
+export type CodesRow = CodeRow | TokenRow;
 export interface LogRow {
   readonly id: string;
   readonly line: AuditLine;
@@ -64,7 +74,15 @@ export interface MemberRow {
   readonly shown: MemberDisplay;
 }
 export type Row =
-  RecordRow | LobbyRow | CodeRow | LogRow | DaemonLogRow | TriageRow | BlockRow | MemberRow;
+  | RecordRow
+  | LobbyRow
+  | CodeRow
+  | TokenRow
+  | LogRow
+  | DaemonLogRow
+  | TriageRow
+  | BlockRow
+  | MemberRow;
 
 function memo<A extends readonly unknown[], R>(compute: (...args: A) => R): (...args: A) => R {
   let lastArgs: A | undefined;
@@ -152,6 +170,25 @@ const codeRows = memo((codes: ConsoleState["codes"], filter: string): CodeRow[] 
     .sort((a, b) => a.book.localeCompare(b.book) || a.code.localeCompare(b.code));
 });
 
+/** The code books, then the homeserver's registration tokens. */
+const codesRows = memo(
+  (
+    codes: ConsoleState["codes"],
+    tokens: readonly RegistrationToken[] | undefined,
+    filter: string,
+  ): CodesRow[] => {
+    const tokenRows: TokenRow[] = (tokens ?? [])
+      .map((token) => ({
+        id: `token:${token.token}`,
+        token,
+        search: `token homeserver ${sanitize(token.token)}`.toLowerCase(),
+      }))
+      .filter((row) => matches(row.search, filter))
+      .sort((a, b) => a.token.token.localeCompare(b.token.token));
+    return [...codeRows(codes, filter), ...tokenRows];
+  },
+);
+
 /** Newest first. */
 const logRows = memo((audit: readonly AuditLine[], filter: string): LogRow[] => {
   const rows: LogRow[] = [];
@@ -168,20 +205,20 @@ const triageRows = memo(
   (
     records: ConsoleState["records"],
     lobbies: ConsoleState["lobbies"],
+    invites: ConsoleState["invites"],
     filter: string,
     clock: number,
   ): TriageRow[] =>
-    triageItems(records.values(), lobbies.values(), clock).filter((item) =>
-      matches(
-        `${item.kind} ${item.detail} ${
-          item.subject.record
-            ? displayRecord(item.subject.record).search
-            : displayLobby(item.subject.lobby).search
-        }`.toLowerCase(),
-        filter,
-      ),
+    triageItems(records.values(), lobbies.values(), invites, clock).filter((item) =>
+      matches(`${item.kind} ${item.detail} ${subjectSearch(item.subject)}`.toLowerCase(), filter),
     ),
 );
+
+function subjectSearch(subject: TriageItem["subject"]): string {
+  if (subject.record) return displayRecord(subject.record).search;
+  if (subject.lobby) return displayLobby(subject.lobby).search;
+  return sanitize(subject.invite.user);
+}
 
 /** Newest first. */
 const daemonRows = memo((lines: readonly DaemonLogLine[], filter: string): DaemonLogRow[] => {
@@ -216,7 +253,7 @@ export function rowsOf(state: ConsoleState, view: "blocklist"): BlockRow[];
 export function rowsOf(state: ConsoleState, view: "members"): MemberRow[];
 export function rowsOf(state: ConsoleState, view: "vetting"): RoomRow[];
 export function rowsOf(state: ConsoleState, view: "triage"): TriageRow[];
-export function rowsOf(state: ConsoleState, view: "codes"): CodeRow[];
+export function rowsOf(state: ConsoleState, view: "codes"): CodesRow[];
 export function rowsOf(state: ConsoleState, view: "log"): LogRow[];
 export function rowsOf(state: ConsoleState, view: "daemon"): DaemonLogRow[];
 export function rowsOf(state: ConsoleState, view: ViewId): Row[];
@@ -227,9 +264,15 @@ export function rowsOf(state: ConsoleState, view: ViewId): Row[] {
     case "vetting":
       return vettingRows(state.records, state.lobbies, state.filters.vetting);
     case "triage":
-      return triageRows(state.records, state.lobbies, state.filters.triage, state.clock);
+      return triageRows(
+        state.records,
+        state.lobbies,
+        state.invites,
+        state.filters.triage,
+        state.clock,
+      );
     case "codes":
-      return codeRows(state.codes, state.filters.codes);
+      return codesRows(state.codes, state.tokens.tokens, state.filters.codes);
     case "log":
       return logRows(state.audit, state.filters.log);
     case "daemon":
@@ -296,16 +339,30 @@ export function currentTrouble(state: ConsoleState): TriageItem | undefined {
   return rowsOf(state, "triage")[selectedIndex(state, "triage")];
 }
 
-export function currentCode(state: ConsoleState): CodeRow | undefined {
+function currentCodesRow(state: ConsoleState): CodesRow | undefined {
   if (state.detail !== undefined || state.view !== "codes") return undefined;
   return rowsOf(state, "codes")[selectedIndex(state, "codes")];
+}
+
+/** The selected code of either book (not a homeserver token). */
+export function currentCode(state: ConsoleState): CodeRow | undefined {
+  const row = currentCodesRow(state);
+  return row?.book === undefined ? undefined : row;
+}
+
+/** The selected homeserver registration token. */
+export function currentToken(state: ConsoleState): TokenRow | undefined {
+  const row = currentCodesRow(state);
+  return row?.book === undefined ? row : undefined;
 }
 
 /** The marked codes still in the (filtered) list: a bulk action acts on what the moderator sees. */
 export function markedCodes(state: ConsoleState): CodeRow[] {
   const marked = state.marks.codes;
   if (marked.length === 0) return [];
-  return rowsOf(state, "codes").filter((row) => marked.includes(row.id));
+  return rowsOf(state, "codes").filter(
+    (row): row is CodeRow => row.book !== undefined && marked.includes(row.id),
+  );
 }
 
 export function currentBlock(state: ConsoleState): BlockRow | undefined {

@@ -1,16 +1,17 @@
 /**
  * What is stuck, from the engine's records alone: knocks held for a
  * moderator, vetting rooms and lobbies where nobody has said anything for a
- * long time, effects the engine keeps retrying or gave up on. Each item names
- * the registry binding that fixes it, so the Triage view's one key (and its
- * hint) come from the same place as every other key.
- *
- * Invites never accepted are not listed: the engine does not follow whether
- * an invited newcomer joined, and the console shows only what it knows.
+ * long time, effects the engine keeps retrying or gave up on, and invites
+ * nobody answered (the engine follows the invites it sent until they are
+ * accepted, declined or withdrawn). Each item names the registry binding that
+ * fixes it, so the Triage view's one key (and its hint) come from the same
+ * place as every other key.
  */
 import type { LobbyRecord } from "../../core/lobby.js";
 import type { PendingEffect } from "../../core/effects.js";
+import type { PendingInvite } from "../../core/invites.js";
 import type { VettingRecord } from "../../core/vetting.js";
+import { relative } from "../format/time.js";
 import { sanitize } from "../sanitize.js";
 
 /** No word from the newcomer for this long in an open room: worth a nudge. */
@@ -19,9 +20,15 @@ export const SILENT_AFTER_MS = 30 * 60_000;
 export const STUCK_OPENING_MS = 2 * 60_000;
 /** Closed records whose last effect failed for good stay listed this long. */
 export const FAILED_SHOWN_MS = 24 * 3_600_000;
+/**
+ * An invite unanswered this long is listed: the engine's default reminder
+ * time. The engine's own reminder (INVITE_REMIND_SEC, which the console does
+ * not know) lists it as soon as it is sent, when that comes sooner.
+ */
+export const UNANSWERED_AFTER_MS = 24 * 3_600_000;
 
 export type TriageKind =
-  "failed" | "retrying" | "stuck" | "held" | "awaiting" | "silent" | "empty lobby";
+  "failed" | "retrying" | "stuck" | "held" | "awaiting" | "silent" | "empty lobby" | "unanswered";
 
 /** Most urgent first: the engine gave up, then it keeps trying, then people wait. */
 const ORDER: readonly TriageKind[] = [
@@ -32,11 +39,13 @@ const ORDER: readonly TriageKind[] = [
   "awaiting",
   "silent",
   "empty lobby",
+  "unanswered",
 ];
 
 export type TriageSubject =
-  | { readonly record: VettingRecord; readonly lobby?: undefined }
-  | { readonly lobby: LobbyRecord; readonly record?: undefined };
+  | { readonly record: VettingRecord; readonly lobby?: undefined; readonly invite?: undefined }
+  | { readonly lobby: LobbyRecord; readonly record?: undefined; readonly invite?: undefined }
+  | { readonly invite: PendingInvite; readonly record?: undefined; readonly lobby?: undefined };
 
 export interface TriageItem {
   readonly id: string;
@@ -53,6 +62,7 @@ export interface TriageItem {
 export function triageItems(
   records: Iterable<VettingRecord>,
   lobbies: Iterable<LobbyRecord>,
+  invites: Iterable<PendingInvite>,
   now: number,
 ): TriageItem[] {
   const items: TriageItem[] = [];
@@ -62,6 +72,10 @@ export function triageItems(
   }
   for (const lobby of lobbies) {
     const item = lobbyTrouble(lobby, now);
+    if (item) items.push(item);
+  }
+  for (const invite of invites) {
+    const item = inviteTrouble(invite, now);
     if (item) items.push(item);
   }
   return items.sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind) || a.since - b.since);
@@ -166,6 +180,25 @@ function lobbyTrouble(lobby: LobbyRecord, now: number): TriageItem | undefined {
     return item("silent", quietSince, `${present} in the lobby, nobody answers`, "extend");
   }
   return undefined;
+}
+
+/** An invite the engine reminded about, or unanswered for a day: who, since when, via what. */
+function inviteTrouble(invite: PendingInvite, now: number): TriageItem | undefined {
+  const reminded = invite.remindedAt !== undefined;
+  if (!reminded && now - invite.invitedAt < UNANSWERED_AFTER_MS) return undefined;
+  const via = sanitize(invite.via, { max: 40 });
+  const rooms = invite.rooms.length;
+  const where = rooms > 1 ? `space + ${rooms - 1} room${rooms === 2 ? "" : "s"}` : "space";
+  const reminder =
+    invite.remindedAt === undefined ? "" : `, reminded ${relative(invite.remindedAt, now)}`;
+  return {
+    id: `unanswered:${invite.user}`,
+    kind: "unanswered",
+    since: invite.invitedAt,
+    subject: { invite },
+    detail: `invite not accepted (via ${via}; ${where})${reminder}`,
+    fix: "withdraw",
+  };
 }
 
 /** When anything was last said in the room (a nudge counts), else the start. */

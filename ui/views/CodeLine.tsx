@@ -15,8 +15,9 @@ export interface CodeColumns {
 
 export function codeColumns(width: number): CodeColumns {
   const book = 8;
-  const code = 14;
-  const uses = 9;
+  // Room for a homeserver token as Synapse makes it (16 characters) and the cell's padding.
+  const code = 17;
+  const uses = 11;
   const flexible = Math.max(0, width - 2 - book - code - uses);
   const by = width >= 90 ? Math.floor(flexible * 0.35) : 0;
   return { book, code, uses, label: flexible - by, by };

@@ -1,5 +1,5 @@
-/** View 3: both code books; n mints a code, r revokes one. */
-import { Box } from "ink";
+/** View 3: both code books and the homeserver's registration tokens; n mints or issues, r revokes. */
+import { Box, Text } from "ink";
 import { WindowedList } from "../components/WindowedList.js";
 import { useConsoleState } from "../console-context.js";
 import { useNow } from "../hooks/use-now.js";
@@ -7,14 +7,17 @@ import { rowsOf, selectedIndex } from "../state/rows.js";
 import { CodeLine, codeColumns } from "./CodeLine.js";
 import { ColumnHeads } from "./ColumnHeads.js";
 import type { ListViewProps } from "./KnocksView.js";
+import { TokenLine } from "./TokenLine.js";
 import { ViewTitle } from "./ViewTitle.js";
 
 export function CodesView({ width, height }: ListViewProps) {
   const state = useConsoleState();
-  const nowSec = useNow(30_000) / 1000;
+  const nowMs = useNow(30_000);
   const rows = rowsOf(state, "codes");
   const columns = codeColumns(width);
   const marked = new Set(state.marks.codes);
+  // Why the homeserver lists no tokens (the bot is not a server admin…), in place of them.
+  const tokensNote = state.moderation.available ? state.tokens.unavailable : undefined;
   return (
     <Box flexDirection="column" height={height}>
       <ViewTitle
@@ -25,9 +28,16 @@ export function CodesView({ width, height }: ListViewProps) {
           ? { extra: `${marked.size} marked (r revokes them, Esc clears)` }
           : {})}
       />
+      {tokensNote === undefined ? null : (
+        <Box height={1}>
+          <Text wrap="truncate-end" color="yellow">
+            Homeserver tokens not available: {tokensNote}
+          </Text>
+        </Box>
+      )}
       <ColumnHeads
         columns={[
-          ["book", columns.book],
+          ["kind", columns.book],
           ["code", columns.code],
           ["uses", columns.uses],
           ["label", columns.label],
@@ -37,18 +47,28 @@ export function CodesView({ width, height }: ListViewProps) {
       <WindowedList
         items={rows}
         selectedIndex={selectedIndex(state, "codes")}
-        height={height - 2}
+        height={height - 2 - (tokensNote === undefined ? 0 : 1)}
         emptyText="No codes. Press n to mint one."
-        renderRow={(row, isSelected) => (
-          <CodeLine
-            key={row.id}
-            row={row}
-            isSelected={isSelected}
-            isMarked={marked.has(row.id)}
-            columns={columns}
-            nowSec={nowSec}
-          />
-        )}
+        renderRow={(row, isSelected) =>
+          row.book === undefined ? (
+            <TokenLine
+              key={row.id}
+              row={row}
+              isSelected={isSelected}
+              columns={columns}
+              nowMs={nowMs}
+            />
+          ) : (
+            <CodeLine
+              key={row.id}
+              row={row}
+              isSelected={isSelected}
+              isMarked={marked.has(row.id)}
+              columns={columns}
+              nowSec={nowMs / 1000}
+            />
+          )
+        }
       />
     </Box>
   );

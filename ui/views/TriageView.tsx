@@ -1,9 +1,9 @@
 /**
  * View 7: what is stuck, most urgent first — effects the engine gave up on or
  * keeps retrying, rooms still being made, held knocks, rooms where nobody
- * answers — each with the key that fixes it (f runs it).
+ * answers, invites nobody accepted — each with the key that fixes it (f runs it).
  */
-import { Box, Text } from "ink";
+import { Box } from "ink";
 import { WindowedList } from "../components/WindowedList.js";
 import { Cell } from "../components/Cell.js";
 import { SelectionMark } from "../components/SelectionMark.js";
@@ -13,6 +13,7 @@ import { displayRecord } from "../format/record-display.js";
 import { relative } from "../format/time.js";
 import { useNow } from "../hooks/use-now.js";
 import { bindingById, keyLabel } from "../keys/registry.js";
+import { sanitize } from "../sanitize.js";
 import { rowsOf, selectedIndex } from "../state/rows.js";
 import type { TriageItem } from "../state/triage.js";
 import { ColumnHeads } from "./ColumnHeads.js";
@@ -27,7 +28,15 @@ const KIND_COLORS: Readonly<Record<TriageItem["kind"], string>> = {
   awaiting: "yellow",
   silent: "cyan",
   "empty lobby": "cyan",
+  unanswered: "cyan",
 };
+
+/** Who the trouble is about: the newcomer, the lobby, or the person invited. */
+function whoOf(subject: TriageItem["subject"]): string {
+  if (subject.record) return displayRecord(subject.record).who;
+  if (subject.lobby) return `lobby ${displayLobby(subject.lobby).name}`;
+  return sanitize(subject.invite.user, { max: 255 });
+}
 
 /** "R nudge": the fix's own key and hint, from the registry. */
 export function fixLabel(item: TriageItem): string {
@@ -71,8 +80,8 @@ export function TriageView({ width, height }: ListViewProps) {
       <WindowedList
         items={rows}
         selectedIndex={selectedIndex(state, "triage")}
-        height={height - 3}
-        emptyText="Nothing is stuck: no held knocks, no silent rooms, no failing effects."
+        height={height - 2}
+        emptyText="Nothing is stuck: no held knocks, no silent rooms, no failing effects, no unanswered invites."
         renderRow={(item, isSelected) => (
           <Box key={item.id} height={1}>
             <SelectionMark isSelected={isSelected} />
@@ -83,9 +92,7 @@ export function TriageView({ width, height }: ListViewProps) {
               {relative(item.since, now)}
             </Cell>
             <Cell width={columns.who} isSelected={isSelected} isBold>
-              {item.subject.record
-                ? displayRecord(item.subject.record).who
-                : `lobby ${displayLobby(item.subject.lobby).name}`}
+              {whoOf(item.subject)}
             </Cell>
             <Cell width={columns.detail} isSelected={isSelected}>
               {item.detail}
@@ -96,9 +103,6 @@ export function TriageView({ width, height }: ListViewProps) {
           </Box>
         )}
       />
-      <Text dimColor wrap="truncate-end">
-        Invites never accepted are not listed: the engine does not follow joins after an invite.
-      </Text>
     </Box>
   );
 }

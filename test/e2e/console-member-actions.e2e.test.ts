@@ -1,0 +1,81 @@
+/**
+ * Ban from the console, end to end: a real Synapse, a real daemon, and
+ * `anteroom` attached in a real terminal (tmux), driven by keys only. The ban
+ * is checked on the homeserver, and the knock it closed in the console.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startHomeserver, type TestHomeserver } from "../harness/homeserver.js";
+import { createCommunity, type TestCommunity } from "../harness/community.js";
+import { TestDaemon } from "../harness/daemon.js";
+import { Newcomer } from "../harness/newcomer-flow.js";
+import { http as call } from "../unit/admin-fakes.js";
+import { TmuxSession, requireTmux } from "./tmux.js";
+
+const REPO = fileURLToPath(new URL("../..", import.meta.url));
+
+let hs: TestHomeserver;
+let community: TestCommunity;
+let daemon: TestDaemon;
+let tmux: TmuxSession;
+
+before(async () => {
+  await requireTmux();
+  hs = await startHomeserver();
+  community = await createCommunity(hs, { children: 1 });
+  daemon = await TestDaemon.start(hs, community, { env: { VETTING_TIMEOUT_SEC: "3600" } });
+  tmux = await TmuxSession.start({
+    columns: 120,
+    rows: 30,
+    cwd: REPO,
+    command: [process.execPath, "--import", "tsx", "src/cli.ts"],
+    env: { DATA_DIR: daemon.dataDir, CI: "false", USER: "mod-e2e", NO_COLOR: "" },
+  });
+  await tmux.waitForText("anteroom · attached", 30_000);
+});
+
+after(async () => {
+  await tmux?.stop();
+  await daemon?.stop();
+  await hs?.stop();
+});
+
+test("b on a live knock bans the newcomer on the homeserver, and the knock shows banned", async () => {
+  const newcomer = await Newcomer.register(hs, community, "Spam Bot");
+  await newcomer.knock();
+  await tmux.waitForScreen("the held knock", (s) => /held\s+Spam Bot/.test(s));
+  await tmux.keys("1", "/");
+  await tmux.type("Spam Bot");
+  await tmux.keys("Enter");
+  await tmux.waitForScreen("the knock selected", (s) =>
+    s.split("\n").some((line) => line.includes("›") && line.includes("Spam Bot")),
+  );
+  await tmux.keys("b");
+  await tmux.waitForText(`reason for the ban of ${newcomer.userId}`);
+  await tmux.type("link spam");
+  await tmux.keys("Enter");
+  await tmux.waitForText(`Ban ${newcomer.userId}?`);
+  await tmux.keys("Tab", "Enter");
+  await tmux.waitForText(`banned ${newcomer.userId} in 2 of 2 rooms`, 30_000);
+
+  for (const roomId of [community.spaceId, ...community.childIds]) {
+    assert.equal(await community.botClient.membership(roomId, newcomer.userId), "ban");
+  }
+  const ban = await community.botClient.getState(
+    community.spaceId,
+    "m.room.member",
+    newcomer.userId,
+  );
+  assert.equal(ban.reason, "link spam");
+  await tmux.waitForScreen("the knock shown as banned", (s) =>
+    s.split("\n").some((line) => /banned\s+Spam Bot/.test(line)),
+  );
+  const answer = await call(
+    { socketPath: join(daemon.dataDir, "admin.sock") },
+    "GET",
+    `/admin/v1/audit?type=user_banned&user=${encodeURIComponent(newcomer.userId)}`,
+  );
+  assert.equal(answer.json.entries[0]?.by, "mod-e2e");
+});
