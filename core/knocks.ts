@@ -66,7 +66,9 @@ export function decideKnock(
 function blockedKnock(knock: KnockFacts, hit: ScreenHit, settings: VettingSettings): KnockDecision {
   const verdict = knockVerdict(hit);
   const decided =
-    verdict === "deny" ? deniedRecord(knock, "blocked", settings) : heldRecord(knock, settings);
+    verdict === "deny"
+      ? deniedRecord(knock, "blocked", settings)
+      : heldRecord(knock, settings, "screening");
   const blocked = {
     type: "knock_blocked",
     user: knock.user,

@@ -57,6 +57,8 @@ export interface VettingRecord {
   challenge?: Challenge;
   triesLeft: number;
   holdUntil?: number;
+  /** Why a held knock waits: no code given (when absent), or a near miss on the blocklist. */
+  heldFor?: "screening";
   expiresAt?: number;
   remindedAt?: number;
   /** Event ids of replies already judged: a replayed event is not judged twice. */
@@ -142,10 +144,18 @@ export function deniedRecord(
   };
 }
 
-/** A knock with no reason at all: a moderator may decide until the hold ends. */
-export function heldRecord(knock: KnockFacts, settings: VettingSettings): Step {
+/**
+ * A knock a moderator may decide until the hold ends: one with no reason at
+ * all, or one the blocklist only nearly matched (`heldFor: "screening"`).
+ */
+export function heldRecord(
+  knock: KnockFacts,
+  settings: VettingSettings,
+  heldFor?: "screening",
+): Step {
   const record = base(knock, "held", settings);
   record.holdUntil = knock.knockedAt + settings.knockHoldSec * 1000;
+  if (heldFor) record.heldFor = heldFor;
   return {
     record,
     audit: [{ type: "knock_held", user: knock.user, until: record.holdUntil / 1000 }],
@@ -325,9 +335,11 @@ function onTick(
       audit.push({ type: "form_request_expired", user: record.user });
       return;
     }
-    close(record, "no_code_expired", now, "denied");
-    turnAway(record, say.denyReasons.no_code_expired);
-    audit.push({ type: "knock_rejected", user: record.user, reason: "no_code_expired" });
+    // A near miss on the blocklist hears the neutral words, not "no code": it may have given one.
+    const why = record.heldFor === "screening" ? "screened_expired" : "no_code_expired";
+    close(record, why, now, "denied");
+    turnAway(record, say.denyReasons[why === "screened_expired" ? "blocked" : why]);
+    audit.push({ type: "knock_rejected", user: record.user, reason: why });
     return;
   }
   if (record.phase !== "open" || !record.roomId || record.expiresAt === undefined) return;

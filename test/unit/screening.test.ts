@@ -5,6 +5,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decideKnock } from "../../core/knocks.js";
+import { step } from "../../core/vetting.js";
 import { denyReasons } from "../../core/challenge/messages.js";
 import { applyPolicyEvent } from "../../core/moderation/policy-rules.js";
 import { BlocklistStore } from "../../src/store/blocklist-store.js";
@@ -71,6 +72,45 @@ test("a one-letter neighbour of a blocked name is held for a moderator, not deni
     screen({ userId: "@marketing:other.org" }),
     undefined,
     "another server is another person",
+  );
+});
+
+test("a near miss held for a moderator and never decided is turned away in neutral words, not as 'no code'", async () => {
+  const { screen } = await screening(["@marketing:example.org"]);
+  const held = decideKnock(
+    knock("@marketeng:example.org"),
+    codes,
+    undefined,
+    challenge,
+    settings,
+    undefined,
+    screen({ userId: "@marketeng:example.org" }),
+  ).step.record;
+  const after = step(held, { type: "tick", now: (held.holdUntil ?? 0) + 1 }, settings);
+  assert.equal(after.record.phase, "denied");
+  const denial = after.record.outbox.find((pending) => pending.effect.kind === "denyKnock");
+  assert.deepEqual(denial?.effect, {
+    kind: "denyKnock",
+    user: "@marketeng:example.org",
+    reason: denyReasons.blocked,
+  });
+  assert.deepEqual(
+    after.audit.map((entry) => entry.reason),
+    ["screened_expired"],
+  );
+
+  // A knock with no code at all still hears why.
+  const silent = decideKnock(
+    { ...knock("@quiet:example.org"), reason: "" },
+    codes,
+    undefined,
+    challenge,
+    settings,
+  ).step.record;
+  const lapsed = step(silent, { type: "tick", now: (silent.holdUntil ?? 0) + 1 }, settings);
+  assert.equal(
+    lapsed.record.outbox.find((pending) => pending.effect.kind === "denyKnock")?.effect.reason,
+    denyReasons.no_code_expired,
   );
 });
 

@@ -119,7 +119,8 @@ function recordTrouble(record: VettingRecord, now: number): TriageItem | undefin
     return item("failed", record.knockedAt, errorText(lastError), fix);
   }
   if (record.phase === "held") {
-    return item("held", record.knockedAt, "no code given: waits for a moderator", "vet");
+    const why = record.heldFor === "screening" ? "near a blocklist entry" : "no code given";
+    return item("held", record.knockedAt, `${why}: waits for a moderator`, "vet");
   }
   if (record.phase === "awaiting_moderator") {
     const passedAt = record.transcript?.at(-1)?.at ?? record.knockedAt;
