@@ -108,9 +108,9 @@ test("a near miss held for a moderator and never decided is turned away in neutr
     settings,
   ).step.record;
   const lapsed = step(silent, { type: "tick", now: (silent.holdUntil ?? 0) + 1 }, settings);
-  assert.equal(
-    lapsed.record.outbox.find((pending) => pending.effect.kind === "denyKnock")?.effect.reason,
-    denyReasons.no_code_expired,
+  assert.deepEqual(
+    lapsed.record.outbox.find((pending) => pending.effect.kind === "denyKnock")?.effect,
+    { kind: "denyKnock", user: "@quiet:example.org", reason: denyReasons.no_code_expired },
   );
 });
 
