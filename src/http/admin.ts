@@ -34,6 +34,8 @@ import type { MemberActionService } from "../moderation/member-actions.js";
 export const ADMIN_PREFIX = "/admin/v1";
 export const ACTOR_HEADER = "x-anteroom-actor";
 export const DEFAULT_ACTOR = "admin-api";
+/** The largest code-book edit (`POST /codes/:book/edits`); every other body is at most 64 KiB. */
+export const BOOK_EDIT_BODY_LIMIT = 8 * 1024 * 1024;
 
 export interface AdminRoutesOptions {
   readonly engine: EngineApi;
@@ -362,14 +364,19 @@ export function registerAdminRoutes(app: FastifyInstance, opts: AdminRoutesOptio
     },
   );
 
-  app.post<{ Params: { book: string } }>(`${ADMIN_PREFIX}/codes/:book/edits`, async (request) => {
-    const book = bookOf(request.params.book);
-    const by = parseActor(request.headers[ACTOR_HEADER]);
-    const edit = parseOr400(bookEditSchema, request.body, "body");
-    const result = await engine.editCodes(book, edit, by);
-    if (!result.ok) throw new ApiError(400, "bad_request", result.error);
-    return { ok: true };
-  });
+  app.post<{ Params: { book: string } }>(
+    `${ADMIN_PREFIX}/codes/:book/edits`,
+    // A book edited in $EDITOR may add thousands of codes at once: more room than other bodies.
+    { bodyLimit: BOOK_EDIT_BODY_LIMIT },
+    async (request) => {
+      const book = bookOf(request.params.book);
+      const by = parseActor(request.headers[ACTOR_HEADER]);
+      const edit = parseOr400(bookEditSchema, request.body, "body");
+      const result = await engine.editCodes(book, edit, by);
+      if (!result.ok) throw new ApiError(400, "bad_request", result.error);
+      return { ok: true };
+    },
+  );
 
   app.get(`${ADMIN_PREFIX}/audit`, async (request) => {
     const query = parseOr400(auditQuery, request.query, "query");

@@ -155,6 +155,29 @@ test("malformed bodies are 400 (or 415) JSON with no stack, and change nothing",
   assert.deepEqual(unknown.json, { error: "not_found", message: "no route GET /admin/v1/nothing" });
 });
 
+test("a code-book edit of thousands of codes fits, well past the 64 KiB other bodies get", async () => {
+  const set = Object.fromEntries(
+    Array.from({ length: 5_000 }, (_, i) => [
+      `BULK-${String(i).padStart(5, "0")}`,
+      { uses_remaining: 1, label: "spring meetup, table " + (i % 40) },
+    ]),
+  );
+  const body = JSON.stringify({ set, remove: [] });
+  assert.ok(body.length > 64 * 1024 * 4);
+  const answer = await http(sock, "POST", "/admin/v1/codes/signup/edits", {
+    body,
+    headers: { "content-type": "application/json", "x-anteroom-actor": "ann" },
+  });
+  assert.equal(answer.status, 200, answer.text);
+  assert.equal(Object.keys(engine.signupCodes).filter((c) => c.startsWith("BULK-")).length, 5_000);
+  const huge = JSON.stringify({ set: {}, remove: ["x".repeat(200)], pad: "y".repeat(9 << 20) });
+  const refused = await http(sock, "POST", "/admin/v1/codes/signup/edits", {
+    body: huge,
+    headers: { "content-type": "application/json" },
+  });
+  assert.equal(refused.status, 413, refused.text);
+});
+
 test("codes: list, mint with a link per book, revoke regardless of case", async () => {
   const listed = await http(sock, "GET", "/admin/v1/codes/invite");
   assert.deepEqual(listed.json, { book: "invite", codes: engine.codes });
