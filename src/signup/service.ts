@@ -421,7 +421,13 @@ export class SignupService {
     request: SignupRequest,
   ): Promise<{ roomId?: string; steps: SignupStep[] }> {
     let roomId: string | undefined;
-    const created = await this.userStep("inviter_dm", async () => {
+    const created = await this.userStep("inviter_dm", async (uncertain) => {
+      // A 5xx or no answer may still have made the room: adopt it rather than open a second one.
+      const made = uncertain ? await this.findDirectChat(account, partner) : undefined;
+      if (made !== undefined) {
+        roomId = made;
+        return { status: 200, json: { room_id: made } };
+      }
       const answer = await this.http.request(
         "POST",
         "/_matrix/client/v3/createRoom",
@@ -457,16 +463,52 @@ export class SignupService {
     );
   }
 
-  /** A request as the new user; a 429 or 5xx is tried again a few times. */
+  /**
+   * A direct chat the new user already opened with `partner`: a room it is in
+   * where `partner`'s membership is a direct-chat invite (or, since, a join).
+   * A brand-new account is in few rooms, so asking each is cheap.
+   */
+  private async findDirectChat(account: Account, partner: string): Promise<string | undefined> {
+    try {
+      const joined = await this.http.request(
+        "GET",
+        "/_matrix/client/v3/joined_rooms",
+        undefined,
+        account.accessToken,
+      );
+      const rooms: unknown = joined.json.joined_rooms;
+      if (joined.status !== 200 || !Array.isArray(rooms)) return undefined;
+      for (const roomId of rooms.filter((id): id is string => typeof id === "string")) {
+        const member = await this.http.request(
+          "GET",
+          `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.member/${encodeURIComponent(partner)}`,
+          undefined,
+          account.accessToken,
+        );
+        if (member.status === 200 && member.json.is_direct === true) return roomId;
+      }
+    } catch (failure) {
+      if (!(failure instanceof NoAnswerError)) throw failure;
+    }
+    return undefined;
+  }
+
+  /**
+   * A request as the new user; a 429 or 5xx is tried again a few times.
+   * `send` learns whether an earlier attempt may have taken effect (a 5xx or
+   * no answer; a 429 never did), for requests that must not happen twice.
+   */
   private async userStep(
     step: string,
-    send: () => ReturnType<MatrixHttp["request"]>,
+    send: (uncertain: boolean) => ReturnType<MatrixHttp["request"]>,
   ): Promise<SignupStep> {
+    let uncertain = false;
     for (let attempt = 1; ; attempt++) {
       let retryAfterMs: number | undefined;
       let error: string;
       try {
-        const answer = await send();
+        const answer = await send(uncertain);
+        uncertain ||= answer.status >= 500;
         if (answer.status >= 200 && answer.status < 300) return { step, ok: true };
         error = describeAnswer(answer);
         const transient = answer.status === 429 || answer.status >= 500;
@@ -474,6 +516,7 @@ export class SignupService {
         retryAfterMs = answer.retryAfterMs;
       } catch (failure) {
         error = failure instanceof NoAnswerError ? failure.message : String(failure);
+        uncertain = true;
       }
       if (attempt >= STEP_ATTEMPTS) return { step, ok: false, error };
       await sleep(retryAfterMs ?? 250 * 2 ** attempt);

@@ -36,6 +36,10 @@ export class FakeHomeserver {
   hangOnFinalStage = false;
   /** Answer 200 to a login for an account made by a hung final stage. */
   createOnHang = false;
+  /** Make this many direct chats but answer 502, as a proxy timing out on a slow homeserver would. */
+  createRoomLostAnswers = 0;
+  /** Direct chats made, by the token that made them, with the user invited. */
+  readonly directChats: { roomId: string; by: string | null; partner: string }[] = [];
   private sessions = new Map<string, Session>();
   private nextSession = 1;
 
@@ -74,6 +78,32 @@ export class FakeHomeserver {
       return json(200, { room_id: path.slice("/_matrix/client/v3/join/".length) });
     }
     if (path === "/_matrix/client/v3/logout") return json(200, {});
+    if (path === "/_matrix/client/v3/createRoom") {
+      const roomId = `!dm${this.directChats.length + 1}:test`;
+      const partner = String((body?.invite as string[] | undefined)?.[0]);
+      this.directChats.push({ roomId, by: headers.get("authorization"), partner });
+      if (this.createRoomLostAnswers > 0) {
+        this.createRoomLostAnswers--;
+        return json(502, { errcode: "M_UNKNOWN", error: "Bad Gateway" });
+      }
+      return json(200, { room_id: roomId });
+    }
+    if (/^\/_matrix\/client\/v3\/user\/[^/]+\/account_data\/m\.direct$/.test(path)) {
+      return json(200, {});
+    }
+    if (path === "/_matrix/client/v3/joined_rooms") {
+      const by = headers.get("authorization");
+      const rooms = this.directChats.filter((c) => c.by === by).map((c) => c.roomId);
+      return json(200, { joined_rooms: rooms });
+    }
+    const member = /^\/_matrix\/client\/v3\/rooms\/([^/]+)\/state\/m\.room\.member\/(.+)$/.exec(
+      path,
+    );
+    if (member) {
+      const chat = this.directChats.find((c) => c.roomId === member[1] && c.partner === member[2]);
+      if (chat) return json(200, { membership: "invite", is_direct: true });
+      return json(404, { errcode: "M_NOT_FOUND", error: "Event not found." });
+    }
     return json(404, { errcode: "M_UNRECOGNIZED", error: "Unrecognized request" });
   };
 

@@ -338,6 +338,25 @@ test("the direct chat with the inviter failing is a failed step, never a failed 
   }
 });
 
+test("a direct chat made but answered with a 502 is adopted on the retry, never opened twice", async () => {
+  const f = await signupFixture({
+    WELCOME: { uses_remaining: 2, label: "friends", inviter: "@ann:test" },
+  });
+  f.hs.createRoomLostAnswers = 1;
+  try {
+    const answer = await f.service.signup(request("fay"), { via: "api" });
+    assert.ok(answer.ok, JSON.stringify(answer.body));
+    assert.equal(f.hs.directChats.length, 1, "one direct chat with the inviter, not two");
+    assert.equal(answer.body.dm_room, f.hs.directChats[0]?.roomId);
+    assert.deepEqual(
+      answer.body.steps.filter((s) => s.step.startsWith("inviter_dm")).map((s) => s.ok),
+      [true, true],
+    );
+  } finally {
+    await f.close();
+  }
+});
+
 test("no inviter on the code and none configured: no direct chat is opened", async () => {
   const f = await signupFixture({ WELCOME: { uses_remaining: 2, label: "friends" } });
   try {
