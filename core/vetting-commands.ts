@@ -137,7 +137,11 @@ export function command(
     case "repost": {
       if (next.phase !== "open" || next.expiresAt === undefined)
         return refuse("only an open vetting room has a challenge to post");
-      if (input.challenge) next.challenge = input.challenge;
+      if (input.challenge) {
+        const unfit = challengeProblem(input.challenge);
+        if (unfit) return refuse(unfit);
+        next.challenge = input.challenge;
+      }
       const left = Math.max(1, Math.round((next.expiresAt - input.now) / 1000));
       post(next, say.challengeText(challengeOf(next), next.triesLeft, left), input.now);
       audit.push({
@@ -151,6 +155,8 @@ export function command(
     case "vet": {
       if (next.phase !== "held") return refuse("only a held knock can be sent to vetting");
       if (!input.challenge) return refuse("no challenge to send");
+      const unfit = challengeProblem(input.challenge);
+      if (unfit) return refuse(unfit);
       next.phase = "opening";
       next.challenge = input.challenge;
       delete next.holdUntil;
@@ -181,4 +187,13 @@ export function command(
     }
   }
   return { ok: true, step: { record: next, audit } };
+}
+
+/** Why a moderator's own challenge cannot be set: the keyword must be one word a haiku can hold. */
+export function challengeProblem(challenge: Challenge): string | undefined {
+  if (!challenge.topic.trim()) return "the topic is empty";
+  if (!/^[\p{L}\p{M}\p{N}'-]{1,40}$/u.test(challenge.keyword)) {
+    return `the keyword must be one word (1–40 letters): "${challenge.keyword}" is not`;
+  }
+  return undefined;
 }

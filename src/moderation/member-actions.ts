@@ -121,7 +121,7 @@ export function memberActionComplete(result: MemberActionResult): boolean {
   return result.ok && result.rooms.every((r) => r.outcome === "done");
 }
 
-/** Why no room changed when each failed for a transient reason (the homeserver could not be reached). */
+/** What to say when every room failed for a transient reason: the homeserver could not be reached. */
 export function homeserverUnreachable(result: MemberActionResult): string | undefined {
   if (!result.ok || result.rooms.length === 0) return undefined;
   const [first] = result.rooms;

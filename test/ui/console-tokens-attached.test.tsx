@@ -6,7 +6,7 @@ import "./ci-off.js";
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
@@ -142,7 +142,10 @@ test("in-process: the same keys on a runtime's tokens do the same on Synapse", a
     DATA_DIR: dataDir,
   });
   const runtime = await openRuntime(config, pino({ level: "silent" }));
-  t.after(() => runtime.stop());
+  t.after(async () => {
+    await runtime.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
   await runtime.start();
   const moderation = runtimeModeration(runtime);
   const c = renderConsole({ api: runtime.engine, mode: "in-process", moderation, now: Date.now });

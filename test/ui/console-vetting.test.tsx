@@ -75,6 +75,33 @@ test("t adds a try, e extends by 30 minutes, R reposts, s says something as the 
   }
 });
 
+test(":repost TOPIC / KEYWORD sets the moderator's own challenge; a keyword of two words is refused", async () => {
+  const c = renderConsole();
+  try {
+    await openRoom(c);
+    c.press(":");
+    c.type("repost a kettle on the stove / steam");
+    c.press("enter");
+    await c.waitForText(`posted a new challenge for ${USER}`);
+    assert.deepEqual(c.world.record(USER)?.challenge, {
+      topic: "a kettle on the stove",
+      keyword: "steam",
+    });
+    await c.until("the challenge posted", () =>
+      c.world.matrix
+        .ops("sendText")
+        .some(([, text]) => String(text).includes("a kettle on the stove")),
+    );
+    c.press(":");
+    c.type("repost a kettle / hot steam");
+    c.press("enter");
+    await c.waitForText("the keyword must be one word");
+    assert.equal(c.world.record(USER)?.challenge?.keyword, "steam");
+  } finally {
+    c.unmount();
+  }
+});
+
 test("c closes a room after a confirmation that starts on Cancel", async () => {
   const c = renderConsole();
   try {

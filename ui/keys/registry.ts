@@ -385,12 +385,24 @@ export const REGISTRY: readonly Binding[] = [
   binding({
     id: "repost",
     keys: ["R"],
-    description: "post the challenge again, with a new topic (a nudge)",
+    description:
+      "post the challenge again with a new topic (a nudge); `:repost TOPIC / KEYWORD` picks it",
     hint: "repost",
     mutates: true,
     screens: RECORD_SCREENS,
+    args: "[topic / keyword]",
     disabled: needsRecord(mustBeOpen),
-    run: (ctx, actions) => ctx.record && actions.moderate(ctx.record, { action: "repost" }),
+    run: (ctx, actions, args) => {
+      if (!ctx.record) return;
+      if (!args.trim()) return actions.moderate(ctx.record, { action: "repost" });
+      const [topic, keyword, ...rest] = args.split("/").map((part) => part.trim());
+      if (!topic || !keyword || rest.length > 0) {
+        return actions.refuse(
+          "repost: give a topic and a keyword, as `a lighthouse in fog / beam`",
+        );
+      }
+      actions.moderate(ctx.record, { action: "repost", challenge: { topic, keyword } });
+    },
   }),
   binding({
     id: "close",
