@@ -12,13 +12,11 @@ import { HomeserverError, type RegistrationToken, type TokenIssuer } from "../..
 import { SYNAPSE_TOKEN_PATTERN } from "../matrix/registration-tokens.js";
 import { ADMIN_PREFIX, ApiError, parseOr400 } from "./admin.js";
 
-/** Synapse's rule for a chosen value; continuwuity picks its own. */
+/**
+ * A token value, chosen or to revoke: Synapse's rule (its own tokens hold "."
+ * and "~" too); continuwuity picks its own values.
+ */
 const tokenValue = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, "1–64 characters of A–Z, a–z, 0–9, - and _");
-
-/** A token to revoke: as the homeserver made it, and Synapse's own also hold "." and "~". */
-const issuedValue = z
   .string()
   .regex(SYNAPSE_TOKEN_PATTERN, "1–64 characters of A–Z, a–z, 0–9, ., _, ~ and -");
 
@@ -72,7 +70,7 @@ export function registerTokenRoutes(app: FastifyInstance, issuer: TokenIssuer | 
   });
 
   app.delete<{ Params: { token: string } }>(`${ADMIN_PREFIX}/tokens/:token`, async (request) => {
-    const token = parseOr400(issuedValue, request.params.token, "token");
+    const token = parseOr400(tokenValue, request.params.token, "token");
     const revoked = await homeserver(() => need().revoke(token));
     if (!revoked) throw new ApiError(404, "not_found", "no such registration token");
     return { ok: true };
