@@ -120,7 +120,7 @@ export class SynapseTokenIssuer implements TokenIssuer {
   }): Promise<RegistrationToken> {
     if (req.token !== undefined && !SYNAPSE_TOKEN_PATTERN.test(req.token)) {
       throw new HomeserverError(
-        "a chosen token must be 1–64 characters of A–Z, a–z, 0–9, - and _",
+        "a chosen token must be 1–64 characters of A–Z, a–z, 0–9, ., _, ~ and -",
         false,
         undefined,
         "M_INVALID_PARAM",
