@@ -21,7 +21,13 @@ let failed = 0;
 async function suite(name: string, testFiles: string[], concurrency: number): Promise<void> {
   if (testFiles.length === 0) return;
   console.log(`\n== ${name}: ${testFiles.length} files`);
-  const stream = run({ files: testFiles, concurrency, execArgv: ["--import", "tsx"] });
+  const stream = run({
+    files: testFiles,
+    concurrency,
+    execArgv: ["--import", "tsx"],
+    // A file ends when its tests do: matrix-js-sdk leaves 80–110 s request timers behind a stopped client.
+    forceExit: true,
+  });
   stream.on("test:pass", (event) => {
     if (event.nesting === 0 && !event.skip && !event.todo) passed++;
   });
