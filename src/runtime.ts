@@ -28,7 +28,7 @@ import { SdkMatrixPort } from "./matrix/matrix-port.js";
 import { SendBreaker } from "./matrix/send-breaker.js";
 import { watchSpace, type SyncHealth } from "./matrix/space-watch.js";
 import { openTokenIssuer } from "./matrix/registration-tokens.js";
-import type { TokenIssuer } from "../core/ports.js";
+import { auditedTokens, type AuditedTokens } from "./moderation/audited-tokens.js";
 import { openOperatorRoom } from "./chat/wire.js";
 import { openModeration, type Moderation } from "./moderation/open-moderation.js";
 import { openRoles } from "./moderation/open-roles.js";
@@ -51,7 +51,7 @@ export interface Runtime {
   readonly audit: AuditLog;
   readonly health: SyncHealth;
   /** Homeserver registration tokens, through the bot's or HS_ADMIN_TOKEN's admin rights. */
-  readonly tokens: TokenIssuer;
+  readonly tokens: AuditedTokens;
   /** The blocklist, policy lists and watchdog; its `screen` guards the doors. */
   readonly moderation: Moderation;
   /** Power-level roles across the space, shared by chat, the admin API and the console. */
@@ -167,12 +167,16 @@ export async function openRuntime(
             "lost the homeserver; sync retries with back-off",
           ),
   });
-  const tokens = openTokenIssuer({
-    baseUrl: config.homeserverUrl,
-    accessToken: config.tokenAdmin.accessToken,
-    adminLabel: config.tokenAdmin.label,
-    ...(config.tokenAdmin.flavour === undefined ? {} : { flavour: config.tokenAdmin.flavour }),
-  });
+  const tokens = auditedTokens(
+    openTokenIssuer({
+      baseUrl: config.homeserverUrl,
+      accessToken: config.tokenAdmin.accessToken,
+      adminLabel: config.tokenAdmin.label,
+      ...(config.tokenAdmin.flavour === undefined ? {} : { flavour: config.tokenAdmin.flavour }),
+    }),
+    audit,
+    Date.now,
+  );
   const { roles, lifecycle } = await openRoles(config, { bot, matrix, audit, log, health });
   const memberActions = memberActionService({
     port: new SdkModerationPort(bot.client),

@@ -3,7 +3,7 @@
  * a command whose door is not wired answers that it is not available yet.
  * An action reports its outcome in one line for the operator room.
  */
-import type { TokenIssuer } from "../../core/ports.js";
+import type { AuditedTokens } from "../moderation/audited-tokens.js";
 
 export type ActionOutcome = { ok: true; summary: string } | { ok: false; error: string };
 
@@ -16,5 +16,5 @@ export interface OperatorActions {
   demote?(user: string, by: string): Promise<ActionOutcome>;
   block?(pattern: string, reason: string | undefined, by: string): Promise<ActionOutcome>;
   /** Homeserver registration tokens (`!mint token`, `!token`). */
-  tokens?: TokenIssuer;
+  tokens?: AuditedTokens;
 }

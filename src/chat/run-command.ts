@@ -16,7 +16,8 @@ import {
   tokenIssuedReply,
   tokensReply,
 } from "../../core/chat-commands/replies.js";
-import { HomeserverError, type TokenIssuer } from "../../core/ports.js";
+import { HomeserverError } from "../../core/ports.js";
+import type { AuditedTokens } from "../moderation/audited-tokens.js";
 import {
   dayStats,
   STATS_RECORD_TYPES,
@@ -118,7 +119,7 @@ export async function runChatCommand(
       );
     case "token":
       return actions.tokens
-        ? runTokenCommand(command, actions.tokens, context.now())
+        ? runTokenCommand(command, actions.tokens, by, context.now())
         : notAvailableReply("token");
     case "block":
       return actions.block
@@ -130,7 +131,8 @@ export async function runChatCommand(
 /** `!mint token`, `!token issue|list|revoke` on the homeserver; its refusal is said plainly. */
 async function runTokenCommand(
   command: Extract<ChatCommand, { name: "token" }>,
-  tokens: TokenIssuer,
+  tokens: AuditedTokens,
+  by: string,
   nowMs: number,
 ): Promise<string> {
   try {
@@ -144,16 +146,19 @@ async function runTokenCommand(
               : command.expires.atMs;
         if (expiresAt !== undefined && expiresAt <= nowMs)
           return "!mint token: --expires is in the past";
-        const token = await tokens.issue({
-          ...(command.uses === undefined ? {} : { uses: command.uses }),
-          ...(expiresAt === undefined ? {} : { expiresAt }),
-        });
+        const token = await tokens.issue(
+          {
+            ...(command.uses === undefined ? {} : { uses: command.uses }),
+            ...(expiresAt === undefined ? {} : { expiresAt }),
+          },
+          { by, via: "chat" },
+        );
         return tokenIssuedReply(token, nowMs);
       }
       case "list":
         return tokensReply(await tokens.list(), nowMs);
       case "revoke":
-        return (await tokens.revoke(command.token))
+        return (await tokens.revoke(command.token, { by, via: "chat" }))
           ? `revoked registration token ${command.token}`
           : `no registration token ${command.token} on the homeserver`;
     }

@@ -1,7 +1,8 @@
 /** Chat commands for a runtime: the operator-room listener with its sender and actions. */
 import type { MatrixClient } from "matrix-js-sdk";
 import type { EngineApi } from "../../core/api.js";
-import type { AuditSink, Log, TokenIssuer } from "../../core/ports.js";
+import type { AuditSink, Log } from "../../core/ports.js";
+import type { AuditedTokens } from "../moderation/audited-tokens.js";
 import type { RoleService } from "../moderation/roles.js";
 import type { MemberActionService } from "../moderation/member-actions.js";
 import type { DaemonConfig } from "../config.js";
@@ -22,7 +23,7 @@ export interface OperatorRoomDeps {
   readonly actions?: OperatorActions;
   /** The runtime's role service (shared with the admin API) and registration tokens. */
   readonly roles?: RoleService;
-  readonly tokens?: TokenIssuer;
+  readonly tokens?: AuditedTokens;
   /** The runtime's kick/ban/unban service (shared with the admin API and the console). */
   readonly memberActions?: MemberActionService;
 }

@@ -66,8 +66,8 @@ export interface ModerationApi {
   ): Promise<ModerationOutcome>;
   /** Homeserver registration tokens: what the homeserver refuses is `{ok: false}`, as above. */
   registrationTokens(): Promise<TokenListing>;
-  issueToken(request: TokenRequest): Promise<TokenIssued>;
-  revokeToken(token: string): Promise<ModerationOutcome>;
+  issueToken(request: TokenRequest, by: string): Promise<TokenIssued>;
+  revokeToken(token: string, by: string): Promise<ModerationOutcome>;
 }
 
 const PREFIX = "/admin/v1";
@@ -177,13 +177,14 @@ export function attachedModeration(socketPath: string): ModerationApi & { close(
         return tokenRefusal(error);
       }
     },
-    async issueToken(wanted) {
+    async issueToken(wanted, by) {
       try {
         const { body } = await request("POST", `${PREFIX}/tokens`, {
           body: {
             ...(wanted.uses === undefined ? {} : { uses: wanted.uses }),
             ...(wanted.expiresAt === undefined ? {} : { expires_at: wanted.expiresAt / 1000 }),
           },
+          actor: by,
         });
         const [token] = tokenOf(object(body).token);
         return token ? { ok: true, token } : { ok: false, error: "the daemon sent no token" };
@@ -191,9 +192,9 @@ export function attachedModeration(socketPath: string): ModerationApi & { close(
         return tokenRefusal(error);
       }
     },
-    async revokeToken(token) {
+    async revokeToken(token, by) {
       try {
-        await request("DELETE", `${PREFIX}/tokens/${encodeURIComponent(token)}`);
+        await request("DELETE", `${PREFIX}/tokens/${encodeURIComponent(token)}`, { actor: by });
         return { ok: true, summary: `revoked registration token ${token}` };
       } catch (error) {
         if (error instanceof AdminApiError && error.status === 404) {

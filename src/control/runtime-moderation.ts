@@ -73,11 +73,14 @@ export function runtimeModeration(runtime: Runtime): ModerationApi {
       ),
     registrationTokens: () =>
       homeserverOutcome(async () => ({ ok: true, tokens: await runtime.tokens.list() })),
-    issueToken: (request) =>
-      homeserverOutcome(async () => ({ ok: true, token: await runtime.tokens.issue(request) })),
-    revokeToken: (token) =>
+    issueToken: (request, by) =>
+      homeserverOutcome(async () => ({
+        ok: true,
+        token: await runtime.tokens.issue(request, { by, via: "console" }),
+      })),
+    revokeToken: (token, by) =>
       homeserverOutcome(async () =>
-        (await runtime.tokens.revoke(token))
+        (await runtime.tokens.revoke(token, { by, via: "console" }))
           ? { ok: true, summary: `revoked registration token ${token}` }
           : { ok: false, error: NO_SUCH_TOKEN },
       ),

@@ -8,9 +8,10 @@
  */
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { HomeserverError, type RegistrationToken, type TokenIssuer } from "../../core/ports.js";
+import { HomeserverError, type RegistrationToken } from "../../core/ports.js";
+import type { AuditedTokens } from "../moderation/audited-tokens.js";
 import { SYNAPSE_TOKEN_PATTERN } from "../matrix/registration-tokens.js";
-import { ADMIN_PREFIX, ApiError, parseOr400 } from "./admin.js";
+import { ACTOR_HEADER, ADMIN_PREFIX, ApiError, parseActor, parseOr400 } from "./admin.js";
 
 /**
  * A token value, chosen or to revoke: Synapse's rule (its own tokens hold "."
@@ -39,8 +40,8 @@ export function tokenJson(token: RegistrationToken) {
 }
 
 /** Registers the routes; without an issuer they answer 503 `tokens_unavailable`. */
-export function registerTokenRoutes(app: FastifyInstance, issuer: TokenIssuer | undefined): void {
-  const need = (): TokenIssuer => {
+export function registerTokenRoutes(app: FastifyInstance, issuer: AuditedTokens | undefined): void {
+  const need = (): AuditedTokens => {
     if (issuer) return issuer;
     throw new ApiError(
       503,
@@ -55,23 +56,28 @@ export function registerTokenRoutes(app: FastifyInstance, issuer: TokenIssuer | 
   });
 
   app.post(`${ADMIN_PREFIX}/tokens`, async (request, reply) => {
+    const by = parseActor(request.headers[ACTOR_HEADER]);
     const body = parseOr400(issueSchema, request.body ?? {}, "body");
     if (body.expires_at !== undefined && body.expires_at <= Date.now() / 1000) {
       throw new ApiError(400, "bad_request", "expires_at: is in the past (unix seconds)");
     }
     const token = await homeserver(() =>
-      need().issue({
-        ...(body.uses === undefined ? {} : { uses: body.uses }),
-        ...(body.expires_at === undefined ? {} : { expiresAt: body.expires_at * 1000 }),
-        ...(body.token === undefined ? {} : { token: body.token }),
-      }),
+      need().issue(
+        {
+          ...(body.uses === undefined ? {} : { uses: body.uses }),
+          ...(body.expires_at === undefined ? {} : { expiresAt: body.expires_at * 1000 }),
+          ...(body.token === undefined ? {} : { token: body.token }),
+        },
+        { by, via: "admin-api" },
+      ),
     );
     return reply.code(201).send({ token: tokenJson(token) });
   });
 
   app.delete<{ Params: { token: string } }>(`${ADMIN_PREFIX}/tokens/:token`, async (request) => {
+    const by = parseActor(request.headers[ACTOR_HEADER]);
     const token = parseOr400(tokenValue, request.params.token, "token");
-    const revoked = await homeserver(() => need().revoke(token));
+    const revoked = await homeserver(() => need().revoke(token, { by, via: "admin-api" }));
     if (!revoked) throw new ApiError(404, "not_found", "no such registration token");
     return { ok: true };
   });

@@ -21,8 +21,8 @@ import { ACTIVE_LOBBY_PHASES, LOBBY_PHASES, type LobbyRecord } from "../../core/
 import type { LobbyAction } from "../../core/lobby-commands.js";
 import { codeEntrySchema } from "../../core/codes.js";
 import { encodeSseComment, encodeSseEvent } from "../control/sse.js";
-import type { TokenIssuer } from "../../core/ports.js";
 import { registerTokenRoutes } from "./admin-tokens.js";
+import type { AuditedTokens } from "../moderation/audited-tokens.js";
 import { registerRoleRoutes, type AdminRoles } from "./admin-roles.js";
 import { registerLifecycleRoutes } from "./admin-lifecycle.js";
 import type { Lifecycle } from "../moderation/lifecycle.js";
@@ -52,7 +52,7 @@ export interface AdminRoutesOptions {
    */
   readonly maxBufferedBytes?: number;
   /** Homeserver registration tokens (admin-tokens.ts); without it those routes answer 503. */
-  readonly tokens?: TokenIssuer;
+  readonly tokens?: AuditedTokens;
   /** Roles across the space (admin-roles.ts); without it those routes answer 503. */
   readonly roles?: AdminRoles;
   /** User-lifecycle hooks (admin-lifecycle.ts); without it that route answers 503. */

@@ -23,6 +23,7 @@ import { openRuntime } from "../../src/runtime.js";
 import { MatrixHttp } from "../../src/signup/matrix-http.js";
 import { registerAccount, type RegisterOutcome } from "../../src/signup/register.js";
 import { renderConsole, type ConsoleHarness } from "./console-harness.js";
+import type { EngineApi } from "../../core/api.js";
 
 let hs: TestHomeserver;
 let community: TestCommunity;
@@ -56,7 +57,7 @@ function clipboard(c: ConsoleHarness): string {
 }
 
 /** n, t, uses, lifetime; the token copied from its card; registers; r revokes it; it registers nobody. */
-async function issueUseRevoke(c: ConsoleHarness): Promise<void> {
+async function issueUseRevoke(c: ConsoleHarness): Promise<string> {
   c.press("3");
   await c.waitForText("Codes");
   c.press("n");
@@ -100,6 +101,28 @@ async function issueUseRevoke(c: ConsoleHarness): Promise<void> {
   const second = await signUp(token);
   assert.equal(second.ok, false, "a revoked token registers nobody");
   assert.equal(second.ok ? undefined : second.failure.kind, "token_rejected");
+  return token;
+}
+
+/** The audit log names the moderator for both, and never holds the whole token. */
+async function assertAudited(
+  api: Pick<EngineApi, "audit">,
+  token: string,
+  via: string,
+): Promise<void> {
+  const entries = await api.audit({
+    types: ["registration_token_issued", "registration_token_revoked"],
+  });
+  const mine = entries.filter((e) => e.token_start === `${token.slice(0, 4)}…`);
+  assert.deepEqual(
+    mine.map((e) => [e.type, e.by, e.via]),
+    [
+      ["registration_token_issued", "mod-alice", via],
+      ["registration_token_revoked", "mod-alice", via],
+    ],
+  );
+  assert.equal(mine[0]?.uses, 5);
+  assert.ok(!JSON.stringify(entries).includes(token), "the token itself is never audited");
 }
 
 test("attached: a token issued from the console's keys registers on Synapse, and revoked it does not", async (t) => {
@@ -112,18 +135,18 @@ test("attached: a token issued from the console's keys registers on Synapse, and
   t.after(() => moderation.close());
   const c = renderConsole({ api: engine, mode: "attached", moderation, now: Date.now });
   try {
-    await issueUseRevoke(c);
+    await assertAudited(engine, await issueUseRevoke(c), "admin-api");
     // Synapse's own tokens may hold "." and "~" (its generator uses them): those revoke too.
     const issuer = new HomeserverTokenIssuer({
       client: createClient({ baseUrl: hs.url, accessToken: hs.admin.accessToken }),
     });
     const dotted = `a.b~${randomBytes(4).toString("hex")}`;
     await issuer.issue({ token: dotted });
-    assert.deepEqual(await moderation.revokeToken(dotted), {
+    assert.deepEqual(await moderation.revokeToken(dotted, "mod-bob"), {
       ok: true,
       summary: `revoked registration token ${dotted}`,
     });
-    assert.deepEqual(await moderation.revokeToken(dotted), {
+    assert.deepEqual(await moderation.revokeToken(dotted, "mod-bob"), {
       ok: false,
       error: "no such registration token",
     });
@@ -150,7 +173,7 @@ test("in-process: the same keys on a runtime's tokens do the same on Synapse", a
   const moderation = runtimeModeration(runtime);
   const c = renderConsole({ api: runtime.engine, mode: "in-process", moderation, now: Date.now });
   try {
-    await issueUseRevoke(c);
+    await assertAudited(runtime.engine, await issueUseRevoke(c), "console");
   } finally {
     c.unmount();
   }

@@ -98,7 +98,7 @@ async function issueToken(
   if (!api) return core.refuse(`homeserver tokens: ${NOT_AVAILABLE}`);
   core.set({ notice: { tone: "busy", text: "issuing a homeserver token…" } });
   try {
-    const issued = await api.issueToken(request);
+    const issued = await api.issueToken(request, core.options.by);
     if (!issued.ok) {
       core.refuse(`new homeserver token refused: ${sanitize(issued.error, { max: 300 })}`);
     } else {
@@ -121,7 +121,7 @@ export async function revokeToken(core: ConsoleCore, token: string): Promise<voi
   if (!api) return core.refuse(`homeserver tokens: ${NOT_AVAILABLE}`);
   core.set({ notice: { tone: "busy", text: "revoking the homeserver token…" } });
   try {
-    const outcome = await api.revokeToken(token);
+    const outcome = await api.revokeToken(token, core.options.by);
     core.set({
       notice: outcome.ok
         ? { tone: "info", text: sanitize(outcome.summary, { max: 300 }) }
