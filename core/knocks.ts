@@ -66,9 +66,8 @@ export function decideKnock(
 function blockedKnock(knock: KnockFacts, hit: ScreenHit, settings: VettingSettings): KnockDecision {
   const verdict = knockVerdict(hit);
   const decided =
-    verdict === "deny"
-      ? deniedRecord(knock, "blocked", settings)
-      : heldRecord(knock, settings, "screening");
+    verdict === "deny" ? deniedRecord(knock, "blocked", settings) : heldRecord(knock, settings);
+  decided.record.screened = hit;
   const blocked = {
     type: "knock_blocked",
     user: knock.user,

@@ -8,6 +8,7 @@ import { welcomeCodeFor, welcomeMintedAudit } from "./welcome.js";
 import type { AuditEntry, Effect, PendingEffect } from "./effects.js";
 import type { Challenge } from "./challenge/pick.js";
 import type { CodeEntry } from "./codes.js";
+import type { ScreenHit } from "./engine/screening.js";
 import { judgeHaiku, type HaikuRules } from "./challenge/judge.js";
 import * as say from "./challenge/messages.js";
 import { passAwaitsModeratorText, releasedText } from "./join-wave-messages.js";
@@ -57,8 +58,11 @@ export interface VettingRecord {
   challenge?: Challenge;
   triesLeft: number;
   holdUntil?: number;
-  /** Why a held knock waits: no code given (when absent), or a near miss on the blocklist. */
-  heldFor?: "screening";
+  /**
+   * The blocklist's or a policy list's word on this person, when either caught
+   * the knock (denied, or held as a near miss): for moderators only.
+   */
+  screened?: ScreenHit;
   expiresAt?: number;
   remindedAt?: number;
   /** Event ids of replies already judged: a replayed event is not judged twice. */
@@ -146,16 +150,11 @@ export function deniedRecord(
 
 /**
  * A knock a moderator may decide until the hold ends: one with no reason at
- * all, or one the blocklist only nearly matched (`heldFor: "screening"`).
+ * all, or one the blocklist only nearly matched (then `screened`).
  */
-export function heldRecord(
-  knock: KnockFacts,
-  settings: VettingSettings,
-  heldFor?: "screening",
-): Step {
+export function heldRecord(knock: KnockFacts, settings: VettingSettings): Step {
   const record = base(knock, "held", settings);
   record.holdUntil = knock.knockedAt + settings.knockHoldSec * 1000;
-  if (heldFor) record.heldFor = heldFor;
   return {
     record,
     audit: [{ type: "knock_held", user: knock.user, until: record.holdUntil / 1000 }],
@@ -336,7 +335,7 @@ function onTick(
       return;
     }
     // A near miss on the blocklist hears the neutral words, not "no code": it may have given one.
-    const why = record.heldFor === "screening" ? "screened_expired" : "no_code_expired";
+    const why = record.screened ? "screened_expired" : "no_code_expired";
     close(record, why, now, "denied");
     turnAway(record, say.denyReasons[why === "screened_expired" ? "blocked" : why]);
     audit.push({ type: "knock_rejected", user: record.user, reason: why });

@@ -179,3 +179,32 @@ test("follow keeps the newest knock selected; moving by hand stops following", a
     c.unmount();
   }
 });
+
+test("a knock the blocklist caught says so in the row, and the detail names the entry that matched", async () => {
+  const c = renderConsole({ columns: 120 });
+  try {
+    c.world.screen = ({ userId }) =>
+      userId === "@spammer:evil.org"
+        ? { source: "blocklist", explanation: "@spammer:evil.org is blocked" }
+        : userId === "@5pammer:evil.org"
+          ? {
+              source: "blocklist",
+              explanation: "@5pammer:evil.org is one letter from @spammer:evil.org",
+              guess: true,
+            }
+          : undefined;
+    c.world.knock("@spammer:evil.org", "ABC");
+    c.world.now += 60_000;
+    c.world.knock("@5pammer:evil.org", "ABC");
+    await c.world.reconcile();
+    const frame = await c.waitForText("near blocklist");
+    assert.match(frame, /denied\s+@spammer:evil\.org\s+blocklist hit/);
+    assert.match(frame, /held\s+@5pammer:evil\.org\s+near blocklist/);
+    c.press("enter"); // the newest, the near miss
+    await c.waitForText("caught by the blocklist: @5pammer:evil.org is one letter from @spammer");
+    c.press("esc", "7");
+    await c.waitForText("near a blocklist entry (@5pammer:evil.org is");
+  } finally {
+    c.unmount();
+  }
+});

@@ -5,6 +5,7 @@ import type { CodeBook } from "../../core/codes.js";
 import type { VettingBook } from "../../core/knocks.js";
 import type { LobbyBook } from "../../core/engine/lobby-desk.js";
 import { DEFAULT_HAIKU_RULES } from "../../core/challenge/judge.js";
+import type { Screen } from "../../core/engine/screening.js";
 
 export class MemoryStore<T> implements Store<T> {
   flushes = 0;
@@ -93,6 +94,8 @@ export class World {
   readonly audit: { ts: number; type: string; [k: string]: unknown }[] = [];
   readonly knocks = new Map<string, KnockSeen>();
   readonly memberships = new Map<string, string>();
+  /** The blocklist's word on a person; nobody is caught unless a test says so. */
+  screen: Screen = () => undefined;
   engine: Engine;
 
   constructor(codes: CodeBook) {
@@ -121,6 +124,7 @@ export class World {
         random: () => 0.5,
         secureRandom: (bytes) =>
           Uint8Array.from({ length: bytes }, () => Math.floor(Math.random() * 256)),
+        screen: (candidate) => this.screen(candidate),
       },
       settings,
     );

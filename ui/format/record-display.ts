@@ -14,8 +14,14 @@ export interface RecordDisplay {
   readonly who: string;
   readonly phase: string;
   readonly reason: string;
-  /** "valid CODE label", "code used up", "code expired", "no valid code" or "none". */
+  /**
+   * "valid CODE label", "code used up", "code expired", "no valid code", "none",
+   * or, when the blocklist or a policy list caught the knock, "blocklist hit",
+   * "near blocklist" (held as a guess) or "policy list hit".
+   */
   readonly code: string;
+  /** Why the blocklist or a policy list caught the knock ("" when neither did). */
+  readonly screened: string;
   readonly topic: string;
   readonly keyword: string;
   readonly outcome: string;
@@ -59,15 +65,37 @@ export function displayRecord(record: VettingRecord): RecordDisplay {
   const topic = sanitize(record.challenge?.topic ?? "");
   const keyword = sanitize(record.challenge?.keyword ?? "");
   const outcome = sanitize(record.outcome ?? "");
+  const screened = record.screened
+    ? `${record.screened.source === "policy" ? "policy list" : "blocklist"}: ${sanitize(record.screened.explanation, { max: 300 })}`
+    : "";
   const errors = (record.errors ?? []).map((error) => sanitize(error, { max: 300 }));
-  const search = [who, phase, reason, code, topic, keyword, outcome].join(" ").toLowerCase();
-  const display = { user, name, who, phase, reason, code, topic, keyword, outcome, errors, search };
+  const search = [who, phase, reason, code, topic, keyword, outcome, screened]
+    .join(" ")
+    .toLowerCase();
+  const display: RecordDisplay = {
+    user,
+    name,
+    who,
+    phase,
+    reason,
+    code,
+    screened,
+    topic,
+    keyword,
+    outcome,
+    errors,
+    search,
+  };
   cache.set(record, display);
   return display;
 }
 
-/** The knock's code as valid (charged), used up, expired, not a code, or none given. */
+/** The knock's code as valid (charged), used up, expired, not a code, none given, or a screening hit. */
 function codeOf(record: VettingRecord): string {
+  if (record.screened) {
+    if (record.screened.source === "policy") return "policy list hit";
+    return record.screened.guess ? "near blocklist" : "blocklist hit";
+  }
   if (record.code) {
     const label = sanitize(record.codeLabel ?? "", { max: 60 });
     return `valid ${sanitize(record.code)}${label ? ` ${label}` : ""}`;

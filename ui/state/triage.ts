@@ -119,7 +119,9 @@ function recordTrouble(record: VettingRecord, now: number): TriageItem | undefin
     return item("failed", record.knockedAt, errorText(lastError), fix);
   }
   if (record.phase === "held") {
-    const why = record.heldFor === "screening" ? "near a blocklist entry" : "no code given";
+    const why = record.screened
+      ? `near a blocklist entry (${sanitize(record.screened.explanation, { max: 120 })})`
+      : "no code given";
     return item("held", record.knockedAt, `${why}: waits for a moderator`, "vet");
   }
   if (record.phase === "awaiting_moderator") {

@@ -35,7 +35,7 @@ export function RecordDetail({ recordKey, width, height }: RecordDetailProps) {
     shown.outcome ? `outcome: ${shown.outcome}` : undefined,
   ].filter(Boolean);
   const facts = [
-    `code: ${shown.code}`,
+    shown.screened ? `caught by the ${shown.screened}` : `code: ${shown.code}`,
     shown.topic ? `topic: ${shown.topic}` : undefined,
     shown.keyword ? `keyword: “${shown.keyword}”` : undefined,
   ].filter(Boolean);
