@@ -183,13 +183,31 @@ test("an invite answered while it is listed leaves Triage live; w on another row
     c.press("7");
     await c.waitForText("Triage 2");
     c.press("g", "w"); // the held knock is first: not an invite
-    await c.waitForText("can't withdraw: not an invite");
+    await c.waitForText("can't withdraw: no unanswered invite selected");
     c.press("j", "enter"); // the invite's row: there is no room to open
     await c.waitForText("can't open: not for an invite");
     c.world.memberships.set("@late:example.org", "join");
     await c.world.reconcile();
     const frame = await c.waitForText("Triage 1");
     assert.doesNotMatch(frame, /unanswered/);
+  } finally {
+    c.unmount();
+  }
+});
+
+test("w on a passed knock whose invite is unanswered withdraws it from the Knocks view too", async () => {
+  const c = renderConsole({ columns: 160 });
+  try {
+    await unanswered(c, "@second-thoughts:example.org");
+    c.press("1");
+    await c.waitFor("the passed knock selected", (f) => /› .*passed\s+@second-thoughts/.test(f));
+    c.press("w");
+    await c.waitForText("Withdraw the invite of @second-thoughts:example.org?");
+    c.press("right", "enter");
+    await c.waitForText("withdrew the invite of @second-thoughts:example.org");
+    assert.equal(c.world.matrix.ops("withdrawInvite").length, 3);
+    c.press("w"); // nothing left to withdraw
+    await c.waitForText("can't withdraw: no unanswered invite selected");
   } finally {
     c.unmount();
   }

@@ -6,6 +6,7 @@
  * memory keeps working. The dispatcher, the hint bar, the help screen and the
  * `:` command line all read this list; nothing else defines a key.
  */
+import type { PendingInvite } from "../../core/invites.js";
 import type { LobbyRecord } from "../../core/lobby.js";
 import type { VettingRecord } from "../../core/vetting.js";
 import { VIEWS, type ConsoleState, type Screen, type ViewId } from "../state/console-state.js";
@@ -74,6 +75,13 @@ const mustBeOpen = (subject: { readonly phase: string }) =>
   subject.phase === "open" ? undefined : "not open";
 const mustBeOpening = (subject: { readonly phase: string }) =>
   subject.phase === "open" || subject.phase === "opening" ? undefined : "not open";
+/** The invite a Triage row stands for, or the one sent to the selected passed knock, if still unanswered. */
+const pendingInvite = (ctx: BindingContext): PendingInvite | undefined => {
+  if (ctx.trouble?.subject.invite) return ctx.trouble.subject.invite;
+  const record = ctx.record;
+  if (record?.phase !== "passed") return undefined;
+  return ctx.state.invites.find((invite) => invite.user === record.user);
+};
 /** Blocklist and members: only when the console was started with moderation. */
 const moderated =
   (row: (ctx: BindingContext) => unknown) =>
@@ -443,15 +451,14 @@ export const REGISTRY: readonly Binding[] = [
     id: "withdraw",
     keys: ["w"],
     description:
-      "withdraw an unanswered invite: from the space and every room it went to (asks first)",
+      "withdraw an unanswered invite (a Triage row, or a passed knock not yet in): the space and every room it went to (asks first)",
     hint: "withdraw",
     mutates: true,
     destructive: true,
-    screens: ["triage"],
-    disabled: (ctx) =>
-      ctx.trouble ? (ctx.trouble.subject.invite ? undefined : "not an invite") : "nothing selected",
+    screens: RECORD_SCREENS,
+    disabled: (ctx) => (pendingInvite(ctx) ? undefined : "no unanswered invite selected"),
     run: (ctx, actions) => {
-      const invite = ctx.trouble?.subject.invite;
+      const invite = pendingInvite(ctx);
       if (invite) actions.askWithdrawInvite(invite);
     },
   }),
