@@ -6,55 +6,34 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { startHomeserver, type TestHomeserver } from "../harness/homeserver.js";
-import { createCommunity, type TestCommunity } from "../harness/community.js";
 import { Newcomer } from "../harness/newcomer-flow.js";
 import { waitFor } from "../harness/wait.js";
-import { TmuxSession, requireTmux } from "./tmux.js";
+import type { TestHomeserver } from "../harness/homeserver.js";
+import type { TestCommunity } from "../harness/community.js";
+import type { TmuxSession } from "./tmux.js";
+import { startInProcessConsole, type InProcessConsoleSession } from "./console-session.js";
 
-const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const PUBLIC = "https://join.e2e.example";
 
+let session: InProcessConsoleSession;
 let hs: TestHomeserver;
 let community: TestCommunity;
 let tmux: TmuxSession;
-let dataDir: string;
 
 before(async () => {
-  await requireTmux();
-  hs = await startHomeserver();
-  community = await createCommunity(hs, { children: 1 });
-  dataDir = await mkdtemp(join(tmpdir(), "anteroom-data-"));
-  tmux = await TmuxSession.start({
+  session = await startInProcessConsole({
     columns: 100,
-    rows: 30,
-    cwd: REPO,
-    command: [process.execPath, "--import", "tsx", "src/cli.ts"],
     env: {
-      CI: "false",
-      USER: "mod-e2e",
-      HS: hs.url,
       HS_PUBLIC: PUBLIC,
-      MATRIX_TOKEN: community.bot.accessToken,
-      SPACE_ID: community.spaceId,
-      SPACE_CHILD_IDS: community.childIds.join(","),
-      DATA_DIR: dataDir,
       INITIAL_CODES: JSON.stringify({ FRIENDS: { uses_remaining: 5, label: "friends" } }),
       VETTING_TIMEOUT_SEC: "3600",
-      TICK_MS: "200",
     },
   });
-  await tmux.waitForText("anteroom · in-process", 30_000);
+  ({ hs, community, tmux } = session);
 });
 
 after(async () => {
-  await tmux?.stop();
-  await hs?.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await session?.stop();
 });
 
 test("in-process: a knock shows up live and a approves it, as when attached", async () => {

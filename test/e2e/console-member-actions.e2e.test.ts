@@ -6,40 +6,27 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { startHomeserver, type TestHomeserver } from "../harness/homeserver.js";
-import { createCommunity, type TestCommunity } from "../harness/community.js";
-import { TestDaemon } from "../harness/daemon.js";
 import { Newcomer } from "../harness/newcomer-flow.js";
 import { http as call } from "../unit/admin-fakes.js";
-import { TmuxSession, requireTmux } from "./tmux.js";
+import type { TestHomeserver } from "../harness/homeserver.js";
+import type { TestCommunity } from "../harness/community.js";
+import type { TestDaemon } from "../harness/daemon.js";
+import type { TmuxSession } from "./tmux.js";
+import { startAttachedConsole, type AttachedConsoleSession } from "./console-session.js";
 
-const REPO = fileURLToPath(new URL("../..", import.meta.url));
-
+let session: AttachedConsoleSession;
 let hs: TestHomeserver;
 let community: TestCommunity;
 let daemon: TestDaemon;
 let tmux: TmuxSession;
 
 before(async () => {
-  await requireTmux();
-  hs = await startHomeserver();
-  community = await createCommunity(hs, { children: 1 });
-  daemon = await TestDaemon.start(hs, community, { env: { VETTING_TIMEOUT_SEC: "3600" } });
-  tmux = await TmuxSession.start({
-    columns: 120,
-    rows: 30,
-    cwd: REPO,
-    command: [process.execPath, "--import", "tsx", "src/cli.ts"],
-    env: { DATA_DIR: daemon.dataDir, CI: "false", USER: "mod-e2e", NO_COLOR: "" },
-  });
-  await tmux.waitForText("anteroom · attached", 30_000);
+  session = await startAttachedConsole({ columns: 120, env: { VETTING_TIMEOUT_SEC: "3600" } });
+  ({ hs, community, daemon, tmux } = session);
 });
 
 after(async () => {
-  await tmux?.stop();
-  await daemon?.stop();
-  await hs?.stop();
+  await session?.stop();
 });
 
 test("b on a live knock bans the newcomer on the homeserver, and the knock shows banned", async () => {

@@ -5,47 +5,34 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
-import { startHomeserver, type TestHomeserver } from "../harness/homeserver.js";
-import { createCommunity, type TestCommunity } from "../harness/community.js";
-import { TestDaemon } from "../harness/daemon.js";
 import { Newcomer } from "../harness/newcomer-flow.js";
 import { waitFor } from "../harness/wait.js";
-import { TmuxSession, requireTmux } from "./tmux.js";
+import type { TestHomeserver } from "../harness/homeserver.js";
+import type { TestCommunity } from "../harness/community.js";
+import type { TmuxSession } from "./tmux.js";
+import { startAttachedConsole, type AttachedConsoleSession } from "./console-session.js";
 
-const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const PUBLIC = "https://join.e2e.example";
 
+let session: AttachedConsoleSession;
 let hs: TestHomeserver;
 let community: TestCommunity;
-let daemon: TestDaemon;
 let tmux: TmuxSession;
 
 before(async () => {
-  await requireTmux();
-  hs = await startHomeserver();
-  community = await createCommunity(hs, { children: 1 });
-  daemon = await TestDaemon.start(hs, community, {
+  session = await startAttachedConsole({
+    columns: 100,
     env: {
       INITIAL_CODES: JSON.stringify({ FRIENDS: { uses_remaining: 5, label: "friends" } }),
       VETTING_TIMEOUT_SEC: "3600",
       HS_PUBLIC: PUBLIC,
     },
   });
-  tmux = await TmuxSession.start({
-    columns: 100,
-    rows: 30,
-    cwd: REPO,
-    command: [process.execPath, "--import", "tsx", "src/cli.ts"],
-    env: { DATA_DIR: daemon.dataDir, CI: "false", USER: "mod-e2e", NO_COLOR: "" },
-  });
-  await tmux.waitForText("anteroom · attached", 30_000);
+  ({ hs, community, tmux } = session);
 });
 
 after(async () => {
-  await tmux?.stop();
-  await daemon?.stop();
-  await hs?.stop();
+  await session?.stop();
 });
 
 test("a knock with a code shows up live; a from the keyboard invites the newcomer into the space", async () => {

@@ -6,21 +6,18 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pino } from "pino";
-import { startHomeserver, type TestHomeserver } from "../harness/homeserver.js";
-import { createCommunity, type TestCommunity } from "../harness/community.js";
+import type { TestHomeserver } from "../harness/homeserver.js";
+import type { TestCommunity } from "../harness/community.js";
 import { TestDaemon } from "../harness/daemon.js";
-import { MatrixUserClient } from "../harness/newcomer.js";
+import type { MatrixUserClient } from "../harness/newcomer.js";
+import { memberOfAll, startCommunityWithReader } from "../harness/community-members.js";
+import { openTestRuntime } from "../harness/runtime.js";
 import { Newcomer } from "../harness/newcomer-flow.js";
 import { waitFor } from "../harness/wait.js";
 import { http as call } from "../unit/admin-fakes.js";
 import type { VettingRecord } from "../../core/vetting.js";
 import { runtimeModeration } from "../../src/control/runtime-moderation.js";
-import { loadConfig } from "../../src/config.js";
-import { openRuntime } from "../../src/runtime.js";
 
 let hs: TestHomeserver;
 let community: TestCommunity;
@@ -30,21 +27,8 @@ let rooms: string[];
 /** A plain member of every room: reads the memberships as anyone could. */
 let reader: MatrixUserClient;
 
-async function memberOfAll(localpart: string): Promise<MatrixUserClient> {
-  const user = await hs.registerUser(localpart, { displayName: localpart });
-  const client = new MatrixUserClient(hs.url, user);
-  for (const roomId of rooms) {
-    await community.botClient.invite(roomId, user.userId);
-    await client.join(roomId);
-  }
-  return client;
-}
-
 before(async () => {
-  hs = await startHomeserver();
-  community = await createCommunity(hs, { children: 2 });
-  rooms = [community.spaceId, ...community.childIds];
-  reader = await memberOfAll("reader");
+  ({ hs, community, rooms, reader } = await startCommunityWithReader());
   daemon = await TestDaemon.start(hs, community, {
     env: { SEND_MAX_PER_ROOM_PER_MIN: "200", VETTING_TIMEOUT_SEC: "3600" },
   });
@@ -91,7 +75,7 @@ async function auditOf(type: string, user: string): Promise<Record<string, unkno
 }
 
 test("a ban through the admin API reaches the space and both child rooms, and an unban lifts it", async () => {
-  const target = await memberOfAll("banned-target");
+  const target = await memberOfAll(hs, community, rooms, "banned-target");
   const banned = await memberAction(target.userId, { action: "ban", reason: "spam wave" });
   assert.equal(banned.status, 200, banned.text);
   assert.equal(banned.json.complete, true);
@@ -126,7 +110,7 @@ test("a ban through the admin API reaches the space and both child rooms, and an
 });
 
 test("a kick through the admin API removes a member from the space and both child rooms", async () => {
-  const target = await memberOfAll("kicked-target");
+  const target = await memberOfAll(hs, community, rooms, "kicked-target");
   const kicked = await memberAction(target.userId, { action: "kick", reason: "cool off" });
   assert.equal(kicked.status, 200, kicked.text);
   assert.equal(kicked.json.complete, true);
@@ -194,18 +178,9 @@ test("a malformed user ID, the bot itself or a bad body is a 400, and nothing is
 });
 
 test("in-process: the console's memberAction on a runtime bans and unbans across the rooms", async () => {
-  const target = await memberOfAll("inprocess-target");
-  const dataDir = await mkdtemp(join(tmpdir(), "anteroom-data-"));
-  const config = loadConfig({
-    HS: hs.url,
-    MATRIX_TOKEN: community.bot.accessToken,
-    SPACE_ID: community.spaceId,
-    SPACE_CHILD_IDS: community.childIds.join(","),
-    DATA_DIR: dataDir,
-  });
-  const runtime = await openRuntime(config, pino({ level: "silent" }));
+  const target = await memberOfAll(hs, community, rooms, "inprocess-target");
+  const { runtime, close } = await openTestRuntime(hs, community);
   try {
-    await runtime.start();
     const api = runtimeModeration(runtime);
     assert.deepEqual(await api.memberAction(target.userId, "ban", "flooding", "mod-bob"), {
       ok: true,
@@ -225,12 +200,12 @@ test("in-process: the console's memberAction on a runtime bans and unbans across
     assert.equal(audit[0]?.via, "console");
     assert.equal(audit[0]?.by, "mod-bob");
   } finally {
-    await runtime.stop();
+    await close();
   }
 });
 
 test("with the homeserver down the admin API answers 503 homeserver_unavailable", async () => {
-  const target = await memberOfAll("unreachable-target");
+  const target = await memberOfAll(hs, community, rooms, "unreachable-target");
   await hs.kill();
   try {
     const answer = await memberAction(target.userId, { action: "ban" });

@@ -7,19 +7,20 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pino } from "pino";
-import { startHomeserver, type TestHomeserver } from "../harness/homeserver.js";
-import { createCommunity, type TestCommunity } from "../harness/community.js";
+import type { TestHomeserver } from "../harness/homeserver.js";
+import type { TestCommunity } from "../harness/community.js";
 import { TestDaemon } from "../harness/daemon.js";
-import { MatrixUserClient } from "../harness/newcomer.js";
+import type { MatrixUserClient } from "../harness/newcomer.js";
+import {
+  memberOfAll,
+  startCommunityWithReader,
+  powerLevelsSeenBy,
+} from "../harness/community-members.js";
+import { openTestRuntime } from "../harness/runtime.js";
 import { waitFor } from "../harness/wait.js";
 import { attachedModeration, type ModerationApi } from "../../src/control/moderation-api.js";
 import { runtimeModeration } from "../../src/control/runtime-moderation.js";
-import { loadConfig } from "../../src/config.js";
-import { openRuntime } from "../../src/runtime.js";
 
 const ROLES = "member=0,helper=25,moderator=50,admin=100";
 
@@ -29,35 +30,13 @@ let rooms: string[];
 /** A plain member of every room: reads the power levels as anyone could. */
 let reader: MatrixUserClient;
 
-async function memberOfAll(localpart: string, displayName = localpart): Promise<MatrixUserClient> {
-  const user = await hs.registerUser(localpart, { displayName });
-  const client = new MatrixUserClient(hs.url, user);
-  for (const roomId of rooms) {
-    await community.botClient.invite(roomId, user.userId);
-    await client.join(roomId);
-  }
-  return client;
-}
-
 before(async () => {
-  hs = await startHomeserver();
-  community = await createCommunity(hs, { children: 2 });
-  rooms = [community.spaceId, ...community.childIds];
-  reader = await memberOfAll("reader");
+  ({ hs, community, rooms, reader } = await startCommunityWithReader());
 });
 
 after(async () => {
   await hs?.stop();
 });
-
-async function levelsSeenByReader(user: string): Promise<(number | undefined)[]> {
-  return Promise.all(
-    rooms.map(async (roomId) => {
-      const content = await reader.getState(roomId, "m.room.power_levels");
-      return content?.users?.[user] as number | undefined;
-    }),
-  );
-}
 
 /**
  * What a moderator does in the Blocklist and Members views, as outcomes: the
@@ -77,14 +56,22 @@ async function scenario(api: ModerationApi, target: string): Promise<unknown[]> 
 
   seen.push((await api.roles()).map((role) => `${role.name}=${role.level}`));
   seen.push(await api.setRole(target, "helper", "mod"));
-  assert.deepEqual(await levelsSeenByReader(target), [25, 25, 25], "promoted in every room");
+  assert.deepEqual(
+    await powerLevelsSeenBy(reader, rooms, target),
+    [25, 25, 25],
+    "promoted in every room",
+  );
   const member = (await api.members()).find((m) => m.user === target);
   seen.push(member && rooms.map((roomId) => member.levels[roomId]));
   seen.push(member?.displayName);
   seen.push(await api.setRole(target, "overlord", "mod"));
   seen.push(await api.setRole(community.bot.userId, "member", "mod"));
   seen.push(await api.demote(target, "mod"));
-  assert.deepEqual(await levelsSeenByReader(target), [undefined, undefined, undefined]);
+  assert.deepEqual(await powerLevelsSeenBy(reader, rooms, target), [
+    undefined,
+    undefined,
+    undefined,
+  ]);
   // The target's ID differs between runs; the outcomes are compared without it.
   return JSON.parse(JSON.stringify(seen).replaceAll(target, "@target"));
 }
@@ -92,7 +79,7 @@ async function scenario(api: ModerationApi, target: string): Promise<unknown[]> 
 let attachedOutcomes: unknown[] | undefined;
 
 test("attached: blocklist and roles through the daemon's admin API change the rooms", async () => {
-  const target = await memberOfAll("target-attached", "Tess Target");
+  const target = await memberOfAll(hs, community, rooms, "target-attached", "Tess Target");
   const daemon = await TestDaemon.start(hs, community, { env: { ROLES } });
   const api = attachedModeration(join(daemon.dataDir, "admin.sock"));
   try {
@@ -115,19 +102,9 @@ test("attached: blocklist and roles through the daemon's admin API change the ro
 
 test("in-process: the same actions on a runtime give the same outcomes and change the rooms alike", async () => {
   assert.ok(attachedOutcomes, "the attached run comes first");
-  const target = await memberOfAll("target-inprocess", "Tess Target");
-  const dataDir = await mkdtemp(join(tmpdir(), "anteroom-data-"));
-  const config = loadConfig({
-    HS: hs.url,
-    MATRIX_TOKEN: community.bot.accessToken,
-    SPACE_ID: community.spaceId,
-    SPACE_CHILD_IDS: community.childIds.join(","),
-    DATA_DIR: dataDir,
-    ROLES,
-  });
-  const runtime = await openRuntime(config, pino({ level: "silent" }));
+  const target = await memberOfAll(hs, community, rooms, "target-inprocess", "Tess Target");
+  const { runtime, close } = await openTestRuntime(hs, community, { ROLES });
   try {
-    await runtime.start();
     // Members come from the bot's synced rooms: wait until it has them, as the console would.
     await waitFor(
       async () =>
@@ -137,6 +114,6 @@ test("in-process: the same actions on a runtime give the same outcomes and chang
     const outcomes = await scenario(runtimeModeration(runtime), target.userId);
     assert.deepEqual(outcomes, attachedOutcomes);
   } finally {
-    await runtime.stop();
+    await close();
   }
 });

@@ -10,12 +10,11 @@ import { logger as sdkLogger } from "matrix-js-sdk/lib/logger.js";
 import { startHomeserver, type TestHomeserver } from "../harness/homeserver.js";
 import { createCommunity } from "../harness/community.js";
 import { TestDaemon } from "../harness/daemon.js";
+import { signUpWithToken } from "../harness/token-signup.js";
 import { waitFor } from "../harness/wait.js";
 import { http as call } from "../unit/admin-fakes.js";
 import { HomeserverTokenIssuer } from "../../src/matrix/registration-tokens.js";
 import { detectHomeserverFlavour, sdkProbe } from "../../src/matrix/homeserver-flavour.js";
-import { MatrixHttp } from "../../src/signup/matrix-http.js";
-import { registerAccount, type RegisterOutcome } from "../../src/signup/register.js";
 import { installAdminErrorHandling } from "../../src/http/admin.js";
 import { registerTokenRoutes } from "../../src/http/admin-tokens.js";
 import type { TokenIssuer } from "../../core/ports.js";
@@ -37,16 +36,6 @@ after(async () => {
   await hs?.stop();
 });
 
-/** A newcomer signing up with `token`, as the signup page does. */
-function signUp(token: string): Promise<RegisterOutcome> {
-  return registerAccount(new MatrixHttp({ baseUrl: hs.url, timeoutMs: 30_000 }), {
-    username: `newcomer-${randomBytes(4).toString("hex")}`,
-    password: `pw-${randomBytes(9).toString("hex")}`,
-    registrationToken: token,
-    deviceName: "test",
-  });
-}
-
 test("our Synapse is detected as Synapse", async () => {
   const flavour = await detectHomeserverFlavour(sdkProbe(createClient({ baseUrl: hs.url })));
   assert.equal(flavour.kind, "synapse");
@@ -58,14 +47,14 @@ test("a one-use token registers one newcomer, counts it, and refuses a second", 
   assert.equal(issued.usesAllowed, 1);
   assert.equal(issued.completed, 0);
 
-  const first = await signUp(issued.token);
+  const first = await signUpWithToken(hs, issued.token);
   assert.ok(first.ok, `the first sign-up failed: ${JSON.stringify(first)}`);
 
   const listed = (await issuer.list()).find((t) => t.token === issued.token);
   assert.equal(listed?.completed, 1);
   assert.equal(listed?.pending, 0);
 
-  const second = await signUp(issued.token);
+  const second = await signUpWithToken(hs, issued.token);
   assert.equal(second.ok, false);
   assert.equal(second.ok ? undefined : second.failure.kind, "token_rejected");
 });
@@ -78,7 +67,7 @@ test("a revoked token is gone from the list and registers nobody", async () => {
     false,
   );
   assert.equal(await issuer.revoke(issued.token), false, "a second revoke finds nothing");
-  const outcome = await signUp(issued.token);
+  const outcome = await signUpWithToken(hs, issued.token);
   assert.equal(outcome.ok, false);
 });
 
@@ -91,7 +80,7 @@ test("an expired token is refused", async () => {
     timeoutMs: 10_000,
     intervalMs: 100,
   });
-  const outcome = await signUp(issued.token);
+  const outcome = await signUpWithToken(hs, issued.token);
   assert.equal(outcome.ok, false);
   assert.equal(outcome.ok ? undefined : outcome.failure.kind, "token_rejected");
 });
@@ -125,7 +114,7 @@ test("the admin API issues, lists and revokes tokens through the daemon", async 
     token: { token: chosen, uses_allowed: 2, pending: 0, completed: 0, expires_at: expiresAt },
   });
 
-  const outcome = await signUp(chosen);
+  const outcome = await signUpWithToken(hs, chosen);
   assert.ok(outcome.ok, `sign-up with the API's token failed: ${JSON.stringify(outcome)}`);
 
   const listed = await call(sock, "GET", "/admin/v1/tokens");
@@ -140,7 +129,7 @@ test("the admin API issues, lists and revokes tokens through the daemon", async 
   const again = await call(sock, "DELETE", `/admin/v1/tokens/${chosen}`);
   assert.equal(again.status, 404);
   assert.equal((again.json as { error: string }).error, "not_found");
-  assert.equal((await signUp(chosen)).ok, false, "a revoked token registers nobody");
+  assert.equal((await signUpWithToken(hs, chosen)).ok, false, "a revoked token registers nobody");
 
   const bad = await call(sock, "POST", "/admin/v1/tokens", { body: { uses: 0, color: "red" } });
   assert.equal(bad.status, 400);

@@ -7,10 +7,15 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { startHomeserver, type TestHomeserver } from "../harness/homeserver.js";
-import { createCommunity, type TestCommunity } from "../harness/community.js";
+import type { TestHomeserver } from "../harness/homeserver.js";
+import type { TestCommunity } from "../harness/community.js";
 import { TestDaemon } from "../harness/daemon.js";
-import { MatrixUserClient } from "../harness/newcomer.js";
+import type { MatrixUserClient } from "../harness/newcomer.js";
+import {
+  memberOfAll,
+  startCommunityWithReader,
+  powerLevelsSeenBy,
+} from "../harness/community-members.js";
 import { http as call } from "../unit/admin-fakes.js";
 import { MatrixHttp } from "../../src/signup/matrix-http.js";
 import { registerAccount } from "../../src/signup/register.js";
@@ -24,22 +29,9 @@ let reader: MatrixUserClient;
 let mod: MatrixUserClient;
 let rooms: string[];
 
-async function memberOfAll(localpart: string): Promise<MatrixUserClient> {
-  const user = await hs.registerUser(localpart, { displayName: localpart });
-  const client = new MatrixUserClient(hs.url, user);
-  for (const roomId of rooms) {
-    await community.botClient.invite(roomId, user.userId);
-    await client.join(roomId);
-  }
-  return client;
-}
-
 before(async () => {
-  hs = await startHomeserver();
-  community = await createCommunity(hs, { children: 2 });
-  rooms = [community.spaceId, ...community.childIds];
-  reader = await memberOfAll("reader");
-  mod = await memberOfAll("mod");
+  ({ hs, community, rooms, reader } = await startCommunityWithReader());
+  mod = await memberOfAll(hs, community, rooms, "mod");
   const levels = await community.botClient.getState(community.spaceId, "m.room.power_levels");
   levels.users[mod.userId] = 100;
   await community.botClient.sendState(community.spaceId, "m.room.power_levels", "", levels);
@@ -54,16 +46,6 @@ after(async () => {
   await hs?.stop();
 });
 
-/** `user`'s entry in each room's power levels as the reader sees them (undefined: no entry). */
-async function levelsSeenByReader(user: string): Promise<(number | undefined)[]> {
-  return Promise.all(
-    rooms.map(async (roomId) => {
-      const content = await reader.getState(roomId, "m.room.power_levels");
-      return content?.users?.[user] as number | undefined;
-    }),
-  );
-}
-
 async function powerLevelEventIds(): Promise<string[]> {
   return Promise.all(
     rooms.map(async (roomId) => {
@@ -77,7 +59,7 @@ async function powerLevelEventIds(): Promise<string[]> {
 }
 
 test("a promotion and a demotion through the admin API reach the space and both child rooms", async () => {
-  const target = await memberOfAll("target");
+  const target = await memberOfAll(hs, community, rooms, "target");
   const promoted = await call(sock, "POST", "/admin/v1/roles", {
     body: { user: target.userId, role: "helper" },
   });
@@ -87,7 +69,7 @@ test("a promotion and a demotion through the admin API reach the space and both 
     promoted.json.rooms.map((r: { outcome: string }) => r.outcome),
     ["changed", "changed", "changed"],
   );
-  assert.deepEqual(await levelsSeenByReader(target.userId), [25, 25, 25]);
+  assert.deepEqual(await powerLevelsSeenBy(reader, rooms, target.userId), [25, 25, 25]);
 
   const members = await call(sock, "GET", "/admin/v1/members");
   assert.equal(members.status, 200, members.text);
@@ -104,7 +86,11 @@ test("a promotion and a demotion through the admin API reach the space and both 
   );
   assert.equal(demoted.status, 200, demoted.text);
   assert.equal(demoted.json.complete, true);
-  assert.deepEqual(await levelsSeenByReader(target.userId), [undefined, undefined, undefined]);
+  assert.deepEqual(await powerLevelsSeenBy(reader, rooms, target.userId), [
+    undefined,
+    undefined,
+    undefined,
+  ]);
 
   const audit = await call(
     sock,

@@ -6,22 +6,17 @@ import "./ci-off.js";
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pino } from "pino";
 import { startHomeserver, type TestHomeserver } from "../harness/homeserver.js";
 import { createCommunity, type TestCommunity } from "../harness/community.js";
 import { TestDaemon } from "../harness/daemon.js";
+import { openTestRuntime } from "../harness/runtime.js";
+import { signUpWithToken } from "../harness/token-signup.js";
 import { connectEngine } from "../../src/control/attach-client.js";
 import { attachedModeration, type ModerationApi } from "../../src/control/moderation-api.js";
 import { runtimeModeration } from "../../src/control/runtime-moderation.js";
 import { createClient } from "matrix-js-sdk";
 import { HomeserverTokenIssuer } from "../../src/matrix/registration-tokens.js";
-import { loadConfig } from "../../src/config.js";
-import { openRuntime } from "../../src/runtime.js";
-import { MatrixHttp } from "../../src/signup/matrix-http.js";
-import { registerAccount, type RegisterOutcome } from "../../src/signup/register.js";
 import { renderConsole, type ConsoleHarness } from "./console-harness.js";
 import type { EngineApi } from "../../core/api.js";
 
@@ -36,16 +31,6 @@ before(async () => {
 after(async () => {
   await hs?.stop();
 });
-
-/** A newcomer registering on Synapse with `token` (m.login.registration_token, then dummy). */
-function signUp(token: string): Promise<RegisterOutcome> {
-  return registerAccount(new MatrixHttp({ baseUrl: hs.url, timeoutMs: 30_000 }), {
-    username: `newcomer-${randomBytes(4).toString("hex")}`,
-    password: `pw-${randomBytes(9).toString("hex")}`,
-    registrationToken: token,
-    deviceName: "test",
-  });
-}
 
 /** What the console put on the clipboard last (OSC 52). */
 function clipboard(c: ConsoleHarness): string {
@@ -79,7 +64,7 @@ async function issueUseRevoke(c: ConsoleHarness): Promise<string> {
   assert.match(token, /^[A-Za-z0-9._~-]{16}$/, "a token Synapse made");
   assert.ok(card.includes(token), "the card shows the token copied");
 
-  const first = await signUp(token);
+  const first = await signUpWithToken(hs, token);
   assert.ok(first.ok, `registering with the console's token failed: ${JSON.stringify(first)}`);
 
   const escaped = token.replace(/[.~-]/g, "\\$&");
@@ -98,7 +83,7 @@ async function issueUseRevoke(c: ConsoleHarness): Promise<string> {
     (f) => !new RegExp(`token\\s+${escaped}\\s+\\d`).test(f),
   );
 
-  const second = await signUp(token);
+  const second = await signUpWithToken(hs, token);
   assert.equal(second.ok, false, "a revoked token registers nobody");
   assert.equal(second.ok ? undefined : second.failure.kind, "token_rejected");
   return token;
@@ -156,20 +141,8 @@ test("attached: a token issued from the console's keys registers on Synapse, and
 });
 
 test("in-process: the same keys on a runtime's tokens do the same on Synapse", async (t) => {
-  const dataDir = await mkdtemp(join(tmpdir(), "anteroom-data-"));
-  const config = loadConfig({
-    HS: hs.url,
-    MATRIX_TOKEN: community.bot.accessToken,
-    SPACE_ID: community.spaceId,
-    SPACE_CHILD_IDS: community.childIds.join(","),
-    DATA_DIR: dataDir,
-  });
-  const runtime = await openRuntime(config, pino({ level: "silent" }));
-  t.after(async () => {
-    await runtime.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  });
-  await runtime.start();
+  const { runtime, close } = await openTestRuntime(hs, community);
+  t.after(close);
   const moderation = runtimeModeration(runtime);
   const c = renderConsole({ api: runtime.engine, mode: "in-process", moderation, now: Date.now });
   try {

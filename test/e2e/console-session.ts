@@ -1,0 +1,131 @@
+/**
+ * What the console's end-to-end tests stand on: a real Synapse with a
+ * community, and `anteroom` in a real terminal (tmux) as moderator "mod-e2e",
+ * either attached to a real daemon or running the engine in-process. The app
+ * runs with CI=false: under CI=true Ink draws only its last frame.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startHomeserver, type TestHomeserver } from "../harness/homeserver.js";
+import { createCommunity, type TestCommunity } from "../harness/community.js";
+import { TestDaemon } from "../harness/daemon.js";
+import { TmuxSession, requireTmux } from "./tmux.js";
+
+const REPO = fileURLToPath(new URL("../..", import.meta.url));
+const ROWS = 30;
+/** The console's own settings in every session: a drawing terminal and a moderator's name. */
+const CONSOLE_ENV = { CI: "false", USER: "mod-e2e" } as const;
+
+export interface ConsoleSessionOptions {
+  /** The terminal's width; it is always 30 rows high. */
+  readonly columns: number;
+  /** Engine settings: the daemon's when attached, the console's own when in-process. */
+  readonly env?: Record<string, string>;
+}
+
+interface Session {
+  readonly hs: TestHomeserver;
+  readonly community: TestCommunity;
+  readonly tmux: TmuxSession;
+  /** Ends the console, the engine and the homeserver, and removes what they left. */
+  stop(): Promise<void>;
+}
+
+export interface AttachedConsoleSession extends Session {
+  readonly daemon: TestDaemon;
+}
+
+export interface InProcessConsoleSession extends Session {
+  readonly dataDir: string;
+}
+
+/** A daemon on the community, and the console attached to it: "anteroom · attached" is on screen. */
+export async function startAttachedConsole(
+  opts: ConsoleSessionOptions,
+): Promise<AttachedConsoleSession> {
+  const { hs, community, cleanups } = await startCommunity();
+  return settingUp(cleanups, async () => {
+    const daemon = await TestDaemon.start(hs, community, { env: opts.env });
+    cleanups.unshift(() => daemon.stop());
+    const tmux = await startConsole(opts.columns, cleanups, "anteroom · attached", {
+      DATA_DIR: daemon.dataDir,
+      NO_COLOR: "",
+    });
+    return { hs, community, daemon, tmux, stop: () => runAll(cleanups) };
+  });
+}
+
+/** No daemon: the console logs in as the bot and runs the engine; "anteroom · in-process" is on screen. */
+export async function startInProcessConsole(
+  opts: ConsoleSessionOptions,
+): Promise<InProcessConsoleSession> {
+  const { hs, community, cleanups } = await startCommunity();
+  return settingUp(cleanups, async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "anteroom-data-"));
+    cleanups.unshift(() => rm(dataDir, { recursive: true, force: true }));
+    const tmux = await startConsole(opts.columns, cleanups, "anteroom · in-process", {
+      HS: hs.url,
+      MATRIX_TOKEN: community.bot.accessToken,
+      SPACE_ID: community.spaceId,
+      SPACE_CHILD_IDS: community.childIds.join(","),
+      DATA_DIR: dataDir,
+      TICK_MS: "200",
+      ...opts.env,
+    });
+    return { hs, community, dataDir, tmux, stop: () => runAll(cleanups) };
+  });
+}
+
+type Cleanup = () => Promise<unknown>;
+
+async function startCommunity(): Promise<{
+  hs: TestHomeserver;
+  community: TestCommunity;
+  cleanups: Cleanup[];
+}> {
+  await requireTmux();
+  const hs = await startHomeserver();
+  const cleanups: Cleanup[] = [() => hs.stop()];
+  const community = await settingUp(cleanups, () => createCommunity(hs, { children: 1 }));
+  return { hs, community, cleanups };
+}
+
+/** Starts `anteroom` in tmux (cleaned up first, before what it runs on) and waits for its header. */
+async function startConsole(
+  columns: number,
+  cleanups: Cleanup[],
+  header: string,
+  env: Record<string, string>,
+): Promise<TmuxSession> {
+  const tmux = await TmuxSession.start({
+    columns,
+    rows: ROWS,
+    cwd: REPO,
+    command: [process.execPath, "--import", "tsx", "src/cli.ts"],
+    env: { ...CONSOLE_ENV, ...env },
+  });
+  cleanups.unshift(() => tmux.stop());
+  await tmux.waitForText(header, 30_000);
+  return tmux;
+}
+
+/** Runs `step`; when it fails, undoes what was already started so the test run does not hang. */
+async function settingUp<T>(cleanups: Cleanup[], step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    await runAll(cleanups);
+    throw error;
+  }
+}
+
+/** Newest first; every cleanup runs even when one fails, and the first failure is raised. */
+async function runAll(cleanups: readonly Cleanup[]): Promise<void> {
+  const failures: unknown[] = [];
+  for (const cleanup of cleanups) {
+    await cleanup().catch((error: unknown) => failures.push(error));
+  }
+  if (failures.length > 0) throw failures[0];
+}
