@@ -102,6 +102,12 @@ export class LobbyDesk {
 
   async open(code: string, requestKey: string): Promise<OpenLobbyResult> {
     const key = lobbyKeyOf(requestKey);
+    // A made-up code spends nothing, so it needs no turn in the decision queue: a flood of
+    // them must not make the people with real codes wait. (A repeat of a request that did
+    // spend is found by its key, even once the code is used up and gone.)
+    if (!this.deps.lobbies.value[key] && codeNamed(this.deps.codes.value, code) === undefined) {
+      return { ok: false, error: "invalid_code", refusal: "unknown_code" };
+    }
     const lobby = await this.deps.decisions.run(async () => {
       const known = this.deps.lobbies.value[key];
       if (known) return known; // the same request again: it spends nothing more
