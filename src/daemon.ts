@@ -2,7 +2,8 @@
 import type { DaemonConfig } from "./config.js";
 import { buildHttpServer } from "./http/server.js";
 import { createMetrics, registerMetricsRoutes } from "./http/metrics.js";
-import { createLogger, openRuntime } from "./runtime.js";
+import { openRuntime } from "./runtime.js";
+import { createDaemonLogger } from "./daemon-logger.js";
 import { signupRoutes } from "./http/signup-routes.js";
 import { joinRoutes } from "./http/join-routes.js";
 import { formHookRoutes } from "./http/form-hook-routes.js";
@@ -13,9 +14,11 @@ export async function runDaemon(
   config: DaemonConfig,
   options: { readonly standby?: boolean } = {},
 ): Promise<void> {
-  const log = createLogger(config);
+  // stdout, and the recent lines the admin API serves (the attached console's Daemon log view).
+  const { log, recent } = createDaemonLogger(config);
   const runtime = await openRuntime(config, log, options);
-  const admin = await startAdminApiFor(config, runtime, log); // unix socket; TCP only with a token
+  // unix socket; TCP only with a token
+  const admin = await startAdminApiFor(config, runtime, log, { recentLog: recent });
   const http = buildHttpServer({
     logger: log,
     sync: runtime.health,

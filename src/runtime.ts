@@ -1,7 +1,7 @@
 /** The engine runtime: wiring only. The engine decides; this connects it to disk and Matrix. */
 import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
-import { pino, type Logger, type LoggerOptions } from "pino";
+import type { Logger, LoggerOptions } from "pino";
 import { seedCodeBook, type CodeBook } from "../core/codes.js";
 import { Engine } from "../core/engine/engine.js";
 import type { DaemonConfig } from "./config.js";
@@ -284,15 +284,24 @@ export function loggerOptions(config: DaemonConfig): LoggerOptions {
     level: config.logLevel,
     base: { app: "anteroom" },
     redact: {
-      paths: ["accessToken", "access_token", "password", "token", "*.password", "*.access_token"],
+      paths: [
+        "accessToken",
+        "access_token",
+        "password",
+        "token",
+        "*.password",
+        "*.access_token",
+        // The log is also served by the admin API (src/http/admin-log.ts): a bearer header or a
+        // token one level down stays out of it too.
+        "*.accessToken",
+        "*.token",
+        "authorization",
+        "*.authorization",
+        "*.headers.authorization",
+      ],
       censor: "[redacted]",
     },
   };
-}
-
-/** JSON lines on stdout: the daemon's log. */
-export function createLogger(config: DaemonConfig): Logger {
-  return pino(loggerOptions(config));
 }
 
 /** Logs in, waiting out a homeserver that is not up yet; a rejected token ends the start. */

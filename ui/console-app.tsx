@@ -24,7 +24,12 @@ import { connectEngineFeed } from "./state/engine-feed.js";
 import type { TerminalPort } from "./terminal/clipboard.js";
 import { terminalEditor, type SuspendTerminal } from "./terminal/editor.js";
 import { connectDaemonLog } from "./state/daemon-log-feed.js";
-import { noDaemonLog } from "./state/daemon-log.js";
+import { noDaemonLog, type DaemonLog } from "./state/daemon-log.js";
+import {
+  attachedSocketOf,
+  connectDaemonLogStream,
+  daemonLogFromSocket,
+} from "./state/daemon-log-stream-feed.js";
 import { connectHealthFeed, remoteHealthSource } from "./state/health-feed.js";
 import type { HealthSource } from "./state/health.js";
 
@@ -45,7 +50,10 @@ export interface ConsoleAppProps {
   readonly terminal?: TerminalPort;
   /** The engine's health; attached, the daemon's `/health` is asked by default. */
   readonly health?: HealthSource;
-  /** The engine's log file, followed in the Daemon log view (in-process). */
+  /**
+   * The engine's log file, followed in the Daemon log view (in-process).
+   * Attached, the view follows the daemon's log over the attach client's socket.
+   */
   readonly daemonLogPath?: string;
   /** The blocklist and members; without it those views say they are not available. */
   readonly moderation?: ModerationApi;
@@ -57,6 +65,29 @@ const NO_LOG: Readonly<Record<ConsoleMode, string>> = {
   "in-process": "This engine was started without a log file.",
   demo: "The demo keeps no log file.",
 };
+
+/** Where the Daemon log view reads: the log file in-process, the daemon's admin socket attached. */
+function daemonLogSource(props: ConsoleAppProps): DaemonLog {
+  if (props.daemonLogPath) {
+    return { ...noDaemonLog(""), source: { kind: "file", path: props.daemonLogPath } };
+  }
+  const socketPath = props.mode === "attached" ? attachedSocketOf(props.api) : undefined;
+  return socketPath ? daemonLogFromSocket(socketPath) : noDaemonLog(NO_LOG[props.mode]);
+}
+
+function connectDaemonLogSource(
+  log: DaemonLog,
+  store: ReturnType<typeof createConsoleStore>,
+): (() => void) | undefined {
+  switch (log.source.kind) {
+    case "file":
+      return connectDaemonLog(log.source.path, store);
+    case "daemon":
+      return connectDaemonLogStream(log.source.socketPath, store);
+    case "none":
+      return undefined;
+  }
+}
 
 interface Session {
   readonly store: ReturnType<typeof createConsoleStore>;
@@ -76,19 +107,18 @@ function openSession(
   suspend: SuspendTerminal,
 ): Session {
   const now = props.now ?? Date.now;
+  const daemonLog = daemonLogSource(props);
   const store = createConsoleStore({
     ...initialConsoleState,
     clock: now(),
-    daemonLog: props.daemonLogPath
-      ? { ...noDaemonLog(""), source: { kind: "file", path: props.daemonLogPath } }
-      : noDaemonLog(NO_LOG[props.mode]),
+    daemonLog,
     moderation: { ...initialConsoleState.moderation, available: props.moderation !== undefined },
   });
   // Subscribe and take the snapshot before the first frame: it shows data, and no event is lost.
   const stopFeed = connectEngineFeed(props.api, store);
   const health = props.health ?? remoteHealthSource(props.api);
   const stopHealth = health ? connectHealthFeed(health, store, props.now ?? Date.now) : undefined;
-  const stopLog = props.daemonLogPath ? connectDaemonLog(props.daemonLogPath, store) : undefined;
+  const stopLog = connectDaemonLogSource(daemonLog, store);
   const clockTimer = setInterval(
     () => store.update((state) => ({ ...state, clock: now() })),
     CLOCK_EVERY_MS,

@@ -177,8 +177,11 @@ export function startAdminApiFor(
   runtime: Pick<Runtime, "engine" | "health" | "tokens" | "moderation" | "audit"> &
     Partial<Pick<Runtime, "roles" | "lifecycle" | "memberActions">>,
   logger: Logger,
+  /** What the daemon adds beyond the runtime (its recent log lines). */
+  extra: Pick<AdminRoutesOptions, "recentLog"> = {},
 ): Promise<AdminApi> {
   return startAdminApi({
+    ...extra,
     engine: runtime.engine,
     health: () => {
       // Operators see here a policy list that cannot be followed; the public /healthz does not.

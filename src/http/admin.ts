@@ -30,6 +30,8 @@ import { registerBlocklistRoutes, type BlocklistAdmin } from "./admin-blocklist.
 import { registerInviteRoutes } from "./admin-invites.js";
 import { registerMemberActionRoutes } from "./admin-members.js";
 import type { MemberActionService } from "../moderation/member-actions.js";
+import { registerLogRoutes } from "./admin-log.js";
+import type { RecentLog } from "../recent-log.js";
 
 export const ADMIN_PREFIX = "/admin/v1";
 export const ACTOR_HEADER = "x-anteroom-actor";
@@ -61,6 +63,8 @@ export interface AdminRoutesOptions {
   readonly blocklist?: BlocklistAdmin;
   /** Kick, ban and unban (admin-members.ts); without it that route answers 503. */
   readonly memberActions?: MemberActionService;
+  /** The daemon's recent log lines (admin-log.ts); without it those routes answer 503. */
+  readonly recentLog?: RecentLog;
 }
 
 /** An answer other than success: the status and the `{error, message}` body. */
@@ -271,6 +275,7 @@ export function registerAdminRoutes(app: FastifyInstance, opts: AdminRoutesOptio
   registerBlocklistRoutes(app, opts.blocklist);
   registerInviteRoutes(app, engine);
   registerMemberActionRoutes(app, opts.memberActions);
+  registerLogRoutes(app, opts);
   app.get(`${ADMIN_PREFIX}/snapshot`, async () => engine.snapshot());
 
   app.get(`${ADMIN_PREFIX}/events`, (request, reply) => {

@@ -4,6 +4,10 @@ import type { Logger } from "pino";
 import { logger as sdkLogger } from "matrix-js-sdk/lib/logger.js";
 import { FileSyncStore, createSyncFilterDefinition } from "./file-sync-store.js";
 import { toHomeserverError } from "./errors.js";
+import { pacedSyncFetch } from "./sync-pacing.js";
+
+/** Least time between a /sync answer and the next /sync request (see sync-pacing.ts). */
+const SYNC_GAP_MS = 100;
 
 /** The SDK's loglevel logger, whose runtime methods its typings leave out. */
 interface LogLevelLogger {
@@ -65,6 +69,7 @@ export async function createBotClient(opts: BotClientOptions): Promise<BotClient
     ...(whoami.device_id ? { deviceId: whoami.device_id } : {}),
     store,
     timelineSupport: false,
+    fetchFn: pacedSyncFetch(SYNC_GAP_MS),
   });
   return { client, store };
 }

@@ -36,14 +36,28 @@ export function watchSpace(
 ): SyncHealth {
   const health: SyncHealth = { ready: false, lastSyncAt: 0, state: "STOPPED" };
   const onError = events.onError;
+  // Who stopped being a member of a room in the sync answer being processed (room → users).
+  let leftInBatch = new Map<string, Set<string>>();
   client.on(ClientEvent.Sync, (state: SyncState, _previous, data) => {
     if (UNREACHABLE.has(state) !== UNREACHABLE.has(health.state))
       events.onConnectivity(!UNREACHABLE.has(state), state);
     health.state = state;
     if (state !== SyncState.Prepared && state !== SyncState.Syncing) return;
+    const left = leftInBatch;
+    leftInBatch = new Map();
     // The restored cache may be older than our records; reconcile against the homeserver's answer only.
     if (data?.fromCache) return;
     health.lastSyncAt = Date.now();
+    if (left.size > 0) {
+      // Someone who left and came back within one answer is shown gone first, as two answers would.
+      engine
+        .reconcileLobbies((roomId) => {
+          const gone = left.get(roomId);
+          const joined = joinedMembers(client, roomId);
+          return gone ? joined?.filter((user) => !gone.has(user)) : joined;
+        })
+        .catch((error: unknown) => onError(error, "reconcile lobbies"));
+    }
     engine
       .reconcileLobbies((roomId) => joinedMembers(client, roomId))
       .catch((error: unknown) => onError(error, "reconcile lobbies"));
@@ -62,7 +76,16 @@ export function watchSpace(
   client.on(
     RoomEvent.Timeline,
     (event: MatrixEvent, room: Room | undefined, toStartOfTimeline: boolean | undefined) => {
-      if (toStartOfTimeline || !room || event.getType() !== "m.room.message") return;
+      if (toStartOfTimeline || !room) return;
+      if (event.getType() === "m.room.member") {
+        const user = event.getStateKey();
+        if (user && event.getContent().membership !== "join") {
+          const users = leftInBatch.get(room.roomId) ?? new Set<string>();
+          leftInBatch.set(room.roomId, users.add(user));
+        }
+        return;
+      }
+      if (event.getType() !== "m.room.message") return;
       const content = event.getContent();
       const eventId = event.getId();
       const sender = event.getSender();

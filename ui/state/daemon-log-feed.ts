@@ -6,12 +6,10 @@
  */
 import { open, stat } from "node:fs/promises";
 import type { ConsoleStore } from "./console-store.js";
-import { appendLogLines } from "./daemon-log.js";
+import { appendLogLines, MAX_DAEMON_LOG_LINE as MAX_LINE } from "./daemon-log.js";
 
 const TAIL_BYTES = 256 * 1024;
 const CHUNK_BYTES = 256 * 1024;
-/** A line longer than this is cut: one runaway line must not hold the memory. */
-const MAX_LINE = 16 * 1024;
 export const LOG_POLL_MS = 1_000;
 
 export function connectDaemonLog(

@@ -1,10 +1,12 @@
 /**
  * The daemon's own log as the console keeps it: the newest lines of pino's
- * JSON output, bounded. Pure: the tail feeds it text, it keeps at most
- * MAX_DAEMON_LOG_LINES parsed lines.
+ * JSON output, bounded. Pure: the file tail or the daemon's log stream feeds
+ * it text, it keeps at most MAX_DAEMON_LOG_LINES parsed lines.
  */
 
 export const MAX_DAEMON_LOG_LINES = 2_000;
+/** A line longer than this is cut: one runaway line must not hold the memory. */
+export const MAX_DAEMON_LOG_LINE = 16 * 1024;
 
 export interface DaemonLogLine {
   /** The console's own running number: a stable identity for selection. */
@@ -20,6 +22,8 @@ export interface DaemonLog {
   /** Where the lines come from, or why there are none. */
   readonly source:
     | { readonly kind: "file"; readonly path: string }
+    /** Attached: the daemon's recent lines over its admin socket. */
+    | { readonly kind: "daemon"; readonly socketPath: string }
     | { readonly kind: "none"; readonly why: string };
   readonly lines: readonly DaemonLogLine[];
   readonly nextId: number;

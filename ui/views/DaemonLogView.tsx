@@ -1,4 +1,4 @@
-/** View 6: the daemon's own log, newest first, following the file; / filters it. */
+/** View 6: the daemon's own log, newest first, following the file or the daemon's stream; / filters it. */
 import { Box, Text } from "ink";
 import { WindowedList } from "../components/WindowedList.js";
 import { useConsoleState } from "../console-context.js";
@@ -45,7 +45,11 @@ export function DaemonLogView({ width, height }: ListViewProps) {
         items={rows}
         selectedIndex={selectedIndex(state, "daemon")}
         height={height - 2}
-        emptyText={`Nothing logged yet in ${sanitize(source.path)}.`}
+        emptyText={
+          source.kind === "file"
+            ? `Nothing logged yet in ${sanitize(source.path)}.`
+            : "Nothing from the daemon's log yet."
+        }
         renderRow={(row, isSelected) => (
           <DaemonLogRow
             key={row.id}
