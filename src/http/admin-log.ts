@@ -7,23 +7,15 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { encodeSseComment, encodeSseEvent } from "../control/sse.js";
+import { encodeSseEvent } from "../control/sse.js";
+import { SseConnection, type SseOptions } from "./sse-connection.js";
 import type { RecentLog, RecentLogLine } from "../recent-log.js";
 import { ADMIN_PREFIX, ApiError, parseOr400 } from "./admin.js";
 
-export interface LogRoutesOptions {
+export interface LogRoutesOptions extends SseOptions {
   /** Without it (a process that keeps no recent lines) the routes answer 503. */
   readonly recentLog?: RecentLog;
-  /** A comment line on the stream this often (default 15 s). */
-  readonly heartbeatMs?: number;
-  /** Bytes a stream may have waiting for a slow client beyond the replay (default 4 MiB). */
-  readonly maxBufferedBytes?: number;
 }
-
-const DEFAULT_HEARTBEAT_MS = 15_000;
-const DEFAULT_MAX_BUFFERED = 4 * 1024 * 1024;
-/** After the last words, a client that still reads nothing is cut off. */
-const GRACE_MS = 5_000;
 
 const logQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100_000).optional(),
@@ -75,50 +67,36 @@ function lineJson(line: RecentLogLine) {
 
 /** One client's stream: the kept lines after `after`, then every new line. */
 class LogStream {
-  private closed = false;
-  private unsubscribe: (() => void) | undefined;
-  private heartbeat: NodeJS.Timeout | undefined;
-  private limit = Infinity;
+  private readonly connection: SseConnection;
 
   constructor(
-    private readonly request: FastifyRequest,
-    private readonly reply: FastifyReply,
+    request: FastifyRequest,
+    reply: FastifyReply,
     private readonly recent: RecentLog,
-    private readonly opts: LogRoutesOptions,
+    opts: LogRoutesOptions,
     private readonly onClosed: () => void,
-  ) {}
+  ) {
+    this.connection = new SseConnection(request, reply, opts, {
+      message: "this client fell too far behind; reconnect with Last-Event-ID to go on",
+      log: "an admin log stream client is too slow; disconnecting it",
+    });
+  }
 
   start(after: number): void {
-    this.reply.hijack();
-    const res = this.reply.raw;
-    res.on("close", () => this.cleanUp());
-    res.on("error", () => this.cleanUp());
-    res.writeHead(200, {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache, no-transform",
-      connection: "close",
-      "x-accel-buffering": "no",
-    });
     // Nothing logs between the two calls (both synchronous): no line is lost or doubled.
     const replay = this.recent.lines(after);
-    this.unsubscribe = this.recent.subscribe((line) => this.send(line));
-    for (const line of replay) this.write(this.encode(line));
-    this.limit = res.writableLength + (this.opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED);
-    this.heartbeat = setInterval(
-      () => this.write(encodeSseComment("heartbeat")),
-      this.opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
-    );
-    this.heartbeat.unref();
+    const unsubscribe = this.recent.subscribe((line) => this.connection.send(this.encode(line)));
+    this.connection.open(() => {
+      unsubscribe();
+      this.onClosed();
+    });
+    for (const line of replay) this.connection.write(this.encode(line));
+    this.connection.arm();
   }
 
   /** Ends the stream from our side (the server is closing). */
   close(): void {
-    if (this.closed) return;
-    const res = this.reply.raw;
-    const socket = res.socket;
-    this.cleanUp();
-    res.end();
-    setTimeout(() => socket?.destroy(), GRACE_MS).unref();
+    this.connection.close();
   }
 
   private encode(line: RecentLogLine): string {
@@ -127,44 +105,5 @@ class LogStream {
       id: `${this.recent.runId}:${line.seq}`,
       data: line.text,
     });
-  }
-
-  private send(line: RecentLogLine): void {
-    this.write(this.encode(line));
-    if (!this.closed && this.reply.raw.writableLength > this.limit) this.overflow();
-  }
-
-  private overflow(): void {
-    const res = this.reply.raw;
-    const socket = res.socket;
-    const buffered = res.writableLength;
-    this.write(
-      encodeSseEvent({
-        event: "overflow",
-        data: JSON.stringify({
-          error: "overflow",
-          message: "this client fell too far behind; reconnect with Last-Event-ID to go on",
-        }),
-      }),
-    );
-    // Unsubscribed before logging: the warning is itself a log line and must not come back here.
-    this.cleanUp();
-    res.end();
-    setTimeout(() => socket?.destroy(), GRACE_MS).unref();
-    this.request.log.warn({ buffered }, "an admin log stream client is too slow; disconnecting it");
-  }
-
-  private write(text: string): void {
-    const res = this.reply.raw;
-    if (this.closed || res.writableEnded || res.destroyed) return;
-    res.write(text);
-  }
-
-  private cleanUp(): void {
-    if (this.closed) return;
-    this.closed = true;
-    clearInterval(this.heartbeat);
-    this.unsubscribe?.();
-    this.onClosed();
   }
 }

@@ -20,7 +20,8 @@ import {
 import { ACTIVE_LOBBY_PHASES, LOBBY_PHASES, type LobbyRecord } from "../../core/lobby.js";
 import type { LobbyAction } from "../../core/lobby-commands.js";
 import { codeEntrySchema } from "../../core/codes.js";
-import { encodeSseComment, encodeSseEvent } from "../control/sse.js";
+import { encodeSseEvent } from "../control/sse.js";
+import { SseConnection } from "./sse-connection.js";
 import { registerTokenRoutes } from "./admin-tokens.js";
 import type { AuditedTokens } from "../moderation/audited-tokens.js";
 import { registerRoleRoutes, type AdminRoles } from "./admin-roles.js";
@@ -480,45 +481,36 @@ function bookOf(name: string): CodeBookName {
   return parsed.data;
 }
 
-const DEFAULT_HEARTBEAT_MS = 15_000;
-const DEFAULT_MAX_BUFFERED = 4 * 1024 * 1024;
-/** After the last words (overflow, or the server closing), a client that still reads nothing is cut off. */
-const OVERFLOW_GRACE_MS = 5_000;
-
 /**
  * One client's event stream: subscribe, then snapshot, then every newer event.
  * Events that arrive while the snapshot is taken are buffered and the ones it
  * already includes dropped, so nothing is lost or doubled.
  */
 class EventStream {
-  private closed = false;
   private live = false;
   private readonly early: EngineEvent[] = [];
-  private unsubscribe: (() => void) | undefined;
-  private heartbeat: NodeJS.Timeout | undefined;
-  private limit = Infinity;
+  private readonly connection: SseConnection;
 
   constructor(
     private readonly request: FastifyRequest,
-    private readonly reply: FastifyReply,
+    reply: FastifyReply,
     private readonly engine: EngineApi,
-    private readonly opts: AdminRoutesOptions,
+    opts: AdminRoutesOptions,
     private readonly onClosed: () => void,
-  ) {}
+  ) {
+    this.connection = new SseConnection(request, reply, opts, {
+      message: "this client fell too far behind; reconnect to start again from a snapshot",
+      log: "an admin event stream client is too slow; disconnecting it",
+    });
+  }
 
   start(): void {
-    this.reply.hijack();
-    const res = this.reply.raw;
-    res.on("close", () => this.cleanUp());
-    res.on("error", () => this.cleanUp());
-    res.writeHead(200, {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache, no-transform",
-      // The connection ends with the stream: nothing waits on a keep-alive socket afterwards.
-      connection: "close",
-      "x-accel-buffering": "no",
+    const unsubscribe = this.engine.subscribe((event) => this.onEvent(event));
+    this.connection.open(() => {
+      unsubscribe();
+      this.early.length = 0;
+      this.onClosed();
     });
-    this.unsubscribe = this.engine.subscribe((event) => this.onEvent(event));
     let snapshot: EngineSnapshot;
     try {
       snapshot = this.engine.snapshot();
@@ -527,31 +519,21 @@ class EventStream {
       this.close();
       return;
     }
-    this.write(
+    this.connection.write(
       encodeSseEvent({ event: "snapshot", id: snapshot.seq, data: JSON.stringify(snapshot) }),
     );
-    this.limit = res.writableLength + (this.opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED);
+    this.connection.arm();
     for (const event of this.early.splice(0)) if (event.seq > snapshot.seq) this.send(event);
     this.live = true;
-    this.heartbeat = setInterval(
-      () => this.write(encodeSseComment("heartbeat")),
-      this.opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
-    );
-    this.heartbeat.unref();
   }
 
   /** Ends the stream from our side (the server is closing). */
   close(): void {
-    if (this.closed) return;
-    const res = this.reply.raw;
-    const socket = res.socket;
-    this.cleanUp();
-    res.end();
-    setTimeout(() => socket?.destroy(), OVERFLOW_GRACE_MS).unref();
+    this.connection.close();
   }
 
   private onEvent(event: EngineEvent): void {
-    if (this.closed) return;
+    if (this.connection.isClosed) return;
     if (!this.live) {
       this.early.push(event);
       return;
@@ -560,44 +542,8 @@ class EventStream {
   }
 
   private send(event: EngineEvent): void {
-    this.write(encodeSseEvent({ event: event.type, id: event.seq, data: JSON.stringify(event) }));
-    if (!this.closed && this.reply.raw.writableLength > this.limit) this.overflow();
-  }
-
-  private overflow(): void {
-    const res = this.reply.raw;
-    this.request.log.warn(
-      { buffered: res.writableLength },
-      "an admin event stream client is too slow; disconnecting it",
+    this.connection.send(
+      encodeSseEvent({ event: event.type, id: event.seq, data: JSON.stringify(event) }),
     );
-    this.write(
-      encodeSseEvent({
-        event: "overflow",
-        data: JSON.stringify({
-          error: "overflow",
-          message: "this client fell too far behind; reconnect to start again from a snapshot",
-        }),
-      }),
-    );
-    const socket = res.socket;
-    this.cleanUp();
-    res.end();
-    // A client that reads nothing never takes the rest: cut the connection after a grace period.
-    setTimeout(() => socket?.destroy(), OVERFLOW_GRACE_MS).unref();
-  }
-
-  private write(text: string): void {
-    const res = this.reply.raw;
-    if (this.closed || res.writableEnded || res.destroyed) return;
-    res.write(text);
-  }
-
-  private cleanUp(): void {
-    if (this.closed) return;
-    this.closed = true;
-    clearInterval(this.heartbeat);
-    this.unsubscribe?.();
-    this.early.length = 0;
-    this.onClosed();
   }
 }
