@@ -13,7 +13,11 @@ import { homedir, hostname } from "node:os";
 import { join } from "node:path";
 import { pino, type Logger } from "pino";
 import { loadConfig } from "../config.js";
-import { initTestCommunity, type TestCommunity } from "../devserver/community.js";
+import {
+  communitySettings,
+  initTestCommunity,
+  type TestCommunity,
+} from "../devserver/community.js";
 import {
   homeserverReady,
   homeserverUnavailableReason,
@@ -101,11 +105,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     out(`bot ${community.bot.userId}; space ${community.spaceId} (join rule knock) with 1 room`);
 
     const config = loadConfig({
-      HS: hs.url,
-      MATRIX_TOKEN: community.bot.accessToken,
-      SPACE_ID: community.spaceId,
-      SPACE_CHILD_IDS: community.childIds.join(","),
-      DATA_DIR: dataDir,
+      ...communitySettings(hs.url, community, dataDir),
       INITIAL_CODES: JSON.stringify({
         [DEMO_CODE]: { uses_remaining: 50, label: "demo newcomers" },
       }),

@@ -12,6 +12,21 @@ export interface TestCommunity {
   childIds: string[];
 }
 
+/** The settings that run anteroom as `community`'s bot on the homeserver at `homeserverUrl`. */
+export function communitySettings(
+  homeserverUrl: string,
+  community: Pick<TestCommunity, "bot" | "spaceId" | "childIds">,
+  dataDir: string,
+): Record<string, string> {
+  return {
+    HS: homeserverUrl,
+    MATRIX_TOKEN: community.bot.accessToken,
+    SPACE_ID: community.spaceId,
+    SPACE_CHILD_IDS: community.childIds.join(","),
+    DATA_DIR: dataDir,
+  };
+}
+
 export async function createCommunity(
   hs: TestHomeserver,
   opts: { children?: number; botLocalpart?: string; spaceName?: string; roomName?: string } = {},

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startHomeserver, type TestHomeserver } from "../harness/homeserver.js";
-import { createCommunity, type TestCommunity } from "../harness/community.js";
+import { communitySettings, createCommunity, type TestCommunity } from "../harness/community.js";
 import { TestDaemon } from "../harness/daemon.js";
 import { TmuxSession, requireTmux } from "./tmux.js";
 
@@ -66,11 +66,7 @@ export async function startInProcessConsole(
     const dataDir = await mkdtemp(join(tmpdir(), "anteroom-data-"));
     cleanups.unshift(() => rm(dataDir, { recursive: true, force: true }));
     const tmux = await startConsole(opts.columns, cleanups, "anteroom · in-process", {
-      HS: hs.url,
-      MATRIX_TOKEN: community.bot.accessToken,
-      SPACE_ID: community.spaceId,
-      SPACE_CHILD_IDS: community.childIds.join(","),
-      DATA_DIR: dataDir,
+      ...communitySettings(hs.url, community, dataDir),
       TICK_MS: "200",
       ...opts.env,
     });

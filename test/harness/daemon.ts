@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
-import type { TestCommunity } from "./community.js";
+import { communitySettings, type TestCommunity } from "./community.js";
 import type { TestHomeserver } from "./homeserver.js";
 import { waitFor } from "./wait.js";
 
@@ -54,11 +54,7 @@ export class TestDaemon {
     const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), "anteroom-data-")));
     const port = await freePort();
     const env = {
-      HS: hs.url,
-      MATRIX_TOKEN: community.bot.accessToken,
-      SPACE_ID: community.spaceId,
-      SPACE_CHILD_IDS: community.childIds.join(","),
-      DATA_DIR: dataDir,
+      ...communitySettings(hs.url, community, dataDir),
       HTTP_PORT: String(port),
       HTTP_HOST: "127.0.0.1",
       VETTING_FAREWELL_SEC: "1",

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { loadConfig } from "../../src/config.js";
 import { openRuntime, type Runtime } from "../../src/runtime.js";
-import type { TestCommunity } from "./community.js";
+import { communitySettings, type TestCommunity } from "./community.js";
 import type { TestHomeserver } from "./homeserver.js";
 
 export interface TestRuntime {
@@ -31,11 +31,7 @@ export async function openTestRuntime(
   };
   try {
     const config = loadConfig({
-      HS: hs.url,
-      MATRIX_TOKEN: community.bot.accessToken,
-      SPACE_ID: community.spaceId,
-      SPACE_CHILD_IDS: community.childIds.join(","),
-      DATA_DIR: dataDir,
+      ...communitySettings(hs.url, community, dataDir),
       ...env,
     });
     runtime = await openRuntime(config, pino({ level: "silent" }));
