@@ -372,11 +372,16 @@ async function recordCarryOver(
   audit: AuditLog,
   log: Logger,
 ): Promise<void> {
-  const { backup, open, closed, skipped } = carried;
+  const { backup, open, closed, skipped, staleJournal } = carried;
   log.info(
     { file, backup, open, closed, skipped },
     "carried the reference approver's file over; the original is kept as the backup",
   );
+  if (staleJournal)
+    log.warn(
+      { file, staleJournal },
+      "an earlier anteroom's journal predates the reference approver's file; it was set aside, not replayed",
+    );
   await audit.append({
     ts: Date.now() / 1000,
     type: "reference_carried_over",

@@ -152,11 +152,15 @@ export class JournaledBook<R> implements Store<Record<string, R>> {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.quietTimer);
-    if (this.journalBytes > 0) this.rewrite = true;
+    // Updates made just before closing may still be on their way into the journal: land them first.
     await this.flush();
+    if (this.journalBytes > 0) {
+      this.rewrite = true;
+      await this.flush();
+    }
     await this.journal?.close();
     this.journal = undefined;
-    await unlink(this.journalPath).catch(() => undefined);
+    if (this.journalBytes === 0) await unlink(this.journalPath).catch(() => undefined);
   }
 
   private pending(): boolean {

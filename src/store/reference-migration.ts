@@ -6,7 +6,7 @@
  * uses; the reference's other files (sync cursors, its crypto store, operator
  * announcements) are not read at all.
  */
-import { copyFile } from "node:fs/promises";
+import { copyFile, rename } from "node:fs/promises";
 import {
   carryOverVettingBook,
   isReferenceVettingBook,
@@ -24,6 +24,12 @@ export interface ReferenceCarryOver {
   readonly open: number;
   readonly closed: number;
   readonly skipped: readonly { roomId: string; why: string }[];
+  /**
+   * Where an earlier anteroom's journal of vetting.json went: the reference wrote the file
+   * since (anteroom was killed, the reference ran again), so the journal describes an older
+   * book and must not be replayed over this one. Kept aside, never deleted.
+   */
+  readonly staleJournal?: string;
 }
 
 /** Converts a reference vetting.json in place; resolves undefined when the file is absent or already anteroom's. */
@@ -35,7 +41,14 @@ export async function carryOverReferenceVetting(
   if (!isReferenceVettingBook(raw)) return undefined;
   const carried = carryOverVettingBook(raw, context);
   const backup = await rewriteKeepingOriginal(path, carried.book, context.now);
-  return { backup, open: carried.open, closed: carried.closed, skipped: carried.skipped };
+  const staleJournal = await setAside(`${path}.journal`, context.now);
+  return {
+    backup,
+    open: carried.open,
+    closed: carried.closed,
+    skipped: carried.skipped,
+    ...(staleJournal === undefined ? {} : { staleJournal }),
+  };
 }
 
 /**
@@ -60,6 +73,18 @@ async function readJson(path: string): Promise<unknown> {
     return JSON.parse(text) as unknown;
   } catch {
     return undefined; // not ours to judge here: opening the book reports a malformed file
+  }
+}
+
+/** Renames `path` aside (`<path>.stale-<time>`) if it exists; resolves the new name. */
+async function setAside(path: string, now: number): Promise<string | undefined> {
+  const aside = `${path}.stale-${new Date(now).toISOString().replace(/[:.]/g, "-")}`;
+  try {
+    await rename(path, aside);
+    return aside;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
   }
 }
 

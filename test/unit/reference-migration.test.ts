@@ -11,7 +11,7 @@ import { carriedOverRecordFor, decideKnock } from "../../core/knocks.js";
 import { step, type VettingSettings } from "../../core/vetting.js";
 import { parseCodeBook } from "../../core/codes.js";
 import { DEFAULT_HAIKU_RULES } from "../../core/challenge/judge.js";
-import { parseVettingBook } from "../../src/store/books.js";
+import { openVettingBook, parseVettingBook } from "../../src/store/books.js";
 import { carryOverReferenceVetting } from "../../src/store/reference-migration.js";
 
 const now = Date.UTC(2026, 10, 23, 12, 0, 0);
@@ -189,4 +189,25 @@ test("the data-dir file is rewritten in anteroom's shape and the original is kep
   // A second start finds anteroom's own book and changes nothing.
   assert.equal(await carryOverReferenceVetting(path, context), undefined);
   assert.equal((await readdir(dir)).filter((f) => f.includes(".reference-")).length, 1);
+});
+
+test("a journal an earlier anteroom left is set aside, not replayed over the reference's newer file", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "anteroom-migration-"));
+  const path = join(dir, "vetting.json");
+  await writeFile(path, JSON.stringify(referenceBook, null, 2));
+  // What a killed anteroom left behind, before the reference approver ran again.
+  const stale = `${JSON.stringify({ k: "reference:!open:hs.example", d: 1 })}\n`;
+  await writeFile(`${path}.journal`, stale);
+  const result = await carryOverReferenceVetting(path, context);
+  assert.ok(result?.staleJournal, "the journal is named as set aside");
+  assert.equal(await readFile(result.staleJournal, "utf8"), stale, "kept, never deleted");
+  const book = await openVettingBook(path);
+  try {
+    assert.ok(
+      Object.values(book.value).some((record) => record.roomId === "!open:hs.example"),
+      "the reference's open vetting goes on",
+    );
+  } finally {
+    await book.close();
+  }
 });
