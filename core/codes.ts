@@ -123,3 +123,9 @@ export function formatCode(randomBytes: Uint8Array): string {
   for (const byte of randomBytes.slice(0, 10)) out += CODE_ALPHABET[byte % CODE_ALPHABET.length];
   return out;
 }
+
+/** The link a code is handed out with: the join page for invite codes, the signup page for signup codes. */
+export function codeLink(publicUrl: string, book: "invite" | "signup", code: string): string {
+  const page = book === "invite" ? "join" : "signup";
+  return `${publicUrl.replace(/\/+$/, "")}/${page}?code=${encodeURIComponent(code)}`;
+}

@@ -2,7 +2,7 @@
  * What the bot answers in the operator room. Codes appear verbatim (people
  * copy them from here), in the reference approver's shapes where it had one.
  */
-import type { CodeBook } from "../codes.js";
+import { codeLink, type CodeBook } from "../codes.js";
 import type { RegistrationToken } from "../ports.js";
 import { COMMAND_NAMES, COMMAND_USAGE, type MintKind } from "./commands.js";
 
@@ -14,8 +14,8 @@ export function defaultMintLabel(sender: string): string {
 }
 
 /** The link a code is shared with: the join page for knock codes, the signup page for signup codes. */
-export function codeLink(publicUrl: string, kind: MintKind, code: string): string {
-  return `${linkBase(publicUrl, kind)}${encodeURIComponent(code)}`;
+function linkFor(publicUrl: string, kind: MintKind, code: string): string {
+  return codeLink(publicUrl, kind === "knock" ? "invite" : "signup", code);
 }
 
 export function mintReply(
@@ -27,10 +27,10 @@ export function mintReply(
 ): string {
   if (codes.length === 1) {
     const usesNote = uses === 1 ? "" : `, ${uses} uses`;
-    return `minted ${kind} code → ${codeLink(publicUrl, kind, codes[0] ?? "")}\n(label: ${label}${usesNote})`;
+    return `minted ${kind} code → ${linkFor(publicUrl, kind, codes[0] ?? "")}\n(label: ${label}${usesNote})`;
   }
   const usesNote = uses === 1 ? "" : `, ${uses} uses each`;
-  const lines = codes.map((code) => `  ${codeLink(publicUrl, kind, code)}`);
+  const lines = codes.map((code) => `  ${linkFor(publicUrl, kind, code)}`);
   return [`minted ${codes.length} ${kind} codes (label: ${label}${usesNote}):`, ...lines].join(
     "\n",
   );
@@ -105,9 +105,4 @@ export function tokenFailedReply(what: string, reason: string): string {
 
 export function notAvailableReply(name: string): string {
   return `!${name} is not available yet in this anteroom.`;
-}
-
-function linkBase(publicUrl: string, kind: MintKind): string {
-  const page = kind === "knock" ? "join" : "signup";
-  return `${publicUrl.replace(/\/+$/, "")}/${page}?code=`;
 }

@@ -19,7 +19,7 @@ import {
 } from "../../core/vetting.js";
 import { ACTIVE_LOBBY_PHASES, LOBBY_PHASES, type LobbyRecord } from "../../core/lobby.js";
 import type { LobbyAction } from "../../core/lobby-commands.js";
-import { codeEntrySchema } from "../../core/codes.js";
+import { codeEntrySchema, codeLink } from "../../core/codes.js";
 import { encodeSseEvent } from "../control/sse.js";
 import { SseConnection } from "./sse-connection.js";
 import { registerTokenRoutes } from "./admin-tokens.js";
@@ -215,11 +215,6 @@ export function parseActor(header: string | string[] | undefined): string {
   if (CONTROL.test(name))
     throw new ApiError(400, "bad_actor", "X-Anteroom-Actor must not contain control characters");
   return name;
-}
-
-export function codeLink(publicUrl: string, book: CodeBookName, code: string): string {
-  const page = book === "invite" ? "join" : "signup";
-  return `${publicUrl.replace(/\/+$/, "")}/${page}?code=${encodeURIComponent(code)}`;
 }
 
 /** Answers every error as `{error, message}`: 400 for what the client sent wrong, never a stack. */

@@ -1,10 +1,5 @@
-/** The link a code is handed out with: the join page for invite codes, the signup page for signup codes. */
-import type { CodeBookName } from "../../core/api.js";
-
-export function codeLink(publicUrl: string, book: CodeBookName, code: string): string {
-  const page = book === "invite" ? "join" : "signup";
-  return `${publicUrl.replace(/\/+$/, "")}/${page}?code=${encodeURIComponent(code)}`;
-}
+/** Code links for the console: built as everywhere (core/codes.ts), from a public address checked first. */
+export { codeLink } from "../../core/codes.js";
 
 /**
  * A public address fit for a link: http(s), no credentials, nothing a
