@@ -11,7 +11,7 @@ import type { AuditSink } from "../../core/ports.js";
 import type { PolicyListStatus } from "../moderation/policy-lists.js";
 import type { BlocklistStore } from "../store/blocklist-store.js";
 import { addBlock, removeBlock } from "../moderation/blocklist-edits.js";
-import { ACTOR_HEADER, ADMIN_PREFIX, ApiError, parseActor, parseOr400 } from "./admin.js";
+import { ACTOR_HEADER, ADMIN_PREFIX, ApiError, parseActor, parseOr400 } from "./admin-common.js";
 
 export interface BlocklistAdmin {
   readonly blocklist: BlocklistStore;

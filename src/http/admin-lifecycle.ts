@@ -10,7 +10,7 @@ import type { FastifyInstance } from "fastify";
 import { checkLifecycleCall } from "../../core/lifecycle-queue.js";
 import { lifecycleSucceeded, type Lifecycle } from "../moderation/lifecycle.js";
 import { roleAnswer } from "./admin-roles.js";
-import { ACTOR_HEADER, ADMIN_PREFIX, ApiError, parseActor } from "./admin.js";
+import { ACTOR_HEADER, ADMIN_PREFIX, ApiError, parseActor } from "./admin-common.js";
 
 export function registerLifecycleRoutes(
   app: FastifyInstance,

@@ -10,7 +10,7 @@ import { z } from "zod";
 import { encodeSseEvent } from "../control/sse.js";
 import { SseConnection, type SseOptions } from "./sse-connection.js";
 import type { RecentLog, RecentLogLine } from "../recent-log.js";
-import { ADMIN_PREFIX, ApiError, parseOr400 } from "./admin.js";
+import { ADMIN_PREFIX, ApiError, parseOr400 } from "./admin-common.js";
 
 export interface LogRoutesOptions extends SseOptions {
   /** Without it (a process that keeps no recent lines) the routes answer 503. */

@@ -17,7 +17,7 @@ import {
   memberActionComplete,
   type MemberActionService,
 } from "../moderation/member-actions.js";
-import { ACTOR_HEADER, ADMIN_PREFIX, ApiError, parseActor, parseOr400 } from "./admin.js";
+import { ACTOR_HEADER, ADMIN_PREFIX, ApiError, parseActor, parseOr400 } from "./admin-common.js";
 
 const memberActionSchema = z.strictObject({
   action: z.enum(MEMBER_ACTIONS),

@@ -17,7 +17,7 @@ import {
   type RoleChangeResult,
   type RoleService,
 } from "../moderation/roles.js";
-import { ACTOR_HEADER, ADMIN_PREFIX, ApiError, parseActor, parseOr400 } from "./admin.js";
+import { ACTOR_HEADER, ADMIN_PREFIX, ApiError, parseActor, parseOr400 } from "./admin-common.js";
 
 export interface AdminRoles {
   readonly service: RoleService;

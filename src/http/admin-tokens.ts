@@ -11,7 +11,7 @@ import { z } from "zod";
 import { HomeserverError, type RegistrationToken } from "../../core/ports.js";
 import type { AuditedTokens } from "../moderation/audited-tokens.js";
 import { SYNAPSE_TOKEN_PATTERN } from "../matrix/registration-tokens.js";
-import { ACTOR_HEADER, ADMIN_PREFIX, ApiError, parseActor, parseOr400 } from "./admin.js";
+import { ACTOR_HEADER, ADMIN_PREFIX, ApiError, parseActor, parseOr400 } from "./admin-common.js";
 
 /**
  * A token value, chosen or to revoke: Synapse's rule (its own tokens hold "."

@@ -5,11 +5,9 @@
  * `{error, message}` and never carry a stack. Served on a unix socket by
  * default (see admin-server.ts); docs/admin-api.md documents it.
  */
-import { randomUUID } from "node:crypto";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import type { CodeBookName, EngineApi, EngineSnapshot } from "../../core/api.js";
-import type { EngineEvent } from "../../core/engine/events.js";
+import type { EngineApi } from "../../core/api.js";
 import type { ModeratorAction } from "../../core/vetting-commands.js";
 import {
   ACTIVE_PHASES,
@@ -17,11 +15,16 @@ import {
   type VettingPhase,
   type VettingRecord,
 } from "../../core/vetting.js";
-import { ACTIVE_LOBBY_PHASES, LOBBY_PHASES, type LobbyRecord } from "../../core/lobby.js";
-import type { LobbyAction } from "../../core/lobby-commands.js";
-import { codeEntrySchema, codeLink } from "../../core/codes.js";
-import { encodeSseEvent } from "../control/sse.js";
-import { SseConnection } from "./sse-connection.js";
+import { LOBBY_PHASES } from "../../core/lobby.js";
+import {
+  ACTOR_HEADER,
+  ADMIN_PREFIX,
+  ApiError,
+  listParam,
+  noControl,
+  parseActor,
+  parseOr400,
+} from "./admin-common.js";
 import { registerTokenRoutes } from "./admin-tokens.js";
 import type { AuditedTokens } from "../moderation/audited-tokens.js";
 import { registerRoleRoutes, type AdminRoles } from "./admin-roles.js";
@@ -32,13 +35,10 @@ import { registerInviteRoutes } from "./admin-invites.js";
 import { registerMemberActionRoutes } from "./admin-members.js";
 import type { MemberActionService } from "../moderation/member-actions.js";
 import { registerLogRoutes } from "./admin-log.js";
+import { registerCodeRoutes } from "./admin-codes.js";
+import { EventStream } from "./admin-events.js";
+import { registerLobbyRoutes } from "./admin-lobbies.js";
 import type { RecentLog } from "../recent-log.js";
-
-export const ADMIN_PREFIX = "/admin/v1";
-export const ACTOR_HEADER = "x-anteroom-actor";
-export const DEFAULT_ACTOR = "admin-api";
-/** The largest code-book edit (`POST /codes/:book/edits`); every other body is at most 64 KiB. */
-export const BOOK_EDIT_BODY_LIMIT = 8 * 1024 * 1024;
 
 export interface AdminRoutesOptions {
   readonly engine: EngineApi;
@@ -68,26 +68,8 @@ export interface AdminRoutesOptions {
   readonly recentLog?: RecentLog;
 }
 
-/** An answer other than success: the status and the `{error, message}` body. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 const PHASES = VETTING_PHASES;
 const ACTIVE: readonly VettingPhase[] = [...ACTIVE_PHASES];
-
-// C0 and C1 control characters, DEL, and the bidi overrides that reorder a terminal line.
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
-
-const noControl = (what: string) =>
-  z.string().refine((text) => !CONTROL.test(text), `${what} must not contain control characters`);
 
 const challengeSchema = z.strictObject({
   topic: noControl("topic").pipe(z.string().min(1).max(200)),
@@ -99,7 +81,7 @@ const challengeSchema = z.strictObject({
  * action fits the record, and ranges such as "tries 1–20", are the engine's
  * call (409 with its reason), so the two cannot drift apart.
  */
-export const actionSchema = z.discriminatedUnion("action", [
+const actionSchema = z.discriminatedUnion("action", [
   z.strictObject({ action: z.literal("approve") }),
   z.strictObject({ action: z.literal("reject"), reason: z.string().max(1000).optional() }),
   z.strictObject({ action: z.literal("addTries"), tries: z.number().int() }),
@@ -111,68 +93,9 @@ export const actionSchema = z.discriminatedUnion("action", [
   z.strictObject({ action: z.literal("reinvite") }),
 ]);
 
-export const mintSchema = z.strictObject({
-  uses: z.number().int().min(1).max(1_000_000),
-  label: noControl("label").pipe(z.string().max(200)).default(""),
-  /** Unix seconds. */
-  expires_at: z.number().positive().optional(),
-  inviter: z
-    .string()
-    .max(255)
-    .regex(/^@[^:\s]+:\S+$/, "a Matrix user id such as @alice:example.org")
-    .optional(),
-});
-
-/** A moderator's edit of a code book: entries set (added or changed) and codes removed. */
-const bookEditSchema = z.strictObject({
-  set: z.record(noControl("code").pipe(z.string().min(1).max(200)), codeEntrySchema),
-  remove: z.array(z.string().min(1).max(200)).max(100_000),
-});
-
-/** A moderator's action on a lobby; ranges are the engine's call, as for knocks. */
-export const lobbyActionSchema = z.discriminatedUnion("action", [
-  z.strictObject({ action: z.literal("close") }),
-  z.strictObject({ action: z.literal("approve") }),
-  z.strictObject({
-    action: z.literal("addTries"),
-    tries: z.number().int(),
-    user: z.string().max(255).optional(),
-  }),
-  z.strictObject({ action: z.literal("extend"), seconds: z.number().int() }),
-  z.strictObject({ action: z.literal("say"), text: z.string().min(1).max(10_000) }),
-]);
-
-const openLobbySchema = z.strictObject({
-  code: z.string().min(1).max(200),
-  /** Makes a retried request idempotent; a fresh one is made when absent. */
-  request_key: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]{1,100}$/, "1–100 letters, digits, . _ -")
-    .optional(),
-});
-
-const bookSchema = z.enum(["invite", "signup"]);
-
-/** `a,b` or `?x=a&x=b`: a list either way. */
-const listParam = z
-  .union([z.string(), z.array(z.string())])
-  .optional()
-  .transform((value) =>
-    value === undefined
-      ? undefined
-      : (Array.isArray(value) ? value : [value])
-          .flatMap((part) => part.split(","))
-          .map((part) => part.trim())
-          .filter(Boolean),
-  );
-
 const knocksQuery = z.object({
   phase: listParam.pipe(z.array(z.enum([...PHASES, "active"])).optional()),
   user: z.string().max(255).optional(),
-});
-
-const lobbiesQuery = z.object({
-  phase: listParam.pipe(z.array(z.enum([...LOBBY_PHASES, "active"])).optional()),
 });
 
 const auditQuery = z.object({
@@ -181,41 +104,6 @@ const auditQuery = z.object({
   user: z.string().max(255).optional(),
   limit: z.coerce.number().int().min(1).max(10_000).default(1000),
 });
-
-/** Parses with `schema`, or answers 400 naming every problem. */
-export function parseOr400<S extends z.ZodType>(
-  schema: S,
-  value: unknown,
-  what: string,
-): z.output<S> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const problems = result.error.issues
-    .slice(0, 5)
-    .map((issue) => `${issue.path.length ? issue.path.join(".") : what}: ${issue.message}`);
-  throw new ApiError(400, "bad_request", problems.join("; "));
-}
-
-/**
- * The acting moderator's name from `X-Anteroom-Actor` (default "admin-api"):
- * at most 255 characters, no control characters. Header bytes arrive as
- * Latin-1; UTF-8 names (`Zoë`) are decoded back.
- */
-export function parseActor(header: string | string[] | undefined): string {
-  if (header === undefined) return DEFAULT_ACTOR;
-  if (Array.isArray(header)) throw new ApiError(400, "bad_actor", "give X-Anteroom-Actor once");
-  // Only a string of byte values can be bytes re-read as UTF-8; anything else is taken as it is.
-  const utf8 = /[\u0100-\uffff]/.test(header)
-    ? header
-    : Buffer.from(header, "latin1").toString("utf8");
-  const name = (utf8.includes("\ufffd") ? header : utf8).trim();
-  if (!name) throw new ApiError(400, "bad_actor", "X-Anteroom-Actor is empty");
-  if (name.length > 255)
-    throw new ApiError(400, "bad_actor", "X-Anteroom-Actor is over 255 characters");
-  if (CONTROL.test(name))
-    throw new ApiError(400, "bad_actor", "X-Anteroom-Actor must not contain control characters");
-  return name;
-}
 
 /** Answers every error as `{error, message}`: 400 for what the client sent wrong, never a stack. */
 export function installAdminErrorHandling(app: FastifyInstance): void {
@@ -312,6 +200,7 @@ export function registerAdminRoutes(app: FastifyInstance, opts: AdminRoutesOptio
   });
 
   registerLobbyRoutes(app, engine);
+  registerCodeRoutes(app, engine, opts.publicUrl);
 
   app.get(`${ADMIN_PREFIX}/join-wave`, async () => ({ join_wave: engine.snapshot().joinWave }));
 
@@ -321,63 +210,6 @@ export function registerAdminRoutes(app: FastifyInstance, opts: AdminRoutesOptio
     if (!result.ok) throw new ApiError(409, "refused", result.error);
     return { ok: true, join_wave: engine.snapshot().joinWave };
   });
-
-  app.get<{ Params: { book: string } }>(`${ADMIN_PREFIX}/codes/:book`, async (request) => {
-    const book = bookOf(request.params.book);
-    const snapshot = engine.snapshot();
-    return { book, codes: book === "invite" ? snapshot.codes : snapshot.signupCodes };
-  });
-
-  app.post<{ Params: { book: string } }>(`${ADMIN_PREFIX}/codes/:book`, async (request, reply) => {
-    const book = bookOf(request.params.book);
-    const by = parseActor(request.headers[ACTOR_HEADER]);
-    const body = parseOr400(mintSchema, request.body, "body");
-    if (body.expires_at !== undefined && body.expires_at <= Date.now() / 1000) {
-      throw new ApiError(400, "bad_request", "expires_at: is in the past (unix seconds)");
-    }
-    const { code, entry } = await engine.mintCode(book, {
-      uses: body.uses,
-      label: body.label,
-      by,
-      ...(body.expires_at === undefined ? {} : { expiresAt: body.expires_at }),
-      ...(body.inviter === undefined ? {} : { inviter: body.inviter }),
-    });
-    return reply.code(201).send({ code, entry, link: codeLink(opts.publicUrl, book, code) });
-  });
-
-  app.delete<{ Params: { book: string; code: string } }>(
-    `${ADMIN_PREFIX}/codes/:book/:code`,
-    async (request) => {
-      const book = bookOf(request.params.book);
-      const by = parseActor(request.headers[ACTOR_HEADER]);
-      // Codes are matched without regard to case when redeemed; so here.
-      const snapshot = engine.snapshot();
-      const codes = book === "invite" ? snapshot.codes : snapshot.signupCodes;
-      const wanted = request.params.code;
-      const code =
-        wanted in codes
-          ? wanted
-          : Object.keys(codes).find((c) => c.toLowerCase() === wanted.toLowerCase());
-      if (code === undefined) throw new ApiError(404, "not_found", `no ${book} code ${wanted}`);
-      const result = await engine.revokeCode(book, code, by);
-      if (!result.ok) throw new ApiError(404, "not_found", result.error);
-      return { ok: true, code };
-    },
-  );
-
-  app.post<{ Params: { book: string } }>(
-    `${ADMIN_PREFIX}/codes/:book/edits`,
-    // A book edited in $EDITOR may add thousands of codes at once: more room than other bodies.
-    { bodyLimit: BOOK_EDIT_BODY_LIMIT },
-    async (request) => {
-      const book = bookOf(request.params.book);
-      const by = parseActor(request.headers[ACTOR_HEADER]);
-      const edit = parseOr400(bookEditSchema, request.body, "body");
-      const result = await engine.editCodes(book, edit, by);
-      if (!result.ok) throw new ApiError(400, "bad_request", result.error);
-      return { ok: true };
-    },
-  );
 
   app.get(`${ADMIN_PREFIX}/audit`, async (request) => {
     const query = parseOr400(auditQuery, request.query, "query");
@@ -412,133 +244,4 @@ export function registerAdminRoutes(app: FastifyInstance, opts: AdminRoutesOptio
       public_url: opts.publicUrl,
     });
   });
-}
-
-/** `/admin/v1/lobbies…`: list, one, open one for a code, moderator actions. */
-function registerLobbyRoutes(app: FastifyInstance, engine: EngineApi): void {
-  const findLobby = (key: string): LobbyRecord | undefined =>
-    engine.snapshot().lobbies.find((lobby) => lobby.key === key);
-  const ACTIVE_LOBBY: readonly string[] = [...ACTIVE_LOBBY_PHASES];
-
-  app.get(`${ADMIN_PREFIX}/lobbies`, async (request) => {
-    const query = parseOr400(lobbiesQuery, request.query, "query");
-    const phases = query.phase?.flatMap((phase) => (phase === "active" ? ACTIVE_LOBBY : [phase]));
-    const lobbies = engine
-      .snapshot()
-      .lobbies.filter((lobby) => phases === undefined || phases.includes(lobby.phase));
-    return { lobbies };
-  });
-
-  app.get<{ Params: { key: string } }>(`${ADMIN_PREFIX}/lobbies/:key`, async (request) => {
-    const lobby = findLobby(request.params.key);
-    if (!lobby) throw new ApiError(404, "not_found", `no lobby ${request.params.key}`);
-    return { lobby };
-  });
-
-  app.post(`${ADMIN_PREFIX}/lobbies`, async (request, reply) => {
-    const body = parseOr400(openLobbySchema, request.body, "body");
-    const result = await engine.openLobby(body.code, body.request_key ?? randomUUID());
-    if (result.ok) {
-      const { ok: _ok, ...lobby } = result;
-      return reply.code(201).send({ lobby });
-    }
-    if (result.error === "invalid_code") {
-      return reply.code(403).send({
-        error: "invalid_code",
-        refusal: result.refusal,
-        message: `the code cannot be used: ${result.refusal.replace("_", " ")}`,
-      });
-    }
-    if (result.error === "closed")
-      throw new ApiError(409, "closed", "that request's lobby was closed before its room was made");
-    throw new ApiError(
-      500,
-      "create_failed",
-      "the lobby room could not be made; the use was given back",
-    );
-  });
-
-  app.post<{ Params: { key: string } }>(`${ADMIN_PREFIX}/lobbies/:key/actions`, async (request) => {
-    const by = parseActor(request.headers[ACTOR_HEADER]);
-    const action = parseOr400(lobbyActionSchema, request.body, "body") as LobbyAction;
-    const { key } = request.params;
-    if (!findLobby(key)) throw new ApiError(404, "not_found", `no lobby ${key}`);
-    const result = await engine.moderateLobby(key, action, by);
-    if (!result.ok) throw new ApiError(409, "refused", result.error);
-    return { ok: true };
-  });
-}
-
-function bookOf(name: string): CodeBookName {
-  const parsed = bookSchema.safeParse(name);
-  if (!parsed.success)
-    throw new ApiError(404, "not_found", `no code book ${name}; use invite or signup`);
-  return parsed.data;
-}
-
-/**
- * One client's event stream: subscribe, then snapshot, then every newer event.
- * Events that arrive while the snapshot is taken are buffered and the ones it
- * already includes dropped, so nothing is lost or doubled.
- */
-class EventStream {
-  private live = false;
-  private readonly early: EngineEvent[] = [];
-  private readonly connection: SseConnection;
-
-  constructor(
-    private readonly request: FastifyRequest,
-    reply: FastifyReply,
-    private readonly engine: EngineApi,
-    opts: AdminRoutesOptions,
-    private readonly onClosed: () => void,
-  ) {
-    this.connection = new SseConnection(request, reply, opts, {
-      message: "this client fell too far behind; reconnect to start again from a snapshot",
-      log: "an admin event stream client is too slow; disconnecting it",
-    });
-  }
-
-  start(): void {
-    const unsubscribe = this.engine.subscribe((event) => this.onEvent(event));
-    this.connection.open(() => {
-      unsubscribe();
-      this.early.length = 0;
-      this.onClosed();
-    });
-    let snapshot: EngineSnapshot;
-    try {
-      snapshot = this.engine.snapshot();
-    } catch (error) {
-      this.request.log.error({ err: error }, "could not take a snapshot for an event stream");
-      this.close();
-      return;
-    }
-    this.connection.write(
-      encodeSseEvent({ event: "snapshot", id: snapshot.seq, data: JSON.stringify(snapshot) }),
-    );
-    this.connection.arm();
-    for (const event of this.early.splice(0)) if (event.seq > snapshot.seq) this.send(event);
-    this.live = true;
-  }
-
-  /** Ends the stream from our side (the server is closing). */
-  close(): void {
-    this.connection.close();
-  }
-
-  private onEvent(event: EngineEvent): void {
-    if (this.connection.isClosed) return;
-    if (!this.live) {
-      this.early.push(event);
-      return;
-    }
-    this.send(event);
-  }
-
-  private send(event: EngineEvent): void {
-    this.connection.send(
-      encodeSseEvent({ event: event.type, id: event.seq, data: JSON.stringify(event) }),
-    );
-  }
 }

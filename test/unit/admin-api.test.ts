@@ -15,7 +15,7 @@ import {
   startAdminApi,
   type AdminApi,
 } from "../../src/http/admin-server.js";
-import { parseActor } from "../../src/http/admin.js";
+import { parseActor } from "../../src/http/admin-common.js";
 import { ConfigError, loadConfig } from "../../src/config.js";
 import { FakeEngine, http, record, tempDir } from "./admin-fakes.js";
 import { waitFor } from "../harness/wait.js";
