@@ -1,5 +1,5 @@
 /** Creates the bot's matrix-js-sdk client with a file-backed sync store and a tight filter. */
-import { createClient, Filter, type MatrixClient } from "matrix-js-sdk";
+import { ClientEvent, createClient, Filter, type MatrixClient, type Room } from "matrix-js-sdk";
 import type { Logger } from "pino";
 import { logger as sdkLogger } from "matrix-js-sdk/lib/logger.js";
 import { FileSyncStore, createSyncFilterDefinition } from "./file-sync-store.js";
@@ -81,12 +81,56 @@ export async function startSyncing(bot: BotClient): Promise<void> {
     "anteroom",
     createSyncFilterDefinition({ lazyLoadMembers: false }),
   );
-  await bot.client.startClient({
+  const started = bot.client.startClient({
     filter,
     initialSyncLimit: 20,
     lazyLoadMembers: false,
     threadSupport: false,
     disablePresence: true,
     pollTimeout: 30_000,
+  });
+  // Registered after startClient's own sync listeners (it adds them before its first await), so
+  // these run after the SDK's for the same sync state.
+  stopCallSessions(bot.client);
+  dropForgottenRooms(bot.client);
+  await started;
+}
+
+/**
+ * The SDK's MatrixRTC (calls) manager starts itself after the first sync and from then on keeps a
+ * session, which holds the Room, for every room the client sees, vetting rooms long closed
+ * included: memory that only grows. The bot takes no part in calls.
+ */
+function stopCallSessions(client: MatrixClient): void {
+  const stop = (): void => {
+    if (!client.isInitialSyncComplete()) return;
+    client.matrixRTC.stop();
+    client.off(ClientEvent.Sync, stop);
+  };
+  client.on(ClientEvent.Sync, stop);
+}
+
+/**
+ * Rooms the bot left and forgot (closed vetting rooms and lobbies) come back: the homeserver still
+ * sends the leave in the next /sync, and the SDK makes a new Room for it and keeps it for good.
+ * A room the SDK first meets as already left is dropped once that sync answer has been handled:
+ * its events have been emitted by then, nothing reads a left room later (sync-watching code treats
+ * "left" and "unknown" alike), and a restart from the sync snapshot has no left rooms either.
+ */
+function dropForgottenRooms(client: MatrixClient): void {
+  let metAsLeft: Room[] = [];
+  client.on(ClientEvent.Room, (room) => {
+    if (room.getMyMembership() === "leave") metAsLeft.push(room);
+  });
+  client.on(ClientEvent.Sync, () => {
+    if (metAsLeft.length === 0) return;
+    const rooms = metAsLeft;
+    metAsLeft = [];
+    for (const room of rooms) {
+      // Still left, and still this Room object (not one made since for a rejoin).
+      if (room.getMyMembership() === "leave" && client.store.getRoom(room.roomId) === room) {
+        client.store.removeRoom(room.roomId);
+      }
+    }
   });
 }

@@ -9,10 +9,10 @@
  *     disk): one /sync long-poll filtered to the space's member events; per knock the same
  *     createRoom as src/matrix/matrix-port.ts createVettingRoom + one m.room.message; 8 knocks
  *     in flight.
- *   - ANTEROOM: the real daemon (`anteroom --daemon` through TestDaemon), run from the compiled
- *     build (the bench runs `npm run build` first) so that tsx is not measured. Production
- *     settings (MAX_IN_FLIGHT 8, TICK_MS 1000) apart from the invite code seed, and the send cap
- *     raised only when the bench sizes would reach it.
+ *   - ANTEROOM: the real daemon (`bin/anteroom.js --daemon` through TestDaemon, as shipped),
+ *     run from the compiled build (the bench runs `npm run build` first) so that tsx is not
+ *     measured. Production settings (MAX_IN_FLIGHT 8, TICK_MS 1000) apart from the invite code
+ *     seed, and the send cap raised only when the bench sizes would reach it.
  * - Simulated newcomers, registered and given a /sync token before anything is timed, do what a
  *   person does: knock on the space with the invite code, wait for the vetting room's invite on
  *   their own /sync, join at once, and read the challenge (`write a 3-line haiku about:`) from
@@ -46,7 +46,8 @@
  * BENCH_KNOCK_CONCURRENCY (20), BENCH_GAP_MS (250, the pause before each sequential knock),
  * BENCH_BUDGET_SEC (480: no new burst round starts when it would end later than this),
  * BENCH_TIMEOUT_SEC (840: then everything is stopped), BENCH_BUILD=0 (skip `npm run build`),
- * BENCH_DAEMON=/path/to/cli.js (another build of the daemon, for A/B runs),
+ * BENCH_DAEMON=/path/to/cli.js (another build of the daemon, for A/B runs; a cli.js runs without
+ * the V8 flags bin/anteroom.js adds),
  * BENCH_DAEMON_NODE_OPTIONS (NODE_OPTIONS for the daemon, e.g. V8 heap flags), BENCH_KEEP=1 (keep
  * the daemon's data dir), BENCH_PROFILE=1 (a CPU profile of the daemon and a heap snapshot
  * after its burst, kept in a temporary folder), BENCH_TRACE=1 (count both bots' homeserver
@@ -347,6 +348,20 @@ async function heapSnapshot(pid: number | undefined, dir: string): Promise<void>
   }
 }
 
+/**
+ * What the daemon process really runs (the entry point re-executes node with its own V8 flags),
+ * from /proc; what was started when /proc cannot tell.
+ */
+async function commandLine(pid: number | undefined, started: readonly string[]): Promise<string> {
+  if (pid === undefined) return started.join(" ");
+  try {
+    const raw = await readFile(`/proc/${pid}/cmdline`, "utf8");
+    return raw.split("\0").filter(Boolean).slice(1).join(" ");
+  } catch {
+    return started.join(" ");
+  }
+}
+
 /** Which daemon to run: the fresh build unless BENCH_DAEMON names another. */
 async function daemonCommand(): Promise<string[]> {
   if (process.env.BENCH_BUILD !== "0" && !process.env.BENCH_DAEMON) {
@@ -363,7 +378,8 @@ async function daemonCommand(): Promise<string[]> {
     }
   }
   if (process.env.BENCH_DAEMON) return [process.env.BENCH_DAEMON, "--daemon"];
-  if (existsSync(join(REPO, "dist", "src", "cli.js"))) return ["dist/src/cli.js", "--daemon"];
+  // The entry point as shipped (it re-executes node with the daemon's V8 flags), not cli.js.
+  if (existsSync(join(REPO, "dist", "src", "cli.js"))) return ["bin/anteroom.js", "--daemon"];
   log("no dist/src/cli.js: the daemon runs through tsx, which is then part of what is measured");
   return ["--import", "tsx", "src/cli.ts", "--daemon"];
 }
@@ -470,7 +486,7 @@ async function main(): Promise<number> {
   });
   const readyMemory = { floor: memoryMb(floor.pid()), engine: memoryMb(engine.pid()) };
   log(
-    `floor (pid ${floorProcess.pid}) and anteroom (pid ${daemon.pid}: ${nodeArgs.join(" ")}) ready`,
+    `floor (pid ${floorProcess.pid}) and anteroom (pid ${daemon.pid}: ${await commandLine(daemon.pid, nodeArgs)}) ready`,
   );
 
   // Warm-up: the first rooms on a fresh Synapse and in a fresh process are slower. Not counted.
