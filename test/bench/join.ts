@@ -34,7 +34,6 @@
  * file, the knock bench's figures, is kept).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -45,6 +44,7 @@ import { createCommunity } from "../harness/community.js";
 import { TestDaemon } from "../harness/daemon.js";
 import { startHomeserver } from "../harness/homeserver.js";
 import { errorMessage, sleep } from "../harness/wait.js";
+import { daemonCommand, fmt, intEnv, table } from "./bench-kit.js";
 import { cpuSince, cpuSnapshot, mean, percentile, readClockTicks, type Pids } from "./measure.js";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
@@ -62,14 +62,6 @@ const CODE = "JOINBENCH";
 const NO_LIMIT = "1000000000";
 /** Foreign load (cores) above which a phase is flagged as disturbed, as in knocks.ts. */
 const DISTURBED_CORES = 0.3;
-
-function intEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number`);
-  return value;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Processes
@@ -198,23 +190,6 @@ function unexpected(f: Figures, expected: string): number {
     .reduce((a, [, n]) => a + n, 0);
 }
 
-function fmt(value: number, digits = 0): string {
-  return Number.isFinite(value) ? value.toFixed(digits) : "—";
-}
-
-function table(rows: readonly (readonly string[])[]): string {
-  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  return rows
-    .map((row, index) => {
-      const line = row
-        .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
-        .join("  │  ")
-        .trimEnd();
-      return index === 0 ? `${line}\n${"─".repeat(line.length)}` : line;
-    })
-    .join("\n");
-}
-
 // ---------------------------------------------------------------------------------------------
 // Main
 
@@ -232,23 +207,9 @@ function log(message: string): void {
   console.log(`[${elapsed}s] join: ${message}`);
 }
 
-/** Which daemon to run: the fresh build unless BENCH_DAEMON names another (as knocks.ts does). */
-async function daemonCommand(): Promise<string[]> {
-  if (process.env.BENCH_BUILD !== "0" && !process.env.BENCH_DAEMON) {
-    log("npm run build");
-    // tsc writes its output even when it reports type errors; the bench runs what it wrote.
-    const build = await execa("npm", ["run", "build"], { cwd: REPO, all: true, reject: false });
-    if (build.exitCode !== 0) log("npm run build reported errors; running what it wrote");
-  }
-  if (process.env.BENCH_DAEMON) return [process.env.BENCH_DAEMON, "--daemon"];
-  if (existsSync(join(REPO, "dist", "src", "cli.js"))) return ["dist/src/cli.js", "--daemon"];
-  log("no dist/src/cli.js: the daemon runs through tsx");
-  return ["--import", "tsx", "src/cli.ts", "--daemon"];
-}
-
 async function main(): Promise<void> {
   await readClockTicks();
-  const nodeArgs = await daemonCommand();
+  const nodeArgs = await daemonCommand(log);
   const scripts = await mkdtemp(join(tmpdir(), "anteroom-join-bench-"));
   cleanups.push(() => rm(scripts, { recursive: true, force: true }));
   const loadScript = await transpiled(scripts, "http-load");

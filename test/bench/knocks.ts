@@ -55,16 +55,15 @@
  * BENCH_STRICT=1 (exit 1 when a target is missed).
  * Results: printed, and written to test/bench/results/latest.json.
  */
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { execa } from "execa";
 import { createCommunity, type TestCommunity } from "../harness/community.js";
 import { TestDaemon } from "../harness/daemon.js";
 import { startHomeserver, type TestUser } from "../harness/homeserver.js";
 import { errorMessage, sleep } from "../harness/wait.js";
+import { daemonCommand, fmt, intEnv, table } from "./bench-kit.js";
 import { FloorProcess } from "./floor-process.js";
 import { Knocker, type KnockTiming } from "./knocker.js";
 import {
@@ -111,14 +110,6 @@ const REFERENCE = {
 };
 /** Foreign load (cores) above which a phase is flagged as disturbed. */
 const DISTURBED_CORES = 0.3;
-
-function intEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number`);
-  return value;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Contenders
@@ -278,23 +269,6 @@ async function engineSide(dataDir: string): Promise<BotSide> {
   return side;
 }
 
-function fmt(value: number, digits = 0): string {
-  return Number.isFinite(value) ? value.toFixed(digits) : "—";
-}
-
-function table(rows: readonly (readonly string[])[]): string {
-  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  return rows
-    .map((row, index) => {
-      const line = row
-        .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
-        .join("  │  ")
-        .trimEnd();
-      return index === 0 ? `${line}\n${"─".repeat(line.length)}` : line;
-    })
-    .join("\n");
-}
-
 /** Requests per knock by endpoint, for BENCH_TRACE. */
 function requestRows(
   floor: Counts | undefined,
@@ -362,31 +336,9 @@ async function commandLine(pid: number | undefined, started: readonly string[]):
   }
 }
 
-/** Which daemon to run: the fresh build unless BENCH_DAEMON names another. */
-async function daemonCommand(): Promise<string[]> {
-  if (process.env.BENCH_BUILD !== "0" && !process.env.BENCH_DAEMON) {
-    log("npm run build");
-    const build = await execa("npm", ["run", "build"], { cwd: REPO, all: true, reject: false });
-    // tsc still writes its output when it finds type errors: run that, but say so.
-    if (build.exitCode !== 0) {
-      const errors = String(build.all ?? "")
-        .split("\n")
-        .filter((line) => line.includes("error TS"));
-      if (errors.length === 0) throw new Error(`npm run build failed:\n${String(build.all)}`);
-      log(`npm run build reported ${errors.length} type errors (its output is still written):`);
-      for (const line of errors.slice(0, 5)) log(`  ${line}`);
-    }
-  }
-  if (process.env.BENCH_DAEMON) return [process.env.BENCH_DAEMON, "--daemon"];
-  // The entry point as shipped (it re-executes node with the daemon's V8 flags), not cli.js.
-  if (existsSync(join(REPO, "dist", "src", "cli.js"))) return ["bin/anteroom.js", "--daemon"];
-  log("no dist/src/cli.js: the daemon runs through tsx, which is then part of what is measured");
-  return ["--import", "tsx", "src/cli.ts", "--daemon"];
-}
-
 async function main(): Promise<number> {
   await readClockTicks();
-  let nodeArgs = await daemonCommand();
+  let nodeArgs = await daemonCommand(log);
   const profileDir = PROFILE ? await mkdtemp(join(tmpdir(), "anteroom-bench-profile-")) : undefined;
   if (profileDir) {
     nodeArgs = [
