@@ -31,7 +31,7 @@ export async function runDaemon(
     perCodePerMinute: config.lobbyRates.perCodePerMinute,
   });
   await http.register(formHookRoutes, { engine: runtime.engine, ...config.formHook });
-  const metrics = createMetrics(runtime.engine);
+  const metrics = createMetrics(runtime.engine, runtime.health);
   runtime.matrix.onError = metrics.homeserverError;
   registerMetricsRoutes(http, metrics);
   await http.listen({ port: config.http.port, host: config.http.host });

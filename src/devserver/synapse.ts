@@ -16,10 +16,10 @@ import {
 import { copyFile, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { homedir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
 import { errorMessage, sleep } from "./wait.js";
+import { packageRoot } from "../package-info.js";
 
 export interface TestUser {
   userId: string;
@@ -515,21 +515,7 @@ async function ensureSynapseRoot(onProgress?: (line: string) => void): Promise<v
  * dist/src/ after a build, which does not copy the script.
  */
 export function provisionScriptPath(): string {
-  return join(anteroomRoot(), "src", "devserver", "provision-synapse.sh");
-}
-
-function anteroomRoot(): string {
-  const start = dirname(fileURLToPath(import.meta.url));
-  for (let dir = start; ; dir = dirname(dir)) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: unknown };
-      if (pkg.name === "anteroom") return dir;
-    } catch {
-      // no package.json here, or not JSON: keep walking up
-    }
-    if (dirname(dir) === dir)
-      throw new Error(`could not find anteroom's package.json above ${start}`);
-  }
+  return join(packageRoot(), "src", "devserver", "provision-synapse.sh");
 }
 
 /**

@@ -1,27 +1,28 @@
 /**
  * Prometheus metrics, derived from the engine's change stream (so every front
- * end's actions count) plus the homeserver calls and HTTP requests.
+ * end's actions count) plus the homeserver calls and HTTP requests; the
+ * gauges on-call alerts read are in metrics-gauges.ts.
  */
 import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { FastifyInstance } from "fastify";
 import type { EngineApi } from "../../core/api.js";
 import type { VettingRecord } from "../../core/vetting.js";
+import type { SyncHealth } from "../matrix/space-watch.js";
+import { registerOnCallGauges } from "./metrics-gauges.js";
 
 export interface Metrics {
   readonly registry: Registry;
   homeserverError(errcode: string | undefined, transient: boolean): void;
 }
 
-export function createMetrics(engine: EngineApi): Metrics {
+export function createMetrics(engine: EngineApi, sync: SyncHealth): Metrics {
   const registry = new Registry();
   // Event-loop delay sampled every 100 ms, not 10: the finer sampling cost more CPU idle than a knock.
-  collectDefaultMetrics({
-    register: registry,
-    prefix: "anteroom_",
-    eventLoopMonitoringPrecision: 100,
-  });
+  // The standard names (process_*, nodejs_*), so stock dashboards and alerts read them.
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
+  registerOnCallGauges(registry, engine, sync);
   const auditEvents = new Counter({
-    name: "anteroom_decisions_total",
+    name: "anteroom_audit_records_total",
     help: "Audit records written, by type (knock_received, code_redeemed, knock_rejected, vetting_passed, …)",
     labelNames: ["type", "reason"],
     registers: [registry],

@@ -244,9 +244,9 @@ test("a silent newcomer gets a reminder, then the room times out and the knock i
 test("/metrics counts the decisions, the vetting latency and the HTTP requests", async () => {
   const text = await (await fetch(`${daemon.url}/metrics`)).text();
   const value = (pattern: RegExp): number => Number(pattern.exec(text)?.[1] ?? "NaN");
-  assert.ok(value(/anteroom_decisions_total\{type="knock_received",reason=""\} (\d+)/) >= 5);
+  assert.ok(value(/anteroom_audit_records_total\{type="knock_received",reason=""\} (\d+)/) >= 5);
   assert.ok(
-    value(/anteroom_decisions_total\{type="knock_rejected",reason="unknown_code"\} (\d+)/) >= 1,
+    value(/anteroom_audit_records_total\{type="knock_rejected",reason="unknown_code"\} (\d+)/) >= 1,
   );
   assert.ok(value(/anteroom_knock_to_vetting_room_seconds_count (\d+)/) >= 3);
   assert.ok(value(/anteroom_vetting_duration_seconds_count\{outcome="passed"\} (\d+)/) >= 1);
@@ -254,5 +254,5 @@ test("/metrics counts the decisions, the vetting latency and the HTTP requests",
     text,
     /anteroom_http_request_seconds_count\{route="\/healthz",method="GET",status="200"\}/,
   );
-  assert.match(text, /anteroom_process_resident_memory_bytes/);
+  assert.match(text, /process_resident_memory_bytes/);
 });

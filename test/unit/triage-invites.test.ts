@@ -2,7 +2,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { PendingInvite } from "../../core/invites.js";
-import { UNANSWERED_AFTER_MS, triageItems } from "../../ui/state/triage.js";
+import { UNANSWERED_AFTER_MS } from "../../core/triage.js";
+import { triageItems } from "../../ui/state/triage.js";
 import { bindingById } from "../../ui/keys/registry.js";
 import { record } from "./admin-fakes.js";
 
