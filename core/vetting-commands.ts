@@ -40,7 +40,7 @@ export type ModeratorCommand = ModeratorAction & { readonly by: string; readonly
 export type CommandOutcome = { ok: true; step: Step } | { ok: false; error: string };
 
 /** Closed records that a moderator may still let in: the person was turned away by the challenge, not by a person. */
-const OVERRIDABLE = new Set(["failed", "timed_out", "denied"]);
+export const OVERRIDABLE_PHASES: ReadonlySet<string> = new Set(["failed", "timed_out", "denied"]);
 
 export function command(
   record: VettingRecord,
@@ -54,7 +54,7 @@ export function command(
   const base = { user: next.user, by: input.by, room_id: next.roomId };
   switch (input.action) {
     case "approve": {
-      if (!active && !OVERRIDABLE.has(next.phase)) return refuse(`already ${next.phase}`);
+      if (!active && !OVERRIDABLE_PHASES.has(next.phase)) return refuse(`already ${next.phase}`);
       const overridden = !active;
       close(next, overridden ? "overridden" : "approved", input.now, "passed");
       enqueue(next, { kind: "admitToCommunity", user: next.user });

@@ -15,6 +15,7 @@ import { AuditLog } from "./store/audit-log.js";
 import { openCodeBook, openLobbyBook, openVettingBook } from "./store/books.js";
 import { openInviteBook, openJoinWaveStore } from "./store/wave-and-invite-books.js";
 import { noticeJoinWaves } from "./chat/join-wave-notice.js";
+import { noticeHeldKnocks } from "./chat/held-notice.js";
 import { noticeSender } from "./chat/notice.js";
 import type { JsonStore } from "./store/json-store.js";
 import {
@@ -146,14 +147,24 @@ export async function openRuntime(
     config.engine,
   );
   const notifyRoom = config.moderation.notifyRoom;
-  const stopWaveNotices = notifyRoom
-    ? noticeJoinWaves({
-        api: engine,
-        send: noticeSender(bot.client, breaker),
-        roomId: notifyRoom,
-        onError: (error) =>
-          log.warn({ err: error }, "could not tell the notify room of a join wave"),
-      })
+  const notify = noticeSender(bot.client, breaker);
+  const stopNotices = notifyRoom
+    ? stopAll(
+        noticeJoinWaves({
+          api: engine,
+          send: notify,
+          roomId: notifyRoom,
+          onError: (error) =>
+            log.warn({ err: error }, "could not tell the notify room of a join wave"),
+        }),
+        noticeHeldKnocks({
+          api: engine,
+          send: notify,
+          roomId: notifyRoom,
+          onError: (error) =>
+            log.warn({ err: error }, "could not tell the notify room of a held knock"),
+        }),
+      )
     : () => undefined;
   engineIdle = () => engine.idle();
   engine.start();
@@ -227,7 +238,7 @@ export async function openRuntime(
     },
     async stop() {
       clearInterval(ticker);
-      stopWaveNotices();
+      stopNotices();
       operatorRoom.stop();
       bot.client.stopClient();
       await engine.stop();
@@ -412,4 +423,9 @@ async function reloadHandEdits(
       log.info({ path }, "picked up a hand edit");
     }
   }
+}
+
+/** One stop for several unsubscribes. */
+function stopAll(...stops: (() => void)[]): () => void {
+  return () => stops.forEach((stop) => stop());
 }

@@ -27,6 +27,9 @@ export type ChatCommand =
   | { readonly name: "token"; readonly op: "list" }
   | { readonly name: "token"; readonly op: "revoke"; readonly token: string }
   | { readonly name: "stats" }
+  | { readonly name: "held" }
+  | { readonly name: "approve"; readonly user: string }
+  | { readonly name: "reject"; readonly user: string; readonly reason?: string }
   | { readonly name: "resume" }
   | { readonly name: "help" };
 
@@ -59,6 +62,18 @@ export const COMMAND_USAGE: Readonly<Record<CommandName, { usage: string; what: 
     what: "homeserver registration tokens (also: !mint token [--uses U] [--expires 7d|ISO])",
   },
   stats: { usage: "!stats", what: "what happened in the last 24 hours" },
+  held: {
+    usage: "!held",
+    what: "what waits for a moderator: held knocks, form requests, passes paused by a join wave, effects given up",
+  },
+  approve: {
+    usage: "!approve USER",
+    what: "let a held or waiting knock in (or override a failed one)",
+  },
+  reject: {
+    usage: "!reject USER [reason]",
+    what: "turn a held or open knock away, with the reason they see",
+  },
   resume: {
     usage: "!resume",
     what: "end a join wave's pause now: the newcomers waiting for a moderator are let in",

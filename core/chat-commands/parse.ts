@@ -73,6 +73,12 @@ function parseArguments(name: CommandName, rest: string): ChatCommand {
       }
       return { name, code };
     }
+    case "approve": {
+      const user = userArgument(name, tokens[0]);
+      if (tokens.length !== 1) throw usage(name);
+      return { name, user };
+    }
+    case "reject":
     case "kick":
     case "ban":
     case "unban": {
@@ -107,6 +113,7 @@ function parseArguments(name: CommandName, rest: string): ChatCommand {
     }
     case "codes":
     case "stats":
+    case "held":
     case "resume":
     case "help":
       return { name };

@@ -16,6 +16,7 @@ import {
   tokenIssuedReply,
   tokensReply,
 } from "../../core/chat-commands/replies.js";
+import { heldReply, knockOf, waitingForModerator } from "../../core/chat-commands/held.js";
 import { HomeserverError } from "../../core/ports.js";
 import type { AuditedTokens } from "../moderation/audited-tokens.js";
 import {
@@ -38,10 +39,10 @@ export interface CommandContext {
 }
 
 /** What the commands need of EngineApi. */
-export type ChatCommandsApi = Pick<EngineApi, "mintCode" | "revokeCode" | "audit"> & {
+export type ChatCommandsApi = Pick<EngineApi, "mintCode" | "revokeCode" | "audit" | "moderate"> & {
   /** `!resume`; absent where the front end has no engine behind it. */
   resumeJoinWave?: EngineApi["resumeJoinWave"];
-  snapshot(): Pick<EngineSnapshot, "codes" | "signupCodes">;
+  snapshot(): Pick<EngineSnapshot, "codes" | "signupCodes" | "records" | "lobbies" | "invites">;
 };
 
 /** The file each book is kept in, named as the reference approver's replies named it. */
@@ -85,6 +86,14 @@ export async function runChatCommand(
     }
     case "help":
       return helpText();
+    case "held": {
+      const { records, lobbies, invites } = api.snapshot();
+      const now = context.now();
+      return heldReply(waitingForModerator(records, lobbies, invites ?? [], now), now);
+    }
+    case "approve":
+    case "reject":
+      return decideKnock(command, by, api);
     case "resume": {
       if (!api.resumeJoinWave) return notAvailableReply(command.name);
       const resumed = await api.resumeJoinWave(by);
@@ -169,6 +178,25 @@ async function runTokenCommand(
       ? `!${what} failed: the homeserver did not answer; try again (${error.message})`
       : tokenFailedReply(what, error.message);
   }
+}
+
+/** `!approve USER` / `!reject USER [reason]`: the person's open (or, to approve, turned-away) knock. */
+async function decideKnock(
+  command: Extract<ChatCommand, { name: "approve" | "reject" }>,
+  by: string,
+  api: ChatCommandsApi,
+): Promise<string> {
+  const record = knockOf(api.snapshot().records, command.user, command.name);
+  if (!record) return `!${command.name}: ${command.user} has no knock waiting for a moderator`;
+  const action =
+    command.name === "approve"
+      ? ({ action: "approve" } as const)
+      : ({ action: "reject", ...(command.reason ? { reason: command.reason } : {}) } as const);
+  const result = await api.moderate(record.key, action, by);
+  if (!result.ok) return `!${command.name} ${command.user}: ${result.error}`;
+  return command.name === "approve"
+    ? `approved ${command.user}: they are being invited into the space and its rooms.`
+    : `rejected ${command.user}${command.reason ? ` (${command.reason})` : ""}.`;
 }
 
 /** Revokes the code in whichever book has it (codes are matched without regard to case, as when redeemed). */

@@ -1,0 +1,89 @@
+/**
+ * `!held`, `!approve` and `!reject` from chat: what waits for a moderator
+ * (core/triage.ts, the same list as the console's Triage view), and which
+ * knock a user ID names. An on-call moderator on a phone decides from here.
+ */
+import { formatDistanceStrict } from "date-fns";
+import { troubles, type Trouble, type TroubleKind } from "../triage.js";
+import type { PendingInvite } from "../invites.js";
+import type { LobbyRecord } from "../lobby.js";
+import { ACTIVE_PHASES, type VettingRecord } from "../vetting.js";
+import { OVERRIDABLE_PHASES } from "../vetting-commands.js";
+
+/** What a moderator decides: knocks and form requests held, passes paused by a join wave, effects given up. */
+const WAITING: readonly TroubleKind[] = ["failed", "held", "awaiting"];
+/** A reply stays readable on a phone: the oldest this many, then a count. */
+export const HELD_LISTED = 20;
+
+export function waitingForModerator(
+  records: readonly VettingRecord[],
+  lobbies: readonly LobbyRecord[],
+  invites: readonly PendingInvite[],
+  now: number,
+): Trouble[] {
+  return troubles(records, lobbies, invites, now).filter((t) => WAITING.includes(t.kind));
+}
+
+export function heldReply(waiting: readonly Trouble[], now: number): string {
+  if (waiting.length === 0) return "nothing waits for a moderator.";
+  const lines = waiting.slice(0, HELD_LISTED).map((trouble) => `• ${heldLine(trouble, now)}`);
+  const more = waiting.length - HELD_LISTED;
+  return [
+    `${waiting.length} waiting for a moderator:`,
+    ...lines,
+    ...(more > 0 ? [`… and ${more} more (the console's Triage view lists them all)`] : []),
+  ].join("\n");
+}
+
+function heldLine(trouble: Trouble, now: number): string {
+  const ago = formatDistanceStrict(trouble.since, now, { addSuffix: true });
+  const { record, lobby } = trouble.subject;
+  if (lobby) return `a lobby pass paused by a join wave, ${ago} — !resume lets it in`;
+  if (!record) return `${trouble.kind}, ${ago}`;
+  const who = record.user;
+  switch (trouble.kind) {
+    case "held": {
+      const why = record.screened
+        ? "near a blocklist entry"
+        : record.source === "form"
+          ? "a form request"
+          : "knocked without a code";
+      return `${who}: ${why}, ${ago} — !approve ${who} | !reject ${who} [reason]`;
+    }
+    case "awaiting":
+      return `${who}: passed during a join wave, ${ago} — !approve ${who} or !resume`;
+    default:
+      return `${who}: gave up on ${firstWords(trouble.error ?? "an effect")}, ${ago} — the console's Triage view fixes it`;
+  }
+}
+
+function firstWords(text: string): string {
+  return text.length > 120 ? `${text.slice(0, 119)}…` : text;
+}
+
+/**
+ * The knock `!approve USER` / `!reject USER` decides: the person's newest one
+ * still open; for approve also a newest one the challenge turned away (an override).
+ */
+export function knockOf(
+  records: readonly VettingRecord[],
+  user: string,
+  action: "approve" | "reject",
+): VettingRecord | undefined {
+  const newest = records
+    .filter((record) => record.user === user)
+    .sort((a, b) => b.knockedAt - a.knockedAt)[0];
+  if (!newest) return undefined;
+  if (ACTIVE_PHASES.has(newest.phase)) return newest;
+  return action === "approve" && OVERRIDABLE_PHASES.has(newest.phase) ? newest : undefined;
+}
+
+/** What the notify room is told when a knock starts waiting for a moderator. */
+export function heldNotice(record: VettingRecord): string {
+  const why = record.screened
+    ? "is near a blocklist entry"
+    : record.source === "form"
+      ? "asked through the form"
+      : "knocked without a code";
+  return `${record.user} ${why} and waits for a moderator: !approve ${record.user} or !reject ${record.user} [reason] (!held lists everything waiting)`;
+}

@@ -1,0 +1,98 @@
+/**
+ * On call from a phone, against a real Synapse: a held knock is announced in
+ * the notify room, `!held` lists it, `!approve` lets the person in and
+ * `!reject` turns them away with the reason they see.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { startHomeserver, type TestHomeserver } from "../harness/homeserver.js";
+import { createCommunity, type TestCommunity } from "../harness/community.js";
+import { TestDaemon } from "../harness/daemon.js";
+import { MatrixUserClient } from "../harness/newcomer.js";
+import { Newcomer } from "../harness/newcomer-flow.js";
+
+let hs: TestHomeserver;
+let community: TestCommunity;
+let daemon: TestDaemon;
+/** A private operators' room: commands are taken there and notices go there. */
+let opsRoom: string;
+/** PL 50 in the operators' room. */
+let mod: MatrixUserClient;
+
+before(async () => {
+  hs = await startHomeserver();
+  community = await createCommunity(hs, { children: 1 });
+  const user = await hs.registerUser("oncall", { displayName: "On call" });
+  mod = new MatrixUserClient(hs.url, user);
+  opsRoom = await community.botClient.createRoom({
+    name: "Operators",
+    preset: "private_chat",
+    invite: [user.userId],
+    power_level_content_override: { users: { [community.bot.userId]: 100, [user.userId]: 50 } },
+  });
+  await mod.join(opsRoom);
+  daemon = await TestDaemon.start(hs, community, {
+    env: {
+      ADMIN_COMMAND_ROOM: opsRoom,
+      OPERATOR_NOTIFY_ROOM: opsRoom,
+      KNOCK_HOLD_SEC: "3600",
+      SEND_MAX_PER_ROOM_PER_MIN: "200",
+    },
+  });
+});
+
+after(async () => {
+  await daemon?.stop();
+  await hs?.stop();
+});
+
+/** The bot's next message in the operators' room after `eventId` that matches. */
+async function botSays(pattern: RegExp, afterEventId?: string): Promise<string> {
+  return mod.syncUntil(
+    () => {
+      const timeline = mod.timeline(opsRoom);
+      const from = afterEventId ? timeline.findIndex((ev) => ev.event_id === afterEventId) : -1;
+      if (afterEventId && from < 0) return undefined;
+      return timeline
+        .slice(from + 1)
+        .filter((ev) => ev.sender === community.bot.userId && ev.type === "m.room.message")
+        .map((ev) => String(ev.content?.body))
+        .find((body) => pattern.test(body));
+    },
+    `the bot to say ${pattern}`,
+    30_000,
+  );
+}
+
+async function ask(command: string, expected: RegExp): Promise<string> {
+  return botSays(expected, await mod.sendText(opsRoom, command));
+}
+
+test("a held knock is announced, listed by !held, and !approve lets the person in", async () => {
+  const newcomer = await Newcomer.register(hs, community, "Ned");
+  await newcomer.knock();
+  const notice = await botSays(new RegExp(`${escape(newcomer.userId)} knocked without a code`));
+  assert.match(notice, /!approve .* or !reject /);
+  const held = await ask("!held", /waiting for a moderator/);
+  assert.match(held, new RegExp(`${escape(newcomer.userId)}: knocked without a code`));
+  const approved = await ask(`!approve ${newcomer.userId}`, /approved|!approve/);
+  assert.match(approved, /^approved /);
+  await newcomer.client.waitForInvite(community.spaceId);
+  assert.equal(await ask("!held", /moderator/), "nothing waits for a moderator.");
+});
+
+test("!reject turns a held knock away with the moderator's reason; an unknown person is said to have none", async () => {
+  const newcomer = await Newcomer.register(hs, community, "Rex");
+  await newcomer.knock();
+  await botSays(new RegExp(`${escape(newcomer.userId)} knocked without a code`));
+  const rejected = await ask(`!reject ${newcomer.userId} not this time`, /rejected|!reject/);
+  assert.match(rejected, /^rejected .*not this time/);
+  const left = await newcomer.client.waitForLeave(community.spaceId);
+  assert.match(String(left?.content?.reason), /not this time/);
+  const nobody = await ask("!approve @nobody:localhost", /!approve/);
+  assert.match(nobody, /has no knock waiting for a moderator/);
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
