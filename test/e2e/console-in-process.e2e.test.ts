@@ -62,8 +62,9 @@ test("in-process: the Daemon log view follows the engine's log file", async () =
     /Daemon log [1-9]/.test(s),
   );
   assert.doesNotMatch(screen, /no log file yet/);
-  await tmux.keys("q");
+  // Ctrl+C twice quits, as in most terminal programs.
+  await tmux.keys("C-c");
   await tmux.waitForText("Quit the console?");
-  await tmux.keys("Enter");
+  await tmux.keys("C-c");
   await waitFor(() => tmux.exited(), { what: "the console to end", timeoutMs: 15_000 });
 });

@@ -139,9 +139,9 @@ test("at 80×24 every view fits the screen, and the QR code of a link is drawn w
   await tmux.resize(100, 30);
 });
 
-test("q asks first, Enter quits, and the console ends", async () => {
+test("q asks first, a second q quits, and the console ends", async () => {
   await tmux.keys("q");
   await tmux.waitForText("Quit the console?");
-  await tmux.keys("Enter");
+  await tmux.keys("q");
   await waitFor(() => tmux.exited(), { what: "the console to end", timeoutMs: 10_000 });
 });

@@ -224,8 +224,9 @@ test("g, G, PgDn and PgUp move through a list longer than the screen", async () 
   }
 });
 
-test("Ctrl+C backs out of a prompt, then asks to quit", async () => {
-  const c = renderConsole();
+test("Ctrl+C backs out of a prompt, then asks to quit, and a second Ctrl+C quits", async () => {
+  let exited = false;
+  const c = renderConsole({ onExit: () => (exited = true) });
   try {
     c.press("/");
     c.type("abc");
@@ -234,6 +235,23 @@ test("Ctrl+C backs out of a prompt, then asks to quit", async () => {
     await c.waitForText("cancelled");
     c.press("ctrl+c");
     await c.waitForText("Quit the console?");
+    assert.equal(exited, false);
+    c.press("ctrl+c");
+    await c.until("the console to exit", () => exited);
+  } finally {
+    c.unmount();
+  }
+});
+
+test("q twice quits", async () => {
+  let exited = false;
+  const c = renderConsole({ onExit: () => (exited = true) });
+  try {
+    await c.waitForText("Knocks 0");
+    c.press("q");
+    await c.waitForText("Quit the console?");
+    c.press("q");
+    await c.until("the console to exit", () => exited);
   } finally {
     c.unmount();
   }

@@ -21,7 +21,16 @@ import { askTokenUses, copyToken } from "./token-actions.js";
 export type RunByName = (binding: Binding, args?: string) => void;
 
 export function overlayKey(core: ConsoleCore, overlay: Overlay, key: string, run: RunByName): void {
-  // Ctrl+C backs out of whatever is open; pressed again, it asks to quit.
+  // In the quit dialog the keys that opened it quit: `q q` and Ctrl+C twice, as in most TUIs.
+  if (
+    overlay.kind === "confirm" &&
+    overlay.then.kind === "quit" &&
+    (key === "q" || key === "ctrl+c")
+  ) {
+    core.set({ overlay: undefined });
+    return followConfirmed(core, overlay.then);
+  }
+  // Ctrl+C backs out of whatever else is open; pressed again, it asks to quit.
   if (key === "ctrl+c") {
     if (overlay.kind === "filter") setFilter(core, "");
     return core.cancel();
