@@ -11,8 +11,7 @@ import type { EngineSettings } from "../core/engine/engine.js";
 import { checkJoinWaveSettings } from "../core/moderation/join-wave.js";
 import { DEFAULT_INVITE_SETTINGS } from "../core/invites.js";
 import { isUserId } from "../core/chat-commands/matrix-ids.js";
-import { checkRoles, type Role } from "../core/moderation/power-levels.js";
-import { parseRolesSetting } from "./moderation/roles.js";
+import { checkRoles, parseRolesSetting, type Role } from "../core/moderation/power-levels.js";
 import { referenceSettingsIgnored } from "../core/migration/reference-env.js";
 import {
   DEFAULT_OPERATOR_THRESHOLD,

@@ -3,7 +3,7 @@
  * (core/triage.ts, the same list as the console's Triage view), and which
  * knock a user ID names. An on-call moderator on a phone decides from here.
  */
-import { formatDistanceStrict } from "date-fns";
+import { formatDistanceStrict } from "date-fns/formatDistanceStrict"; // not the index: see ui/format/time.ts
 import { troubles, type Trouble, type TroubleKind } from "../triage.js";
 import type { PendingInvite } from "../invites.js";
 import type { LobbyRecord } from "../lobby.js";

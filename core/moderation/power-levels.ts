@@ -306,3 +306,17 @@ export function userPowerLevel(
   }
   return read.levelOf(userId);
 }
+
+/** Parses ROLES ("member=0,moderator=50,admin=100"); throws an Error naming the bad part. */
+export function parseRolesSetting(text: string): Role[] {
+  const roles: Role[] = [];
+  for (const part of text
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const match = /^([^=\s]+)\s*=\s*(-?\d+)$/.exec(part);
+    if (!match) throw new Error(`${JSON.stringify(part)} is not name=level (e.g. moderator=50)`);
+    roles.push({ name: (match[1] as string).toLowerCase(), level: Number(match[2]) });
+  }
+  return roles;
+}
