@@ -15,7 +15,7 @@ import { AuditLog } from "./store/audit-log.js";
 import { openCodeBook, openLobbyBook, openVettingBook } from "./store/books.js";
 import { openInviteBook, openJoinWaveStore } from "./store/wave-and-invite-books.js";
 import { noticeJoinWaves } from "./chat/join-wave-notice.js";
-import { noticeHeldKnocks } from "./chat/held-notice.js";
+import { noticeWaiting } from "./chat/waiting-notice.js";
 import { noticeSender } from "./chat/notice.js";
 import type { JsonStore } from "./store/json-store.js";
 import {
@@ -157,12 +157,12 @@ export async function openRuntime(
           onError: (error) =>
             log.warn({ err: error }, "could not tell the notify room of a join wave"),
         }),
-        noticeHeldKnocks({
+        noticeWaiting({
           api: engine,
           send: notify,
           roomId: notifyRoom,
           onError: (error) =>
-            log.warn({ err: error }, "could not tell the notify room of a held knock"),
+            log.warn({ err: error }, "could not tell the notify room of something waiting"),
         }),
       )
     : () => undefined;

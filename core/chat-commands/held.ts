@@ -78,12 +78,61 @@ export function knockOf(
   return action === "approve" && OVERRIDABLE_PHASES.has(newest.phase) ? newest : undefined;
 }
 
-/** What the notify room is told when a knock starts waiting for a moderator. */
-export function heldNotice(record: VettingRecord): string {
-  const why = record.screened
-    ? "is near a blocklist entry"
-    : record.source === "form"
-      ? "asked through the form"
-      : "knocked without a code";
-  return `${record.user} ${why} and waits for a moderator: !approve ${record.user} or !reject ${record.user} [reason] (!held lists everything waiting)`;
+/** What the notify room is told when something starts waiting for a moderator; undefined: nothing to tell. */
+export function waitingNotice(trouble: Trouble): string | undefined {
+  const record = trouble.subject.record;
+  if (trouble.kind === "held" && record) {
+    const why = record.screened
+      ? "is near a blocklist entry"
+      : record.source === "form"
+        ? "asked through the form"
+        : "knocked without a code";
+    return `${record.user} ${why} and waits for a moderator: !approve ${record.user} or !reject ${record.user} [reason] (!held lists everything waiting)`;
+  }
+  if (trouble.kind === "failed") {
+    const who =
+      record?.user ?? `lobby ${trouble.subject.lobby?.alias ?? trouble.subject.lobby?.key ?? ""}`;
+    return `gave up for ${who}: ${firstWords(trouble.error ?? "an effect failed")} (the console's Triage view fixes it; !held lists everything waiting)`;
+  }
+  // Passes held back by a join wave: the wave's own notice says so.
+  return undefined;
+}
+
+/**
+ * At most `perMinute` notices a minute: a flood of held knocks (a spam wave)
+ * becomes one summary line instead of a flood of notices.
+ */
+export class NoticeBudget {
+  private windowStart = Number.NEGATIVE_INFINITY;
+  private sent = 0;
+  private held = 0;
+
+  constructor(private readonly perMinute: number) {}
+
+  /** Whether a notice may go now; one that may not is counted for the summary. */
+  admit(now: number): boolean {
+    if (now - this.windowStart >= 60_000) {
+      this.windowStart = now;
+      this.sent = 0;
+    }
+    if (this.sent < this.perMinute) {
+      this.sent++;
+      return true;
+    }
+    this.held++;
+    return false;
+  }
+
+  /** When the summary of what was held back is due (ms), if anything was. */
+  summaryDueAt(): number | undefined {
+    return this.held > 0 ? this.windowStart + 60_000 : undefined;
+  }
+
+  /** The summary line, once; undefined when nothing was held back. */
+  takeSummary(): string | undefined {
+    if (this.held === 0) return undefined;
+    const text = `… and ${this.held} more started waiting for a moderator in the last minute: !held lists them.`;
+    this.held = 0;
+    return text;
+  }
 }

@@ -79,6 +79,13 @@ test("a held knock is announced, listed by !held, and !approve lets the person i
   assert.match(approved, /^approved /);
   await newcomer.client.waitForInvite(community.spaceId);
   assert.equal(await ask("!held", /moderator/), "nothing waits for a moderator.");
+  const notices = mod
+    .timeline(opsRoom)
+    .filter((ev) => ev.sender === community.bot.userId)
+    .filter((ev) =>
+      String(ev.content?.body).startsWith(`${newcomer.userId} knocked without a code`),
+    );
+  assert.equal(notices.length, 1, "the held knock is announced once");
 });
 
 test("!reject turns a held knock away with the moderator's reason; an unknown person is said to have none", async () => {

@@ -3,12 +3,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   HELD_LISTED,
-  heldNotice,
+  NoticeBudget,
+  waitingNotice,
   heldReply,
   knockOf,
   waitingForModerator,
 } from "../../core/chat-commands/held.js";
 import { parseChatCommand } from "../../core/chat-commands/parse.js";
+import { troubles } from "../../core/triage.js";
 import type { VettingRecord } from "../../core/vetting.js";
 import { record } from "./admin-fakes.js";
 
@@ -78,9 +80,42 @@ test("the commands parse a user ID and an optional reason", () => {
   assert.equal(parseChatCommand("!approve @ann:hs extra").kind, "usage");
 });
 
-test("the notify room is told who waits and the two commands that decide", () => {
+test("the notify room is told who waits and how to decide, and of an effect given up", () => {
+  const [held] = troubles([record("$a", "@nocode:hs", "held")], [], [], NOW);
   assert.equal(
-    heldNotice(record("$a", "@nocode:hs", "held")),
+    held && waitingNotice(held),
     "@nocode:hs knocked without a code and waits for a moderator: !approve @nocode:hs or !reject @nocode:hs [reason] (!held lists everything waiting)",
   );
+  const [failed] = troubles(
+    [
+      {
+        ...record("$d", "@stuck:hs", "passed"),
+        closedAt: NOW,
+        errors: ["admitToCommunity: M_FORBIDDEN"],
+      },
+    ],
+    [],
+    [],
+    NOW,
+  );
+  assert.match(
+    (failed && waitingNotice(failed)) ?? "",
+    /^gave up for @stuck:hs: admitToCommunity: M_FORBIDDEN/,
+  );
+  const [awaiting] = troubles([record("$w", "@wave:hs", "awaiting_moderator")], [], [], NOW);
+  assert.equal(
+    awaiting && waitingNotice(awaiting),
+    undefined,
+    "the join wave's own notice covers it",
+  );
+});
+
+test("a flood of notices becomes a few lines and one summary a minute", () => {
+  const budget = new NoticeBudget(3);
+  const admitted = Array.from({ length: 10 }, () => budget.admit(NOW)).filter(Boolean).length;
+  assert.equal(admitted, 3);
+  assert.equal(budget.summaryDueAt(), NOW + 60_000);
+  assert.match(budget.takeSummary() ?? "", /… and 7 more started waiting/);
+  assert.equal(budget.takeSummary(), undefined);
+  assert.equal(budget.admit(NOW + 60_000), true, "a new minute, a new allowance");
 });
