@@ -1,6 +1,14 @@
 /** The chat commands an operator can type, each with its one-line usage (what `!help` shows). */
 export type MintKind = "knock" | "signup";
 
+/** `--expires 7d` (from now) or `--expires 2026-12-31` (a moment, ms since the epoch). */
+export type Lifetime = { readonly inMs: number } | { readonly atMs: number };
+
+/** When a lifetime ends (ms). */
+export function lifetimeEnd(lifetime: Lifetime, nowMs: number): number {
+  return "inMs" in lifetime ? nowMs + lifetime.inMs : lifetime.atMs;
+}
+
 export type ChatCommand =
   | {
       readonly name: "mint";
@@ -9,6 +17,8 @@ export type ChatCommand =
       readonly uses: number;
       /** As typed; absent means the default label ("minted by <sender>"). */
       readonly label?: string;
+      /** A lifetime from now, or a moment (ms since the epoch); absent: no expiry. */
+      readonly expires?: Lifetime;
     }
   | { readonly name: "codes" }
   | { readonly name: "revoke"; readonly code: string }
@@ -22,7 +32,7 @@ export type ChatCommand =
       /** Absent: unlimited uses. */
       readonly uses?: number;
       /** A lifetime from now, or a moment (ms since the epoch); absent: no expiry. */
-      readonly expires?: { readonly inMs: number } | { readonly atMs: number };
+      readonly expires?: Lifetime;
     }
   | { readonly name: "token"; readonly op: "list" }
   | { readonly name: "token"; readonly op: "revoke"; readonly token: string }
@@ -37,8 +47,8 @@ export type CommandName = ChatCommand["name"];
 
 export const COMMAND_USAGE: Readonly<Record<CommandName, { usage: string; what: string }>> = {
   mint: {
-    usage: "!mint [knock|signup] [-n N] [--uses U] [label]",
-    what: "new invite (knock) or signup codes; N 1–50, U 1–1000 uses each",
+    usage: "!mint [knock|signup] [-n N] [--uses U] [--expires 7d|ISO] [label]",
+    what: "new invite (knock) or signup codes; N 1–50, U 1–1000 uses each, optionally ending",
   },
   codes: { usage: "!codes", what: "the codes that still have uses" },
   revoke: { usage: "!revoke CODE", what: "withdraw a code from either book" },

@@ -9,6 +9,7 @@ import {
   isCommandName,
   type ChatCommand,
   type CommandName,
+  type Lifetime,
   type MintKind,
 } from "./commands.js";
 import { hasControlCharacters, isUserId, withoutControlCharacters } from "./matrix-ids.js";
@@ -130,7 +131,7 @@ const UNIT_MS: Readonly<Record<string, number>> = {
 
 function parseTokenIssue(name: "mint" | "token", tokens: readonly Token[]): ChatCommand {
   let uses: number | undefined;
-  let expires: { inMs: number } | { atMs: number } | undefined;
+  let expires: Lifetime | undefined;
   for (let i = 0; i < tokens.length; i++) {
     const option = /^(--uses|--expires)(?:=(.*))?$/.exec((tokens[i] as Token).text);
     if (!option) {
@@ -154,7 +155,7 @@ function parseTokenIssue(name: "mint" | "token", tokens: readonly Token[]): Chat
 }
 
 /** `7d`, `12h`, `30m`, `2w`, or an ISO 8601 date/time (checked against the clock when run). */
-function lifetime(name: string, value: string): { inMs: number } | { atMs: number } {
+function lifetime(name: string, value: string): Lifetime {
   const relative = /^([0-9]{1,6})([mhdw])$/.exec(value);
   if (relative) {
     const inMs = Number(relative[1]) * (UNIT_MS[relative[2] as string] as number);
@@ -177,9 +178,15 @@ function parseMint(tokens: readonly Token[], rest: string): ChatCommand {
   let kind: MintKind | undefined;
   let count: number | undefined;
   let uses: number | undefined;
+  let expires: Lifetime | undefined;
   const labelTokens: Token[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] as Token;
+    const expiry = /^--expires(?:=(.*))?$/.exec(token.text);
+    if (expiry) {
+      expires = lifetime("mint", expiry[1] ?? tokens[++i]?.text ?? "");
+      continue;
+    }
     const option = /^(-n|--n|--uses)(?:=(.*))?$/.exec(token.text);
     if (option) {
       const flag = option[1] === "--uses" ? "--uses" : "-n";
@@ -210,6 +217,7 @@ function parseMint(tokens: readonly Token[], rest: string): ChatCommand {
     count: count ?? 1,
     uses: uses ?? 1,
     ...(label === undefined ? {} : { label }),
+    ...(expires === undefined ? {} : { expires }),
   };
 }
 

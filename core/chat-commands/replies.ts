@@ -24,16 +24,20 @@ export function mintReply(
   codes: readonly string[],
   label: string,
   uses: number,
+  /** When the codes stop working (ms); absent: never. */
+  expiresAtMs?: number,
 ): string {
+  const ends = expiresAtMs === undefined ? "" : `, until ${new Date(expiresAtMs).toISOString()}`;
   if (codes.length === 1) {
     const usesNote = uses === 1 ? "" : `, ${uses} uses`;
-    return `minted ${kind} code → ${linkFor(publicUrl, kind, codes[0] ?? "")}\n(label: ${label}${usesNote})`;
+    return `minted ${kind} code → ${linkFor(publicUrl, kind, codes[0] ?? "")}\n(label: ${label}${usesNote}${ends})`;
   }
   const usesNote = uses === 1 ? "" : `, ${uses} uses each`;
   const lines = codes.map((code) => `  ${linkFor(publicUrl, kind, code)}`);
-  return [`minted ${codes.length} ${kind} codes (label: ${label}${usesNote}):`, ...lines].join(
-    "\n",
-  );
+  return [
+    `minted ${codes.length} ${kind} codes (label: ${label}${usesNote}${ends}):`,
+    ...lines,
+  ].join("\n");
 }
 
 /** The codes that can still be used, per book; expired and used-up ones are left out. */

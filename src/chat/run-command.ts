@@ -3,7 +3,7 @@
  * the OperatorActions (moderation), and says how it went in one message.
  */
 import type { CodeBookName, EngineApi, EngineSnapshot } from "../../core/api.js";
-import type { ChatCommand, MintKind } from "../../core/chat-commands/commands.js";
+import { lifetimeEnd, type ChatCommand, type MintKind } from "../../core/chat-commands/commands.js";
 import { mayActOn } from "../../core/chat-commands/authorize.js";
 import {
   codesReply,
@@ -61,12 +61,16 @@ export async function runChatCommand(
   switch (command.name) {
     case "mint": {
       const label = command.label ?? defaultMintLabel(by);
+      const now = context.now();
+      const endsAt = command.expires && lifetimeEnd(command.expires, now);
+      if (endsAt !== undefined && endsAt <= now) return "!mint: --expires is in the past";
+      const expiresAt = endsAt === undefined ? {} : { expiresAt: Math.floor(endsAt / 1000) };
       const codes: string[] = [];
       for (let i = 0; i < command.count; i++) {
-        const minted = await api.mintCode(bookOf(command.kind), { uses: command.uses, label, by });
-        codes.push(minted.code);
+        const request = { uses: command.uses, label, by, ...expiresAt };
+        codes.push((await api.mintCode(bookOf(command.kind), request)).code);
       }
-      return mintReply(context.publicUrl, command.kind, codes, label, command.uses);
+      return mintReply(context.publicUrl, command.kind, codes, label, command.uses, endsAt);
     }
     case "codes": {
       const snapshot = api.snapshot();
@@ -147,12 +151,7 @@ async function runTokenCommand(
   try {
     switch (command.op) {
       case "issue": {
-        const expiresAt =
-          command.expires === undefined
-            ? undefined
-            : "inMs" in command.expires
-              ? nowMs + command.expires.inMs
-              : command.expires.atMs;
+        const expiresAt = command.expires && lifetimeEnd(command.expires, nowMs);
         if (expiresAt !== undefined && expiresAt <= nowMs)
           return "!mint token: --expires is in the past";
         const token = await tokens.issue(

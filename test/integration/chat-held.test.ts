@@ -100,6 +100,21 @@ test("!reject turns a held knock away with the moderator's reason; an unknown pe
   assert.match(nobody, /has no knock waiting for a moderator/);
 });
 
+test("!mint --expires: the code works until its end, and a knock after it is denied as expired", async () => {
+  const end = new Date(Date.now() + 8_000).toISOString();
+  const minted = await ask(`!mint --expires ${end} short-lived`, /minted|!mint/);
+  assert.match(minted, new RegExp(`until ${escape(end)}`));
+  const code = /code=([A-Za-z0-9_-]+)/.exec(minted)?.[1];
+  assert.ok(code, `a code in ${minted}`);
+  await new Promise((resolve) =>
+    setTimeout(resolve, Math.max(0, Date.parse(end) - Date.now() + 500)),
+  );
+  const late = await Newcomer.register(hs, community, "Late");
+  await late.knock(code);
+  const denied = await late.client.waitForLeave(community.spaceId);
+  assert.match(String(denied?.content?.reason), /expired/);
+});
+
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

@@ -119,3 +119,27 @@ test("a flood of notices becomes a few lines and one summary a minute", () => {
   assert.equal(budget.takeSummary(), undefined);
   assert.equal(budget.admit(NOW + 60_000), true, "a new minute, a new allowance");
 });
+
+test("!mint takes --expires as a lifetime or a moment, and refuses nonsense", () => {
+  assert.deepEqual(parseChatCommand("!mint --expires 7d friends"), {
+    kind: "command",
+    command: {
+      name: "mint",
+      kind: "knock",
+      count: 1,
+      uses: 1,
+      label: "friends",
+      expires: { inMs: 7 * 86_400_000 },
+    },
+  });
+  const at = parseChatCommand("!mint signup --expires=2030-01-01T00:00:00Z");
+  assert.equal(
+    at.kind === "command" &&
+      at.command.name === "mint" &&
+      at.command.expires &&
+      "atMs" in at.command.expires &&
+      at.command.expires.atMs,
+    Date.parse("2030-01-01T00:00:00Z"),
+  );
+  assert.equal(parseChatCommand("!mint --expires soon").kind, "usage");
+});
