@@ -9,7 +9,7 @@ import { readFileSync, readlinkSync, unlinkSync } from "node:fs";
 import { link, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
-import { hasCode, readFileIfExists, writeFileAtomic } from "./atomic-file.js";
+import { hasCode, PRIVATE_FILE_MODE, readFileIfExists, writeFileAtomic } from "./atomic-file.js";
 
 export const LOCK_FILE_NAME = "anteroom.lock";
 
@@ -322,8 +322,9 @@ async function createExclusive(
   claimed: () => void,
 ): Promise<boolean> {
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`;
-  await writeFile(tmp, content, { flag: "wx" });
   try {
+    // Inside the try: a write that fails part-way (a full disk) leaves no temp file behind.
+    await writeFile(tmp, content, { flag: "wx", mode: PRIVATE_FILE_MODE });
     await link(tmp, path);
     claimed();
     return true;

@@ -1,6 +1,11 @@
 import type { Stats } from "node:fs";
-import { copyFile, constants as fsConstants, link, stat } from "node:fs/promises";
-import { hasCode, readFileWithStatsIfExists, writeFileAtomic } from "./atomic-file.js";
+import { chmod, copyFile, constants as fsConstants, link, stat } from "node:fs/promises";
+import {
+  hasCode,
+  PRIVATE_FILE_MODE,
+  readFileWithStatsIfExists,
+  writeFileAtomic,
+} from "./atomic-file.js";
 
 export class StoreParseError extends Error {
   override readonly name = "StoreParseError";
@@ -28,7 +33,6 @@ export interface JsonStoreOptions<T> {
   empty: () => T;
   /** Maps the value to what is written, when it is not plain JSON already. */
   serialize?: (value: T) => unknown;
-  mode?: number;
   /** Called after each completed write (tests count writes with it). */
   onWrite?: (write: JsonStoreWrite) => void;
   /** Called when a write scheduled by `update` fails; `flush` retries and rejects too. */
@@ -169,7 +173,7 @@ export class JsonStore<T> {
       await setAside(this.opts.path);
       this.rejectedOnDisk = false;
     }
-    const stats = await writeFileAtomic(this.opts.path, text, { mode: this.opts.mode });
+    const stats = await writeFileAtomic(this.opts.path, text);
     this.fingerprint = fingerprintOf(stats);
     this.lastText = text;
     this.opts.onWrite?.({ path: this.opts.path, bytes: Buffer.byteLength(text) });
@@ -211,6 +215,8 @@ async function setAside(path: string): Promise<void> {
     if (hasCode(err, "ENOENT")) return;
     if (hasCode(err, "EEXIST")) throw err;
     await copyFile(path, target, fsConstants.COPYFILE_EXCL);
+    // A copy takes the original's mode, which a hand edit may have loosened.
+    await chmod(target, PRIVATE_FILE_MODE);
   }
 }
 
