@@ -491,3 +491,47 @@ test("config: the admin socket is in the data dir; TCP needs ADMIN_TOKEN", () =>
   // A token alone does not open a port.
   assert.equal(loadConfig({ ...base, ADMIN_TOKEN: "x".repeat(32) }).admin.tcp, undefined);
 });
+
+test("config: the admin API off loopback needs ADMIN_HTTP_PUBLIC=1", () => {
+  const base = {
+    HS: "http://hs:8008",
+    MATRIX_TOKEN: "t",
+    SPACE_ID: "!s:hs",
+    ADMIN_HTTP_PORT: "8002",
+    ADMIN_TOKEN: "x".repeat(32),
+  };
+  for (const host of ["0.0.0.0", "::", "10.0.0.5", "admin.example.org"])
+    assert.throws(
+      () => loadConfig({ ...base, ADMIN_HTTP_HOST: host }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.message.includes(`ADMIN_HTTP_HOST=${host} puts the admin API on the network`) &&
+        !error.message.includes("\n"),
+      host,
+    );
+  for (const host of ["127.0.0.1", "127.0.0.2", "localhost", "::1", "[::1]"])
+    assert.equal(loadConfig({ ...base, ADMIN_HTTP_HOST: host }).admin.tcp?.host, host);
+  const opened = loadConfig({ ...base, ADMIN_HTTP_HOST: "0.0.0.0", ADMIN_HTTP_PUBLIC: "1" });
+  assert.equal(opened.admin.tcp?.host, "0.0.0.0");
+});
+
+test("config: the form hook is off unless configured, and invite mode needs FORM_SECRET", () => {
+  const base = { HS: "http://hs:8008", MATRIX_TOKEN: "t", SPACE_ID: "!s:hs" };
+  assert.equal(loadConfig(base).formHook, undefined);
+  // Tuning alone does not open it.
+  assert.equal(loadConfig({ ...base, FORM_RATE_PER_MIN: "5" }).formHook, undefined);
+  assert.equal(loadConfig({ ...base, FORM_FIELD_MXID: "Matrix ID" }).formHook?.mode, "queue");
+  assert.equal(
+    loadConfig({ ...base, FORM_SECRET: "s".repeat(16) }).formHook?.fields.mxidField,
+    "mxid",
+  );
+  assert.throws(
+    () => loadConfig({ ...base, FORM_MODE: "invite" }),
+    (error: unknown) =>
+      error instanceof ConfigError &&
+      /FORM_MODE=invite .* needs FORM_SECRET/.test(error.message) &&
+      !error.message.includes("\n"),
+  );
+  const invite = loadConfig({ ...base, FORM_MODE: "invite", FORM_SECRET: "s".repeat(16) });
+  assert.equal(invite.formHook?.mode, "invite");
+});
