@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "./config.js";
-import { DataDirLockedError } from "./store/data-dir-lock.js";
+import { DataDirLockedError, LockUnsupportedError } from "./store/data-dir-lock.js";
 import { StoreParseError } from "./store/json-store.js";
 import { usePrivateUmask } from "./store/private-data-dir.js";
 
@@ -155,6 +155,7 @@ main().then(
     const known =
       error instanceof ConfigError ||
       error instanceof DataDirLockedError ||
+      error instanceof LockUnsupportedError ||
       error instanceof StoreParseError ||
       // Not imported here: it would load the HTTP stack for `--help` too.
       (error instanceof Error && error.name === "AdminListenError");

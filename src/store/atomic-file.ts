@@ -10,15 +10,6 @@ export const PRIVATE_DIR_MODE = 0o700;
 export interface WriteFileAtomicOptions {
   /** File permissions (default 0600); applied with chmod so the umask cannot loosen or tighten them. */
   mode?: number;
-  /**
-   * Asked just before the rename; false abandons the write (the temp file is removed) with a
-   * WriteAbandonedError. For a writer that must not replace the file once some deadline has passed.
-   */
-  stillWanted?: () => boolean;
-}
-
-export class WriteAbandonedError extends Error {
-  override readonly name = "WriteAbandonedError";
 }
 
 /**
@@ -48,8 +39,6 @@ export async function writeFileAtomic(
   }
   try {
     await file.close();
-    if (opts.stillWanted?.() === false)
-      throw new WriteAbandonedError(`the write of ${path} was abandoned`);
     await rename(tmp, path);
   } catch (err) {
     await unlink(tmp).catch(() => undefined);

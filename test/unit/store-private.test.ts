@@ -7,11 +7,6 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { after, before, test } from "node:test";
 import { z } from "zod";
-import {
-  WriteAbandonedError,
-  writeFileAtomic,
-  PRIVATE_FILE_MODE,
-} from "../../src/store/atomic-file.js";
 import { AuditLog } from "../../src/store/audit-log.js";
 import { acquireDataDirLock } from "../../src/store/data-dir-lock.js";
 import { JournaledBook } from "../../src/store/journaled-book.js";
@@ -102,18 +97,6 @@ test("an audit log and a journal left at 0644 are made 0600 when opened", async 
   assert.equal(await modeOf(join(dir, "vetting.json")), 0o600);
   assert.deepEqual(vetting.value, { a: 1 });
   await Promise.all([vetting.close(), audit.close()]);
-});
-
-test("a write abandoned before its rename leaves the old file and no temp file", async () => {
-  const dir = await tempDir();
-  const path = join(dir, "anteroom.lock");
-  await writeFileAtomic(path, "theirs\n");
-  await assert.rejects(
-    writeFileAtomic(path, "ours\n", { stillWanted: () => false }),
-    WriteAbandonedError,
-  );
-  assert.deepEqual(await readdir(dir), ["anteroom.lock"]);
-  assert.equal(await modeOf(path), PRIVATE_FILE_MODE);
 });
 
 test("a reference data dir (0755, files 0644, a subfolder) is made private; links are not followed", async () => {
