@@ -122,6 +122,8 @@ export class JsonStore<T> {
 
       const found = await readFileWithStatsIfExists(this.opts.path);
       if (found === undefined) return { changed: false };
+      // An editor may save a new file under the moderator's umask (0644): private again at once.
+      if ((found.stats.mode & 0o077) !== 0) await chmod(this.opts.path, PRIVATE_FILE_MODE);
       this.fingerprint = fingerprintOf(found.stats);
       // Same bytes as ours: replacing the value would only drop updates not yet written.
       if (found.text === this.lastText) return { changed: false };

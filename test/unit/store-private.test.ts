@@ -2,7 +2,17 @@
 // dir left readable by the reference approver (0755 / 0644) is made private at start.
 
 import assert from "node:assert/strict";
-import { chmod, mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from "node:fs/promises";
+import {
+  chmod,
+  mkdir,
+  mkdtemp,
+  readdir,
+  rename,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { after, before, test } from "node:test";
@@ -80,6 +90,24 @@ test("under umask 022 every store creates its files 0600: books, journal, audit 
   assert.deepEqual(await shared(dir), []);
   await Promise.all([vetting.close(), audit.close(), lock.release()]);
   assert.deepEqual(await shared(dir), []);
+});
+
+test("a hand edit saved 0644 by an editor is made 0600 when it is picked up", async () => {
+  const dir = await tempDir();
+  const path = join(dir, "codes.json");
+  const book = await JsonStore.open<Record<string, number>>({
+    path,
+    parse: (raw) => z.record(z.string(), z.number()).parse(raw),
+    empty: () => ({}),
+  });
+  book.update((draft) => void (draft.OLD = 1));
+  await book.flush();
+  // The editor writes a new file beside it and renames it over, under umask 022.
+  await writeFile(`${path}.swp`, '{ "NEW": 2 }\n', { mode: 0o644 });
+  await rename(`${path}.swp`, path);
+  assert.deepEqual(await book.reloadIfChangedOnDisk(), { changed: true });
+  assert.deepEqual(book.value, { NEW: 2 });
+  assert.equal(await modeOf(path), 0o600);
 });
 
 test("an audit log and a journal left at 0644 are made 0600 when opened", async () => {
