@@ -53,6 +53,31 @@ export function readFormRequest(payload: unknown, settings: FormFieldSettings): 
   return { ok: true, honeypot: false, user, service };
 }
 
+/** Ids longer than this are not a service's: the body's hash stands in for them. */
+const MAX_SUBMISSION_ID_LENGTH = 200;
+
+/**
+ * The id the form service gave this submission, prefixed by the service: Tally's `eventId` (or
+ * `data.responseId`), Typeform's `event_id` (or `form_response.token`). Undefined for a plain
+ * form, which has none: the caller then goes by the body itself. A retry or a replay of the same
+ * submission carries the same id.
+ */
+export function submissionIdOf(payload: unknown): string | undefined {
+  if (!isObject(payload)) return undefined;
+  const pick = (service: string, ...ids: unknown[]): string | undefined => {
+    const id = ids.find(
+      (value): value is string =>
+        typeof value === "string" && value !== "" && value.length <= MAX_SUBMISSION_ID_LENGTH,
+    );
+    return id === undefined ? undefined : `${service}:${id}`;
+  };
+  if (isObject(payload.data) && Array.isArray(payload.data.fields))
+    return pick("tally", payload.eventId, payload.data.responseId);
+  if (isObject(payload.form_response))
+    return pick("typeform", payload.event_id, payload.form_response.token);
+  return undefined;
+}
+
 /**
  * A user ID as people type it into a form: surrounding blanks dropped, a
  * missing "@" added. Anything with control or non-ASCII characters, too long,

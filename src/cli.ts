@@ -3,8 +3,9 @@ import { readFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "./config.js";
-import { DataDirLockedError } from "./store/data-dir-lock.js";
+import { DataDirLockedError, LockUnsupportedError } from "./store/data-dir-lock.js";
 import { StoreParseError } from "./store/json-store.js";
+import { usePrivateUmask } from "./store/private-data-dir.js";
 
 const USAGE = `anteroom — the gatekeeper of a Matrix community
 
@@ -28,6 +29,7 @@ SPACE_CHILD_IDS, DATA_DIR, …); see the README for the full list.`;
 async function main(): Promise<number> {
   // `init` has options of its own (src/init/init-options.ts).
   if (process.argv[2] === "init") {
+    usePrivateUmask(); // the bot's session it keeps in DATA_DIR, the .env it writes
     const { runInitCommand } = await import("./init/init-command.js");
     return runInitCommand(process.argv.slice(3), process.env, {
       out: (text) => console.log(text),
@@ -69,6 +71,7 @@ async function main(): Promise<number> {
   }
   if (!values.daemon) return openConsole(values.readonly);
   const { runDaemon } = await import("./daemon.js");
+  usePrivateUmask();
   await runDaemon(loadConfig(process.env), { standby: values.standby });
   return -1; // keeps running until a signal
 }
@@ -97,6 +100,7 @@ async function openConsole(readonly: boolean): Promise<number> {
       return 2;
     }
     const { runConsoleInProcess } = await import("./console-in-process.js");
+    usePrivateUmask();
     await runConsoleInProcess(config, moderatorName(), readonly);
     return 0;
   }
@@ -151,6 +155,7 @@ main().then(
     const known =
       error instanceof ConfigError ||
       error instanceof DataDirLockedError ||
+      error instanceof LockUnsupportedError ||
       error instanceof StoreParseError ||
       // Not imported here: it would load the HTTP stack for `--help` too.
       (error instanceof Error && error.name === "AdminListenError");

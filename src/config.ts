@@ -81,9 +81,9 @@ const envSchema = z.object({
     .string()
     .regex(/^[a-z0-9._=/-]{1,40}$/, "up to 40 of a-z 0-9 . _ = - / (e.g. community-lobby-)")
     .default("anteroom-lobby-"),
-  // The form webhook (POST /hooks/form, src/http/form-hook-routes.ts).
-  FORM_MODE: z.enum(["queue", "invite"]).default("queue"),
-  FORM_FIELD_MXID: z.string().trim().min(1).default("mxid"),
+  // The form webhook (POST /hooks/form, src/http/form-hook-routes.ts); off unless configured (formHookOf).
+  FORM_MODE: z.enum(["queue", "invite"]).optional(),
+  FORM_FIELD_MXID: z.string().trim().min(1).optional(),
   FORM_HONEYPOT_FIELD: z.string().trim().min(1).optional(),
   FORM_SECRET: z.string().min(8, "at least 8 characters, as set in the form service").optional(),
   FORM_RATE_PER_MIN: count(10),
@@ -121,6 +121,11 @@ const envSchema = z.object({
     .optional(),
   ADMIN_HTTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   ADMIN_HTTP_HOST: z.string().default("127.0.0.1"),
+  // An ADMIN_HTTP_HOST other than loopback puts the admin API on the network: only when asked to.
+  ADMIN_HTTP_PUBLIC: z
+    .enum(["true", "false", "1", "0"])
+    .default("false")
+    .transform((v) => v === "true" || v === "1"),
   SEND_MAX_PER_MIN: count(600),
   SEND_MAX_PER_ROOM_PER_MIN: count(12),
   MAX_IN_FLIGHT: count(8),
@@ -185,6 +190,8 @@ export interface DaemonConfig {
     readonly signupCodes: string;
     readonly vetting: string;
     readonly lobby: string;
+    /** The form submissions already acted on (src/store/form-submissions.ts). */
+    readonly formSubmissions: string;
     readonly auditLog: string;
     readonly syncStore: string;
     readonly joinWave: string;
@@ -212,8 +219,11 @@ export interface DaemonConfig {
   };
   /** `POST /join` and `/join/api`: requests a minute per client address, and per code. */
   readonly lobbyRates: { readonly perIpPerMinute: number; readonly perCodePerMinute: number };
-  /** `POST /hooks/form`: invite or queue, which fields to read, the signing secret (never log it). */
-  readonly formHook: {
+  /**
+   * `POST /hooks/form`: invite or queue, which fields to read, the signing secret (never log it).
+   * Absent when the form hook is not configured: the route is not served.
+   */
+  readonly formHook?: {
     readonly mode: "queue" | "invite";
     readonly fields: { readonly mxidField: string; readonly honeypotField?: string };
     readonly secret?: string;
@@ -265,6 +275,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
       "anteroom cannot start; fix these settings:\n  ADMIN_HTTP_PORT: the admin API on TCP needs ADMIN_TOKEN (a bearer token); set it, or unset ADMIN_HTTP_PORT to keep the admin API on the unix socket only",
     );
   }
+  if (e.ADMIN_HTTP_PORT !== undefined && !isLoopback(e.ADMIN_HTTP_HOST) && !e.ADMIN_HTTP_PUBLIC) {
+    throw new ConfigError(
+      `anteroom cannot start: ADMIN_HTTP_HOST=${e.ADMIN_HTTP_HOST} puts the admin API on the network; set ADMIN_HTTP_PUBLIC=1 to mean it, or use ADMIN_HTTP_HOST=127.0.0.1 (and an SSH tunnel or a proxy)`,
+    );
+  }
+  if (e.FORM_MODE === "invite" && e.FORM_SECRET === undefined) {
+    throw new ConfigError(
+      "anteroom cannot start: FORM_MODE=invite lets anyone who can post to /hooks/form into the community unvetted, so it needs FORM_SECRET (the form service's signing secret); set it, or use FORM_MODE=queue",
+    );
+  }
   const dataDir = e.DATA_DIR;
   return {
     homeserverUrl: e.HS.replace(/\/+$/, ""),
@@ -312,6 +332,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
       signupCodes: e.SIGNUP_CODES_PATH ?? join(dataDir, "signup_codes.json"),
       vetting: e.VETTING_PATH ?? join(dataDir, "vetting.json"),
       lobby: e.LOBBY_PATH ?? join(dataDir, "lobby.json"),
+      formSubmissions: join(dataDir, "form-submissions.json"),
       auditLog: e.LOG_PATH ?? join(dataDir, "log.jsonl"),
       syncStore: join(dataDir, "sync.json"),
       joinWave: join(dataDir, "join-wave.json"),
@@ -339,15 +360,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
       perIpPerMinute: e.LOBBY_RATE_PER_MIN,
       perCodePerMinute: e.LOBBY_CODE_RATE_PER_MIN,
     },
-    formHook: {
-      mode: e.FORM_MODE,
-      fields: {
-        mxidField: e.FORM_FIELD_MXID,
-        ...(e.FORM_HONEYPOT_FIELD === undefined ? {} : { honeypotField: e.FORM_HONEYPOT_FIELD }),
-      },
-      ...(e.FORM_SECRET === undefined ? {} : { secret: e.FORM_SECRET }),
-      perIpPerMinute: e.FORM_RATE_PER_MIN,
-    },
+    ...formHookOf(e),
     trustedProxies: e.TRUSTED_PROXIES,
     tokenAdmin: {
       accessToken: e.HS_ADMIN_TOKEN ?? e.MATRIX_TOKEN,
@@ -369,6 +382,32 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
     ...serverNameOf(e.SERVER_NAME, e.SPACE_ID),
     ignoredReferenceSettings: referenceSettingsIgnored(env, SETTING_NAMES),
   };
+}
+
+/**
+ * The form hook is served once any of FORM_SECRET, FORM_MODE, FORM_FIELD_MXID or
+ * FORM_HONEYPOT_FIELD is set; without them /hooks/form does not exist (404).
+ */
+function formHookOf(e: z.infer<typeof envSchema>): Pick<DaemonConfig, "formHook"> {
+  const set = [e.FORM_SECRET, e.FORM_MODE, e.FORM_FIELD_MXID, e.FORM_HONEYPOT_FIELD];
+  if (set.every((value) => value === undefined)) return {};
+  return {
+    formHook: {
+      mode: e.FORM_MODE ?? "queue",
+      fields: {
+        mxidField: e.FORM_FIELD_MXID ?? "mxid",
+        ...(e.FORM_HONEYPOT_FIELD === undefined ? {} : { honeypotField: e.FORM_HONEYPOT_FIELD }),
+      },
+      ...(e.FORM_SECRET === undefined ? {} : { secret: e.FORM_SECRET }),
+      perIpPerMinute: e.FORM_RATE_PER_MIN,
+    },
+  };
+}
+
+/** 127.0.0.0/8, ::1 and localhost: reachable from this machine only. */
+function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return bare === "localhost" || bare === "::1" || /^127(\.\d{1,3}){3}$/.test(bare);
 }
 
 /** The resume level defaults to 3 a minute, or the threshold when that is lower. */

@@ -12,17 +12,18 @@ import { openRuntime, loggerOptions } from "./runtime.js";
 import { runConsole } from "../ui/run-console.js";
 import { healthReport } from "./http/server.js";
 import { runtimeModeration } from "./control/runtime-moderation.js";
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "./store/atomic-file.js";
 
 export async function runConsoleInProcess(
   config: DaemonConfig,
   by: string,
   readonly: boolean,
 ): Promise<void> {
-  await mkdir(config.paths.dataDir, { recursive: true });
+  await mkdir(config.paths.dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
   const logPath = join(config.paths.dataDir, "anteroom.log");
   const log = pino(
     loggerOptions(config),
-    pino.destination({ dest: logPath, mkdir: true, sync: false }),
+    pino.destination({ dest: logPath, mkdir: true, sync: false, mode: PRIVATE_FILE_MODE }),
   );
   const runtime = await openRuntime(config, log);
   try {

@@ -9,6 +9,7 @@ import { joinRoutes } from "./http/join-routes.js";
 import { formHookRoutes } from "./http/form-hook-routes.js";
 import { signupOptions } from "./signup/wire.js";
 import { startAdminApiFor } from "./http/admin-server.js";
+import { HandledSubmissions } from "./store/form-submissions.js";
 
 export async function runDaemon(
   config: DaemonConfig,
@@ -30,7 +31,16 @@ export async function runDaemon(
     perIpPerMinute: config.lobbyRates.perIpPerMinute,
     perCodePerMinute: config.lobbyRates.perCodePerMinute,
   });
-  await http.register(formHookRoutes, { engine: runtime.engine, ...config.formHook });
+  // Served only when configured: an unused form hook is no door at all (404).
+  let submissions: HandledSubmissions | undefined;
+  if (config.formHook) {
+    submissions = await HandledSubmissions.open(config.paths.formSubmissions);
+    await http.register(formHookRoutes, {
+      engine: runtime.engine,
+      submissions,
+      ...config.formHook,
+    });
+  }
   const metrics = createMetrics(runtime.engine, runtime.health);
   runtime.matrix.onError = metrics.homeserverError;
   registerMetricsRoutes(http, metrics);
@@ -48,6 +58,7 @@ export async function runDaemon(
     log.info({ signal }, "stopping");
     await admin.close();
     await http.close();
+    await submissions?.close();
     await runtime.stop();
     log.info("stopped");
     process.exit(0);

@@ -1,6 +1,5 @@
 /** The engine runtime: wiring only. The engine decides; this connects it to disk and Matrix. */
 import { randomBytes } from "node:crypto";
-import { mkdir } from "node:fs/promises";
 import type { Logger, LoggerOptions } from "pino";
 import { seedCodeBook, type CodeBook } from "../core/codes.js";
 import { Engine } from "../core/engine/engine.js";
@@ -12,6 +11,7 @@ import {
   type LockOptions,
 } from "./store/data-dir-lock.js";
 import { AuditLog } from "./store/audit-log.js";
+import { makeDataDirPrivate } from "./store/private-data-dir.js";
 import { openCodeBook, openLobbyBook, openVettingBook } from "./store/books.js";
 import { openInviteBook, openJoinWaveStore } from "./store/wave-and-invite-books.js";
 import { noticeJoinWaves } from "./chat/join-wave-notice.js";
@@ -77,7 +77,7 @@ export async function openRuntime(
   options: RuntimeOptions = {},
 ): Promise<Runtime> {
   routeSdkLogs(log);
-  await mkdir(config.paths.dataDir, { recursive: true });
+  await privateDataDir(config, log);
   const lock = await lockDataDir(config.paths.dataDir, log, options.standby ?? false);
   const codes = await openCodeBook(config.paths.codes);
   const signupCodes = await openCodeBook(config.paths.signupCodes);
@@ -257,6 +257,23 @@ export async function openRuntime(
       await lock.release();
     },
   };
+}
+
+/** Creates the data dir 0700, or makes what an earlier run or the reference approver left there private. */
+async function privateDataDir(config: DaemonConfig, log: Logger): Promise<void> {
+  const { dataDir, ...files } = config.paths;
+  const kept = [...Object.values(files), `${files.vetting}.journal`];
+  const { tightened, failed } = await makeDataDirPrivate(dataDir, kept);
+  if (tightened.length > 0)
+    log.warn(
+      { dataDir, tightened: tightened.slice(0, 20), more: Math.max(0, tightened.length - 20) },
+      "the data dir was readable by other users of this machine; made it private (folders 0700, files 0600)",
+    );
+  if (failed.length > 0)
+    log.error(
+      { dataDir, failed: failed.slice(0, 20) },
+      "could not make these private (another user's files?); fix their owner or mode by hand",
+    );
 }
 
 async function lockDataDir(dataDir: string, log: Logger, standby: boolean): Promise<DataDirLock> {

@@ -28,6 +28,7 @@ import {
 import { errorMessage } from "../devserver/wait.js";
 import { loggerOptions, openRuntime, type Runtime } from "../runtime.js";
 import { LOCK_FILE_NAME } from "../store/data-dir-lock.js";
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "../store/atomic-file.js";
 import {
   OUTCOME_TEXT,
   PERSONAS,
@@ -90,7 +91,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     out(`homeserver up at ${hs.url}${ownServer ? ` (its log: ${hs.logPath})` : ""}`);
     // A fresh data dir each start; init keeps the bot's session in it.
     await rm(dataDir, { recursive: true, force: true });
-    await mkdir(dataDir, { recursive: true });
+    await mkdir(dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
     // On a shared homeserver (ANTEROOM_TEST_HS) earlier runs left their bot and aliases behind.
     const suffix = ownServer ? "" : `-${randomBytes(3).toString("hex")}`;
     out("anteroom init: the bot, the space and its room");
@@ -115,7 +116,12 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     });
     log = pino(
       loggerOptions(config),
-      pino.destination({ dest: join(dataDir, "anteroom.log"), mkdir: true, sync: false }),
+      pino.destination({
+        dest: join(dataDir, "anteroom.log"),
+        mkdir: true,
+        sync: false,
+        mode: PRIVATE_FILE_MODE,
+      }),
     );
     runtime = await openRuntime(config, log);
     await runtime.start();

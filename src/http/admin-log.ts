@@ -11,10 +11,13 @@ import { encodeSseEvent } from "../control/sse.js";
 import { SseConnection, type SseOptions } from "./sse-connection.js";
 import type { RecentLog, RecentLogLine } from "../recent-log.js";
 import { ADMIN_PREFIX, ApiError, parseOr400 } from "./admin-common.js";
+import type { StreamSlots } from "./admin-stream-slots.js";
 
 export interface LogRoutesOptions extends SseOptions {
   /** Without it (a process that keeps no recent lines) the routes answer 503. */
   readonly recentLog?: RecentLog;
+  /** Shared with the engine's event stream: at most so many streams at once. */
+  readonly streamSlots: StreamSlots;
 }
 
 const logQuery = z.strictObject({
@@ -55,7 +58,11 @@ export function registerLogRoutes(app: FastifyInstance, opts: LogRoutesOptions):
     const [run, seq] = last?.split(":") ?? [];
     // Another run's id (the daemon restarted since): its numbers mean nothing here, send all.
     const after = run === recent.runId ? Number(seq) : 0;
-    const stream = new LogStream(request, reply, recent, opts, () => streams.delete(stream));
+    const giveBack = opts.streamSlots.take();
+    const stream = new LogStream(request, reply, recent, opts, () => {
+      streams.delete(stream);
+      giveBack();
+    });
     streams.add(stream);
     stream.start(after);
   });

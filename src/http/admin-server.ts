@@ -19,6 +19,7 @@ import {
   registerAdminRoutes,
   type AdminRoutesOptions,
 } from "./admin.js";
+import { StreamSlots } from "./admin-stream-slots.js";
 
 export interface AdminListenOptions extends AdminRoutesOptions {
   readonly logger: Logger;
@@ -88,7 +89,9 @@ export async function startAdminApi(opts: AdminListenOptions): Promise<AdminApi>
   const log = opts.logger.child({ component: "admin-api" });
   const { tcp, socketPath } = opts;
   await clearStaleSocket(socketPath);
-  const onSocket = buildAdminServer({ ...opts, logger: log });
+  // One count of open event streams for both listeners.
+  const streamSlots = opts.streamSlots ?? new StreamSlots();
+  const onSocket = buildAdminServer({ ...opts, streamSlots, logger: log });
   // The socket is made 0600 from the start (umask), and again after in case the umask was ignored.
   const umask = process.umask(0o177);
   try {
@@ -109,7 +112,7 @@ export async function startAdminApi(opts: AdminListenOptions): Promise<AdminApi>
   let onTcp: FastifyInstance | undefined;
   let tcpUrl: string | undefined;
   if (tcp) {
-    onTcp = buildAdminServer({ ...opts, logger: log, token: tcp.token });
+    onTcp = buildAdminServer({ ...opts, streamSlots, logger: log, token: tcp.token });
     try {
       tcpUrl = await onTcp.listen({ port: tcp.port, host: tcp.host });
     } catch (error) {

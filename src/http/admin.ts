@@ -39,6 +39,7 @@ import { registerCodeRoutes } from "./admin-codes.js";
 import { EventStream } from "./admin-events.js";
 import { registerLobbyRoutes } from "./admin-lobbies.js";
 import type { RecentLog } from "../recent-log.js";
+import { StreamSlots } from "./admin-stream-slots.js";
 
 export interface AdminRoutesOptions {
   readonly engine: EngineApi;
@@ -66,6 +67,8 @@ export interface AdminRoutesOptions {
   readonly memberActions?: MemberActionService;
   /** The daemon's recent log lines (admin-log.ts); without it those routes answer 503. */
   readonly recentLog?: RecentLog;
+  /** Open event streams, counted across every listener that shares it (default: this app's own). */
+  readonly streamSlots?: StreamSlots;
 }
 
 const PHASES = VETTING_PHASES;
@@ -144,6 +147,7 @@ export function installAdminErrorHandling(app: FastifyInstance): void {
 /** Registers every `/admin/v1/…` route on `app`. */
 export function registerAdminRoutes(app: FastifyInstance, opts: AdminRoutesOptions): void {
   const { engine } = opts;
+  const streamSlots = opts.streamSlots ?? new StreamSlots();
   const streams = new Set<EventStream>();
   // A stream never ends by itself: end them all before the server waits for its connections.
   app.addHook("preClose", async () => {
@@ -159,11 +163,15 @@ export function registerAdminRoutes(app: FastifyInstance, opts: AdminRoutesOptio
   registerBlocklistRoutes(app, opts.blocklist);
   registerInviteRoutes(app, engine);
   registerMemberActionRoutes(app, opts.memberActions);
-  registerLogRoutes(app, opts);
+  registerLogRoutes(app, { ...opts, streamSlots });
   app.get(`${ADMIN_PREFIX}/snapshot`, async () => engine.snapshot());
 
   app.get(`${ADMIN_PREFIX}/events`, (request, reply) => {
-    const stream = new EventStream(request, reply, engine, opts, () => streams.delete(stream));
+    const giveBack = streamSlots.take();
+    const stream = new EventStream(request, reply, engine, opts, () => {
+      streams.delete(stream);
+      giveBack();
+    });
     streams.add(stream);
     stream.start();
   });

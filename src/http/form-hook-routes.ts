@@ -1,17 +1,25 @@
 /**
  * `POST /hooks/form`: a form service (Tally, Typeform, a plain HTML form)
  * posts a Matrix ID; anteroom invites the person or queues the request for
- * moderators (FORM_MODE). In order: a per-address limit (429 with
- * Retry-After, before the body is read), the body limit (413), the signature
- * when FORM_SECRET is set (401 `bad_signature`, over the raw body), the body
- * (400 `bad_json`), the honeypot (200 `accepted`, nothing done: bots are not
- * told), the Matrix ID (400 `missing_mxid` / `bad_mxid`), then the engine:
- * 200 `{status: "invited" | "queued" | "pending"}`. A blocked person gets the
- * same answer as anyone else. No error answer carries a stack.
+ * moderators (FORM_MODE). Only registered when the form hook is configured
+ * (config.ts); otherwise the path is a 404 like any unknown one. In order: a
+ * per-address limit (429 with Retry-After, before the body is read), the body
+ * limit (413), the signature when FORM_SECRET is set (401 `bad_signature`,
+ * over the raw body), the body (400 `bad_json`), the honeypot (200
+ * `accepted`, nothing done: bots are not told), the Matrix ID (400
+ * `missing_mxid` / `bad_mxid`), a submission already handled (200
+ * `duplicate`, nothing done: a retry or a replayed signed post), then the
+ * engine: 200 `{status: "invited" | "queued" | "pending"}`. A blocked person
+ * gets the same answer as anyone else. No error answer carries a stack.
  */
+import { createHash } from "node:crypto";
 import rateLimit from "@fastify/rate-limit";
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
-import { readFormRequest, type FormFieldSettings } from "../../core/form-request.js";
+import {
+  readFormRequest,
+  submissionIdOf,
+  type FormFieldSettings,
+} from "../../core/form-request.js";
 import type { FormAnswer, FormMode, FormRequest } from "../../core/engine/form-desk.js";
 import { HttpProblem } from "./signup-routes.js";
 import { formSignatureValid } from "./form-hook-signature.js";
@@ -22,8 +30,16 @@ export interface FormIntake {
   formHoneypot(details: Record<string, string>): Promise<void>;
 }
 
+/** The submissions already acted on (src/store/form-submissions.ts). */
+export interface SubmissionLedger {
+  claim(id: string): boolean;
+  release(id: string): void;
+  flush(): Promise<void>;
+}
+
 export interface FormHookOptions {
   readonly engine: FormIntake;
+  readonly submissions: SubmissionLedger;
   readonly mode: FormMode;
   readonly fields: FormFieldSettings;
   /** FORM_SECRET: when set, unsigned or wrongly signed posts are refused. A secret: never log it. */
@@ -87,11 +103,25 @@ export const formHookRoutes: FastifyPluginAsync<FormHookOptions> = async (app, o
         await opts.engine.formHoneypot({ service: reading.service });
         return sendJson(reply, 200, { status: "accepted" });
       }
-      const status = await opts.engine.submitRequest({
-        user: reading.user,
-        note: `form (${reading.service})`,
-        mode: opts.mode,
-      });
+      // A plain form has no submission id: the same body twice is the same submission.
+      const submission =
+        submissionIdOf(payload) ?? `body:${createHash("sha256").update(raw).digest("hex")}`;
+      if (!opts.submissions.claim(submission)) {
+        request.log.info({ user: reading.user }, "form submission already handled; ignored");
+        return sendJson(reply, 200, { status: "duplicate" });
+      }
+      let status;
+      try {
+        status = await opts.engine.submitRequest({
+          user: reading.user,
+          note: `form (${reading.service})`,
+          mode: opts.mode,
+        });
+      } catch (error) {
+        opts.submissions.release(submission);
+        throw error;
+      }
+      await opts.submissions.flush();
       request.log.info({ user: reading.user, status }, "form request");
       return sendJson(reply, 200, { status });
     },

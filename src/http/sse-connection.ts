@@ -48,6 +48,9 @@ export class SseConnection {
       connection: "close",
       "x-accel-buffering": "no",
     });
+    // Node holds the headers back until the first write: a stream with nothing to replay
+    // would leave its client without an answer until the first heartbeat.
+    res.flushHeaders();
   }
 
   /** After the opening burst (snapshot or replay): from here on the buffer is bounded, and the heartbeat runs. */

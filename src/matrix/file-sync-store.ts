@@ -72,6 +72,7 @@ import {
   type IRooms,
   type ISyncResponse,
 } from "matrix-js-sdk";
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "../store/atomic-file.js";
 
 /** What `getSavedSync()` returns (the SDK does not export the `ISavedSync` type itself). */
 type SavedSync = Awaited<ReturnType<MemoryStore["getSavedSync"]>>;
@@ -383,12 +384,12 @@ function tempPrefix(path: string): string {
 /** Temp file in the same directory, fsync, rename over the target, fsync the directory. */
 async function writeFileAtomic(path: string, text: string): Promise<void> {
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
   tempFileCounter++;
   const temp = join(dir, `${tempPrefix(path)}${process.pid}-${tempFileCounter}`);
   let renamed = false;
   try {
-    const handle = await open(temp, "wx", 0o600);
+    const handle = await open(temp, "wx", PRIVATE_FILE_MODE);
     try {
       await handle.writeFile(text, "utf8");
       await handle.sync();

@@ -1,10 +1,14 @@
 import { randomBytes } from "node:crypto";
 import type { Stats } from "node:fs";
-import { open, readFile, rename, unlink } from "node:fs/promises";
+import { open, readFile, rename, unlink, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
+/** What anteroom writes is for its own user only: moderators share the machine (codes, tokens, the audit log). */
+export const PRIVATE_FILE_MODE = 0o600;
+export const PRIVATE_DIR_MODE = 0o700;
+
 export interface WriteFileAtomicOptions {
-  /** File permissions; applied with chmod so the umask cannot loosen or tighten them. */
+  /** File permissions (default 0600); applied with chmod so the umask cannot loosen or tighten them. */
   mode?: number;
 }
 
@@ -20,10 +24,11 @@ export async function writeFileAtomic(
 ): Promise<Stats> {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
-  const file = await open(tmp, "wx", opts.mode ?? 0o666);
+  const mode = opts.mode ?? PRIVATE_FILE_MODE;
+  const file = await open(tmp, "wx", mode);
   let stats: Stats;
   try {
-    if (opts.mode !== undefined) await file.chmod(opts.mode);
+    await file.chmod(mode);
     await file.writeFile(data, "utf8");
     await file.sync();
     stats = await file.stat();
@@ -32,8 +37,8 @@ export async function writeFileAtomic(
     await unlink(tmp).catch(() => undefined);
     throw err;
   }
-  await file.close();
   try {
+    await file.close();
     await rename(tmp, path);
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
@@ -41,6 +46,15 @@ export async function writeFileAtomic(
   }
   await fsyncDir(dir);
   return stats;
+}
+
+/**
+ * Takes group and other permissions off a file opened for appending (the audit log, a journal),
+ * so one left by the reference approver or an older version at 0644 is private from now on.
+ */
+export async function keepPrivate(file: FileHandle): Promise<void> {
+  const { mode } = await file.stat();
+  if ((mode & 0o077) !== 0) await file.chmod(PRIVATE_FILE_MODE);
 }
 
 /** Makes a rename or link in `dir` survive a power loss. */

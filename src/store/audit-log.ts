@@ -1,6 +1,6 @@
 import type { FileHandle } from "node:fs/promises";
 import { open } from "node:fs/promises";
-import { readFileIfExists } from "./atomic-file.js";
+import { keepPrivate, PRIVATE_FILE_MODE, readFileIfExists } from "./atomic-file.js";
 
 export interface AuditRecord {
   /** Unix seconds; fractions allowed. */
@@ -63,8 +63,9 @@ export class AuditLog {
 
   static async open(path: string, opts: AuditLogOptions = {}): Promise<AuditLog> {
     // "a+" appends every write and still lets us peek at the last byte.
-    const file = await open(path, "a+");
+    const file = await open(path, "a+", PRIVATE_FILE_MODE);
     try {
+      await keepPrivate(file);
       return new AuditLog(path, file, await endsWithoutNewline(file), opts);
     } catch (err) {
       await file.close();

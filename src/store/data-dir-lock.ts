@@ -5,11 +5,11 @@
  * dead process on this host at once.
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync, readlinkSync, unlinkSync } from "node:fs";
+import { readFileSync, readlinkSync, renameSync, unlinkSync } from "node:fs";
 import { link, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import { resolve } from "node:path";
-import { hasCode, readFileIfExists, writeFileAtomic } from "./atomic-file.js";
+import { dirname, resolve } from "node:path";
+import { hasCode, PRIVATE_FILE_MODE, readFileIfExists, writeFileAtomic } from "./atomic-file.js";
 
 export const LOCK_FILE_NAME = "anteroom.lock";
 
@@ -132,8 +132,10 @@ async function acquire(
   const claim = () => holdHere(lockPath, (text) => parseHolder(text)?.id === ours.id);
 
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    // Taken before the content is formatted: the earliest moment a standby could have seen it.
+    const provenAt = performance.now();
     if (await createExclusive(lockPath, fresh(), claim))
-      return hold(lockPath, ours, timing, options);
+      return hold(lockPath, ours, { timing, options, sightings, provenAt });
     const theirs = await readFileIfExists(lockPath);
     if (theirs === undefined) continue; // released between our try and our look
     const verdict = judgeLock(lockPath, theirs, timing, sightings);
@@ -146,8 +148,10 @@ async function acquire(
       await sleep(verdict.waitMs);
       continue;
     }
+    const takenAt = performance.now();
     const taken = await takeOver(lockPath, theirs, fresh(), claim, timing, sightings);
-    if (taken === true) return hold(lockPath, ours, timing, options);
+    if (taken === true)
+      return hold(lockPath, ours, { timing, options, sightings, provenAt: takenAt });
     await sleep(Math.max(taken, 5 + Math.random() * 20));
   }
   throw new Error(`could not acquire ${lockPath}: it kept changing while we tried`);
@@ -175,7 +179,7 @@ function judgeLock(path: string, text: string, timing: LockTiming, sightings: Si
   const watched = sightings.watch(path, text);
   if (watched.forMs >= timing.staleMs) return { kind: "stale" };
   if (age < timing.staleMs) return { kind: "live", holder };
-  const confirmMs = 2 * timing.heartbeatMs;
+  const confirmMs = confirmWindowMs(timing);
   if (watched.forMs >= confirmMs) return { kind: "stale" };
   // It moved a moment ago: a live holder whose clock is behind ours.
   if (watched.moved) return { kind: "live", holder };
@@ -228,34 +232,52 @@ async function clearDeadGuard(
   } else if (owner !== undefined) {
     // A takeover lasts milliseconds: a guard from another host that stays put is a dead taker's.
     const watched = sightings.watch(guardPath, text).forMs;
-    const confirmMs = 2 * timing.heartbeatMs;
+    const confirmMs = confirmWindowMs(timing);
     if (watched < confirmMs) return confirmMs - watched;
   }
   await unlink(guardPath).catch(ignoreMissing);
   return 0;
 }
 
-/** Keeps a claimed lock: the heartbeat, and its release. */
-function hold(
-  lockPath: string,
-  ours: LockHolder,
-  timing: LockTiming,
-  options: LockOptions,
-): DataDirLock {
+/**
+ * A starter replaces a lock whose content it has watched stand still this long, even when the
+ * holder's clock says the heartbeat is fresh (its clock may be off): twice the heartbeat.
+ */
+function confirmWindowMs(timing: LockTiming): number {
+  return 2 * timing.heartbeatMs;
+}
+
+/**
+ * How long after the last proof of life (a write of our content) the holder may still simply
+ * replace the lock: no starter can have taken it over before the soonest it may judge it stale,
+ * and half a heartbeat is kept in hand. Later, the heartbeat goes through the takeover guard.
+ */
+function plainWriteWindowMs(timing: LockTiming): number {
+  return Math.min(timing.staleMs, confirmWindowMs(timing)) - timing.heartbeatMs / 2;
+}
+
+interface Holding {
+  readonly timing: LockTiming;
+  readonly options: LockOptions;
+  readonly sightings: Sightings;
+  /** When the claim's content was made, on the monotonic clock. */
+  readonly provenAt: number;
+}
+
+/**
+ * Keeps a claimed lock: the heartbeat, and its release. The heartbeat never lands on a standby's
+ * takeover: it replaces the lock plainly only while no standby can have judged it stale yet, else
+ * through the same guard a takeover holds; and after each write it reads the lock back, so a
+ * takeover that lands just after is seen at once.
+ */
+function hold(lockPath: string, ours: LockHolder, holding: Holding): DataDirLock {
+  const { timing, options, sightings } = holding;
   const isOurs = (text: string) => parseHolder(text)?.id === ours.id;
   let state: "held" | "lost" | "released" = "held";
   let beating: Promise<void> | undefined;
+  let provenAt = holding.provenAt;
 
-  const beat = async (): Promise<void> => {
-    const text = await readFileIfExists(lockPath);
-    if (state !== "held") return;
-    const now = formatHolder({ ...ours, heartbeatAt: new Date().toISOString() });
-    if (text !== undefined && isOurs(text)) {
-      await writeFileAtomic(lockPath, now);
-      return;
-    }
-    // Deleted by hand while we run: put it back, unless someone was quicker.
-    if (text === undefined && (await createExclusive(lockPath, now, () => undefined))) return;
+  const lose = (text: string | undefined): void => {
     state = "lost";
     clearInterval(timer);
     heldHere.delete(lockPath);
@@ -265,6 +287,35 @@ function hold(
         ? `${lockPath} was replaced`
         : `pid ${other.pid} on host ${other.hostname} took ${lockPath} over`,
     );
+  };
+
+  /** Writes our fresh content over `current` (ours); false when it was not written this time. */
+  const refresh = async (current: string, fresh: string): Promise<boolean> => {
+    const deadline = provenAt + plainWriteWindowMs(timing);
+    if (performance.now() < deadline && (await replaceBefore(lockPath, fresh, deadline)))
+      return true;
+    // Silent for longer: a standby may be replacing the lock right now. Only under the guard.
+    return (await takeOver(lockPath, current, fresh, () => undefined, timing, sightings)) === true;
+  };
+
+  const beat = async (): Promise<void> => {
+    const text = await readFileIfExists(lockPath);
+    if (state !== "held") return;
+    const madeAt = performance.now();
+    const fresh = formatHolder({ ...ours, heartbeatAt: new Date().toISOString() });
+    if (text !== undefined && isOurs(text)) {
+      if (!(await refresh(text, fresh))) return; // someone holds the guard: the next beat sees who won
+      const after = await readFileIfExists(lockPath);
+      if (after === fresh) provenAt = madeAt;
+      else if (after !== undefined && state === "held") lose(after);
+      return;
+    }
+    // Deleted by hand while we run: put it back, unless someone was quicker.
+    if (text === undefined && (await createExclusive(lockPath, fresh, () => undefined))) {
+      provenAt = madeAt;
+      return;
+    }
+    if (state === "held") lose(text);
   };
   const timer = setInterval(() => {
     if (beating !== undefined) return; // a slow disk: one heartbeat at a time
@@ -291,6 +342,23 @@ function hold(
       }
     },
   };
+}
+
+/**
+ * Replaces the lock with `content` if that happens before `deadline` (monotonic clock); false if
+ * not. The check and the rename are synchronous and adjacent, so no queue (not even the thread
+ * pool's) runs between them. No fsync: a heartbeat lost to a power cut proves nothing anyway.
+ */
+async function replaceBefore(path: string, content: string, deadline: number): Promise<boolean> {
+  const tmp = tempPathFor(path);
+  try {
+    await writeFile(tmp, content, { flag: "wx", mode: PRIVATE_FILE_MODE });
+    if (performance.now() >= deadline) return false;
+    renameSync(tmp, path);
+    return true;
+  } finally {
+    await unlink(tmp).catch(ignoreMissing); // gone after the rename
+  }
 }
 
 function holdHere(path: string, isOurs: (text: string) => boolean): void {
@@ -321,17 +389,38 @@ async function createExclusive(
   content: string,
   claimed: () => void,
 ): Promise<boolean> {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`;
-  await writeFile(tmp, content, { flag: "wx" });
+  const tmp = tempPathFor(path);
   try {
+    // Inside the try: a write that fails part-way (a full disk) leaves no temp file behind.
+    await writeFile(tmp, content, { flag: "wx", mode: PRIVATE_FILE_MODE });
     await link(tmp, path);
     claimed();
     return true;
   } catch (err) {
     if (hasCode(err, "EEXIST")) return false;
+    if (hasCode(err, ...NO_HARD_LINKS)) throw new LockUnsupportedError(dirname(path), err);
     throw err;
   } finally {
     await unlink(tmp).catch(ignoreMissing);
+  }
+}
+
+function tempPathFor(path: string): string {
+  return `${path}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`;
+}
+
+/** What link() fails with where the filesystem has no hard links (FAT, exFAT, some FUSE and SMB mounts). */
+const NO_HARD_LINKS = ["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS"];
+
+/** The data dir is on a filesystem the lock cannot work on: refuse to start rather than risk two engines. */
+export class LockUnsupportedError extends Error {
+  override readonly name = "LockUnsupportedError";
+
+  constructor(dataDir: string, cause: unknown) {
+    super(
+      `${dataDir} is on a filesystem without hard links (${(cause as { code?: string }).code}), which the data-dir lock needs to keep a second engine out; put DATA_DIR on a local filesystem such as ext4, xfs or btrfs (or NFS)`,
+      { cause },
+    );
   }
 }
 

@@ -18,7 +18,13 @@
 import { open, unlink, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Store } from "../../core/ports.js";
-import { fsyncDir, readFileIfExists, writeFileAtomic } from "./atomic-file.js";
+import {
+  fsyncDir,
+  keepPrivate,
+  PRIVATE_FILE_MODE,
+  readFileIfExists,
+  writeFileAtomic,
+} from "./atomic-file.js";
 import { parseJsonText, StoreParseError, type JsonStoreWrite } from "./json-store.js";
 
 export interface JournaledBookOptions<R> {
@@ -26,7 +32,6 @@ export interface JournaledBookOptions<R> {
   path: string;
   /** Turns the parsed book into a value; throws a readable Error on a bad shape. */
   parse: (raw: unknown) => Record<string, R>;
-  mode?: number;
   /** Quiet time after which the base file is brought up to date. Default 5 s. */
   compactAfterQuietMs?: number;
   /** The journal is folded into the base once it is larger than this and than the base. */
@@ -208,8 +213,8 @@ export class JournaledBook<R> implements Store<Record<string, R>> {
 
   private async append(text: string): Promise<void> {
     if (!this.journal) {
-      this.journal = await open(this.journalPath, "a", this.opts.mode ?? 0o666);
-      if (this.opts.mode !== undefined) await this.journal.chmod(this.opts.mode);
+      this.journal = await open(this.journalPath, "a", PRIVATE_FILE_MODE);
+      await keepPrivate(this.journal);
       await fsyncDir(dirname(this.journalPath));
     }
     const bytes = Buffer.from(text, "utf8");
@@ -229,7 +234,7 @@ export class JournaledBook<R> implements Store<Record<string, R>> {
   }
 
   private async replaceBase(text: string): Promise<void> {
-    await writeFileAtomic(this.opts.path, text, { mode: this.opts.mode });
+    await writeFileAtomic(this.opts.path, text);
     this.baseBytes = Buffer.byteLength(text);
     this.opts.onWrite?.({ path: this.opts.path, bytes: this.baseBytes, kind: "base" });
     if (this.journalBytes > 0 && this.journal) {

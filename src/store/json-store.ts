@@ -1,6 +1,11 @@
 import type { Stats } from "node:fs";
-import { copyFile, constants as fsConstants, link, stat } from "node:fs/promises";
-import { hasCode, readFileWithStatsIfExists, writeFileAtomic } from "./atomic-file.js";
+import { chmod, copyFile, constants as fsConstants, link, stat } from "node:fs/promises";
+import {
+  hasCode,
+  PRIVATE_FILE_MODE,
+  readFileWithStatsIfExists,
+  writeFileAtomic,
+} from "./atomic-file.js";
 
 export class StoreParseError extends Error {
   override readonly name = "StoreParseError";
@@ -28,7 +33,6 @@ export interface JsonStoreOptions<T> {
   empty: () => T;
   /** Maps the value to what is written, when it is not plain JSON already. */
   serialize?: (value: T) => unknown;
-  mode?: number;
   /** Called after each completed write (tests count writes with it). */
   onWrite?: (write: JsonStoreWrite) => void;
   /** Called when a write scheduled by `update` fails; `flush` retries and rejects too. */
@@ -118,6 +122,8 @@ export class JsonStore<T> {
 
       const found = await readFileWithStatsIfExists(this.opts.path);
       if (found === undefined) return { changed: false };
+      // An editor may save a new file under the moderator's umask (0644): private again at once.
+      if ((found.stats.mode & 0o077) !== 0) await chmod(this.opts.path, PRIVATE_FILE_MODE);
       this.fingerprint = fingerprintOf(found.stats);
       // Same bytes as ours: replacing the value would only drop updates not yet written.
       if (found.text === this.lastText) return { changed: false };
@@ -169,7 +175,7 @@ export class JsonStore<T> {
       await setAside(this.opts.path);
       this.rejectedOnDisk = false;
     }
-    const stats = await writeFileAtomic(this.opts.path, text, { mode: this.opts.mode });
+    const stats = await writeFileAtomic(this.opts.path, text);
     this.fingerprint = fingerprintOf(stats);
     this.lastText = text;
     this.opts.onWrite?.({ path: this.opts.path, bytes: Buffer.byteLength(text) });
@@ -211,6 +217,8 @@ async function setAside(path: string): Promise<void> {
     if (hasCode(err, "ENOENT")) return;
     if (hasCode(err, "EEXIST")) throw err;
     await copyFile(path, target, fsConstants.COPYFILE_EXCL);
+    // A copy takes the original's mode, which a hand edit may have loosened.
+    await chmod(target, PRIVATE_FILE_MODE);
   }
 }
 

@@ -6,7 +6,7 @@
  * uses; the reference's other files (sync cursors, its crypto store, operator
  * announcements) are not read at all.
  */
-import { copyFile, rename } from "node:fs/promises";
+import { chmod, copyFile, rename } from "node:fs/promises";
 import {
   carryOverVettingBook,
   isReferenceVettingBook,
@@ -17,7 +17,7 @@ import {
   hasReferenceLobbies,
   type LobbyCarryOverContext,
 } from "../../core/migration/reference-lobby.js";
-import { readFileIfExists, writeFileAtomic } from "./atomic-file.js";
+import { PRIVATE_FILE_MODE, readFileIfExists, writeFileAtomic } from "./atomic-file.js";
 
 export interface ReferenceCarryOver {
   readonly backup: string;
@@ -92,6 +92,8 @@ async function setAside(path: string, now: number): Promise<string | undefined> 
 async function rewriteKeepingOriginal(path: string, book: unknown, now: number): Promise<string> {
   const backup = `${path}.reference-${new Date(now).toISOString().replace(/[:.]/g, "-")}`;
   await copyFile(path, backup);
+  // The reference wrote its files 0644; the backup holds the same codes and names.
+  await chmod(backup, PRIVATE_FILE_MODE);
   await writeFileAtomic(path, JSON.stringify(book, null, 2) + "\n");
   return backup;
 }

@@ -1,6 +1,7 @@
 // POST /hooks/form against the real Synapse: a signed Tally-shaped post invites (invite mode) or
 // queues a request a moderator approves through the admin API (queue mode); a bad signature,
-// a filled honeypot and malformed bodies change nothing; a duplicate makes one record.
+// a filled honeypot and malformed bodies change nothing; a duplicate makes one record; a replayed
+// signed post (same submission id) is answered duplicate and acts on nothing, even after a restart.
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -11,6 +12,7 @@ import { startHomeserver, type TestHomeserver } from "../harness/homeserver.js";
 import { createCommunity, type TestCommunity } from "../harness/community.js";
 import { TestDaemon } from "../harness/daemon.js";
 import { waitFor } from "../harness/wait.js";
+import { MatrixUserClient } from "../harness/newcomer.js";
 import { http as call } from "../unit/admin-fakes.js";
 import type { VettingRecord } from "../../core/vetting.js";
 
@@ -46,9 +48,9 @@ after(async () => {
 });
 
 /** A form submission as Tally sends it. */
-function tallyBody(mxid: string, honeypot = ""): string {
+function tallyBody(mxid: string, honeypot = "", eventId = `evt-${mxid}-${honeypot}`): string {
   return JSON.stringify({
-    eventId: `evt-${mxid}-${honeypot}`,
+    eventId,
     eventType: "FORM_RESPONSE",
     createdAt: new Date().toISOString(),
     data: {
@@ -101,12 +103,16 @@ async function membershipsOf(community: TestCommunity, user: string) {
   );
 }
 
-async function auditTypes(daemon: TestDaemon): Promise<string[]> {
+async function auditRecords(daemon: TestDaemon): Promise<{ type: string; user?: string }[]> {
   const text = await readFile(join(daemon.dataDir, "log.jsonl"), "utf8");
   return text
     .split("\n")
     .filter(Boolean)
-    .map((line) => (JSON.parse(line) as { type: string }).type);
+    .map((line) => JSON.parse(line) as { type: string; user?: string });
+}
+
+async function auditTypes(daemon: TestDaemon): Promise<string[]> {
+  return (await auditRecords(daemon)).map((record) => record.type);
 }
 
 test("invite mode: a signed Tally post invites the person to the space and every child room", async () => {
@@ -141,8 +147,8 @@ test("queue mode: the request waits for a moderator, who approves it through the
     undefined,
   ]);
 
-  // The same person again while the request is pending: one record.
-  const again = await postForm(daemon, tallyBody(person.userId));
+  // The same person fills the form in again while the request is pending: one record.
+  const again = await postForm(daemon, tallyBody(person.userId, "", "evt-second-submission"));
   assert.deepEqual(again.json, { status: "pending" });
   assert.equal((await formRecords(daemon, person.userId)).length, 1);
 
@@ -197,4 +203,36 @@ test("a bad signature, a filled honeypot and malformed bodies change nothing and
     undefined,
     undefined,
   ]);
+});
+
+test("a replayed signed post is answered duplicate and acts on nothing, also after a restart", async () => {
+  const person = await hs.registerUser();
+  const { daemon, community } = inviting;
+  const body = tallyBody(person.userId);
+  assert.deepEqual((await postForm(daemon, body)).json, { status: "invited" });
+  await waitFor(
+    async () => (await membershipsOf(community, person.userId)).every((m) => m === "invite"),
+    { what: "the first invites", timeoutMs: 30_000 },
+  );
+  // The person turns the invites down: a second invite would show as "invite" again.
+  const client = new MatrixUserClient(hs.url, person);
+  for (const room of [community.spaceId, ...community.childIds]) await client.leave(room);
+  const invitedRecords = async () =>
+    (await auditRecords(daemon)).filter(
+      (r) => r.type === "form_request_invited" && r.user === person.userId,
+    ).length;
+  assert.equal(await invitedRecords(), 1);
+
+  const replay = await postForm(daemon, body);
+  assert.equal(replay.status, 200);
+  assert.deepEqual(replay.json, { status: "duplicate" });
+
+  await daemon.stop();
+  await daemon.launch();
+  const afterRestart = await postForm(daemon, body);
+  assert.deepEqual(afterRestart.json, { status: "duplicate" });
+
+  assert.equal(await invitedRecords(), 1);
+  assert.equal((await formRecords(daemon, person.userId)).length, 1);
+  assert.deepEqual(await membershipsOf(community, person.userId), ["leave", "leave", "leave"]);
 });

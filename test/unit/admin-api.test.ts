@@ -18,6 +18,7 @@ import {
 import { parseActor } from "../../src/http/admin-common.js";
 import { ConfigError, loadConfig } from "../../src/config.js";
 import { FakeEngine, http, record, tempDir } from "./admin-fakes.js";
+import { RecentLog } from "../../src/recent-log.js";
 import { waitFor } from "../harness/wait.js";
 
 const silent = pino({ level: "silent" });
@@ -337,6 +338,82 @@ test("the event stream: a snapshot first, then every change with its seq as id, 
   await stream.ended;
 });
 
+/** The status and body of a GET that may turn into an event stream; a stream is left open. */
+function getStream(
+  target: { socketPath: string } | { url: string; token: string },
+  path: string,
+): Promise<{ status: number; body: string; req: ClientRequest }> {
+  return new Promise((resolve, reject) => {
+    const where =
+      "socketPath" in target
+        ? { socketPath: target.socketPath, path }
+        : { ...urlParts(target.url), path, headers: { authorization: `Bearer ${target.token}` } };
+    const req = request({ ...where, agent: false }, (res) => {
+      if (res.statusCode === 200) return resolve({ status: 200, body: "", req });
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (body += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, req }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+function urlParts(url: string): { host: string; port: number } {
+  const parsed = new URL(url);
+  return { host: parsed.hostname, port: Number(parsed.port) };
+}
+
+test("at most 16 event streams at once, socket and TCP, /events and /log/stream together; the 17th gets 503", async () => {
+  const dir = await tempDir();
+  const token = "t".repeat(32);
+  const capped = await startAdminApi({
+    engine: new FakeEngine(),
+    health,
+    publicUrl: "https://chat.example.org/",
+    logger: silent,
+    socketPath: join(dir, "admin.sock"),
+    tcp: { port: 0, host: "127.0.0.1", token },
+    recentLog: new RecentLog(),
+  });
+  try {
+    const socket = { socketPath: capped.socketPath };
+    const tcp = { url: capped.tcpUrl ?? "", token };
+    const open = [];
+    for (let i = 0; i < 16; i++) {
+      const answer = await getStream(
+        i % 2 === 0 ? socket : tcp,
+        i % 4 < 2 ? "/admin/v1/events" : "/admin/v1/log/stream",
+      );
+      assert.equal(answer.status, 200, `stream ${i + 1}: ${answer.body}`);
+      open.push(answer.req);
+    }
+    for (const [target, path] of [
+      [socket, "/admin/v1/events"],
+      [tcp, "/admin/v1/log/stream"],
+    ] as const) {
+      const refused = await getStream(target, path);
+      assert.equal(refused.status, 503);
+      assert.equal(JSON.parse(refused.body).error, "too_many_streams");
+      assert.match(JSON.parse(refused.body).message, /16 event streams are open already/);
+    }
+    // One leaves: a new client gets its stream.
+    open.shift()?.destroy();
+    const again = await waitFor(
+      async () => {
+        const answer = await getStream(socket, "/admin/v1/events");
+        return answer.status === 200 && answer;
+      },
+      { what: "a free slot after one client left" },
+    );
+    open.push(again.req);
+    for (const req of open) req.destroy();
+  } finally {
+    await capped.close();
+  }
+});
+
 test("events racing the snapshot are neither lost nor doubled", async () => {
   // One event lands before the snapshot is taken (the snapshot has it), one after (it does not).
   engine.duringSnapshot = (e) => {
@@ -490,4 +567,48 @@ test("config: the admin socket is in the data dir; TCP needs ADMIN_TOKEN", () =>
   assert.deepEqual(tcp.admin.tcp, { port: 8002, host: "127.0.0.1", token: "x".repeat(32) });
   // A token alone does not open a port.
   assert.equal(loadConfig({ ...base, ADMIN_TOKEN: "x".repeat(32) }).admin.tcp, undefined);
+});
+
+test("config: the admin API off loopback needs ADMIN_HTTP_PUBLIC=1", () => {
+  const base = {
+    HS: "http://hs:8008",
+    MATRIX_TOKEN: "t",
+    SPACE_ID: "!s:hs",
+    ADMIN_HTTP_PORT: "8002",
+    ADMIN_TOKEN: "x".repeat(32),
+  };
+  for (const host of ["0.0.0.0", "::", "10.0.0.5", "admin.example.org"])
+    assert.throws(
+      () => loadConfig({ ...base, ADMIN_HTTP_HOST: host }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.message.includes(`ADMIN_HTTP_HOST=${host} puts the admin API on the network`) &&
+        !error.message.includes("\n"),
+      host,
+    );
+  for (const host of ["127.0.0.1", "127.0.0.2", "localhost", "::1", "[::1]"])
+    assert.equal(loadConfig({ ...base, ADMIN_HTTP_HOST: host }).admin.tcp?.host, host);
+  const opened = loadConfig({ ...base, ADMIN_HTTP_HOST: "0.0.0.0", ADMIN_HTTP_PUBLIC: "1" });
+  assert.equal(opened.admin.tcp?.host, "0.0.0.0");
+});
+
+test("config: the form hook is off unless configured, and invite mode needs FORM_SECRET", () => {
+  const base = { HS: "http://hs:8008", MATRIX_TOKEN: "t", SPACE_ID: "!s:hs" };
+  assert.equal(loadConfig(base).formHook, undefined);
+  // Tuning alone does not open it.
+  assert.equal(loadConfig({ ...base, FORM_RATE_PER_MIN: "5" }).formHook, undefined);
+  assert.equal(loadConfig({ ...base, FORM_FIELD_MXID: "Matrix ID" }).formHook?.mode, "queue");
+  assert.equal(
+    loadConfig({ ...base, FORM_SECRET: "s".repeat(16) }).formHook?.fields.mxidField,
+    "mxid",
+  );
+  assert.throws(
+    () => loadConfig({ ...base, FORM_MODE: "invite" }),
+    (error: unknown) =>
+      error instanceof ConfigError &&
+      /FORM_MODE=invite .* needs FORM_SECRET/.test(error.message) &&
+      !error.message.includes("\n"),
+  );
+  const invite = loadConfig({ ...base, FORM_MODE: "invite", FORM_SECRET: "s".repeat(16) });
+  assert.equal(invite.formHook?.mode, "invite");
 });

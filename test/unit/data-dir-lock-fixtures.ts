@@ -58,13 +58,19 @@ const moduleUrl = pathToFileURL(join(import.meta.dirname, "../../src/store/data-
 // Waits for "go" on stdin, tries the lock, reports, then holds it until stdin says "exit" or closes.
 const contender = `
 import { createInterface } from "node:readline";
-import { acquireDataDirLock } from ${JSON.stringify(moduleUrl)};
+import { acquireDataDirLock, waitForDataDirLock } from ${JSON.stringify(moduleUrl)};
 const input = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
 process.stdout.write("ready\\n");
 await input.next();
 try {
   const timing = process.env.LOCK_TIMING ? JSON.parse(process.env.LOCK_TIMING) : undefined;
-  await acquireDataDirLock(process.env.DATA_DIR, { timing });
+  if (process.env.LOCK_STANDBY)
+    await waitForDataDirLock(process.env.DATA_DIR, {
+      timing,
+      onStandingBy: () => process.stdout.write("standing by\\n"),
+      onLost: () => process.stdout.write("lost\\n"),
+    });
+  else await acquireDataDirLock(process.env.DATA_DIR, { timing });
   process.stdout.write("won\\n");
 } catch (err) {
   process.stdout.write(err.name === "DataDirLockedError" ? "locked\\n" : "error " + err.message + "\\n");
@@ -78,7 +84,8 @@ export class Contender {
   readonly process: ChildProcess;
   private readonly output: AsyncIterator<string>;
 
-  constructor(dir: string, timing?: LockTiming) {
+  /** `standby`: wait for the lock (waitForDataDirLock) instead of trying once. */
+  constructor(dir: string, timing?: LockTiming, standby = false) {
     this.process = spawn(
       process.execPath,
       ["--import", "tsx", "--input-type=module", "-e", contender],
@@ -87,6 +94,7 @@ export class Contender {
           ...process.env,
           DATA_DIR: dir,
           ...(timing ? { LOCK_TIMING: JSON.stringify(timing) } : {}),
+          ...(standby ? { LOCK_STANDBY: "1" } : {}),
         },
         stdio: ["pipe", "pipe", "inherit"],
       },

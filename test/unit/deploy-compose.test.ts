@@ -157,8 +157,12 @@ test("the front sends /_matrix and /.well-known/matrix to the homeserver, the re
     { path: "/.well-known/matrix/*", upstream: homeserver },
     { path: "*", upstream: anteroom },
   ]);
-  // The public site is the one anteroom puts in its links; the internal one serves the health check.
-  assert.match(caddyfile, /^\{\$HS_PUBLIC\}\s*\{\s*import routes\s*\}/m);
+  // The public site is the one anteroom puts in its links, without /metrics; the internal one
+  // serves the health check.
+  assert.match(
+    caddyfile,
+    /^\{\$HS_PUBLIC\}\s*\{\s*handle \/metrics\*\s*\{\s*respond 404\s*\}\s*import routes\s*\}/m,
+  );
   const probe = JSON.stringify(front.healthcheck?.test);
   const port = /:8081\s*\{\s*import routes\s*\}/.test(caddyfile) ? "8081" : "none";
   assert.match(
@@ -176,4 +180,42 @@ test("anteroom believes X-Forwarded-For from the front only", async () => {
     compose.services.anteroom!.environment!.TRUSTED_PROXIES,
     `\${TRUSTED_PROXIES:-${frontAddress}}`,
   );
+});
+
+/** `image:` of every service not built here, with `${NAME:-default}` read as its default. */
+async function composeImages(): Promise<string[]> {
+  const images: string[] = [];
+  for (const name of await composeFiles())
+    for (const service of Object.values((await load(name)).services))
+      if (service.image && !service.build)
+        images.push(service.image.replace(/\$\{[A-Z0-9_]+:-([^}]*)\}/g, "$1"));
+  return images;
+}
+
+/** The images the Dockerfile builds FROM, with `${ARG}` read as the ARG's default. */
+async function dockerfileImages(): Promise<string[]> {
+  const text = await readFile(join(DEPLOY, "Dockerfile"), "utf8");
+  const args = new Map(
+    [...text.matchAll(/^ARG\s+([A-Z0-9_]+)=(\S+)/gm)].map((m) => [m[1] ?? "", m[2] ?? ""]),
+  );
+  return [...text.matchAll(/^FROM\s+(\S+)/gm)].map((m) =>
+    (m[1] ?? "").replace(/\$\{([A-Z0-9_]+)\}/g, (_all, arg: string) => args.get(arg) ?? ""),
+  );
+}
+
+/** A tag naming one release (major.minor.patch), or a digest; never latest or a moving major tag. */
+function pinned(image: string): boolean {
+  if (/@sha256:[0-9a-f]{64}$/.test(image)) return true;
+  const tag = /:([^/:]+)$/.exec(image)?.[1] ?? "";
+  return /^v?\d+\.\d+\.\d+(-[A-Za-z0-9.]+)?$/.test(tag);
+}
+
+test("every image in deploy/ is pinned to a release", async () => {
+  const images = [...(await composeImages()), ...(await dockerfileImages())];
+  assert.ok(images.length >= 4, images.join(", "));
+  const loose = images.filter((image) => !pinned(image));
+  assert.deepEqual(loose, [], `pin these to a release: ${loose.join(", ")}`);
+  // The check itself tells floating tags apart.
+  for (const image of ["caddy:2-alpine", "x/y:latest", "node:22-slim", "node", "caddy:2.11"])
+    assert.equal(pinned(image), false, image);
 });

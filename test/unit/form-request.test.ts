@@ -1,10 +1,15 @@
 // The form webhook without a homeserver: reading Tally, Typeform and plain payloads, the
-// honeypot, Matrix ID checks, signatures, the engine's form requests, and the route's answers.
-import { test } from "node:test";
+// honeypot, Matrix ID checks, signatures, the engine's form requests, the route's answers, and
+// submissions already handled (a retry or a replayed signed post) answered as duplicates.
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import Fastify from "fastify";
-import { normaliseUserId, readFormRequest } from "../../core/form-request.js";
+import { normaliseUserId, readFormRequest, submissionIdOf } from "../../core/form-request.js";
+import { HandledSubmissions } from "../../src/store/form-submissions.js";
 import { formSignatureValid } from "../../src/http/form-hook-signature.js";
 import { formHookRoutes, type FormIntake } from "../../src/http/form-hook-routes.js";
 import type { FormRequest } from "../../core/engine/form-desk.js";
@@ -262,10 +267,27 @@ test("a look-alike of a blocked name is queued for a moderator even in invite mo
   assert.equal(world.matrix.ops("invite").length, 0);
 });
 
+const dirs: string[] = [];
+after(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function ledgerPath(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "anteroom-form-"));
+  dirs.push(dir);
+  return join(dir, "form-submissions.json");
+}
+
 class RecordingIntake implements FormIntake {
   readonly requests: FormRequest[] = [];
   honeypots = 0;
+  /** The next submitRequest throws, as an engine whose disk is full would. */
+  failNext = false;
   async submitRequest(request: FormRequest) {
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error("disk full");
+    }
     this.requests.push(request);
     return "queued" as const;
   }
@@ -274,11 +296,14 @@ class RecordingIntake implements FormIntake {
   }
 }
 
-async function route(opts: { secret?: string; perIpPerMinute?: number } = {}) {
+async function route(
+  opts: { secret?: string; perIpPerMinute?: number; submissions?: HandledSubmissions } = {},
+) {
   const intake = new RecordingIntake();
   const app = Fastify();
   await app.register(formHookRoutes, {
     engine: intake,
+    submissions: opts.submissions ?? (await HandledSubmissions.open(await ledgerPath())),
     mode: "queue",
     fields: { mxidField: "Matrix ID", honeypotField: "website" },
     perIpPerMinute: opts.perIpPerMinute ?? 100,
@@ -335,11 +360,10 @@ test("the route answers each kind of post as documented", async () => {
 
 test("a burst past the per-address limit gets 429 with Retry-After and asks nothing", async () => {
   const { intake, post } = await route({ perIpPerMinute: 2 });
-  const body = JSON.stringify({ "Matrix ID": "@a:example.org" });
   const statuses: number[] = [];
   let retryAfter: string | string[] | number | undefined;
   for (let i = 0; i < 4; i++) {
-    const res = await post(body);
+    const res = await post(JSON.stringify({ "Matrix ID": `@a${i}:example.org` }));
     statuses.push(res.statusCode);
     if (res.statusCode === 429) retryAfter = res.headers["retry-after"];
   }
@@ -361,4 +385,51 @@ test("a plain HTML form post (form-encoded) works too", async () => {
     intake.requests.map((r) => r.user),
     ["@html:example.org"],
   );
+});
+
+test("each service's submission id is read; a plain form has none", () => {
+  assert.equal(submissionIdOf(tally([])), "tally:a4cb511e-1");
+  assert.equal(submissionIdOf({ data: { responseId: "2wgx4n", fields: [] } }), "tally:2wgx4n");
+  assert.equal(submissionIdOf(typeform), "typeform:LtWXD3crgy");
+  assert.equal(submissionIdOf({ form_response: { token: "a3a1", answers: [] } }), "typeform:a3a1");
+  assert.equal(submissionIdOf({ "Matrix ID": "@a:example.org" }), undefined);
+  assert.equal(submissionIdOf({ eventId: "x".repeat(500), data: { fields: [] } }), undefined);
+});
+
+test("a replayed signed post is answered as a duplicate and not acted on, also after a restart", async () => {
+  const path = await ledgerPath();
+  const first = await route({ secret: SECRET, submissions: await HandledSubmissions.open(path) });
+  const body = JSON.stringify(
+    tally([{ key: "q1", label: "Matrix ID", type: "INPUT_TEXT", value: "@r:example.org" }]),
+  );
+  const headers = { "tally-signature": sign(body) };
+  assert.deepEqual((await first.post(body, headers)).json(), { status: "queued" });
+  const replay = await first.post(body, headers);
+  assert.equal(replay.statusCode, 200);
+  assert.deepEqual(replay.json(), { status: "duplicate" });
+  assert.equal(first.intake.requests.length, 1);
+  // Only digests are kept, in a private file.
+  assert.equal((await stat(path)).mode & 0o777, 0o600);
+
+  // The daemon restarts: the ledger is read back from disk.
+  const second = await route({ secret: SECRET, submissions: await HandledSubmissions.open(path) });
+  assert.deepEqual((await second.post(body, headers)).json(), { status: "duplicate" });
+  assert.equal(second.intake.requests.length, 0);
+  // Another submission of the same form goes through.
+  const other = JSON.stringify({
+    ...tally([{ key: "q1", label: "Matrix ID", type: "INPUT_TEXT", value: "@s:example.org" }]),
+    eventId: "a4cb511e-2",
+  });
+  const answer = await second.post(other, { "tally-signature": sign(other) });
+  assert.deepEqual(answer.json(), { status: "queued" });
+});
+
+test("a plain form's same body twice is one submission; a failed one can be retried", async () => {
+  const { intake, post } = await route();
+  const body = JSON.stringify({ "Matrix ID": "@p:example.org" });
+  intake.failNext = true;
+  assert.equal((await post(body)).statusCode, 500);
+  assert.deepEqual((await post(body)).json(), { status: "queued" });
+  assert.deepEqual((await post(body)).json(), { status: "duplicate" });
+  assert.equal(intake.requests.length, 1);
 });
