@@ -11,12 +11,16 @@ export interface OutOfReach {
   readonly level: number;
 }
 
-/** The rooms where `target` is not below `authority`; none means the operator may act. */
+/**
+ * The rooms where `target` is not below `authority`; none means the operator may act. Unlimited
+ * authority (the allowlist, the admin API) reaches everyone: the homeserver has the last word there.
+ */
 export function roomsOutOfReach(
   authority: number,
   target: string,
   rooms: readonly RoomPowerLevels[],
 ): OutOfReach[] {
+  if (authority === Number.POSITIVE_INFINITY) return [];
   return rooms.flatMap((room) => {
     const level = userPowerLevel(room.content, target, room.creators ?? []);
     return mayActOn(authority, level) ? [] : [{ roomId: room.roomId, level }];

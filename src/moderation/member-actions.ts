@@ -131,6 +131,7 @@ async function roomsInReach(
   | { ok: true; rooms: readonly string[]; unreadable: readonly RoomMemberResult[] }
   | { ok: false; reason: string }
 > {
+  // Unlimited: nothing to check, so no power levels to read.
   if (authority === undefined || authority === Number.POSITIVE_INFINITY)
     return { ok: true, rooms: deps.rooms, unreadable: [] };
   const { read, unreadable } = await readRoomPowerLevels(deps.port, deps.rooms);
