@@ -97,11 +97,8 @@ export function memberActionService(deps: MemberActionDeps): MemberActionService
               transient: o.error.transient,
             },
       );
-      const rooms = deps.rooms.flatMap(
-        (roomId) =>
-          acted.find((r) => r.roomId === roomId) ??
-          reach.unreadable.filter((r) => r.roomId === roomId),
-      );
+      const byRoom = new Map([...acted, ...reach.unreadable].map((r) => [r.roomId, r]));
+      const rooms = deps.rooms.flatMap((roomId) => byRoom.get(roomId) ?? []);
       const failed = rooms.filter((r) => r.outcome === "failed").map((r) => r.roomId);
       await deps.audit.append({
         ts: deps.now() / 1000,
