@@ -17,6 +17,22 @@ import {
 
 export type VettingBook = Record<string, VettingRecord>;
 
+/** A knock reason is kept to this many bytes of UTF-8 (in the record and the audit log): it is anyone's text. */
+export const MAX_KNOCK_REASON_BYTES = 1024;
+
+/** The reason cut to MAX_KNOCK_REASON_BYTES, never inside a character. */
+export function clipKnockReason(reason: string): string {
+  let bytes = 0;
+  let end = 0;
+  for (const char of reason) {
+    const point = char.codePointAt(0) ?? 0;
+    bytes += point < 0x80 ? 1 : point < 0x800 ? 2 : point < 0x10000 ? 3 : 4;
+    if (bytes > MAX_KNOCK_REASON_BYTES) return reason.slice(0, end);
+    end += char.length;
+  }
+  return reason;
+}
+
 export interface KnockDecision {
   readonly step: Step;
   /** The code book with the use charged, when this knock spent one. */

@@ -68,8 +68,11 @@ export interface MatrixPort {
    * an invite was taken back.
    */
   withdrawInvite(roomId: string, user: string, reason: string): Promise<boolean>;
-  /** Sends a text message; `txnId` makes a repeat of the same send a no-op. */
-  sendText(roomId: string, text: string, txnId: string): Promise<void>;
+  /**
+   * Sends a text message; `txnId` makes a repeat of the same send a no-op. It mentions
+   * `mention` (the one person it is meant for) and nobody else, whatever the text says.
+   */
+  sendText(roomId: string, text: string, txnId: string, mention?: string): Promise<void>;
   leaveAndForget(roomId: string): Promise<void>;
 }
 

@@ -147,7 +147,12 @@ const envSchema = z.object({
   TRUSTED_PROXIES: idList,
   // Chat commands (src/chat): the operator room (default: the space), who may give commands.
   ADMIN_COMMAND_ROOM: z.string().startsWith("!", "a room id such as !abc:example.org").optional(),
-  ADMIN_PL_THRESHOLD: z.coerce.number().int().default(DEFAULT_OPERATOR_THRESHOLD),
+  // At 0 every member of the operator room (users_default 0) could give commands.
+  ADMIN_PL_THRESHOLD: z.coerce
+    .number()
+    .int()
+    .min(1, "at least 1: at 0 every member of the operator room could give commands")
+    .default(DEFAULT_OPERATOR_THRESHOLD),
   ADMIN_ALLOWLIST: idList.refine(
     (ids) => ids.every(isUserId),
     "a comma list of Matrix user IDs such as @alice:example.org",

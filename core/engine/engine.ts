@@ -24,7 +24,13 @@ import { pickChallenge } from "../challenge/pick.js";
 import type { AuditSink, Clock, Log, MatrixPort, Store } from "../ports.js";
 import type { LobbyAction } from "../lobby-commands.js";
 import type { LobbySettings } from "../lobby.js";
-import { activeRecordOf, carriedOverRecordFor, decideKnock, type VettingBook } from "../knocks.js";
+import {
+  activeRecordOf,
+  carriedOverRecordFor,
+  clipKnockReason,
+  decideKnock,
+  type VettingBook,
+} from "../knocks.js";
 import {
   ACTIVE_PHASES,
   nextDeadline,
@@ -479,7 +485,7 @@ export class Engine implements EngineApi {
     const facts = {
       key: knock.key,
       user: knock.user,
-      reason: knock.reason,
+      reason: clipKnockReason(knock.reason),
       knockedAt: knock.ts,
       ...(knock.displayName === undefined ? {} : { displayName: knock.displayName }),
     };
@@ -493,7 +499,7 @@ export class Engine implements EngineApi {
       this.deps.screen?.({ userId: knock.user, displayName: knock.displayName }),
     );
     const audit: AuditEntry[] = [
-      { type: "knock_received", user: knock.user, reason: knock.reason, event_id: knock.key },
+      { type: "knock_received", user: knock.user, reason: facts.reason, event_id: knock.key },
       ...decision.step.audit,
     ];
     if (decision.codes) {

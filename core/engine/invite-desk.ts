@@ -166,6 +166,7 @@ export class InviteDesk {
             room,
             welcomeMessage(user, displayNameOf(user), text),
             `anteroom.welcome.${invitedAt}.${user}`,
+            user,
           );
           await this.forget(user, { type: "welcomed", user, room_id: room, waited_sec: waited });
         } else {

@@ -50,10 +50,16 @@ export function moderationActions(
   const members = doors.memberActions ?? memberActionService(doors);
   const membership =
     (action: MemberAction) =>
-    async (user: string, reason: string | undefined, by: string): Promise<ActionOutcome> => {
+    async (
+      user: string,
+      reason: string | undefined,
+      by: string,
+      authority: number,
+    ): Promise<ActionOutcome> => {
       const result = await members.act(action, user, {
         by,
         via: "chat",
+        authority,
         ...(reason === undefined ? {} : { reason }),
       });
       const text = describeMemberAction(result);
@@ -65,10 +71,13 @@ export function moderationActions(
     kick: membership("kick"),
     ban: membership("ban"),
     unban: membership("unban"),
-    promote: async (user, role, by, maxLevel) =>
-      roleReply(await roles.promote(user, role, by, { via: "chat", maxLevel }), doors.rooms.length),
-    demote: async (user, by) =>
-      roleReply(await roles.demote(user, by, { via: "chat" }), doors.rooms.length),
+    promote: async (user, role, by, authority) =>
+      roleReply(
+        await roles.promote(user, role, by, { via: "chat", authority }),
+        doors.rooms.length,
+      ),
+    demote: async (user, by, authority) =>
+      roleReply(await roles.demote(user, by, { via: "chat", authority }), doors.rooms.length),
   };
 }
 

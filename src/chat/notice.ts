@@ -4,7 +4,8 @@
  * breaker as everything else the bot says. The transaction id makes a repeat
  * of the same answer a no-op.
  */
-import { Method, type MatrixClient } from "matrix-js-sdk";
+import type { MatrixClient } from "matrix-js-sdk";
+import { sendBotMessage } from "../matrix/bot-message.js";
 import { toHomeserverError } from "../matrix/errors.js";
 import type { SendBreaker } from "../matrix/send-breaker.js";
 
@@ -14,14 +15,10 @@ const ATTEMPTS = 4;
 
 export function noticeSender(client: MatrixClient, breaker: SendBreaker): SendNotice {
   return async (roomId, text, txnId) => {
-    const path = `/rooms/${encodeURIComponent(roomId)}/send/m.room.message/${encodeURIComponent(txnId)}`;
     for (let attempt = 1; ; attempt++) {
       await breaker.admit(roomId);
       try {
-        await client.http.authedRequest(Method.Put, path, undefined, {
-          msgtype: "m.notice",
-          body: text,
-        });
+        await sendBotMessage(client, roomId, txnId, { msgtype: "m.notice", body: text });
         return;
       } catch (error) {
         const failure = toHomeserverError(error);

@@ -1,7 +1,9 @@
 /**
  * Chat commands in the operator room (ADMIN_COMMAND_ROOM): listens to the
  * bot's sync, answers operators, and says nothing at all to anyone else (a
- * refusal is only an audit record). Commands are taken from the moment the
+ * refusal is only an audit record, at most so many a sender an hour). An
+ * operator asking for codes or tokens where outsiders can read (the space, a
+ * room not invite-only) is told why not. Commands are taken from the moment the
  * daemon is ready: whatever the first sync brings (history, or what was said
  * while the daemon was down) is never acted on.
  */
@@ -21,6 +23,16 @@ import {
   type OperatorPolicy,
 } from "../../core/chat-commands/authorize.js";
 import { parseChatCommand } from "../../core/chat-commands/parse.js";
+import {
+  REFUSALS_RECORDED_PER_HOUR,
+  RefusalQuota,
+} from "../../core/chat-commands/refusal-quota.js";
+import {
+  openRoomRefusal,
+  openToOutsiders,
+  revealsSecrets,
+  type RoomAccess,
+} from "../../core/chat-commands/room-exposure.js";
 import { creatorsHaveUnlimitedPower } from "../../core/moderation/power-levels.js";
 import type { AuditSink, Log } from "../../core/ports.js";
 import type { OperatorActions } from "./operator-actions.js";
@@ -31,6 +43,8 @@ import { runChatCommand, type ChatCommandsApi } from "./run-command.js";
 export interface OperatorRoomOptions {
   readonly client: MatrixClient;
   readonly roomId: string;
+  /** SPACE_ID: codes and tokens are never shown there, even when it is the operator room. */
+  readonly spaceId: string;
   readonly policy: OperatorPolicy;
   /** HS_PUBLIC, for the links in mint replies. */
   readonly publicUrl: string;
@@ -61,6 +75,35 @@ export function listenToOperatorRoom(options: OperatorRoomOptions): OperatorRoom
   let live = false;
   const handled = new RecentIds(REMEMBERED_EVENTS);
   let queue: Promise<void> = Promise.resolve();
+  const refusals = new RefusalQuota();
+
+  const auditRefusal = (sender: string, cmd: string, why?: string) => {
+    const verdict = refusals.admit(sender, now());
+    if (!verdict.record) {
+      if (verdict.first)
+        log.warn(
+          { sender, perHour: REFUSALS_RECORDED_PER_HOUR },
+          "refused chat commands from this sender are now counted, not written to the audit log, until the hour is over",
+        );
+      return;
+    }
+    const record = {
+      ts: now() / 1000,
+      type: "admin_refused",
+      cmd,
+      sender,
+      room: roomId,
+      ...(why === undefined ? {} : { why }),
+      ...(verdict.notRecorded > 0 ? { not_recorded: verdict.notRecorded } : {}),
+    };
+    queue = queue.then(() =>
+      options.audit
+        .append(record)
+        .catch((error: unknown) =>
+          log.error({ err: error }, "could not audit a refused chat command"),
+        ),
+    );
+  };
 
   const onSync = (
     state: SyncState,
@@ -98,25 +141,19 @@ export function listenToOperatorRoom(options: OperatorRoomOptions): OperatorRoom
     const creators = roomCreators(room);
     if (!isOperator(message.sender, powerLevels, options.policy, creators)) {
       // Nothing reaches the room or the sender: only the audit log knows.
-      queue = queue.then(() =>
-        options.audit
-          .append({
-            ts: now() / 1000,
-            type: "admin_refused",
-            cmd: name,
-            sender: message.sender,
-            room: roomId,
-          })
-          .catch((error: unknown) =>
-            log.error({ err: error }, "could not audit a refused chat command"),
-          ),
-      );
+      auditRefusal(message.sender, name);
       return;
     }
+    const exposed =
+      parsed.kind === "command" && revealsSecrets(parsed.command)
+        ? openToOutsiders(roomAccess(room, options.spaceId))
+        : undefined;
+    if (exposed !== undefined) auditRefusal(message.sender, name, "open_room");
     const authority = operatorAuthority(message.sender, powerLevels, options.policy, creators);
     queue = queue.then(async () => {
       let reply: string;
       if (parsed.kind === "usage") reply = parsed.error;
+      else if (exposed !== undefined) reply = openRoomRefusal(name, exposed);
       else {
         log.info({ sender: message.sender, command: name }, "chat command");
         try {
@@ -154,6 +191,16 @@ export function listenToOperatorRoom(options: OperatorRoomOptions): OperatorRoom
       client.off(ClientEvent.Sync, onSync);
       client.off(RoomEvent.Timeline, onTimeline);
     },
+  };
+}
+
+/** What says whether outsiders can read the room (core/chat-commands/room-exposure.ts). */
+function roomAccess(room: Room, spaceId: string): RoomAccess {
+  const state = (type: string) => room.currentState.getStateEvents(type, "")?.getContent();
+  return {
+    isSpace: room.roomId === spaceId,
+    joinRule: state("m.room.join_rules")?.join_rule,
+    historyVisibility: state("m.room.history_visibility")?.history_visibility,
   };
 }
 

@@ -112,7 +112,7 @@ export async function runChatCommand(
       if (!act) return notAvailableReply(command.name);
       return (
         outranked(command.name, command.user, context) ??
-        outcomeReply(command.name, await act(command.user, command.reason, by))
+        outcomeReply(command.name, await act(command.user, command.reason, by, context.authority))
       );
     }
     case "promote":
@@ -128,7 +128,7 @@ export async function runChatCommand(
       if (!actions.demote) return notAvailableReply("demote");
       return (
         outranked("demote", command.user, context) ??
-        outcomeReply("demote", await actions.demote(command.user, by))
+        outcomeReply("demote", await actions.demote(command.user, by, context.authority))
       );
     case "token":
       return actions.tokens
@@ -221,7 +221,10 @@ async function revoke(wanted: string, by: string, api: ChatCommandsApi): Promise
   return revokeReply(shown, revokedIn);
 }
 
-/** The refusal when the target is not below the operator in the operator room; undefined when they are. */
+/**
+ * The refusal when the target is not below the operator in the operator room (their rank among
+ * operators); undefined when they are. The services check the rooms the action touches.
+ */
 function outranked(name: string, user: string, context: CommandContext): string | undefined {
   const level = context.levelOf(user);
   if (mayActOn(context.authority, level)) return undefined;

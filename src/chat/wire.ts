@@ -33,6 +33,7 @@ export function openOperatorRoom(config: DaemonConfig, deps: OperatorRoomDeps): 
   return listenToOperatorRoom({
     client: deps.client,
     roomId: config.operatorRoom.roomId,
+    spaceId: config.engine.spaceId,
     policy: config.operatorRoom.policy,
     publicUrl: config.publicUrl,
     api: deps.api,

@@ -27,6 +27,7 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Method, type MatrixClient } from "matrix-js-sdk";
 import { HomeserverError, type RegistrationToken, type TokenIssuer } from "../../core/ports.js";
+import { sendBotMessage } from "./bot-message.js";
 import { toHomeserverError } from "./errors.js";
 
 /** Token values continuwuity makes are alphanumeric; nothing else may reach a command line. */
@@ -184,13 +185,10 @@ export class MatrixAdminRoom implements AdminRoom {
     const txnId = `anteroom-${randomUUID()}`;
     let eventId: string;
     try {
-      const sent = await this.client.http.authedRequest<{ event_id: string }>(
-        Method.Put,
-        `/rooms/${room}/send/m.room.message/${txnId}`,
-        undefined,
-        { msgtype: "m.text", body: command },
-      );
-      eventId = sent.event_id;
+      eventId = await sendBotMessage(this.client, roomId, txnId, {
+        msgtype: "m.text",
+        body: command,
+      });
     } catch (error) {
       const failure = toHomeserverError(error);
       if (failure.errcode === "M_FORBIDDEN") {

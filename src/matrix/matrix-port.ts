@@ -5,8 +5,9 @@
  * but only after checking, so a ban is never mistaken for membership.
  */
 import { createHash } from "node:crypto";
-import { Method, Preset, Visibility, type MatrixClient } from "matrix-js-sdk";
+import { Preset, Visibility, type MatrixClient } from "matrix-js-sdk";
 import { HomeserverError, type MatrixPort } from "../../core/ports.js";
+import { sendBotMessage } from "./bot-message.js";
 import { toHomeserverError } from "./errors.js";
 import type { SendBreaker } from "./send-breaker.js";
 
@@ -148,13 +149,13 @@ export class SdkMatrixPort implements MatrixPort {
     return true;
   }
 
-  async sendText(roomId: string, text: string, txnId: string): Promise<void> {
+  async sendText(roomId: string, text: string, txnId: string, mention?: string): Promise<void> {
     await this.breaker.admit(roomId);
-    const path = `/rooms/${encodeURIComponent(roomId)}/send/m.room.message/${encodeURIComponent(txnId)}`;
     await this.call(() =>
-      this.client.http.authedRequest(Method.Put, path, undefined, {
+      sendBotMessage(this.client, roomId, txnId, {
         msgtype: "m.text",
         body: text,
+        ...(mention === undefined ? {} : { mention }),
       }),
     );
   }

@@ -2,7 +2,8 @@
  * Kick, ban and unban across the space and its child rooms: the one service
  * the operator room, the admin API and the console all use. The request is
  * checked first (a valid user ID, never the bot itself, a one-line reason of
- * at most 1000 characters): a wrong one sends nothing. Otherwise each room is
+ * at most 1000 characters, and for a chat operator a target below them in
+ * every room): a wrong one sends nothing. Otherwise each room is
  * acted on (SdkModerationPort counts "already so" as done, so a repeat is
  * safe), each room's outcome comes back, and `user_kicked|user_banned|
  * user_unbanned` is audited with who asked through what.
@@ -10,13 +11,18 @@
 import type { AuditSink } from "../../core/ports.js";
 import { hasControlCharacters } from "../../core/chat-commands/matrix-ids.js";
 import { isValidUserId } from "../../core/moderation/matrix-ids.js";
+import { outOfReachReason, roomsOutOfReach } from "../../core/moderation/reach.js";
 import type { RoomAction, SdkModerationPort } from "../matrix/moderation-port.js";
+import { readRoomPowerLevels } from "./room-power-levels.js";
 
 export type MemberAction = RoomAction;
 export const MEMBER_ACTIONS: readonly MemberAction[] = ["kick", "ban", "unban"];
 export const MAX_MEMBER_ACTION_REASON = 1000;
 
-export type MemberActionsPort = Pick<SdkModerationPort, "userId" | "kick" | "ban" | "unban">;
+export type MemberActionsPort = Pick<
+  SdkModerationPort,
+  "userId" | "kick" | "ban" | "unban" | "readPowerLevels"
+>;
 
 export interface MemberActionDeps {
   readonly port: MemberActionsPort;
@@ -32,6 +38,11 @@ export interface MemberActionOptions {
   readonly by: string;
   /** Through what: "chat", "admin-api", "console". */
   readonly via: string;
+  /**
+   * The asker's reach (a chat operator's power level): they act only on people below it in
+   * every room. Unlimited when absent (the admin API and the console hold the data dir).
+   */
+  readonly authority?: number;
 }
 
 /** One room's result: done (or already so), or failed at the homeserver. */
@@ -70,8 +81,13 @@ export function memberActionService(deps: MemberActionDeps): MemberActionService
     async act(action, user, options) {
       const refusal = checkRequest(deps.port.userId, action, user, options.reason);
       if (refusal) return { ok: false, reason: refusal };
-      const outcomes = await deps.port[action](deps.rooms, user, options.reason ?? "");
-      const rooms = outcomes.map((o): RoomMemberResult =>
+      const reach = await roomsInReach(deps, user, options.authority);
+      if (!reach.ok) return reach;
+      const outcomes =
+        reach.rooms.length === 0
+          ? []
+          : await deps.port[action](reach.rooms, user, options.reason ?? "");
+      const acted = outcomes.map((o): RoomMemberResult =>
         o.ok
           ? { roomId: o.roomId, outcome: "done" }
           : {
@@ -81,6 +97,8 @@ export function memberActionService(deps: MemberActionDeps): MemberActionService
               transient: o.error.transient,
             },
       );
+      const byRoom = new Map([...acted, ...reach.unreadable].map((r) => [r.roomId, r]));
+      const rooms = deps.rooms.flatMap((roomId) => byRoom.get(roomId) ?? []);
       const failed = rooms.filter((r) => r.outcome === "failed").map((r) => r.roomId);
       await deps.audit.append({
         ts: deps.now() / 1000,
@@ -95,6 +113,29 @@ export function memberActionService(deps: MemberActionDeps): MemberActionService
       return { ok: true, action, user, rooms };
     },
   };
+}
+
+/**
+ * The rooms to act in: all of them for an unlimited asker; otherwise the ones whose power levels
+ * could be read (the others are reported as failed), and none at all when the target is not
+ * below the asker in one of them.
+ */
+async function roomsInReach(
+  deps: MemberActionDeps,
+  user: string,
+  authority: number | undefined,
+): Promise<
+  | { ok: true; rooms: readonly string[]; unreadable: readonly RoomMemberResult[] }
+  | { ok: false; reason: string }
+> {
+  // Unlimited: nothing to check, so no power levels to read.
+  if (authority === undefined || authority === Number.POSITIVE_INFINITY)
+    return { ok: true, rooms: deps.rooms, unreadable: [] };
+  const { read, unreadable } = await readRoomPowerLevels(deps.port, deps.rooms);
+  const outOfReach = roomsOutOfReach(authority, user, read);
+  if (outOfReach.length > 0)
+    return { ok: false, reason: outOfReachReason(user, authority, outOfReach) };
+  return { ok: true, rooms: read.map((r) => r.roomId), unreadable };
 }
 
 function checkRequest(

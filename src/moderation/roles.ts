@@ -4,7 +4,8 @@
  * core/moderation/power-levels.ts decides the content per room; this reads
  * each room's power levels, sends the planned ones and audits `role_changed`.
  * Nothing is sent when the plan refuses the request as a whole (bad user ID,
- * unknown role, the bot itself, a level above the caller's own).
+ * unknown role, the bot itself, a level above the caller's own, a target not
+ * below the caller in one of the rooms).
  */
 import type { AuditSink } from "../../core/ports.js";
 import {
@@ -13,10 +14,12 @@ import {
   userPowerLevel,
   type Role,
   type RoleChange,
-  type RoomPowerLevels,
 } from "../../core/moderation/power-levels.js";
+import { mayGrant } from "../../core/chat-commands/authorize.js";
+import { outOfReachReason, roomsOutOfReach } from "../../core/moderation/reach.js";
 import type { RoomMember, SdkModerationPort } from "../matrix/moderation-port.js";
 import { toHomeserverError } from "../matrix/errors.js";
+import { readRoomPowerLevels } from "./room-power-levels.js";
 
 export type RolesPort = Pick<SdkModerationPort, "userId" | "readPowerLevels" | "writePowerLevels">;
 
@@ -64,8 +67,11 @@ export type RoleChangeResult =
 export interface ChangeOptions {
   /** Who asked through what: "chat", "admin-api", "lifecycle", "console". */
   readonly via: string;
-  /** The highest level the caller may grant (a chat operator's own); unlimited when absent. */
-  readonly maxLevel?: number;
+  /**
+   * The caller's reach (a chat operator's own level): they grant at most this level and act
+   * only on people below it in every room. Unlimited when absent.
+   */
+  readonly authority?: number;
 }
 
 /** Someone the space or a child room names, with their membership and level in each room. */
@@ -117,30 +123,15 @@ async function change(
   const request = { botUserId: deps.port.userId, target, change: wanted, roles };
   const check = planRoleChange({ ...request, rooms: [{ roomId: "", content: undefined }] });
   if (!check.ok) return { ok: false, reason: check.reason };
-  const maxLevel = options.maxLevel ?? Number.POSITIVE_INFINITY;
-  if (typeof check.level === "number" && check.level > maxLevel) {
-    return { ok: false, reason: `${check.level} is above your own power level (${maxLevel})` };
+  const authority = options.authority ?? Number.POSITIVE_INFINITY;
+  if (typeof check.level === "number" && !mayGrant(authority, check.level)) {
+    return { ok: false, reason: `${check.level} is above your own power level (${authority})` };
   }
-  const read: RoomPowerLevels[] = [];
-  const unreadable: RoomRoleResult[] = [];
-  for (const roomId of deps.rooms) {
-    try {
-      const state = await deps.port.readPowerLevels(roomId);
-      read.push({
-        roomId,
-        content: state.content,
-        ...(state.creators ? { creators: state.creators } : {}),
-      });
-    } catch (error) {
-      const failure = toHomeserverError(error);
-      unreadable.push({
-        roomId,
-        outcome: "failed",
-        reason: failure.message,
-        transient: failure.transient,
-      });
-    }
-  }
+  const { read, unreadable } = await readRoomPowerLevels(deps.port, deps.rooms);
+  // A room whose levels could not be read is not written either: it is reported as failed.
+  const outOfReach = roomsOutOfReach(authority, target, read);
+  if (outOfReach.length > 0)
+    return { ok: false, reason: outOfReachReason(target, authority, outOfReach) };
   const plan = planRoleChange({ ...request, rooms: read });
   const planned = plan.ok ? plan.rooms : [];
   const results: RoomRoleResult[] = [];

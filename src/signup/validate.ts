@@ -21,6 +21,8 @@ export const DISPLAY_NAME_MAX = 256;
 const LOCALPART = /^[a-z0-9._=\-/]+$/;
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+/** Bidi controls and zero-width characters: they make a name read as something else ("@room", another person). */
+const INVISIBLE = /[\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]/;
 
 export interface SignupRequest {
   readonly code: string;
@@ -102,6 +104,14 @@ export function validateSignup(fields: Record<string, unknown>): Checked<SignupR
     if (!text(displayName)) {
       return problem(400, "bad_display_name", "display_name must be text.");
     }
+    const invisible = INVISIBLE.exec(displayName)?.[0];
+    if (invisible !== undefined) {
+      return problem(
+        400,
+        "bad_display_name",
+        `The display name contains an invisible or text-direction character (U+${codePoint(invisible)}); remove it and try again.`,
+      );
+    }
     const trimmed = displayName.trim();
     if ([...trimmed].length > DISPLAY_NAME_MAX || CONTROL.test(trimmed)) {
       return problem(
@@ -148,4 +158,8 @@ export function checkUsername(username: string): Checked<string> {
     );
   }
   return { ok: true, value: username };
+}
+
+function codePoint(char: string): string {
+  return (char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0");
 }

@@ -1,6 +1,7 @@
 /**
- * Chat commands in the operator room (here the space itself, the default),
- * against a real Synapse: operators are answered, everybody else gets nothing.
+ * Chat commands in the operator room (ADMIN_COMMAND_ROOM, here an invite-only
+ * room of its own), against a real Synapse: operators are answered, everybody
+ * else gets nothing. In the space itself: chat-commands-open-room.test.ts.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -14,6 +15,8 @@ import { Newcomer } from "../harness/newcomer-flow.js";
 
 let hs: TestHomeserver;
 let community: TestCommunity;
+/** The operator room: invite-only, where codes may be shown. */
+let ops: string;
 let daemon: TestDaemon;
 /** PL 50 in the space: an operator by power level. */
 let mod: MatrixUserClient;
@@ -39,15 +42,18 @@ const COMMANDS = [
   "help",
 ];
 
+/** A member of the space; with `powerLevel`, also of the operator room at that level. */
 async function spaceMember(localpart: string, powerLevel?: number): Promise<MatrixUserClient> {
   const user = await hs.registerUser(localpart, { displayName: localpart });
   const client = new MatrixUserClient(hs.url, user);
   await community.botClient.invite(community.spaceId, user.userId);
   await client.join(community.spaceId);
   if (powerLevel !== undefined) {
-    const levels = await community.botClient.getState(community.spaceId, "m.room.power_levels");
+    await community.botClient.invite(ops, user.userId);
+    await client.join(ops);
+    const levels = await community.botClient.getState(ops, "m.room.power_levels");
     levels.users[user.userId] = powerLevel;
-    await community.botClient.sendState(community.spaceId, "m.room.power_levels", "", levels);
+    await community.botClient.sendState(ops, "m.room.power_levels", "", levels);
   }
   return client;
 }
@@ -55,14 +61,20 @@ async function spaceMember(localpart: string, powerLevel?: number): Promise<Matr
 before(async () => {
   hs = await startHomeserver();
   community = await createCommunity(hs, { children: 1 });
+  ops = await community.botClient.createRoom({
+    name: "Moderators",
+    room_version: "11",
+    preset: "private_chat", // join rule invite
+  });
   mod = await spaceMember("mod", 50);
-  owner = await spaceMember("owner");
-  member = await spaceMember("member");
+  owner = await spaceMember("owner", 0);
+  member = await spaceMember("member", 0);
   // Said while no anteroom runs: it must not be acted on when one starts.
-  preStartCommand = await mod.sendText(community.spaceId, "!mint said before the start");
+  preStartCommand = await mod.sendText(ops, "!mint said before the start");
   daemon = await TestDaemon.start(hs, community, {
     // The room cap (12 a minute by default) would hold this file's quick run of answers back.
     env: {
+      ADMIN_COMMAND_ROOM: ops,
       ADMIN_ALLOWLIST: owner.userId,
       VETTING_TIMEOUT_SEC: "3600",
       SEND_MAX_PER_ROOM_PER_MIN: "200",
@@ -75,9 +87,9 @@ after(async () => {
   await hs?.stop();
 });
 
-/** The bot's messages in the space that came after `eventId`, as `client` has seen them so far. */
+/** The bot's messages in the operator room that came after `eventId`, as `client` has seen them so far. */
 function botMessagesAfter(client: MatrixUserClient, eventId: string): string[] | undefined {
-  const timeline = client.timeline(community.spaceId);
+  const timeline = client.timeline(ops);
   const at = timeline.findIndex((ev) => ev.event_id === eventId);
   if (at < 0) return undefined;
   return timeline
@@ -88,7 +100,7 @@ function botMessagesAfter(client: MatrixUserClient, eventId: string): string[] |
 
 /** Sends a command and returns the bot's answer (commands are answered one at a time, in order). */
 async function ask(client: MatrixUserClient, command: string): Promise<string> {
-  const eventId = await client.sendText(community.spaceId, command);
+  const eventId = await client.sendText(ops, command);
   return client.syncUntil(
     () => botMessagesAfter(client, eventId)?.[0],
     `the bot's answer to ${command}`,
@@ -234,11 +246,11 @@ test("a member without the power level gets nothing at all for any command, and 
 
   let first: string | undefined;
   for (const [, text] of attempts) {
-    const eventId = await member.sendText(community.spaceId, text);
+    const eventId = await member.sendText(ops, text);
     first ??= eventId;
   }
   // An operator's command after those: when it is answered, the member's were handled before it.
-  const fence = await mod.sendText(community.spaceId, "!help");
+  const fence = await mod.sendText(ops, "!help");
   await mod.syncUntil(() => botMessagesAfter(mod, fence)?.[0], "the answer to !help", 30_000);
   await member.sync();
   assert.equal(
@@ -278,7 +290,7 @@ test("!ban and !unban act on the space and its child room; a member's !kick does
   await community.botClient.invite(child, target.userId);
   await target.join(child);
 
-  await member.sendText(community.spaceId, `!kick ${target.userId}`);
+  await member.sendText(ops, `!kick ${target.userId}`);
   assert.equal(
     await ask(mod, `!ban ${target.userId} spamming`),
     `banned ${target.userId} in 2 of 2 rooms`,
@@ -367,7 +379,7 @@ test("!resume when no join wave has paused auto-approval says there is nothing t
 
 test("after a restart, commands said while anteroom was down are not carried out", async () => {
   assert.equal(await daemon.stop(), 0);
-  const whileDown = await mod.sendText(community.spaceId, "!mint said while down");
+  const whileDown = await mod.sendText(ops, "!mint said while down");
   await daemon.launch();
   const help = await ask(mod, "!help");
   assert.deepEqual(botMessagesAfter(mod, whileDown), [help]);

@@ -10,6 +10,7 @@ import { startHomeserver, type TestHomeserver } from "../harness/homeserver.js";
 import { createCommunity, type TestCommunity } from "../harness/community.js";
 import { TestDaemon } from "../harness/daemon.js";
 import { Newcomer, haikuWith } from "../harness/newcomer-flow.js";
+import { memberOfAll } from "../harness/community-members.js";
 import { waitFor } from "../harness/wait.js";
 
 let hs: TestHomeserver;
@@ -68,6 +69,31 @@ test("a passed newcomer who joins the space is welcomed by name in the first chi
     what: "the welcomed audit entry",
     timeoutMs: 30_000,
   });
+});
+
+test("a newcomer named @room is welcomed without a room mention: the message mentions only them", async () => {
+  const welcomeRoom = community.childIds[0] ?? "";
+  // Someone already in the welcome room, whose notifications would show a room mention.
+  const regular = await memberOfAll(hs, community, [welcomeRoom], "regular");
+  const hostile = await Newcomer.register(hs, community, "@room");
+  await passVetting(hostile);
+  await hostile.client.join(community.spaceId);
+  const welcome = await community.botClient.waitForMessage(
+    welcomeRoom,
+    (body) => body.startsWith("welcome, @room!"),
+    30_000,
+  );
+  assert.deepEqual(welcome.content["m.mentions"], { user_ids: [hostile.userId] });
+  const notifications = await regular.request<{
+    notifications: { event: { event_id: string }; actions: unknown[] }[];
+  }>("GET", "/_matrix/client/v3/notifications?limit=50");
+  const seen = notifications.notifications.find((n) => n.event.event_id === welcome.event_id);
+  assert.ok(seen, "the welcome notifies the room's members as any message does");
+  const highlight = seen.actions.find(
+    (a): a is { set_tweak: string; value?: boolean } =>
+      typeof a === "object" && a !== null && "set_tweak" in a && a.set_tweak === "highlight",
+  );
+  assert.ok(!highlight || highlight.value === false, "but pings nobody else in the room");
 });
 
 test("an invite left unanswered is reminded, then withdrawn: the space and every child room go back to leave", async () => {

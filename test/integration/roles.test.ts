@@ -28,15 +28,22 @@ let sock: { socketPath: string };
 let reader: MatrixUserClient;
 let mod: MatrixUserClient;
 let rooms: string[];
+/** The operator room: invite-only, where tokens may be shown. */
+let ops: string;
 
 before(async () => {
   ({ hs, community, rooms, reader } = await startCommunityWithReader());
-  mod = await memberOfAll(hs, community, rooms, "mod");
-  const levels = await community.botClient.getState(community.spaceId, "m.room.power_levels");
+  ops = await community.botClient.createRoom({ name: "Moderators", preset: "private_chat" });
+  mod = await memberOfAll(hs, community, [...rooms, ops], "mod");
+  const levels = await community.botClient.getState(ops, "m.room.power_levels");
   levels.users[mod.userId] = 100;
-  await community.botClient.sendState(community.spaceId, "m.room.power_levels", "", levels);
+  await community.botClient.sendState(ops, "m.room.power_levels", "", levels);
   daemon = await TestDaemon.start(hs, community, {
-    env: { ROLES: "member=0,helper=25,moderator=50,admin=100", SEND_MAX_PER_ROOM_PER_MIN: "200" },
+    env: {
+      ROLES: "member=0,helper=25,moderator=50,admin=100",
+      SEND_MAX_PER_ROOM_PER_MIN: "200",
+      ADMIN_COMMAND_ROOM: ops,
+    },
   });
   sock = { socketPath: join(daemon.dataDir, "admin.sock") };
 });
@@ -121,10 +128,10 @@ test("an invalid user ID or an unknown role is a 400, and no power-levels event 
 });
 
 test("!mint token --uses 1 in the operator room gives a token a newcomer registers with", async () => {
-  const asked = await mod.sendText(community.spaceId, "!mint token --uses 1 --expires 7d");
+  const asked = await mod.sendText(ops, "!mint token --uses 1 --expires 7d");
   const reply = await mod.syncUntil(
     () => {
-      const timeline = mod.timeline(community.spaceId);
+      const timeline = mod.timeline(ops);
       const at = timeline.findIndex((ev) => ev.event_id === asked);
       if (at < 0) return undefined;
       return timeline

@@ -242,6 +242,25 @@ test("a code with an inviter: the new account opens a DM with them; a code witho
   assert.equal(record?.dm_room, dmRoom);
 });
 
+test("a display name with a bidi override answers 400 bad_display_name; no account is made and no use spent", async () => {
+  const before = await usesLeft("ONCE");
+  const name = username("mallory");
+  const res = await signupApi({
+    code: "ONCE",
+    username: name,
+    password: "a good long password",
+    display_name: "\u202emoor@",
+  });
+  assert.equal(res.status, 400, res.text);
+  assert.equal(res.json.error, "bad_display_name");
+  assert.match(String(res.json.message), /text-direction character \(U\+202E\)/);
+  assert.equal(await usesLeft("ONCE"), before);
+  const available = await fetch(
+    `${hs.url}/_matrix/client/v3/register/available?username=${encodeURIComponent(name)}`,
+  );
+  assert.equal(available.status, 200, "the username is still free");
+});
+
 test("a taken username answers 400 m_user_in_use and does not spend the use", async () => {
   const existing = await hs.registerUser(username("taken"));
   const before = await usesLeft("ONCE");

@@ -7,6 +7,7 @@ import { createCommunity, type TestCommunity } from "../harness/community.js";
 import { TestDaemon } from "../harness/daemon.js";
 import { Newcomer, haikuWith } from "../harness/newcomer-flow.js";
 import { waitFor } from "../harness/wait.js";
+import { http as call } from "../unit/admin-fakes.js";
 
 let hs: TestHomeserver;
 let community: TestCommunity;
@@ -182,6 +183,30 @@ test("hostile reasons, names and replies are data: stored verbatim, never a secr
     !raw.includes(community.bot.accessToken),
     "the bot's token is never written to the audit log",
   );
+});
+
+test("a knock reason longer than 1 KiB is kept cut to 1 KiB on a character boundary, in the record and the audit log", async () => {
+  const newcomer = await Newcomer.register(hs, community, "Verbose");
+  // 8 bytes, then 4 bytes a flower: 254 flowers fill the 1024 bytes exactly.
+  await newcomer.knock(`FRIENDS ${"🌸".repeat(3000)}`);
+  const kept = `FRIENDS ${"🌸".repeat(254)}`;
+  await newcomer.readChallenge();
+  const received = await waitFor(
+    async () =>
+      (await auditLog()).find((r) => r.type === "knock_received" && r.user === newcomer.userId),
+    { what: "the knock_received audit entry", timeoutMs: 30_000 },
+  );
+  assert.equal(received.reason, kept);
+  // The record as the console and the admin API show it.
+  const snapshot = await call(
+    { socketPath: join(daemon.dataDir, "admin.sock") },
+    "GET",
+    "/admin/v1/snapshot",
+  );
+  const record = (snapshot.json.records as { user: string; reason: string }[]).find(
+    (r) => r.user === newcomer.userId,
+  );
+  assert.equal(record?.reason, kept);
 });
 
 test("a second engine on the same data dir refuses to start and says how to attach", async () => {

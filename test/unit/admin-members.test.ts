@@ -37,6 +37,7 @@ function service(fail: (roomId: string) => HomeserverError | undefined) {
       kick: everywhere("kick"),
       ban: everywhere("ban"),
       unban: everywhere("unban"),
+      readPowerLevels: async (roomId) => ({ roomId, content: undefined, roomVersion: "11" }),
     },
     rooms: ROOMS,
     audit: { append: async (r) => void audit.push(r) },

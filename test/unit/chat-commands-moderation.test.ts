@@ -55,7 +55,7 @@ const standard = () => ({ users: { [BOT]: 100 }, users_default: 0 });
 
 test("a ban goes to the space and every child room, and a room that refused is named", async () => {
   const w = world({});
-  const outcome = await w.actions.ban("@spam:evil.org", "links", MOD);
+  const outcome = await w.actions.ban("@spam:evil.org", "links", MOD, 100);
   assert.deepEqual(w.acted, [["ban", ROOMS, "@spam:evil.org", "links"]]);
   assert.equal(outcome.ok, false);
   assert.match(
@@ -64,7 +64,7 @@ test("a ban goes to the space and every child room, and a room that refused is n
   );
   assert.deepEqual(w.audit[0]?.rooms, ROOMS.slice(0, 2));
   assert.equal(w.audit[0]?.by, MOD);
-  assert.deepEqual(await w.actions.kick("@spam:evil.org", undefined, MOD), {
+  assert.deepEqual(await w.actions.kick("@spam:evil.org", undefined, MOD, 100), {
     ok: true,
     summary: "kicked @spam:evil.org in 3 of 3 rooms",
   });
@@ -72,9 +72,9 @@ test("a ban goes to the space and every child room, and a room that refused is n
 
 test("the bot never kicks, bans or demotes itself", async () => {
   const w = world({});
-  assert.equal((await w.actions.kick(BOT, undefined, MOD)).ok, false);
-  assert.equal((await w.actions.ban(BOT, undefined, MOD)).ok, false);
-  const demoted = await w.actions.demote(BOT, MOD);
+  assert.equal((await w.actions.kick(BOT, undefined, MOD, 100)).ok, false);
+  assert.equal((await w.actions.ban(BOT, undefined, MOD, 100)).ok, false);
+  const demoted = await w.actions.demote(BOT, MOD, 100);
   assert.equal(demoted.ok, false);
   assert.deepEqual(w.acted, []);
   assert.deepEqual(w.written, []);
@@ -113,10 +113,50 @@ test("an unknown role is refused before anything is written; a demotion removes 
   const aboveOwn = await w.actions.promote("@bo:example.org", "admin", MOD, 50);
   assert.match(aboveOwn.ok ? "" : aboveOwn.error, /100 is above your own power level \(50\)/);
   assert.equal(w.written.length, 0);
-  assert.equal((await w.actions.demote("@bo:example.org", MOD)).ok, true);
+  assert.equal((await w.actions.demote("@bo:example.org", MOD, 100)).ok, true);
   assert.deepEqual(
     w.written.map(([room, content]) => [room, content.users]),
     [["!space:example.org", { [BOT]: 100 }]],
+  );
+});
+
+test("an operator at 50 acts on nobody who is at 50 or above in any room the action touches", async () => {
+  const high = { ...standard(), users: { [BOT]: 100, "@bo:example.org": 60 } };
+  const w = world({
+    "!space:example.org": { ...standard(), users: { [BOT]: 100, "@bo:example.org": 10 } },
+    "!a:example.org": standard(),
+    "!b:example.org": high,
+  });
+  for (const outcome of [
+    await w.actions.kick("@bo:example.org", undefined, MOD, 50),
+    await w.actions.ban("@bo:example.org", "spam", MOD, 50),
+    await w.actions.demote("@bo:example.org", MOD, 50),
+    await w.actions.promote("@bo:example.org", "member", MOD, 50),
+  ]) {
+    assert.equal(outcome.ok, false);
+    assert.equal(
+      outcome.ok ? "" : outcome.error,
+      "@bo:example.org has power level 60 in !b:example.org, not below yours (50): nothing was done",
+    );
+  }
+  assert.deepEqual(w.acted, []);
+  assert.deepEqual(w.written, []);
+  assert.deepEqual(w.audit, []);
+  // The same operator reaches someone below them everywhere.
+  assert.equal((await w.actions.kick("@low:example.org", undefined, MOD, 50)).ok, true);
+});
+
+test("a room whose power levels cannot be read is not acted on, and is reported", async () => {
+  const w = world({
+    "!space:example.org": standard(),
+    "!a:example.org": standard(),
+    "!b:example.org": new HomeserverError("the homeserver did not answer", true),
+  });
+  const outcome = await w.actions.kick("@spam:evil.org", undefined, MOD, 50);
+  assert.deepEqual(w.acted, [["kick", ROOMS.slice(0, 2), "@spam:evil.org", ""]]);
+  assert.match(
+    outcome.ok ? "" : outcome.error,
+    /kicked @spam:evil.org in 2 of 3 rooms; !b:example.org: the homeserver did not answer/,
   );
 });
 

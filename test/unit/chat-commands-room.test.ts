@@ -43,16 +43,30 @@ class Books implements ChatCommandsApi {
   }
 }
 
-function setup(actions: OperatorActions = {}) {
+/** The operator room's state: a private room of moderators unless a test says otherwise. */
+interface RoomState {
+  readonly spaceId?: string;
+  readonly joinRule?: string;
+  readonly historyVisibility?: string;
+}
+
+function setup(actions: OperatorActions = {}, roomState: RoomState = {}) {
   const client = new EventEmitter() as EventEmitter & {
     getUserId(): string;
     getRoom(id: string): unknown;
   };
-  const levels = { users: { [BOT]: 100, [MOD]: 50 }, users_default: 0 };
+  const state: Record<string, Record<string, unknown>> = {
+    "m.room.power_levels": { users: { [BOT]: 100, [MOD]: 50 }, users_default: 0 },
+    "m.room.join_rules": { join_rule: roomState.joinRule ?? "invite" },
+    "m.room.history_visibility": { history_visibility: roomState.historyVisibility ?? "shared" },
+  };
   const room = {
     roomId: ROOM,
     getMyMembership: () => "join",
-    currentState: { getStateEvents: () => ({ getContent: () => levels }) },
+    currentState: {
+      getStateEvents: (type: string) =>
+        state[type] === undefined ? null : { getContent: () => state[type] },
+    },
   };
   client.getUserId = () => BOT;
   client.getRoom = (id) => (id === ROOM ? room : null);
@@ -63,6 +77,7 @@ function setup(actions: OperatorActions = {}) {
   const listener = listenToOperatorRoom({
     client: client as unknown as MatrixClient,
     roomId: ROOM,
+    spaceId: roomState.spaceId ?? "!space:example.org",
     policy: { threshold: 50, allowlist: ["@owner:example.org"] },
     publicUrl: "https://hs.example",
     api,
@@ -192,8 +207,8 @@ test("a typo in a known command gets its usage; unwired moderation says it is no
 test("wired moderation actions run with the operator as the actor, and failures are reported", async () => {
   const calls: unknown[][] = [];
   const world = setup({
-    ban: async (user, reason, by) => {
-      calls.push([user, reason, by]);
+    ban: async (user, reason, by, authority) => {
+      calls.push([user, reason, by, authority]);
       return { ok: true, summary: `banned ${user} from 3 rooms` };
     },
     demote: async () => ({ ok: false, error: "the bot cannot change that level" }),
@@ -202,7 +217,7 @@ test("wired moderation actions run with the operator as the actor, and failures 
   world.say(MOD, "!ban @spam:evil.org links everywhere");
   world.say(MOD, "!demote @bo:example.org");
   await world.listener.idle();
-  assert.deepEqual(calls, [["@spam:evil.org", "links everywhere", MOD]]);
+  assert.deepEqual(calls, [["@spam:evil.org", "links everywhere", MOD, 50]]);
   assert.deepEqual(
     world.sent.map((s) => s.text),
     ["banned @spam:evil.org from 3 rooms", "!demote failed: the bot cannot change that level"],
@@ -241,4 +256,70 @@ test("an operator cannot have the bot act on someone at or above their own level
     world.sent[0]?.text,
     `!ban: ${BOT} has power level 100 in this room, not below yours (50)`,
   );
+});
+
+for (const [where, roomState] of [
+  ["the space itself", { spaceId: ROOM }],
+  ["a room with join rule knock", { joinRule: "knock" }],
+  ["a public room", { joinRule: "public" }],
+  ["a room restricted to the space's members", { joinRule: "restricted" }],
+  ["a world-readable room", { historyVisibility: "world_readable" }],
+] as const) {
+  test(`in ${where}, an operator's !mint, !codes and !token list are refused and reveal nothing`, async () => {
+    const tokens = {
+      list: async () => [
+        { token: "SECRETTOKEN", usesAllowed: 1, pending: 0, completed: 0, expiresAt: null },
+      ],
+    };
+    const world = setup({ tokens: tokens as unknown as OperatorActions["tokens"] }, roomState);
+    world.api.codes = { LIVECODE42: { uses_remaining: 3, label: "friends" } };
+    world.sync(SyncState.Syncing);
+    world.say(MOD, "!codes");
+    world.say(MOD, "!mint -n 2 sneaky");
+    world.say("@owner:example.org", "!token list");
+    world.say(MOD, "!mint token --uses 1");
+    world.say(MOD, "!help");
+    await world.listener.idle();
+    assert.equal(world.sent.length, 5);
+    // `!mint token` is the token command by another name.
+    for (const [i, name] of ["codes", "mint", "token", "token"].entries()) {
+      const text = world.sent[i]?.text ?? "";
+      assert.match(text, new RegExp(`^!${name} is not answered here: .*invite-only room`));
+      assert.doesNotMatch(text, /LIVECODE42|SECRETTOKEN|code=/);
+    }
+    assert.match(world.sent[4]?.text ?? "", /^commands:/, "other commands are answered");
+    assert.deepEqual(Object.keys(world.api.codes), ["LIVECODE42"], "nothing was minted");
+    assert.deepEqual(
+      world.audit.map((r) => [r.type, r.cmd, r.why]),
+      [
+        ["admin_refused", "codes", "open_room"],
+        ["admin_refused", "mint", "open_room"],
+        ["admin_refused", "token", "open_room"],
+        ["admin_refused", "token", "open_room"],
+      ],
+    );
+  });
+}
+
+test("in an invite-only room that is not the space, an operator's !codes is answered", async () => {
+  const world = setup();
+  world.api.codes = { LIVECODE42: { uses_remaining: 3, label: "friends" } };
+  world.sync(SyncState.Syncing);
+  world.say(MOD, "!codes");
+  await world.listener.idle();
+  assert.match(world.sent[0]?.text ?? "", /LIVECODE42/);
+});
+
+test("a member's refused commands are written to the audit log at most 20 times an hour, then counted", async () => {
+  const world = setup();
+  world.sync(SyncState.Syncing);
+  for (let i = 0; i < 50; i++) world.say(NOBODY, "!codes");
+  await world.listener.idle();
+  assert.equal(world.audit.length, 20);
+  world.tick(3_600_000);
+  world.say(NOBODY, "!codes");
+  await world.listener.idle();
+  assert.equal(world.audit.length, 21);
+  assert.equal(world.audit[20]?.not_recorded, 30, "the next hour's first record counts the rest");
+  assert.equal(world.sent.length, 0);
 });

@@ -309,7 +309,7 @@ test("!stats counts the last 24 hours only, in anteroom's and the reference's re
   );
 });
 
-test("settings: the operator room defaults to the space, PL 50; a bad allowlist stops the start", () => {
+test("settings: the operator room defaults to the space, PL 50; a bad allowlist or a threshold below 1 stops the start", () => {
   const base = { HS: "http://127.0.0.1:8008", MATRIX_TOKEN: "t", SPACE_ID: "!space:example.org" };
   const config = loadConfig(base);
   assert.deepEqual(config.operatorRoom, {
@@ -327,6 +327,11 @@ test("settings: the operator room defaults to the space, PL 50; a bad allowlist 
     policy: { threshold: 100, allowlist: ["@a:example.org", "@b:example.org"] },
   });
   assert.throws(() => loadConfig({ ...base, ADMIN_ALLOWLIST: "alice" }), /ADMIN_ALLOWLIST/);
+  for (const threshold of ["0", "-5"])
+    assert.throws(
+      () => loadConfig({ ...base, ADMIN_PL_THRESHOLD: threshold }),
+      /ADMIN_PL_THRESHOLD.*at least 1/,
+    );
   assert.throws(
     () => loadConfig({ ...base, ADMIN_COMMAND_ROOM: "#ops:example.org" }),
     /ADMIN_COMMAND_ROOM/,

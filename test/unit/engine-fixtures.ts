@@ -58,8 +58,8 @@ export class RecordingMatrix implements MatrixPort {
     this.record("withdrawInvite", roomId, user, reason);
     return !this.notInvited.has(`${roomId} ${user}`);
   }
-  async sendText(roomId: string, text: string, txnId: string): Promise<void> {
-    this.record("sendText", roomId, text, txnId);
+  async sendText(roomId: string, text: string, txnId: string, mention?: string): Promise<void> {
+    this.record("sendText", roomId, text, txnId, mention);
   }
   async leaveAndForget(roomId: string): Promise<void> {
     this.record("leaveAndForget", roomId);

@@ -80,6 +80,7 @@ test("a passed newcomer's invite is tracked, and joining the space gets one welc
     .filter(([room, text]) => room === settings.childIds[0] && /welcome/.test(String(text)));
   assert.equal(welcomes.length, 1, "welcomed once");
   assert.match(String(welcomes[0]?.[1]), /^welcome, New Person! /);
+  assert.equal(welcomes[0]?.[3], "@new:example.org", "it mentions the newcomer and nobody else");
   assert.equal(world.audit.filter((a) => a.type === "welcomed").length, 1);
   assert.deepEqual(world.engine.snapshot().invites, []);
 });

@@ -30,6 +30,7 @@ function world(fail: (roomId: string) => HomeserverError | undefined = () => und
     kick: everywhere("kick"),
     ban: everywhere("ban"),
     unban: everywhere("unban"),
+    readPowerLevels: async (roomId) => ({ roomId, content: undefined, roomVersion: "11" }),
   };
   const service = memberActionService({
     port,

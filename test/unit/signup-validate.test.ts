@@ -166,3 +166,31 @@ test("display_name is optional text without control characters", () => {
   assert.ok(unicode.ok);
   assert.equal(unicode.value.displayName, "Zoë 🌸");
 });
+
+test("a display name with a bidi control or a zero-width character is refused, naming the character", () => {
+  const invisible = [
+    ["\u202e", "202E"],
+    ["\u202a", "202A"],
+    ["\u2066", "2066"],
+    ["\u2069", "2069"],
+    ["\u200e", "200E"],
+    ["\u200f", "200F"],
+    ["\u061c", "061C"],
+    ["\u200b", "200B"],
+    ["\u200d", "200D"],
+    ["\u2060", "2060"],
+    ["\ufeff", "FEFF"],
+  ];
+  for (const [char, hex] of invisible) {
+    const checked = validateSignup({ ...good, display_name: `ad${char}min` });
+    assert.equal(refusal(checked), "400 bad_display_name", hex);
+    assert.match(checked.ok ? "" : checked.problem.message, new RegExp(`U\\+${hex}\\)`));
+  }
+  // Trimming must not hide one: U+FEFF counts as a space to String.prototype.trim.
+  assert.equal(
+    refusal(validateSignup({ ...good, display_name: "\ufeffAda" })),
+    "400 bad_display_name",
+  );
+  const arabic = validateSignup({ ...good, display_name: "مريم" });
+  assert.ok(arabic.ok, "right-to-left letters themselves are fine");
+});
