@@ -9,7 +9,6 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureSynapseRoot, synapseRootDir } from "../../src/devserver/synapse.js";
 import { runProvisionScript } from "../../src/devserver/provision.js";
-import { errorMessage } from "../../src/devserver/wait.js";
 
 const IN_ROOT = fileURLToPath(new URL("./chromium-in-root.sh", import.meta.url));
 const PROVISION = fileURLToPath(new URL("./provision-chromium.sh", import.meta.url));
@@ -54,7 +53,7 @@ async function chromiumFor(named: string | undefined): Promise<Chromium> {
       await runProvisionScript(PROVISION, { ANTEROOM_SYNAPSE_ROOT: root }, progress);
     } catch (err) {
       throw new Error(
-        `could not install Chromium into ${root} (${errorMessage(err)}); ${INSTALL_IT_YOURSELF}, or let this machine reach the Debian archive and run the tests again`,
+        `could not install Chromium into ${root} (why: in the cause below); ${INSTALL_IT_YOURSELF}, or let this machine reach the Debian archive and run the tests again`,
         { cause: err },
       );
     }

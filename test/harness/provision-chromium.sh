@@ -40,7 +40,7 @@ install_chromium() {
 
 echo "installing chromium into $root (first time only, about 30 s; log: $log)…"
 if ! install_chromium; then
-  echo "the root's package lists are out of date: refreshing them and trying again…"
+  echo "that failed: refreshing the root's package lists (the archive moves on) and trying again…"
   # The sid Release file can be past its Valid-Until date.
   { in_root apt-get -o Acquire::Check-Valid-Until=false update >>"$log" 2>&1 && install_chromium; } || {
     tail -n 15 "$log" >&2
