@@ -12,7 +12,7 @@ import { chromium, type BrowserContext } from "playwright-core";
 import { findChromium } from "./chromium.js";
 
 /** Flags for a quiet, offline, throwaway browser in a container without a sandbox or GPU. */
-const FLAGS = [
+export const CHROMIUM_FLAGS = [
   "--headless",
   "--no-sandbox",
   "--disable-gpu",
@@ -36,7 +36,7 @@ export async function launchBrowser(opts: { javaScript?: boolean } = {}): Promis
       executablePath: browser.executablePath,
       env: browser.env,
       headless: true,
-      args: FLAGS,
+      args: CHROMIUM_FLAGS,
       javaScriptEnabled: opts.javaScript ?? true,
       timeout: 60_000,
     });
