@@ -9,6 +9,7 @@ set -euo pipefail
 export PATH="/usr/local/sbin:/usr/sbin:/sbin:$PATH"
 root="${ANTEROOM_SYNAPSE_ROOT:-$HOME/.cache/anteroom-synapse/root}"
 tmp="$(cd "${TMPDIR:-/tmp}" && pwd -P)"
+# shellcheck disable=SC2016 # the inner shell expands its own arguments
 exec unshare --mount --propagation private -- /bin/sh -c '
   root="$1" tmp="$2"
   shift 2

@@ -28,6 +28,7 @@ log="$(dirname "$root")/chromium-install.log"
 # Runs a command in the root, with /proc mounted in a mount namespace of its own (packages'
 # install scripts may read it); the host's mounts are untouched.
 in_root() {
+  # shellcheck disable=SC2016 # the inner shell expands its own arguments
   unshare --mount --propagation private -- /bin/sh -c \
     'root="$1"; shift; mount -t proc proc "$root/proc" && exec chroot "$root" "$@"' \
     sh "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 HOME=/root \
@@ -48,6 +49,7 @@ if ! install_chromium; then
     exit 1
   }
 fi
+# shellcheck disable=SC2016 # a dpkg-query format, not a shell expansion
 version="$(chroot "$root" dpkg-query -W -f='${Version}' chromium)"
 echo "$version" >"$marker.tmp"
 mv "$marker.tmp" "$marker"
