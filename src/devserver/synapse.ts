@@ -18,6 +18,7 @@ import { createServer } from "node:net";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
+import { runProvisionScript } from "./provision.js";
 import { errorMessage, sleep } from "./wait.js";
 import { packageRoot } from "../package-info.js";
 
@@ -485,26 +486,17 @@ class SynapseProcess implements TestHomeserver {
 // Root, template, config.
 
 let rootChecked = false;
-async function ensureSynapseRoot(onProgress?: (line: string) => void): Promise<void> {
+/** Builds the Synapse root on first use (provision-synapse.sh, needs root); a no-op once it exists. */
+export async function ensureSynapseRoot(onProgress?: (line: string) => void): Promise<void> {
   if (rootChecked) return;
   if (!existsSync(SYNAPSE_MARKER)) {
-    const script = provisionScriptPath();
-    const sub = execa("bash", [script], {
-      reject: false,
-      all: true,
-      env: { ANTEROOM_SYNAPSE_ROOT: SYNAPSE_ROOT },
+    await runProvisionScript(
+      provisionScriptPath(),
+      { ANTEROOM_SYNAPSE_ROOT: SYNAPSE_ROOT },
+      onProgress,
+    ).catch((err: unknown) => {
+      throw new Error(`provisioning the Synapse root failed: ${errorMessage(err)}`);
     });
-    const lines: string[] = [];
-    for await (const line of sub.iterable({ from: "all" })) {
-      lines.push(line);
-      onProgress?.(line);
-    }
-    const res = await sub;
-    if (res.exitCode !== 0) {
-      throw new Error(
-        `provisioning the Synapse root failed (${script}):\n${lines.join("\n").slice(-3000)}`,
-      );
-    }
   }
   rootChecked = true;
 }

@@ -6,12 +6,14 @@
  * (ansi-html.ts) and photographs it with Chromium into docs/console-*.png.
  *
  * `node --import tsx test/e2e/capture-console.ts` (needs tmux, root for the
- * demo's Synapse, and a Chromium: CHROMIUM, default /usr/bin/chromium).
+ * demo's Synapse; the page tests' Chromium, see test/harness/chromium.ts).
  */
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { CHROMIUM_FLAGS } from "../harness/browser.js";
+import { findChromium } from "../harness/chromium.js";
 import { screenToHtml } from "./ansi-html.js";
 import { TmuxSession, requireTmux } from "./tmux.js";
 
@@ -19,18 +21,6 @@ const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const DOCS = join(REPO, "docs");
 const COLUMNS = 100;
 const ROWS = 30;
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const CHROMIUM_FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
 interface Shot {
   readonly name: string;
   readonly title: string;
@@ -100,7 +90,8 @@ async function captureDemo(): Promise<Shot[]> {
 
 async function photograph(shots: readonly Shot[]): Promise<string[]> {
   await mkdir(DOCS, { recursive: true });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+  const { executablePath, env } = await findChromium();
+  const browser = await chromium.launch({ executablePath, env, args: CHROMIUM_FLAGS });
   const written: string[] = [];
   try {
     const page = await browser.newPage({ deviceScaleFactor: 1 });

@@ -7,16 +7,35 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { execa } from "execa";
+import { runProvisionScript } from "../../src/devserver/provision.js";
+
+const PROVISION_TMUX = fileURLToPath(new URL("../harness/provision-tmux.sh", import.meta.url));
 
 export const NO_TMUX_MESSAGE =
-  "tmux is not installed: the console's end-to-end tests drive it through tmux " +
-  "(install the tmux package, e.g. apt-get install tmux); they are never skipped";
+  "tmux is missing and could not be installed here (that needs root and the Debian archive): " +
+  "install the tmux package (apt-get install tmux); the console's end-to-end tests drive it and are never skipped";
 
-/** Fails with NO_TMUX_MESSAGE when tmux is missing. */
-export async function requireTmux(): Promise<void> {
+let tmuxReady: Promise<void> | undefined;
+
+/** Installs tmux the first time when it is missing (provision-tmux.sh); fails with NO_TMUX_MESSAGE where it cannot. */
+export function requireTmux(): Promise<void> {
+  tmuxReady ??= ensureTmux();
+  return tmuxReady;
+}
+
+async function ensureTmux(): Promise<void> {
   const found = await execa("tmux", ["-V"], { reject: false });
-  if (found.exitCode !== 0) throw new Error(NO_TMUX_MESSAGE);
+  if (found.exitCode === 0) return;
+  // Progress on stderr: the test runner shows it while the first run installs.
+  await runProvisionScript(
+    PROVISION_TMUX,
+    {},
+    (line) => void process.stderr.write(`tmux: ${line}\n`),
+  ).catch((err: unknown) => {
+    throw new Error(NO_TMUX_MESSAGE, { cause: err });
+  });
 }
 
 export interface TmuxOptions {

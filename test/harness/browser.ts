@@ -1,19 +1,18 @@
 /**
- * A real headless Chromium for page tests: Debian's `chromium` package driven
- * by playwright-core (which downloads no browser). Each launch gets a fresh
- * profile directory, removed on close. Without /usr/bin/chromium the launch
- * throws a clear error, so a missing browser is a test failure, never a skip.
+ * A real headless Chromium for page tests: Debian's `chromium` package (in the
+ * Synapse root, see chromium.ts) driven by playwright-core, which downloads no
+ * browser. Each launch gets a fresh profile directory, removed on close. Where
+ * no browser can be had the launch throws saying what to install, so a missing
+ * browser is a test failure, never a skip.
  */
-import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext } from "playwright-core";
-
-export const CHROMIUM_PATH = process.env.ANTEROOM_CHROMIUM ?? "/usr/bin/chromium";
+import { findChromium } from "./chromium.js";
 
 /** Flags for a quiet, offline, throwaway browser in a container without a sandbox or GPU. */
-const FLAGS = [
+export const CHROMIUM_FLAGS = [
   "--headless",
   "--no-sandbox",
   "--disable-gpu",
@@ -30,17 +29,14 @@ export interface TestBrowser {
 }
 
 export async function launchBrowser(opts: { javaScript?: boolean } = {}): Promise<TestBrowser> {
-  if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(
-      `no browser at ${CHROMIUM_PATH}: install Debian's chromium (apt-get install chromium; .ci/run does this as root) or set ANTEROOM_CHROMIUM`,
-    );
-  }
+  const browser = await findChromium();
   const profile = await mkdtemp(join(tmpdir(), "anteroom-chromium-"));
   try {
     const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM_PATH,
+      executablePath: browser.executablePath,
+      env: browser.env,
       headless: true,
-      args: FLAGS,
+      args: CHROMIUM_FLAGS,
       javaScriptEnabled: opts.javaScript ?? true,
       timeout: 60_000,
     });
