@@ -38,6 +38,9 @@ const COMMANDS = [
   "block",
   "token",
   "stats",
+  "held",
+  "approve",
+  "reject",
   "resume",
   "help",
 ];
@@ -232,6 +235,9 @@ test("a member without the power level gets nothing at all for any command, and 
     ["token", `!token revoke ${hs.registrationToken}`],
     ["token", "!token list"],
     ["resume", "!resume"],
+    ["held", "!held"],
+    ["approve", `!approve ${victim.userId}`],
+    ["reject", `!reject ${victim.userId} sneaky`],
     ["stats", "!stats"],
     ["help", "!help"],
   ];
