@@ -7,8 +7,9 @@ export async function runProvisionScript(
   script: string,
   env: Record<string, string>,
   onProgress?: (line: string) => void,
+  args: readonly string[] = [],
 ): Promise<void> {
-  const sub = execa("bash", [script], { reject: false, all: true, env });
+  const sub = execa("bash", [script, ...args], { reject: false, all: true, env });
   const lines: string[] = [];
   for await (const line of sub.iterable({ from: "all" })) {
     lines.push(line);

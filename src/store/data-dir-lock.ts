@@ -79,9 +79,16 @@ interface LockHolder {
 
 /** Paths this process holds (the lock, a takeover guard), each with how to recognise our content. */
 const heldHere = new Map<string, (text: string) => boolean>();
+/**
+ * Holder ids of this process's acquirers still at work, by lock path: a lock (or guard) one of
+ * them has just written, before it could say so in heldHere, is live, not a leftover.
+ */
+const acquiringHere = new Map<string, Set<string>>();
 let exitHookInstalled = false;
 
 const MAX_ATTEMPTS = 50;
+/** The file a takeover holds while it checks and replaces a stale lock. */
+const GUARD_SUFFIX = ".takeover";
 
 /** Takes the lock, or throws DataDirLockedError when a live instance holds it. */
 export async function acquireDataDirLock(
@@ -116,7 +123,6 @@ async function acquire(
   options: LockOptions,
   sightings: Sightings,
 ): Promise<DataDirLock> {
-  const timing = options.timing ?? LOCK_TIMING;
   const lockPath = resolve(dataDir, LOCK_FILE_NAME);
   const startedAt = new Date().toISOString();
   const ours: LockHolder = {
@@ -127,6 +133,24 @@ async function acquire(
     startedAt,
     heartbeatAt: startedAt,
   };
+  const acquiring = acquiringHere.get(lockPath) ?? new Set<string>();
+  acquiringHere.set(lockPath, acquiring.add(ours.id));
+  try {
+    return await acquireAs(lockPath, dataDir, ours, options, sightings);
+  } finally {
+    acquiring.delete(ours.id);
+    if (acquiring.size === 0) acquiringHere.delete(lockPath);
+  }
+}
+
+async function acquireAs(
+  lockPath: string,
+  dataDir: string,
+  ours: LockHolder,
+  options: LockOptions,
+  sightings: Sightings,
+): Promise<DataDirLock> {
+  const timing = options.timing ?? LOCK_TIMING;
   const fresh = () => formatHolder({ ...ours, heartbeatAt: new Date().toISOString() });
   // Claimed the moment the file is ours, so a racing acquirer in this process sees it held.
   const claim = () => holdHere(lockPath, (text) => parseHolder(text)?.id === ours.id);
@@ -199,7 +223,7 @@ async function takeOver(
   timing: LockTiming,
   sightings: Sightings,
 ): Promise<true | number> {
-  const guardPath = `${lockPath}.takeover`;
+  const guardPath = `${lockPath}${GUARD_SUFFIX}`;
   const guarded = await createExclusive(guardPath, ours, () =>
     holdHere(guardPath, (text) => text === ours),
   );
@@ -450,7 +474,9 @@ function pidRunning(holder: ParsedHolder, path: string): boolean {
   // Our own pid in a file we do not hold is a leftover from an earlier life (pid 1 in a container).
   if (holder.pid === process.pid) {
     const isOurs = heldHere.get(path);
-    return isOurs !== undefined && isOurs(holder.text);
+    if (isOurs?.(holder.text)) return true;
+    const lockPath = path.endsWith(GUARD_SUFFIX) ? path.slice(0, -GUARD_SUFFIX.length) : path;
+    return holder.id !== undefined && acquiringHere.get(lockPath)?.has(holder.id) === true;
   }
   try {
     process.kill(holder.pid, 0);

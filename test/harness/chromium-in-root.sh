@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Playwright's executablePath for the page tests: runs the chromium that provision-chromium.sh put
+# Playwright's executablePath for the page tests: runs the chromium that provision-root-package.sh put
 # in the Synapse root, so the host needs no browser. In a mount namespace of its own it mounts
 # /proc, the host's /dev (with /dev/shm) and the host's temporary directory at the same paths in
 # the root, so the paths playwright passes (--user-data-dir=/tmp/…) name the same files inside.

@@ -1,17 +1,15 @@
 /**
  * Which Chromium the page tests drive. By default Debian's chromium, installed on first need into
- * the Synapse root (provision-chromium.sh) and run there through chromium-in-root.sh, so the host
+ * the Synapse root (provision-root-package.sh) and run there through chromium-in-root.sh, so the host
  * needs no browser and its own is never looked at. ANTEROOM_CHROMIUM names a browser to use
  * instead (e.g. where the tests cannot run as root).
  */
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensureSynapseRoot, synapseRootDir } from "../../src/devserver/synapse.js";
-import { runProvisionScript } from "../../src/devserver/provision.js";
+import { synapseRootDir } from "../../src/devserver/synapse.js";
+import { ensureRootPackage } from "./root-package.js";
 
 const IN_ROOT = fileURLToPath(new URL("./chromium-in-root.sh", import.meta.url));
-const PROVISION = fileURLToPath(new URL("./provision-chromium.sh", import.meta.url));
 const INSTALL_IT_YOURSELF =
   "install Chromium on this machine (on Debian: apt-get install chromium) and set ANTEROOM_CHROMIUM=/usr/bin/chromium";
 
@@ -45,18 +43,15 @@ async function chromiumFor(named: string | undefined): Promise<Chromium> {
       `the page tests run Chromium installed in ${root} through chroot, which needs root: run the tests as root, or ${INSTALL_IT_YOURSELF}`,
     );
   }
-  if (!existsSync(join(root, "srv", "chromium.ready"))) {
-    // Progress on stderr: the test runner shows it while the first run installs.
-    const progress = (line: string): void => void process.stderr.write(`chromium: ${line}\n`);
-    try {
-      await ensureSynapseRoot(progress);
-      await runProvisionScript(PROVISION, { ANTEROOM_SYNAPSE_ROOT: root }, progress);
-    } catch (err) {
-      throw new Error(
-        `could not install Chromium into ${root} (why: in the cause below); ${INSTALL_IT_YOURSELF}, or let this machine reach the Debian archive and run the tests again`,
-        { cause: err },
-      );
-    }
+  // Progress on stderr: the test runner shows it while the first run installs.
+  const progress = (line: string): void => void process.stderr.write(`chromium: ${line}\n`);
+  try {
+    await ensureRootPackage("chromium", progress);
+  } catch (err) {
+    throw new Error(
+      `could not install Chromium into ${root} (why: in the cause below); ${INSTALL_IT_YOURSELF}, or let this machine reach the Debian archive and run the tests again`,
+      { cause: err },
+    );
   }
   return { executablePath: IN_ROOT, env: { ...process.env, ANTEROOM_SYNAPSE_ROOT: root } };
 }

@@ -11,6 +11,8 @@ import { Newcomer, haikuWith } from "../harness/newcomer-flow.js";
 import { waitFor } from "../harness/wait.js";
 import { MatrixUserClient } from "../harness/newcomer.js";
 import { packageVersion } from "../../src/package-info.js";
+import { promtoolCheckRules } from "../harness/promtool.js";
+import { fileURLToPath } from "node:url";
 
 let hs: TestHomeserver;
 let community: TestCommunity;
@@ -96,10 +98,10 @@ test("each on-call gauge reads the state it names", async () => {
   assert.doesNotMatch(text, /^anteroom_process_/m);
 });
 
-test("the bundled alert rules only read metrics the daemon serves", async () => {
-  const rules = parse(
-    await readFile(new URL("../../deploy/prometheus-alerts.yml", import.meta.url), "utf8"),
-  ) as {
+test("the bundled alert rules pass promtool and only read metrics the daemon serves", async () => {
+  const file = fileURLToPath(new URL("../../deploy/prometheus-alerts.yml", import.meta.url));
+  assert.match(await promtoolCheckRules(file), /SUCCESS: 5 rules found/);
+  const rules = parse(await readFile(file, "utf8")) as {
     groups: { name: string; rules: { alert: string; expr: string; for?: string }[] }[];
   };
   const served = new Set(
