@@ -178,6 +178,8 @@ const envSchema = z.object({
     .default(7 * 86_400),
   WELCOME_TEXT: z.string().max(2000).default(DEFAULT_INVITE_SETTINGS.welcomeText),
   WELCOME_ROOM: z.string().startsWith("!", "a room id such as !abc:example.org").optional(),
+  COMMUNITY_NAME: z.string().max(100).optional(),
+  COMMUNITY_DESCRIPTION: z.string().max(500).optional(),
 });
 
 /** Every environment variable the daemon reads: deploy/.env.example documents each (a test checks). */
@@ -186,6 +188,8 @@ export const SETTING_NAMES: readonly string[] = Object.keys(envSchema.shape);
 export interface DaemonConfig {
   readonly homeserverUrl: string;
   readonly publicUrl: string;
+  /** COMMUNITY_NAME and COMMUNITY_DESCRIPTION, for the public pages. */
+  readonly community: { readonly name?: string; readonly description?: string };
   readonly accessToken: string;
   readonly engine: EngineSettings;
   readonly seeds: { readonly codes: CodeBook; readonly signupCodes: CodeBook };
@@ -294,6 +298,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
   return {
     homeserverUrl: e.HS.replace(/\/+$/, ""),
     publicUrl: (e.HS_PUBLIC ?? e.HS).replace(/\/+$/, ""),
+    community: {
+      ...(e.COMMUNITY_NAME ? { name: e.COMMUNITY_NAME } : {}),
+      ...(e.COMMUNITY_DESCRIPTION ? { description: e.COMMUNITY_DESCRIPTION } : {}),
+    },
     accessToken: e.MATRIX_TOKEN,
     engine: {
       spaceId: e.SPACE_ID,

@@ -30,6 +30,10 @@ export async function runDaemon(
     engine: runtime.engine,
     perIpPerMinute: config.lobbyRates.perIpPerMinute,
     perCodePerMinute: config.lobbyRates.perCodePerMinute,
+    community: {
+      ...config.community,
+      knockUrl: spaceLink(config.engine.spaceId, runtime.matrix.userId),
+    },
   });
   // Served only when configured: an unused form hook is no door at all (404).
   let submissions: HandledSubmissions | undefined;
@@ -65,4 +69,10 @@ export async function runDaemon(
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+/** A matrix.to link to the space, through the bot's server (room IDs of v12 name no server). */
+function spaceLink(spaceId: string, botUserId: string): string {
+  const server = botUserId.slice(botUserId.indexOf(":") + 1);
+  return `https://matrix.to/#/${encodeURIComponent(spaceId)}?via=${encodeURIComponent(server)}`;
 }

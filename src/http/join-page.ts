@@ -10,7 +10,8 @@ import { createHash } from "node:crypto";
 import { escapeHtml, pageShell } from "./page-shell.js";
 
 // Builds the answer with textContent and setAttribute only: nothing from the server becomes markup.
-const SCRIPT = `(function(){var f=document.getElementById("join");if(!f||!window.fetch)return;f.addEventListener("submit",function(e){e.preventDefault();var b=f.querySelector("button"),o=document.getElementById("outcome"),c=f.querySelector("input[name=code]").value;b.disabled=true;b.textContent="Making your room…";fetch("/join/api",{method:"POST",headers:{"content-type":"application/json"},body:JSON.stringify({code:c})}).then(function(r){return r.json().then(function(j){return{ok:r.ok,j:j};});}).then(function(x){o.textContent="";var p=document.createElement("p");if(x.ok&&x.j.url){p.textContent="Your room is ready. Open it in your Matrix client and join: ";var a=document.createElement("a");a.href=x.j.url;a.textContent=x.j.alias||x.j.url;a.id="room-link";p.appendChild(a);o.appendChild(p);var n=document.createElement("p");n.textContent="A few seconds after you join, the bot posts a small challenge there.";o.appendChild(n);f.hidden=true;}else{p.textContent="That did not work: "+(x.j&&x.j.message?x.j.message:"please try again.");o.appendChild(p);b.disabled=false;b.textContent="Make my room";}o.focus();}).catch(function(){o.textContent="The request did not go through; check your connection and try again.";b.disabled=false;b.textContent="Make my room";});});})();`;
+// The copy button shows only where the clipboard can be written; without JavaScript the code stays selectable.
+const SCRIPT = `(function(){var k=document.getElementById("copy"),t=document.getElementById("the-code");if(k&&t&&navigator.clipboard){k.hidden=false;k.addEventListener("click",function(){navigator.clipboard.writeText(t.textContent).then(function(){k.textContent="Copied";},function(){k.textContent="Select the code and copy it";});});}var f=document.getElementById("join");if(!f||!window.fetch)return;f.addEventListener("submit",function(e){e.preventDefault();var b=f.querySelector("button"),o=document.getElementById("outcome"),c=f.querySelector("input[name=code]").value;b.disabled=true;b.textContent="Making your room…";fetch("/join/api",{method:"POST",headers:{"content-type":"application/json"},body:JSON.stringify({code:c})}).then(function(r){return r.json().then(function(j){return{ok:r.ok,j:j};});}).then(function(x){o.textContent="";var p=document.createElement("p");if(x.ok&&x.j.url){p.textContent="Your room is ready. Open it in your Matrix client and join: ";var a=document.createElement("a");a.href=x.j.url;a.textContent=x.j.alias||x.j.url;a.id="room-link";p.appendChild(a);o.appendChild(p);var n=document.createElement("p");n.textContent="A few seconds after you join, the bot posts a small challenge there.";o.appendChild(n);f.hidden=true;}else{p.textContent="That did not work: "+(x.j&&x.j.message?x.j.message:"please try again.");o.appendChild(p);b.disabled=false;b.textContent="Make my room";}o.focus();}).catch(function(){o.textContent="The request did not go through; check your connection and try again.";b.disabled=false;b.textContent="Make my room";});});})();`;
 const SCRIPT_HASH = createHash("sha256").update(SCRIPT).digest("base64");
 
 /** Headers for every page: nothing external but this origin's API, no framing, no referrer (the URL carries the code). */
@@ -23,11 +24,21 @@ export const JOIN_PAGE_HEADERS: Readonly<Record<string, string>> = {
   "cache-control": "no-store",
 };
 
-export function renderLanding(): string {
+/** What the pages say of the community, and where a newcomer knocks (the space in a Matrix client). */
+export interface CommunityFacts {
+  /** COMMUNITY_NAME; pages say "the community" without it. */
+  readonly name?: string;
+  /** COMMUNITY_DESCRIPTION: one short paragraph. */
+  readonly description?: string;
+  /** A matrix.to link to the space, where a knock with the code as its reason asks to join. */
+  readonly knockUrl?: string;
+}
+
+export function renderLanding(community: CommunityFacts = {}): string {
   return page(
     "Welcome",
-    `<h1>Welcome</h1>
-<p>This is the door to a Matrix community. The people who run it hand out invite links;
+    `<h1>Welcome${community.name ? ` to ${escapeHtml(community.name)}` : ""}</h1>
+${describe(community)}<p>This is the door to a Matrix community. The people who run it hand out invite links;
 if you have one, open it and follow the steps.</p>
 <h2>I have an invite code</h2>
 <form method="get" action="/join" accept-charset="utf-8">
@@ -42,10 +53,12 @@ if you have one, open it and follow the steps.</p>
   );
 }
 
-export function renderJoinPage(code: string | undefined): string {
+export function renderJoinPage(code: string | undefined, community: CommunityFacts = {}): string {
+  const name = community.name ? escapeHtml(community.name) : "the community";
   return page(
-    "Join the community",
-    `<h1>Join the community</h1>
+    `Join ${community.name ?? "the community"}`,
+    `<h1>Join ${name}</h1>
+${describe(community)}${knockWay(code, community)}<h2>${community.knockUrl ? "Or: a room made for you" : "How it works"}</h2>
 <p>Here is what happens when you press the button:</p>
 <ol>
   <li>anteroom makes a room for you and gives you its link. This uses your invite code once.</li>
@@ -58,6 +71,24 @@ ${joinForm(code)}
 <div id="outcome" role="status" aria-live="polite" tabindex="-1"></div>`,
     true,
   );
+}
+
+/** The seed's way in: the code in a box to copy, and the space to knock on with it as the reason. */
+function knockWay(code: string | undefined, community: CommunityFacts): string {
+  if (!community.knockUrl || !code) return "";
+  return `<h2>Ask to join the space</h2>
+<p>Your invite code:</p>
+<p><code id="the-code" class="code-box">${escapeHtml(code)}</code> <button type="button" id="copy" hidden>Copy the code</button></p>
+<ol>
+  <li><a id="knock-link" href="${escapeHtml(community.knockUrl)}">Open the space in your Matrix client</a> and choose <em>Request to join</em> (a knock).</li>
+  <li>Paste the code as the message of your request.</li>
+  <li>The bot opens a private room for you with a small challenge; when it passes, you are let in.</li>
+</ol>
+`;
+}
+
+function describe(community: CommunityFacts): string {
+  return community.description ? `<p class="about">${escapeHtml(community.description)}</p>\n` : "";
 }
 
 export function renderJoinDone(result: { url: string; alias: string }): string {
@@ -75,10 +106,11 @@ export function renderJoinDone(result: { url: string; alias: string }): string {
 export function renderJoinProblem(
   code: string | undefined,
   problem: { error: string; message: string },
+  community: CommunityFacts = {},
 ): string {
   return page(
     "That did not work",
-    `<h1>Join the community</h1>
+    `<h1>Join ${community.name ? escapeHtml(community.name) : "the community"}</h1>
 <div class="problem" role="alert"><p><strong>That did not work.</strong> ${escapeHtml(problem.message)}</p><p class="ref">Reference: <code>${escapeHtml(problem.error)}</code></p></div>
 ${joinForm(code)}
 <div id="outcome" role="status" aria-live="polite" tabindex="-1"></div>`,

@@ -22,6 +22,7 @@ import type { EngineApi, OpenLobbyResult } from "../../core/api.js";
 import { HttpProblem } from "./signup-routes.js";
 import { WindowLimiter } from "./join-rate.js";
 import {
+  type CommunityFacts,
   JOIN_PAGE_HEADERS,
   renderJoinDone,
   renderJoinPage,
@@ -34,6 +35,8 @@ export interface JoinRoutesOptions {
   /** Lobby requests a minute per client address (default 10), and per code (default 5). */
   readonly perIpPerMinute?: number;
   readonly perCodePerMinute?: number;
+  /** The community's name, description and knock link, for the pages. */
+  readonly community?: CommunityFacts;
 }
 
 /** A join request is one short field. */
@@ -57,6 +60,7 @@ export const joinRoutes: FastifyPluginAsync<JoinRoutesOptions> = async (app, opt
       ),
   });
   const perCode = new WindowLimiter(opts.perCodePerMinute ?? 5, 60_000);
+  const community = opts.community ?? {};
   const guard: Guard = async (request, reply) => {
     await perIp.call(app, request, reply);
   };
@@ -123,12 +127,12 @@ export const joinRoutes: FastifyPluginAsync<JoinRoutesOptions> = async (app, opt
     await pages.register(formbody);
     pages.setErrorHandler((error, request, reply) => {
       const problem = toProblem(error, request);
-      return sendPage(reply, problem.status, renderJoinProblem(undefined, problem));
+      return sendPage(reply, problem.status, renderJoinProblem(undefined, problem, community));
     });
-    pages.get("/", async (_request, reply) => sendPage(reply, 200, renderLanding()));
+    pages.get("/", async (_request, reply) => sendPage(reply, 200, renderLanding(community)));
     pages.get("/join", async (request, reply) => {
       const code = firstText((request.query as Record<string, unknown> | undefined)?.code);
-      return sendPage(reply, 200, renderJoinPage(code));
+      return sendPage(reply, 200, renderJoinPage(code, community));
     });
     pages.post(
       "/join",
@@ -136,13 +140,14 @@ export const joinRoutes: FastifyPluginAsync<JoinRoutesOptions> = async (app, opt
       async (request, reply) => {
         const body = request.body as Record<string, unknown> | undefined;
         const code = typeof body?.code === "string" ? body.code.trim() : "";
-        if (!code) return sendPage(reply, 400, renderJoinProblem(undefined, missingCode()));
+        if (!code)
+          return sendPage(reply, 400, renderJoinProblem(undefined, missingCode(), community));
         const outcome = await openLobby(request, reply, code);
         if ("status" in outcome)
           return sendPage(
             reply,
             outcome.status,
-            renderJoinProblem(code.slice(0, CODE_MAX), outcome),
+            renderJoinProblem(code.slice(0, CODE_MAX), outcome, community),
           );
         return sendPage(reply, 200, renderJoinDone(outcome));
       },

@@ -24,6 +24,7 @@ const STYLE = `
   .problem { border-left: 4px solid #b3261e; padding: 0.25rem 1rem; margin: 1rem 0; }
   .ref { font-size: 0.9rem; }
   code, a { overflow-wrap: anywhere; }
+  .code-box { display: inline-block; padding: 0.4rem 0.8rem; border: 1px dashed #767676; border-radius: 4px; font-size: 1.2rem; user-select: all; }
 `;
 
 /** A whole page; `script` must be the exact text the page's CSP hash allows. */

@@ -28,6 +28,7 @@ before(async () => {
       INITIAL_SIGNUP_CODES: JSON.stringify({ PAGES: { uses_remaining: 5, label: "pages" } }),
       INITIAL_CODES: JSON.stringify({ LOBBY: { uses_remaining: 5, label: "pages" } }),
       HS_PUBLIC: "https://chat.example.test",
+      COMMUNITY_NAME: "Haiku Friends",
     },
   });
 });
@@ -146,5 +147,33 @@ for (const javaScript of [true, false]) {
     const newcomer = new MatrixUserClient(hs.url, await hs.registerUser());
     const roomId = await newcomer.join(decodeURIComponent(match[1]));
     assert.match(roomId, /^!/);
+  });
+}
+
+for (const javaScript of [true, false]) {
+  test(`the join page shows the code to copy and a link to knock on the space with it (JavaScript ${javaScript ? "on" : "off"})`, async () => {
+    const { page, problems } = await openPage(javaScript);
+    await page.goto(`${daemon.url}/join?code=LOBBY`);
+    await page.getByRole("heading", { name: "Join Haiku Friends" }).waitFor();
+    assert.equal(await page.locator("#the-code").innerText(), "LOBBY");
+    const knock = page.locator("#knock-link");
+    const href = (await knock.getAttribute("href")) ?? "";
+    const spaceId = decodeURIComponent(
+      /^https:\/\/matrix\.to\/#\/([^?]+)\?via=/.exec(href)?.[1] ?? "",
+    );
+    assert.equal(spaceId, community.spaceId, `the knock link opens the space: ${href}`);
+    assert.ok(href.endsWith(`via=${hs.serverName}`), "through the bot's server");
+    const copy = page.getByRole("button", { name: "Copy the code" });
+    if (javaScript) {
+      await page.context().grantPermissions(["clipboard-read", "clipboard-write"], {
+        origin: daemon.url,
+      });
+      await copy.click();
+      await page.getByRole("button", { name: "Copied" }).waitFor();
+      assert.equal(await page.evaluate("navigator.clipboard.readText()"), "LOBBY");
+    } else {
+      assert.equal(await copy.isVisible(), false, "no button that cannot work without JavaScript");
+    }
+    assert.deepEqual(problems, [], "no console errors or CSP violations");
   });
 }
