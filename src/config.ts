@@ -112,6 +112,7 @@ const envSchema = z.object({
   VETTING_PATH: z.string().optional(),
   LOBBY_PATH: z.string().optional(),
   LOG_PATH: z.string().optional(),
+  ENDORSEMENTS_PATH: z.string().optional(),
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8001),
   HTTP_HOST: z.string().default("0.0.0.0"),
   // Admin API (src/http/admin*.ts): always on DATA_DIR/admin.sock; on TCP only with a bearer token.
@@ -202,6 +203,8 @@ export interface DaemonConfig {
     /** The form submissions already acted on (src/store/form-submissions.ts). */
     readonly formSubmissions: string;
     readonly auditLog: string;
+    /** Who vouched for whom (the reference's endorsements.jsonl). */
+    readonly endorsements: string;
     readonly syncStore: string;
     readonly joinWave: string;
     readonly invites: string;
@@ -347,6 +350,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
       lobby: e.LOBBY_PATH ?? join(dataDir, "lobby.json"),
       formSubmissions: join(dataDir, "form-submissions.json"),
       auditLog: e.LOG_PATH ?? join(dataDir, "log.jsonl"),
+      endorsements: e.ENDORSEMENTS_PATH ?? join(dataDir, "endorsements.jsonl"),
       syncStore: join(dataDir, "sync.json"),
       joinWave: join(dataDir, "join-wave.json"),
       invites: join(dataDir, "invites.json"),

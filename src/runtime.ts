@@ -10,7 +10,9 @@ import {
   type DataDirLock,
   type LockOptions,
 } from "./store/data-dir-lock.js";
+import type { AuditSink } from "../core/ports.js";
 import { AuditLog } from "./store/audit-log.js";
+import { endorsingAudit } from "./moderation/endorsements.js";
 import { makeDataDirPrivate } from "./store/private-data-dir.js";
 import { openCodeBook, openLobbyBook, openVettingBook } from "./store/books.js";
 import { openInviteBook, openJoinWaveStore } from "./store/wave-and-invite-books.js";
@@ -50,6 +52,8 @@ export interface Runtime {
   readonly codes: JsonStore<CodeBook>;
   readonly signupCodes: JsonStore<CodeBook>;
   readonly audit: AuditLog;
+  /** The audit log with endorsements (endorsements.jsonl) for admissions: what signup writes through. */
+  readonly admissionAudit: AuditSink;
   readonly health: SyncHealth;
   /** Homeserver registration tokens, through the bot's or HS_ADMIN_TOKEN's admin rights. */
   readonly tokens: AuditedTokens;
@@ -106,6 +110,7 @@ export async function openRuntime(
   const joinWave = await openJoinWaveStore(config.paths.joinWave);
   const invites = await openInviteBook(config.paths.invites);
   const audit = await AuditLog.open(config.paths.auditLog);
+  const endorsements = await AuditLog.open(config.paths.endorsements);
   if (carried) await recordCarryOver("vetting.json", carried, audit, log);
   if (carriedLobbies) await recordCarryOver("lobby.json", carriedLobbies, audit, log);
   for (const name of config.ignoredReferenceSettings)
@@ -128,6 +133,20 @@ export async function openRuntime(
     lobbyAliasPrefix: config.lobbyAliasPrefix,
   });
   const moderation = await openModeration(config, { client: bot.client, breaker, audit, log });
+  // What the engine and the signup service write through: the audit log, and who vouched for whom.
+  const admissionAudit = endorsingAudit(
+    audit,
+    endorsements,
+    () => ({
+      botUserId: matrix.userId,
+      inviteCodes: codes.value,
+      signupCodes: signupCodes.value,
+      codeOfRoom: (roomId) =>
+        Object.values(vetting.value).find((record) => record.roomId === roomId)?.code ??
+        Object.values(lobbies.value).find((lobby) => lobby.roomId === roomId)?.code,
+    }),
+    log,
+  );
   const engine = new Engine(
     {
       matrix,
@@ -135,7 +154,7 @@ export async function openRuntime(
       signupCodes,
       vetting,
       lobbies,
-      audit,
+      audit: admissionAudit,
       clock: { now: Date.now },
       log,
       random: Math.random,
@@ -216,6 +235,7 @@ export async function openRuntime(
     codes,
     signupCodes,
     audit,
+    admissionAudit,
     health,
     tokens,
     moderation,
@@ -252,6 +272,7 @@ export async function openRuntime(
         joinWave.close(),
         invites.close(),
         audit.close(),
+        endorsements.close(),
         vetting.close(),
       ]);
       await lock.release();

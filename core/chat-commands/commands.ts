@@ -51,7 +51,10 @@ export const COMMAND_USAGE: Readonly<Record<CommandName, { usage: string; what: 
     what: "new invite (knock) or signup codes; N 1–50, U 1–1000 uses each, optionally ending",
   },
   codes: { usage: "!codes", what: "the codes that still have uses" },
-  revoke: { usage: "!revoke CODE", what: "withdraw a code from either book" },
+  revoke: {
+    usage: "!revoke CODE|USER",
+    what: "withdraw a code from either book, or every live code a person minted or was given",
+  },
   kick: { usage: "!kick USER [reason]", what: "remove someone from the space and its rooms" },
   ban: { usage: "!ban USER [reason]", what: "ban someone from the space and its rooms" },
   unban: { usage: "!unban USER [reason]", what: "lift a ban in the space and its rooms" },

@@ -18,6 +18,8 @@ import {
 } from "../../core/chat-commands/replies.js";
 import { heldReply, knockOf, waitingForModerator } from "../../core/chat-commands/held.js";
 import { HomeserverError } from "../../core/ports.js";
+import { isUserId } from "../../core/chat-commands/matrix-ids.js";
+import { revokeCodesOf } from "../moderation/endorsements.js";
 import type { AuditedTokens } from "../moderation/audited-tokens.js";
 import {
   dayStats,
@@ -79,8 +81,14 @@ export async function runChatCommand(
         context.now() / 1000,
       );
     }
-    case "revoke":
-      return revoke(command.code, by, api);
+    case "revoke": {
+      if (!isUserId(command.code)) return revoke(command.code, by, api);
+      // `!revoke @user`: every live code they minted or were given, so their line stops.
+      const revoked = await revokeCodesOf(api, command.code, by, context.now());
+      return revoked.length === 0
+        ? `${command.code} has no live codes (minted or given) to revoke.`
+        : `revoked ${revoked.length} code${revoked.length === 1 ? "" : "s"} of ${command.code}: ${revoked.map((r) => r.code).join(", ")}`;
+    }
     case "stats": {
       const records = await api.audit({
         sinceTs: context.now() / 1000 - STATS_WINDOW_SEC,

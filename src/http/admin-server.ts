@@ -192,6 +192,7 @@ export function startAdminApiFor(
       return { ok, body: { ...body, policy_lists: runtime.moderation.policyLists() } };
     },
     publicUrl: config.publicUrl,
+    endorsementsPath: config.paths.endorsements,
     tokens: runtime.tokens,
     ...(runtime.roles ? { roles: runtime.roles } : {}),
     ...(runtime.lifecycle ? { lifecycle: runtime.lifecycle } : {}),

@@ -33,6 +33,7 @@ import type { Lifecycle } from "../moderation/lifecycle.js";
 import { registerBlocklistRoutes, type BlocklistAdmin } from "./admin-blocklist.js";
 import { registerInviteRoutes } from "./admin-invites.js";
 import { registerMemberActionRoutes } from "./admin-members.js";
+import { registerEndorsementRoutes } from "./admin-endorsements.js";
 import type { MemberActionService } from "../moderation/member-actions.js";
 import { registerLogRoutes } from "./admin-log.js";
 import { registerCodeRoutes } from "./admin-codes.js";
@@ -65,6 +66,8 @@ export interface AdminRoutesOptions {
   readonly blocklist?: BlocklistAdmin;
   /** Kick, ban and unban (admin-members.ts); without it that route answers 503. */
   readonly memberActions?: MemberActionService;
+  /** endorsements.jsonl (admin-endorsements.ts); without it the tree answers 503. */
+  readonly endorsementsPath?: string;
   /** The daemon's recent log lines (admin-log.ts); without it those routes answer 503. */
   readonly recentLog?: RecentLog;
   /** Open event streams, counted across every listener that shares it (default: this app's own). */
@@ -163,6 +166,7 @@ export function registerAdminRoutes(app: FastifyInstance, opts: AdminRoutesOptio
   registerBlocklistRoutes(app, opts.blocklist);
   registerInviteRoutes(app, engine);
   registerMemberActionRoutes(app, opts.memberActions);
+  registerEndorsementRoutes(app, opts.engine, opts.endorsementsPath);
   registerLogRoutes(app, { ...opts, streamSlots });
   app.get(`${ADMIN_PREFIX}/snapshot`, async () => engine.snapshot());
 

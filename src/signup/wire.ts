@@ -12,7 +12,7 @@ export function signupOptions(
 ): SignupRoutesOptions {
   const service = new SignupService({
     codes: runtime.signupCodes,
-    audit: runtime.audit,
+    audit: runtime.admissionAudit,
     log: log.child({ part: "signup" }),
     inviter: runtime.matrix,
     homeserverUrl: config.homeserverUrl,
