@@ -145,7 +145,16 @@ export class Outboxes {
     const id = `${kind.name}\u0000${key}`;
     if (this.draining.has(id) || this.stopped) return;
     this.draining.add(id);
-    void this.drainLoop(any, key).finally(() => this.draining.delete(id));
+    this.drainLoop(any, key)
+      .catch((error: unknown) => {
+        // A decision that could not be recorded (the process is stopping with a failing disk):
+        // nothing ran for it, and the next start reconciles from the homeserver.
+        this.deps.log.error(
+          { kind: kind.name, key, error: error instanceof Error ? error.message : String(error) },
+          "could not record an outcome; the record's remaining effects wait for the next start",
+        );
+      })
+      .finally(() => this.draining.delete(id));
   }
 
   /** Forgets closed records older than `cutoff` whose outbox is empty, and says so (`removed`). */
@@ -189,6 +198,9 @@ export class Outboxes {
         setTimeout(() => this.drain(kind, key), wait).unref?.();
         return;
       }
+      // No effect runs before its decision is durable (a write may be waiting for disk space).
+      await kind.store.flush();
+      if (this.stopped || kind.store.value[key]?.outbox[0]?.id !== head.id) continue;
       const outcome = await this.deps.slots.hold(() => this.run(kind, record, head));
       await this.deps.decisions.run(() => this.settle(kind, key, head.id, outcome));
     }

@@ -20,6 +20,7 @@ import { dirname } from "node:path";
 import type { Store } from "../../core/ports.js";
 import { fsyncDir, readFileIfExists, writeFileAtomic } from "./atomic-file.js";
 import { parseJsonText, StoreParseError, type JsonStoreWrite } from "./json-store.js";
+import type { WriteRetry } from "./write-faults.js";
 
 export interface JournaledBookOptions<R> {
   /** The base file; the journal is `<path>.journal`. */
@@ -35,6 +36,8 @@ export interface JournaledBookOptions<R> {
   onWrite?: (write: JsonStoreWrite & { kind: "journal" | "base" }) => void;
   /** A write scheduled by `update` or by the quiet timer failed; `flush` retries and rejects too. */
   onWriteError?: (err: unknown) => void;
+  /** Failed writes are retried with its back-off until they succeed; `flush` waits for that. */
+  retry?: WriteRetry;
 }
 
 type JournalLine = { k: string; v: unknown } | { k: string; d: 1 };
@@ -176,7 +179,15 @@ export class JournaledBook<R> implements Store<Record<string, R>> {
     try {
       // Let the rest of a synchronous burst of updates land before serializing.
       await Promise.resolve();
-      while (this.pending()) await this.writeOnce();
+      while (this.pending()) {
+        try {
+          await this.writeOnce();
+          this.opts.retry?.succeeded(this.opts.path);
+        } catch (err) {
+          if (!this.opts.retry) throw err;
+          await this.opts.retry.failed(this.opts.path, err);
+        }
+      }
     } finally {
       this.draining = undefined;
     }

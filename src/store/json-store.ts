@@ -1,6 +1,7 @@
 import type { Stats } from "node:fs";
 import { copyFile, constants as fsConstants, link, stat } from "node:fs/promises";
 import { hasCode, readFileWithStatsIfExists, writeFileAtomic } from "./atomic-file.js";
+import type { WriteRetry } from "./write-faults.js";
 
 export class StoreParseError extends Error {
   override readonly name = "StoreParseError";
@@ -33,6 +34,8 @@ export interface JsonStoreOptions<T> {
   onWrite?: (write: JsonStoreWrite) => void;
   /** Called when a write scheduled by `update` fails; `flush` retries and rejects too. */
   onWriteError?: (err: unknown) => void;
+  /** Failed writes are retried with its back-off until they succeed; `flush` waits for that. */
+  retry?: WriteRetry;
 }
 
 /** What identifies one version of the file on disk, to notice hand edits. */
@@ -151,9 +154,11 @@ export class JsonStore<T> {
         this.dirty = false;
         try {
           await this.exclusive(() => this.writeOnce());
+          this.opts.retry?.succeeded(this.opts.path);
         } catch (err) {
           this.dirty = true;
-          throw err;
+          if (!this.opts.retry) throw err;
+          await this.opts.retry.failed(this.opts.path, err);
         }
       }
     } finally {
