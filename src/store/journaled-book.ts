@@ -180,12 +180,15 @@ export class JournaledBook<R> implements Store<Record<string, R>> {
       // Let the rest of a synchronous burst of updates land before serializing.
       await Promise.resolve();
       while (this.pending()) {
+        // Which file a failure is reported for: the journal or the base it is folded into.
+        let target = this.journalPath;
         try {
-          await this.writeOnce();
+          await this.writeOnce((file) => (target = file));
+          this.opts.retry?.succeeded(this.journalPath);
           this.opts.retry?.succeeded(this.opts.path);
         } catch (err) {
           if (!this.opts.retry) throw err;
-          await this.opts.retry.failed(this.opts.path, err);
+          await this.opts.retry.failed(target, err);
         }
       }
     } finally {
@@ -194,7 +197,7 @@ export class JournaledBook<R> implements Store<Record<string, R>> {
     this.scheduleQuietCompaction();
   }
 
-  private async writeOnce(): Promise<void> {
+  private async writeOnce(writing: (file: string) => void): Promise<void> {
     // Serialize first, synchronously: later updates belong to the next write.
     const keys = [...this.changed];
     const lines = keys.map((k) => JSON.stringify(lineFor(this.current, k))).join("\n");
@@ -209,6 +212,7 @@ export class JournaledBook<R> implements Store<Record<string, R>> {
     try {
       // Before a compaction the journal must already hold the state the new base will hold.
       if (journalText && (!compact || this.journalBytes > 0)) await this.append(journalText);
+      writing(this.opts.path);
       if (compact) await this.replaceBase(baseText);
     } catch (err) {
       for (const k of keys) this.changed.add(k);

@@ -103,7 +103,7 @@ test("a journal append that fails for lack of space waits, retries, and every co
     const done = settled(flushed);
     await waitFor(() => disk.failed >= 3, { what: "several failed attempts" });
     assert.equal(done(), false, "flush waits until the commit is on disk");
-    assert.equal(faults.current[0]?.path, path);
+    assert.equal(faults.current[0]?.path, `${path}.journal`, "health names the journal");
     disk.heal();
     await flushed;
   } finally {
