@@ -224,3 +224,31 @@ test("an unreachable homeserver at start: /healthz answers 503 and why from the 
     await daemon.kill9();
   }
 });
+
+test("SIGTERM the moment the sidecar answers, before the first sync: out within 2 s, and the next start finds the data dir free", async () => {
+  const daemon = await TestDaemon.start(hs, community, { waitReady: false });
+  try {
+    await waitFor(
+      () =>
+        fetch(`${daemon.url}/healthz`).then(
+          () => true,
+          () => false,
+        ),
+      {
+        what: "the sidecar to answer",
+        timeoutMs: 20_000,
+        intervalMs: 10,
+      },
+    );
+    const signalled = performance.now();
+    const exitCode = await daemon.stop();
+    const tookMs = performance.now() - signalled;
+    console.log(`SIGTERM before the first sync: exit ${exitCode} after ${Math.round(tookMs)} ms`);
+    assert.equal(exitCode, 0, "a clean exit");
+    assert.ok(tookMs <= 2_000, `stopped within 2 s (took ${Math.round(tookMs)} ms)`);
+  } finally {
+    await daemon.kill9();
+  }
+  const again = await TestDaemon.start(hs, community, { dataDir: daemon.dataDir });
+  assert.equal(await again.stop(), 0);
+});
