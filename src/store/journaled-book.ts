@@ -18,7 +18,7 @@
 import { open, unlink, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Store } from "../../core/ports.js";
-import { fsyncDir, readFileIfExists, writeFileAtomic } from "./atomic-file.js";
+import { fsyncDir, readFileIfExists, removeStaleTemps, writeFileAtomic } from "./atomic-file.js";
 import { parseJsonText, StoreParseError, type JsonStoreWrite } from "./json-store.js";
 import type { WriteRetry } from "./write-faults.js";
 
@@ -73,6 +73,7 @@ export class JournaledBook<R> implements Store<Record<string, R>> {
   }
 
   static async open<R>(opts: JournaledBookOptions<R>): Promise<JournaledBook<R>> {
+    await removeStaleTemps(opts.path);
     const base = await readFileIfExists(opts.path);
     const journalPath = `${opts.path}.journal`;
     const journal = await readFileIfExists(journalPath);

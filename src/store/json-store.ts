@@ -1,6 +1,11 @@
 import type { Stats } from "node:fs";
 import { copyFile, constants as fsConstants, link, stat } from "node:fs/promises";
-import { hasCode, readFileWithStatsIfExists, writeFileAtomic } from "./atomic-file.js";
+import {
+  hasCode,
+  readFileWithStatsIfExists,
+  removeStaleTemps,
+  writeFileAtomic,
+} from "./atomic-file.js";
 import type { WriteRetry } from "./write-faults.js";
 
 export class StoreParseError extends Error {
@@ -68,6 +73,7 @@ export class JsonStore<T> {
   }
 
   static async open<T>(opts: JsonStoreOptions<T>): Promise<JsonStore<T>> {
+    await removeStaleTemps(opts.path);
     const found = await readFileWithStatsIfExists(opts.path);
     if (found === undefined) return new JsonStore(opts, opts.empty(), undefined);
     const value = parseDocument(opts, found.text);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -171,4 +171,28 @@ test("once stopping, a write that keeps failing gives up at once instead of hold
     disk.restore();
   }
   await log.close();
+});
+
+test("the temp files a crash mid-write left are removed when the books are next opened", async () => {
+  const dir = await tempDir();
+  const path = join(dir, "vetting.json");
+  const codesPath = join(dir, "codes.json");
+  const leftovers = [`.vetting.json.tmp-999999-0a1b2c`, `.codes.json.tmp-999999-3d4e5f`];
+  for (const name of leftovers) await writeFile(join(dir, name), "{ half a book");
+  const book = await JournaledBook.open<{ n: number }>({
+    path,
+    parse: (raw) => raw as Record<string, { n: number }>,
+  });
+  const codes = await JsonStore.open<Record<string, number>>({
+    path: codesPath,
+    parse: (raw) => raw as Record<string, number>,
+    empty: () => ({}),
+  });
+  assert.deepEqual(
+    (await readdir(dir)).filter((name) => name.includes(".tmp-")),
+    [],
+    "no leftover copies",
+  );
+  await book.close();
+  await codes.close();
 });
