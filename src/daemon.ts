@@ -47,6 +47,8 @@ export async function runDaemon(
       process.exit(1);
     }, STOP_DEADLINE_MS).unref();
     opening.abort(new Error(`${signal} during the start`));
+    // A write failing now (a full disk) gives up instead of holding the stop.
+    writeFaults.stop();
     await starting.catch(() => undefined);
     let clean = true;
     try {

@@ -103,7 +103,11 @@ export async function openRuntime(
 ): Promise<Runtime> {
   routeSdkLogs(log);
   await mkdir(config.paths.dataDir, { recursive: true });
-  const lock = await lockDataDir(config.paths.dataDir, log, options.standby ?? false);
+  // A standby may wait for the lock for days: a stop does not wait with it.
+  const lock = await abandonedOnAbort(
+    lockDataDir(config.paths.dataDir, log, options.standby ?? false),
+    options.signal,
+  );
   try {
     return await openLocked(config, log, options, lock);
   } catch (error) {
@@ -302,6 +306,17 @@ async function openLocked(
       await lock.release();
     },
   };
+}
+
+/** Rejects as soon as `signal` aborts, whatever `work` is still doing. */
+function abandonedOnAbort<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise((resolve, reject) => {
+    const abort = () => reject(signal.reason as Error);
+    if (signal.aborted) abort();
+    signal.addEventListener("abort", abort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
+  });
 }
 
 async function lockDataDir(dataDir: string, log: Logger, standby: boolean): Promise<DataDirLock> {

@@ -252,3 +252,29 @@ test("SIGTERM the moment the sidecar answers, before the first sync: out within 
   const again = await TestDaemon.start(hs, community, { dataDir: daemon.dataDir });
   assert.equal(await again.stop(), 0);
 });
+
+test("SIGTERM to a standby waiting for the data dir: out within 2 s, and the active one carries on", async () => {
+  const active = await TestDaemon.start(hs, community);
+  const standby = await TestDaemon.start(hs, community, {
+    dataDir: active.dataDir,
+    waitReady: false,
+    nodeArgs: ["--import", "tsx", "src/cli.ts", "--daemon", "--standby"],
+  });
+  try {
+    await waitFor(() => standby.logged(/^standing by/), {
+      what: "the standby to say it stands by",
+      timeoutMs: 30_000,
+    });
+    assert.equal((await health(standby)).body.status, "starting");
+    const signalled = performance.now();
+    const exitCode = await standby.stop();
+    const tookMs = performance.now() - signalled;
+    console.log(`SIGTERM to a standby: exit ${exitCode} after ${Math.round(tookMs)} ms`);
+    assert.equal(exitCode, 0, "a clean exit");
+    assert.ok(tookMs <= 2_000, `stopped within 2 s (took ${Math.round(tookMs)} ms)`);
+    assert.equal((await health(active)).status, 200, "the active daemon is untouched");
+  } finally {
+    await standby.kill9();
+    await active.stop();
+  }
+});
