@@ -83,11 +83,14 @@ export interface RuntimeOptions {
 /** Failing writes, logged as they fail and recover. */
 export function loggedWriteFaults(log: Logger): WriteFaults {
   return new WriteFaults({
-    failed: (fault, retryInMs) =>
+    failed: (fault, retryInMs) => {
+      // The first failure, then about once a minute: a day-long outage is not a flood of lines.
+      if (fault.attempts !== 1 && fault.attempts % 12 !== 0) return;
       log.error(
         { path: fault.path, code: fault.code, attempts: fault.attempts, retryInMs },
         `could not write ${fault.path} (${fault.message}); anteroom waits and tries again — free space or fix the disk`,
-      ),
+      );
+    },
     recovered: (path, fault) =>
       log.info(
         { path, attempts: fault.attempts, failingForMs: Date.now() - fault.since },

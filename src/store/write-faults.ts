@@ -1,3 +1,5 @@
+import { basename } from "node:path";
+
 /**
  * Writes to the data dir that fail (disk full, I/O error, read-only file system) are
  * retried with back-off instead of failing the decision that waits on them: the engine
@@ -50,13 +52,18 @@ export class WriteFaults {
     return [...this.failing.values()];
   }
 
-  /** One sentence for health: what cannot be written and why; undefined when all is well. */
+  /**
+   * One sentence for health: what cannot be written and why; undefined when all is well.
+   * File names only, no paths: the public /healthz says it too.
+   */
   get reason(): string | undefined {
     const [first, ...rest] = this.current;
     if (!first) return undefined;
     const more =
       rest.length > 0 ? ` (and ${rest.length} more file${rest.length > 1 ? "s" : ""})` : "";
-    return `cannot write ${first.path}: ${first.message}${more}; retrying, free space or fix the disk`;
+    // Node's message is "ENOSPC: no space left on device, open '/data/…'": the part before the path.
+    const why = first.message.split(", ")[0];
+    return `cannot write ${basename(first.path)}${more}: ${why}; retrying, free space or fix the disk`;
   }
 
   /**
