@@ -14,6 +14,8 @@ import { createCommunity, type TestCommunity } from "../harness/community.js";
 import { freePort, TestDaemon } from "../harness/daemon.js";
 import { Newcomer } from "../harness/newcomer-flow.js";
 import { waitFor } from "../harness/wait.js";
+import { MatrixUserClient } from "../harness/newcomer.js";
+import { vettingAliasLocalpart } from "../../src/matrix/matrix-port.js";
 
 const run = promisify(execFile);
 
@@ -276,5 +278,32 @@ test("SIGTERM to a standby waiting for the data dir: out within 2 s, and the act
   } finally {
     await standby.kill9();
     await active.stop();
+  }
+});
+
+test("a knock whose room alias names a room the bot is not in (a homeserver killed mid-createRoom) still gets its vetting room", async () => {
+  const newcomer = await Newcomer.register(hs, community, "Squatted");
+  await newcomer.knock("SQUAT");
+  // The knock's event id, as the bot sees it in the space's state.
+  const bot = new MatrixUserClient(hs.url, community.bot);
+  const state = await bot.request<{ type: string; state_key: string; event_id: string }[]>(
+    "GET",
+    `/rooms/${encodeURIComponent(community.spaceId)}/state`,
+  );
+  const knock = state.find((e) => e.type === "m.room.member" && e.state_key === newcomer.userId);
+  assert.ok(knock, "the knock is in the space's state");
+  // The alias the daemon would make the room under now names someone else's room.
+  const other = new MatrixUserClient(hs.url, await hs.registerUser());
+  await other.createRoom({ room_alias_name: vettingAliasLocalpart(knock.event_id) });
+
+  const daemon = await TestDaemon.start(hs, community, {
+    env: { INITIAL_CODES: JSON.stringify({ SQUAT: { uses_remaining: 2, label: "" } }) },
+  });
+  try {
+    await newcomer.readChallenge(30_000);
+    assert.equal(vettingInvites(newcomer).length, 1, "one vetting room");
+    assert.equal(await daemon.stop(), 0);
+  } finally {
+    await daemon.kill9();
   }
 });
