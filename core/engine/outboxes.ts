@@ -147,11 +147,11 @@ export class Outboxes {
     this.draining.add(id);
     this.drainLoop(any, key)
       .catch((error: unknown) => {
-        // A decision that could not be recorded (the process is stopping with a failing disk):
-        // nothing ran for it, and the next start reconciles from the homeserver.
+        // A record that could not be made durable (a stop while the disk is failing): nothing
+        // ran for what was not recorded, and the next start carries on from what was.
         this.deps.log.error(
           { kind: kind.name, key, error: error instanceof Error ? error.message : String(error) },
-          "could not record an outcome; the record's remaining effects wait for the next start",
+          "could not record a step of this record; its remaining effects wait for the next start",
         );
       })
       .finally(() => this.draining.delete(id));
