@@ -211,13 +211,17 @@ async function openLocked(
   engine.start();
   const health = watchSpace(bot.client, engine, config.engine.spaceId, {
     onError: (error, what) => log.error({ err: error, what }, "could not handle a sync update"),
-    onConnectivity: (reachable, state) =>
-      reachable
-        ? log.info({ state }, "the homeserver is reachable again")
-        : log.warn(
-            { state, homeserver: config.homeserverUrl },
-            "lost the homeserver; sync retries with back-off",
-          ),
+    onConnectivity: (reachable, state) => {
+      if (!reachable) {
+        log.warn(
+          { state, homeserver: config.homeserverUrl },
+          "lost the homeserver; sync retries with back-off",
+        );
+        return;
+      }
+      log.info({ state }, "the homeserver is reachable again");
+      engine.homeserverBack();
+    },
   });
   const tokens = auditedTokens(
     openTokenIssuer({

@@ -107,6 +107,26 @@ export class Outboxes {
     this.stopped = true;
   }
 
+  /**
+   * The homeserver answers again after an outage: effects waiting out a back-off after failed
+   * calls run now instead of up to a minute later. A rate limit's wait is kept.
+   */
+  retryNow(): void {
+    const now = this.deps.clock.now();
+    for (const [kind, keys] of this.liveKeys) {
+      for (const key of keys) {
+        const head = kind.store.value[key]?.outbox[0];
+        if (!head || head.retryHinted || head.retryAt === undefined || head.retryAt <= now)
+          continue;
+        kind.store.update((book) => {
+          const outbox = book[key]?.outbox;
+          if (outbox?.[0]?.id === head.id) outbox[0] = { ...head, retryAt: now };
+        });
+        this.drain(kind, key);
+      }
+    }
+  }
+
   /** Records the new state and its audit entries durably, then lets the outbox run. */
   async commit<R extends LedgerRecord>(kind: RecordKind<R>, next: LedgerStep<R>): Promise<void> {
     const any = kind as unknown as AnyKind;
@@ -246,7 +266,13 @@ export class Outboxes {
         { key, effect: pending.effect.kind, attempts, retryInMs: Math.round(wait), error: message },
         "homeserver call failed; will retry",
       );
-      const retried = { ...pending, attempts, retryAt: now + wait, lastError: message };
+      const retried = {
+        ...pending,
+        attempts,
+        retryAt: now + wait,
+        lastError: message,
+        ...(error.retryAfterMs !== undefined ? { retryHinted: true } : {}),
+      };
       kind.store.update((book) => {
         const current = book[key];
         if (current) current.outbox = current.outbox.map((p) => (p.id === effectId ? retried : p));
