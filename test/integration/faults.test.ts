@@ -309,3 +309,55 @@ test("a knock whose room alias names a room the bot is not in (a homeserver kill
     await daemon.kill9();
   }
 });
+
+test("the homeserver stopped during a burst of knocks: the daemon says why, and once it is back every knock completes, none charged twice", async () => {
+  const knocks = 20;
+  const uses = knocks + 5;
+  const space = await createCommunity(hs, { children: 1 });
+  const daemon = await TestDaemon.start(hs, space, {
+    env: {
+      JOIN_WAVE_PER_MIN: "0",
+      INITIAL_CODES: JSON.stringify({ DOWN: { uses_remaining: uses, label: "" } }),
+    },
+  });
+  try {
+    const newcomers = await Promise.all(
+      Array.from({ length: knocks }, (_, i) => Newcomer.register(hs, space, `Down ${i}`)),
+    );
+    await Promise.all(newcomers.map((n) => n.knock("DOWN")));
+    await Promise.any(newcomers.map((n) => n.vettingInvite(30_000)));
+    await hs.kill();
+    // Down long enough that the daemon notices, says so, and backs off the effects in flight.
+    await waitFor(
+      async () => /^homeserver unreachable: /.test(String((await health(daemon)).body.reason)),
+      { what: "/healthz to say the homeserver cannot be reached", timeoutMs: 60_000 },
+    );
+    await waitFor(() => daemon.logged(/will retry/), {
+      what: "an effect to back off",
+      timeoutMs: 60_000,
+    });
+    await hs.start();
+    for (const newcomer of newcomers) await newcomer.readChallenge(60_000);
+    await daemon.waitReady(60_000);
+    await Promise.all(newcomers.map((n) => n.client.sync(1000)));
+
+    const rooms = newcomers.map((n) => vettingInvites(n, space).length);
+    const codes = JSON.parse(await readFile(join(daemon.dataDir, "codes.json"), "utf8")) as {
+      DOWN: { uses_remaining: number };
+    };
+    const lost = rooms.filter((n) => n === 0).length;
+    const duplicateRooms = rooms.reduce((sum, n) => sum + Math.max(0, n - 1), 0);
+    const charged = uses - codes.DOWN.uses_remaining;
+    console.log(
+      `homeserver stopped during ${knocks} knocks: ${lost} knocks lost, ` +
+        `${charged - knocks} codes charged twice, ${duplicateRooms} duplicate rooms`,
+    );
+    assert.equal(lost, 0, "no knock lost");
+    assert.equal(duplicateRooms, 0, "one vetting room per knock");
+    assert.equal(charged, knocks, "each knock charged exactly once");
+    assert.equal(await daemon.stop(), 0);
+  } finally {
+    await hs.start().catch(() => undefined);
+    await daemon.kill9();
+  }
+});
