@@ -24,6 +24,8 @@ export interface PendingEffect {
   readonly notBefore?: number;
   attempts?: number;
   retryAt?: number;
+  /** `retryAt` is the homeserver's own hint (a rate limit): kept even when the homeserver comes back. */
+  retryHinted?: boolean;
   lastError?: string;
 }
 

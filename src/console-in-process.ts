@@ -34,7 +34,7 @@ export async function runConsoleInProcess(
       by,
       readonly,
       publicUrl: config.publicUrl,
-      health: async () => healthReport(runtime.health),
+      health: async () => healthReport(runtime.health, runtime.writeFaults),
       daemonLogPath: logPath,
       moderation: runtimeModeration(runtime),
     });

@@ -2,14 +2,28 @@
 import type { DaemonConfig } from "./config.js";
 import { buildHttpServer } from "./http/server.js";
 import { createMetrics, registerMetricsRoutes } from "./http/metrics.js";
-import { openRuntime } from "./runtime.js";
+import { loggedWriteFaults, openRuntime, type Runtime } from "./runtime.js";
 import { createDaemonLogger } from "./daemon-logger.js";
 import { signupRoutes } from "./http/signup-routes.js";
 import { joinRoutes } from "./http/join-routes.js";
 import { formHookRoutes } from "./http/form-hook-routes.js";
 import { signupOptions } from "./signup/wire.js";
-import { startAdminApiFor } from "./http/admin-server.js";
+import { startAdminApiFor, type AdminApi } from "./http/admin-server.js";
+import { openFrontDoor, type FrontDoor } from "./http/front-door.js";
+import type { Logger } from "pino";
+import type { WriteFaults } from "./store/write-faults.js";
 import { HandledSubmissions } from "./store/form-submissions.js";
+
+/** A stop that takes longer (a hung disk or homeserver) ends the process anyway, within 2 s. */
+const STOP_DEADLINE_MS = 1_500;
+
+/** What a start has opened so far: a stop closes exactly these. */
+interface Opened {
+  runtime?: Runtime;
+  admin?: AdminApi;
+  sidecar?: { close(): Promise<unknown> };
+  submissions?: HandledSubmissions;
+}
 
 export async function runDaemon(
   config: DaemonConfig,
@@ -17,14 +31,95 @@ export async function runDaemon(
 ): Promise<void> {
   // stdout, and the recent lines the admin API serves (the attached console's Daemon log view).
   const { log, recent } = createDaemonLogger(config);
-  const runtime = await openRuntime(config, log, options);
+  const door = openFrontDoor(options.standby ? "standing by" : "opening the data dir");
+  const writeFaults = loggedWriteFaults(log);
+  const opening = new AbortController();
+  const opened: Opened = {};
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "stopping");
+    setTimeout(() => {
+      log.error(
+        { deadlineMs: STOP_DEADLINE_MS },
+        "could not stop in time; exiting now — anything not yet on disk is redone on the next start",
+      );
+      process.exit(1);
+    }, STOP_DEADLINE_MS).unref();
+    opening.abort(new Error(`${signal} during the start`));
+    // A write failing now (a full disk) gives up instead of holding the stop.
+    writeFaults.stop();
+    await starting.catch(() => undefined);
+    let clean = true;
+    try {
+      await opened.admin?.close();
+      await opened.sidecar?.close();
+      await door.close();
+      await opened.submissions?.close();
+      await opened.runtime?.stop();
+    } catch (error) {
+      clean = false;
+      log.error(
+        { err: error },
+        "could not stop cleanly; what was not saved is redone on the next start",
+      );
+    }
+    log.info("stopped");
+    process.exit(clean ? 0 : 1);
+  };
+  const starting = (async () => {
+    await door.listen(config.http.port, config.http.host);
+    const deps = { door, writeFaults, signal: opening.signal, opened, recent };
+    await start(config, log, deps, options);
+  })();
+  // From the first moment: a signal before the homeserver answers still stops at once.
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+  try {
+    await starting;
+  } catch (error) {
+    // A stop abandoned the start; it ends the process itself.
+    if (opening.signal.aborted) return;
+    await door.close();
+    throw error;
+  }
+}
+
+async function start(
+  config: DaemonConfig,
+  log: Logger,
+  deps: {
+    door: FrontDoor;
+    writeFaults: WriteFaults;
+    signal: AbortSignal;
+    opened: Opened;
+    recent: ReturnType<typeof createDaemonLogger>["recent"];
+  },
+  options: { readonly standby?: boolean },
+): Promise<void> {
+  const { door, writeFaults, signal, opened } = deps;
+  const runtime = await openRuntime(config, log, {
+    ...options,
+    writeFaults,
+    signal,
+    onWaiting: (reason) => door.waiting(reason),
+  });
+  opened.runtime = runtime;
+  signal.throwIfAborted();
+  door.waiting("connecting the sidecar");
   // unix socket; TCP only with a token
-  const admin = await startAdminApiFor(config, runtime, log, { recentLog: recent });
+  opened.admin = await startAdminApiFor(config, runtime, log, { recentLog: deps.recent });
+  signal.throwIfAborted();
   const http = buildHttpServer({
     logger: log,
     sync: runtime.health,
+    writes: writeFaults,
     trustProxy: config.trustedProxies,
+    adoptBy: door.adopt,
   });
+  opened.sidecar = http;
   await http.register(signupRoutes, signupOptions(config, runtime, log));
   await http.register(joinRoutes, {
     engine: runtime.engine,
@@ -36,39 +131,25 @@ export async function runDaemon(
     },
   });
   // Served only when configured: an unused form hook is no door at all (404).
-  let submissions: HandledSubmissions | undefined;
   if (config.formHook) {
-    submissions = await HandledSubmissions.open(config.paths.formSubmissions);
+    opened.submissions = await HandledSubmissions.open(config.paths.formSubmissions);
     await http.register(formHookRoutes, {
       engine: runtime.engine,
-      submissions,
+      submissions: opened.submissions,
       ...config.formHook,
     });
   }
-  const metrics = createMetrics(runtime.engine, runtime.health);
+  const metrics = createMetrics(runtime.engine, runtime.health, writeFaults);
   runtime.matrix.onError = metrics.homeserverError;
   registerMetricsRoutes(http, metrics);
-  await http.listen({ port: config.http.port, host: config.http.host });
+  await http.ready();
+  signal.throwIfAborted();
+  door.open();
   await runtime.start();
   log.info(
     { user: runtime.matrix.userId, space: config.engine.spaceId, dataDir: config.paths.dataDir },
     "anteroom daemon started",
   );
-
-  let stopping = false;
-  const stop = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, "stopping");
-    await admin.close();
-    await http.close();
-    await submissions?.close();
-    await runtime.stop();
-    log.info("stopped");
-    process.exit(0);
-  };
-  process.on("SIGTERM", () => void stop("SIGTERM"));
-  process.on("SIGINT", () => void stop("SIGINT"));
 }
 
 /** A matrix.to link to the space, through the bot's server (room IDs of v12 name no server). */

@@ -1,5 +1,6 @@
 /** The engine runtime: wiring only. The engine decides; this connects it to disk and Matrix. */
 import { randomBytes } from "node:crypto";
+import { setTimeout } from "node:timers/promises";
 import type { Logger, LoggerOptions } from "pino";
 import { seedCodeBook, type CodeBook } from "../core/codes.js";
 import { Engine } from "../core/engine/engine.js";
@@ -14,6 +15,7 @@ import type { AuditSink } from "../core/ports.js";
 import { AuditLog } from "./store/audit-log.js";
 import { endorsingAudit } from "./moderation/endorsements.js";
 import { makeDataDirPrivate } from "./store/private-data-dir.js";
+import { WriteFaults } from "./store/write-faults.js";
 import { openCodeBook, openLobbyBook, openVettingBook } from "./store/books.js";
 import { openInviteBook, openJoinWaveStore } from "./store/wave-and-invite-books.js";
 import { noticeJoinWaves } from "./chat/join-wave-notice.js";
@@ -65,6 +67,8 @@ export interface Runtime {
   readonly lifecycle: Lifecycle;
   /** Kick, ban and unban across the space, shared by chat, the admin API and the console. */
   readonly memberActions: MemberActionService;
+  /** Writes to the data dir failing now (disk full, I/O errors), retried with back-off. */
+  readonly writeFaults: WriteFaults;
   /** Starts syncing and the clock; resolves once the first sync request is under way. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -73,6 +77,31 @@ export interface Runtime {
 export interface RuntimeOptions {
   /** Wait while another instance holds the data dir, and take over when it stops (shared volume). */
   readonly standby?: boolean;
+  /** Where failing writes are reported and retried (default: a new one that logs them). */
+  readonly writeFaults?: WriteFaults;
+  /** Abandons a start still waiting (for the homeserver, say): openRuntime rejects. */
+  readonly signal?: AbortSignal;
+  /** What the start is waiting on now, e.g. "homeserver unreachable: …" (health shows it). */
+  readonly onWaiting?: (reason: string) => void;
+}
+
+/** Failing writes, logged as they fail and recover. */
+export function loggedWriteFaults(log: Logger): WriteFaults {
+  return new WriteFaults({
+    failed: (fault, retryInMs) => {
+      // The first failure, then about once a minute: a day-long outage is not a flood of lines.
+      if (fault.attempts !== 1 && fault.attempts % 12 !== 0) return;
+      log.error(
+        { path: fault.path, code: fault.code, attempts: fault.attempts, retryInMs },
+        `could not write ${fault.path} (${fault.message}); anteroom waits and tries again — free space or fix the disk`,
+      );
+    },
+    recovered: (path, fault) =>
+      log.info(
+        { path, attempts: fault.attempts, failingForMs: Date.now() - fault.since },
+        "writing works again",
+      ),
+  });
 }
 
 export async function openRuntime(
@@ -82,15 +111,35 @@ export async function openRuntime(
 ): Promise<Runtime> {
   routeSdkLogs(log);
   await privateDataDir(config, log);
-  const lock = await lockDataDir(config.paths.dataDir, log, options.standby ?? false);
-  const codes = await openCodeBook(config.paths.codes);
-  const signupCodes = await openCodeBook(config.paths.signupCodes);
+  // A standby may wait for the lock for days: a stop does not wait with it.
+  const lock = await abandonedOnAbort(
+    lockDataDir(config.paths.dataDir, log, options.standby ?? false),
+    options.signal,
+  );
+  try {
+    return await openLocked(config, log, options, lock);
+  } catch (error) {
+    // A start abandoned or refused: the next one (or the standby) must find the data dir free.
+    await lock.release().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function openLocked(
+  config: DaemonConfig,
+  log: Logger,
+  options: RuntimeOptions,
+  lock: DataDirLock,
+): Promise<Runtime> {
+  const writeFaults = options.writeFaults ?? loggedWriteFaults(log);
+  const codes = await openCodeBook(config.paths.codes, writeFaults);
+  const signupCodes = await openCodeBook(config.paths.signupCodes, writeFaults);
   const carried = await carryOverReferenceVetting(config.paths.vetting, {
     now: Date.now(),
     lifetimeSec: config.engine.lifetimeSec,
     maxTries: config.engine.maxTries,
   });
-  const vetting = await openVettingBook(config.paths.vetting);
+  const vetting = await openVettingBook(config.paths.vetting, writeFaults);
   const carriedLobbies = await carryOverReferenceLobbies(config.paths.lobby, {
     now: Date.now(),
     lifetimeSec: config.engine.lobby.lifetimeSec,
@@ -101,16 +150,19 @@ export async function openRuntime(
     ...(config.serverName === undefined ? {} : { serverName: config.serverName }),
     codeLabel: (code) => codes.value[code]?.label,
   });
-  const { store: lobbies, foreign: foreignLobbies } = await openLobbyBook(config.paths.lobby);
+  const { store: lobbies, foreign: foreignLobbies } = await openLobbyBook(
+    config.paths.lobby,
+    writeFaults,
+  );
   if (foreignLobbies > 0)
     log.warn(
       { path: config.paths.lobby, entries: foreignLobbies },
       "the lobby book holds entries anteroom did not make; they are kept on disk and ignored",
     );
-  const joinWave = await openJoinWaveStore(config.paths.joinWave);
-  const invites = await openInviteBook(config.paths.invites);
-  const audit = await AuditLog.open(config.paths.auditLog);
-  const endorsements = await AuditLog.open(config.paths.endorsements);
+  const joinWave = await openJoinWaveStore(config.paths.joinWave, writeFaults);
+  const invites = await openInviteBook(config.paths.invites, writeFaults);
+  const audit = await AuditLog.open(config.paths.auditLog, { retry: writeFaults });
+  const endorsements = await AuditLog.open(config.paths.endorsements, { retry: writeFaults });
   if (carried) await recordCarryOver("vetting.json", carried, audit, log);
   if (carriedLobbies) await recordCarryOver("lobby.json", carriedLobbies, audit, log);
   for (const name of config.ignoredReferenceSettings)
@@ -123,7 +175,7 @@ export async function openRuntime(
 
   // The sync store snapshots only what the engine has handled; the engine needs the client first.
   let engineIdle = (): Promise<void> => Promise.resolve();
-  const bot = await connect(config, log, () => engineIdle());
+  const bot = await connect(config, log, () => engineIdle(), options);
   const breaker = new SendBreaker(config.sendCaps, (open, detail) =>
     open
       ? log.warn({ detail }, "send circuit breaker open: messages are held back")
@@ -189,13 +241,17 @@ export async function openRuntime(
   engine.start();
   const health = watchSpace(bot.client, engine, config.engine.spaceId, {
     onError: (error, what) => log.error({ err: error, what }, "could not handle a sync update"),
-    onConnectivity: (reachable, state) =>
-      reachable
-        ? log.info({ state }, "the homeserver is reachable again")
-        : log.warn(
-            { state, homeserver: config.homeserverUrl },
-            "lost the homeserver; sync retries with back-off",
-          ),
+    onConnectivity: (reachable, state) => {
+      if (!reachable) {
+        log.warn(
+          { state, homeserver: config.homeserverUrl },
+          "lost the homeserver; sync retries with back-off",
+        );
+        return;
+      }
+      log.info({ state }, "the homeserver is reachable again");
+      engine.homeserverBack();
+    },
   });
   const tokens = auditedTokens(
     openTokenIssuer({
@@ -227,6 +283,8 @@ export async function openRuntime(
     tokens,
   });
   let ticker: NodeJS.Timeout | undefined;
+  // While a decision waits for the disk, ticks are not piled up behind it.
+  let ticking = false;
   const bookErrors = new Map<string, string>();
   return {
     engine,
@@ -242,11 +300,18 @@ export async function openRuntime(
     roles,
     lifecycle,
     memberActions,
+    writeFaults,
     async start() {
       await startSyncing(bot);
       moderation.start();
       ticker = setInterval(() => {
-        engine.tick().catch((error: unknown) => log.error({ err: error }, "tick failed"));
+        if (!ticking) {
+          ticking = true;
+          engine
+            .tick()
+            .catch((error: unknown) => log.error({ err: error }, "tick failed"))
+            .finally(() => (ticking = false));
+        }
         engine
           .exclusive(() => reloadHandEdits([codes, signupCodes], bookErrors, log))
           .catch((error: unknown) => log.error({ err: error }, "reloading the code books failed"));
@@ -258,6 +323,8 @@ export async function openRuntime(
     },
     async stop() {
       clearInterval(ticker);
+      // Stopping does not wait for a full disk: what is not on disk yet was never acted on.
+      writeFaults.stop();
       stopNotices();
       operatorRoom.stop();
       bot.client.stopClient();
@@ -278,6 +345,17 @@ export async function openRuntime(
       await lock.release();
     },
   };
+}
+
+/** Rejects as soon as `signal` aborts, whatever `work` is still doing. */
+function abandonedOnAbort<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise((resolve, reject) => {
+    const abort = () => reject(signal.reason as Error);
+    if (signal.aborted) abort();
+    signal.addEventListener("abort", abort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
+  });
 }
 
 /** Creates the data dir 0700, or makes what an earlier run or the reference approver left there private. */
@@ -358,8 +436,10 @@ async function connect(
   config: DaemonConfig,
   log: Logger,
   beforeSnapshot: () => Promise<void>,
+  { signal, onWaiting }: RuntimeOptions,
 ): Promise<BotClient> {
   for (let attempt = 1; ; attempt++) {
+    signal?.throwIfAborted();
     try {
       return await createBotClient({
         baseUrl: config.homeserverUrl,
@@ -383,6 +463,7 @@ async function connect(
         );
       }
       const wait = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
+      onWaiting?.(`homeserver unreachable: ${(error as Error).message}`);
       log.warn(
         {
           homeserver: config.homeserverUrl,
@@ -392,7 +473,7 @@ async function connect(
         },
         "homeserver not reachable yet",
       );
-      await new Promise((resolve) => setTimeout(resolve, wait));
+      await setTimeout(wait, undefined, { signal });
     }
   }
 }

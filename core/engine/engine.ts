@@ -210,6 +210,11 @@ export class Engine implements EngineApi {
     ]);
   }
 
+  /** The homeserver answers again: what waits out a back-off is tried now (see Outboxes.retryNow). */
+  homeserverBack(): void {
+    this.outboxes.retryNow();
+  }
+
   /** Resolves when every input handed to the engine so far has been decided and recorded. */
   idle(): Promise<void> {
     return this.decisions.idle();

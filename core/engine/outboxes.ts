@@ -107,6 +107,26 @@ export class Outboxes {
     this.stopped = true;
   }
 
+  /**
+   * The homeserver answers again after an outage: effects waiting out a back-off after failed
+   * calls run now instead of up to a minute later. A rate limit's wait is kept.
+   */
+  retryNow(): void {
+    const now = this.deps.clock.now();
+    for (const [kind, keys] of this.liveKeys) {
+      for (const key of keys) {
+        const head = kind.store.value[key]?.outbox[0];
+        if (!head || head.retryHinted || head.retryAt === undefined || head.retryAt <= now)
+          continue;
+        kind.store.update((book) => {
+          const outbox = book[key]?.outbox;
+          if (outbox?.[0]?.id === head.id) outbox[0] = { ...head, retryAt: now };
+        });
+        this.drain(kind, key);
+      }
+    }
+  }
+
   /** Records the new state and its audit entries durably, then lets the outbox run. */
   async commit<R extends LedgerRecord>(kind: RecordKind<R>, next: LedgerStep<R>): Promise<void> {
     const any = kind as unknown as AnyKind;
@@ -145,7 +165,16 @@ export class Outboxes {
     const id = `${kind.name}\u0000${key}`;
     if (this.draining.has(id) || this.stopped) return;
     this.draining.add(id);
-    void this.drainLoop(any, key).finally(() => this.draining.delete(id));
+    this.drainLoop(any, key)
+      .catch((error: unknown) => {
+        // A record that could not be made durable (a stop while the disk is failing): nothing
+        // ran for what was not recorded, and the next start carries on from what was.
+        this.deps.log.error(
+          { kind: kind.name, key, error: error instanceof Error ? error.message : String(error) },
+          "could not record a step of this record; its remaining effects wait for the next start",
+        );
+      })
+      .finally(() => this.draining.delete(id));
   }
 
   /** Forgets closed records older than `cutoff` whose outbox is empty, and says so (`removed`). */
@@ -189,6 +218,9 @@ export class Outboxes {
         setTimeout(() => this.drain(kind, key), wait).unref?.();
         return;
       }
+      // No effect runs before its decision is durable (a write may be waiting for disk space).
+      await kind.store.flush();
+      if (this.stopped || kind.store.value[key]?.outbox[0]?.id !== head.id) continue;
       const outcome = await this.deps.slots.hold(() => this.run(kind, record, head));
       await this.deps.decisions.run(() => this.settle(kind, key, head.id, outcome));
     }
@@ -234,7 +266,13 @@ export class Outboxes {
         { key, effect: pending.effect.kind, attempts, retryInMs: Math.round(wait), error: message },
         "homeserver call failed; will retry",
       );
-      const retried = { ...pending, attempts, retryAt: now + wait, lastError: message };
+      const retried = {
+        ...pending,
+        attempts,
+        retryAt: now + wait,
+        lastError: message,
+        ...(error.retryAfterMs !== undefined ? { retryHinted: true } : {}),
+      };
       kind.store.update((book) => {
         const current = book[key];
         if (current) current.outbox = current.outbox.map((p) => (p.id === effectId ? retried : p));

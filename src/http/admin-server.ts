@@ -178,7 +178,7 @@ function socketAnswers(path: string, timeoutMs = 1000): Promise<boolean> {
 export function startAdminApiFor(
   config: DaemonConfig,
   runtime: Pick<Runtime, "engine" | "health" | "tokens" | "moderation" | "audit"> &
-    Partial<Pick<Runtime, "roles" | "lifecycle" | "memberActions">>,
+    Partial<Pick<Runtime, "roles" | "lifecycle" | "memberActions" | "writeFaults">>,
   logger: Logger,
   /** What the daemon adds beyond the runtime (its recent log lines). */
   extra: Pick<AdminRoutesOptions, "recentLog"> = {},
@@ -188,7 +188,7 @@ export function startAdminApiFor(
     engine: runtime.engine,
     health: () => {
       // Operators see here a policy list that cannot be followed; the public /healthz does not.
-      const { ok, body } = healthReport(runtime.health);
+      const { ok, body } = healthReport(runtime.health, runtime.writeFaults);
       return { ok, body: { ...body, policy_lists: runtime.moderation.policyLists() } };
     },
     publicUrl: config.publicUrl,

@@ -3,11 +3,12 @@
  * end's actions count) plus the homeserver calls and HTTP requests; the
  * gauges on-call alerts read are in metrics-gauges.ts.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { FastifyInstance } from "fastify";
 import type { EngineApi } from "../../core/api.js";
 import type { VettingRecord } from "../../core/vetting.js";
 import type { SyncHealth } from "../matrix/space-watch.js";
+import type { WriteFaults } from "../store/write-faults.js";
 import { registerOnCallGauges } from "./metrics-gauges.js";
 
 export interface Metrics {
@@ -15,7 +16,11 @@ export interface Metrics {
   homeserverError(errcode: string | undefined, transient: boolean): void;
 }
 
-export function createMetrics(engine: EngineApi, sync: SyncHealth): Metrics {
+export function createMetrics(
+  engine: EngineApi,
+  sync: SyncHealth,
+  writes?: Pick<WriteFaults, "current" | "failures">,
+): Metrics {
   const registry = new Registry();
   // Event-loop delay sampled every 100 ms, not 10: the finer sampling cost more CPU idle than a knock.
   // The standard names (process_*, nodejs_*), so stock dashboards and alerts read them.
@@ -52,6 +57,26 @@ export function createMetrics(engine: EngineApi, sync: SyncHealth): Metrics {
     labelNames: ["errcode", "transient"],
     registers: [registry],
   });
+
+  if (writes) {
+    new Gauge({
+      name: "anteroom_store_write_failing",
+      help: "Files in the data dir whose writes fail now (disk full, I/O error, read-only); retried with back-off",
+      registers: [registry],
+      collect() {
+        this.set(writes.current.length);
+      },
+    });
+    new Counter({
+      name: "anteroom_store_write_failures_total",
+      help: "Failed writes to the data dir since the start, each retried",
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(writes.failures);
+      },
+    });
+  }
 
   // Records seen open or closed already: a record event repeats for every change.
   const opened = new Set<string>();

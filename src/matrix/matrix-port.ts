@@ -42,6 +42,23 @@ export class SdkMatrixPort implements MatrixPort {
     topic: string;
   }): Promise<string> {
     const aliasLocalpart = vettingAliasLocalpart(req.key);
+    const made = await this.createOrAdoptVettingRoom(req, aliasLocalpart);
+    if (made !== undefined) return made;
+    // A homeserver killed in the middle of createRoom can leave the alias on a room the bot never
+    // joined (as can someone who took the alias first): a second alias, as adoptable, names a new room.
+    const second = await this.createOrAdoptVettingRoom(req, `${aliasLocalpart}-2`);
+    if (second !== undefined) return second;
+    throw new HomeserverError(
+      `both vetting room aliases for ${req.key} name rooms the bot is not in`,
+      false,
+    );
+  }
+
+  /** The room made under this alias (now or before a crash); undefined when the alias names a room the bot is not in. */
+  private async createOrAdoptVettingRoom(
+    req: { user: string; name: string; topic: string },
+    aliasLocalpart: string,
+  ): Promise<string | undefined> {
     try {
       const { room_id } = await this.client.createRoom({
         preset: Preset.PrivateChat,
@@ -69,6 +86,7 @@ export class SdkMatrixPort implements MatrixPort {
     const roomId = await this.call(
       async () => (await this.client.getRoomIdForAlias(alias)).room_id,
     );
+    if ((await this.membership(roomId, this.userId)) !== "join") return undefined;
     await this.invite(roomId, req.user);
     return roomId;
   }

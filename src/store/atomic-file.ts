@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Stats } from "node:fs";
-import { open, readFile, rename, unlink, type FileHandle } from "node:fs/promises";
+import { open, readdir, readFile, rename, unlink, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 /** What anteroom writes is for its own user only: moderators share the machine (codes, tokens, the audit log). */
@@ -23,7 +23,7 @@ export async function writeFileAtomic(
   opts: WriteFileAtomicOptions = {},
 ): Promise<Stats> {
   const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
+  const tmp = join(dir, `${tempPrefix(path)}${process.pid}-${randomBytes(6).toString("hex")}`);
   const mode = opts.mode ?? PRIVATE_FILE_MODE;
   const file = await open(tmp, "wx", mode);
   let stats: Stats;
@@ -55,6 +55,27 @@ export async function writeFileAtomic(
 export async function keepPrivate(file: FileHandle): Promise<void> {
   const { mode } = await file.stat();
   if ((mode & 0o077) !== 0) await file.chmod(PRIVATE_FILE_MODE);
+}
+
+function tempPrefix(path: string): string {
+  return `.${basename(path)}.tmp-`;
+}
+
+/**
+ * Removes the temp files a crash in the middle of `writeFileAtomic(path)` left (each a whole
+ * copy of the file: on a disk that filled up they are space to win back). Called on open by
+ * the data dir's one writer; a temp file of this process is never touched.
+ */
+export async function removeStaleTemps(path: string): Promise<void> {
+  const dir = dirname(path);
+  const prefix = tempPrefix(path);
+  const ours = `${prefix}${process.pid}-`;
+  const names = await readdir(dir).catch(() => [] as string[]);
+  await Promise.all(
+    names
+      .filter((name) => name.startsWith(prefix) && !name.startsWith(ours))
+      .map((name) => unlink(join(dir, name)).catch(() => undefined)),
+  );
 }
 
 /** Makes a rename or link in `dir` survive a power loss. */

@@ -1,6 +1,7 @@
 import type { FileHandle } from "node:fs/promises";
 import { open } from "node:fs/promises";
 import { keepPrivate, PRIVATE_FILE_MODE, readFileIfExists } from "./atomic-file.js";
+import type { WriteRetry } from "./write-faults.js";
 
 export interface AuditRecord {
   /** Unix seconds; fractions allowed. */
@@ -40,6 +41,11 @@ export const REDACTED = "[redacted]";
 export interface AuditLogOptions {
   /** Called after each write with how many records it carried (tests check coalescing). */
   onWrite?: (records: number) => void;
+  /**
+   * Failed writes are retried with its back-off, the records kept queued, until they are on
+   * disk; without it a failed write rejects its records' appends.
+   */
+  retry?: WriteRetry;
 }
 
 interface PendingLine {
@@ -53,11 +59,16 @@ export class AuditLog {
   private draining: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
 
+  /** A write failed part-way: cut the file back to `goodBytes` before the next one. */
+  private torn = false;
+
   private constructor(
     readonly path: string,
     private readonly file: FileHandle,
-    /** The file does not end in a newline (a torn write); start the next write on a fresh line. */
+    /** The file does not end in a newline (a crash mid-write); start the next write on a fresh line. */
     private needsLineBreak: boolean,
+    /** Bytes of the file that hold whole records: what a failed write is cut back to. */
+    private goodBytes: number,
     private readonly opts: AuditLogOptions,
   ) {}
 
@@ -66,7 +77,8 @@ export class AuditLog {
     const file = await open(path, "a+", PRIVATE_FILE_MODE);
     try {
       await keepPrivate(file);
-      return new AuditLog(path, file, await endsWithoutNewline(file), opts);
+      const { size } = await file.stat();
+      return new AuditLog(path, file, await endsWithoutNewline(file, size), size, opts);
     } catch (err) {
       await file.close();
       throw err;
@@ -121,23 +133,45 @@ export class AuditLog {
     try {
       // Let the rest of a synchronous burst of appends join this write.
       await Promise.resolve();
-      while (this.pending.length > 0) await this.writeBatch(this.pending.splice(0));
+      while (this.pending.length > 0) {
+        const batch = this.pending.splice(0);
+        try {
+          await this.writeBatch(batch);
+          this.opts.retry?.succeeded(this.path);
+        } catch (err) {
+          if (!this.opts.retry) {
+            for (const p of batch) p.reject(err);
+            continue;
+          }
+          // The records wait, in order, ahead of any appended meanwhile.
+          this.pending.unshift(...batch);
+          try {
+            await this.opts.retry.failed(this.path, err);
+          } catch (gaveUp) {
+            for (const p of this.pending.splice(0)) p.reject(gaveUp);
+          }
+        }
+      }
     } finally {
       this.draining = undefined;
     }
   }
 
   private async writeBatch(batch: PendingLine[]): Promise<void> {
-    const text = (this.needsLineBreak ? "\n" : "") + batch.map((p) => p.line).join("");
+    if (this.torn) {
+      await this.file.truncate(this.goodBytes);
+      this.torn = false;
+    }
+    const data = Buffer.from((this.needsLineBreak ? "\n" : "") + batch.map((p) => p.line).join(""));
     try {
-      await writeAll(this.file, Buffer.from(text, "utf8"));
+      await writeAll(this.file, data);
       await this.file.datasync();
     } catch (err) {
-      // Part of the batch may be on disk; keep the next record off that torn line.
-      this.needsLineBreak = true;
-      for (const p of batch) p.reject(err);
-      return;
+      // Part of the batch may be on disk: it is cut off before the next write, never left torn.
+      this.torn = true;
+      throw err;
     }
+    this.goodBytes += data.length;
     this.needsLineBreak = false;
     for (const p of batch) p.resolve();
     this.opts.onWrite?.(batch.length);
@@ -189,8 +223,7 @@ async function writeAll(file: FileHandle, data: Buffer): Promise<void> {
   }
 }
 
-async function endsWithoutNewline(file: FileHandle): Promise<boolean> {
-  const { size } = await file.stat();
+async function endsWithoutNewline(file: FileHandle, size: number): Promise<boolean> {
   if (size === 0) return false;
   const last = Buffer.alloc(1);
   const { bytesRead } = await file.read(last, 0, 1, size - 1);

@@ -7,9 +7,10 @@ import { LOBBY_PHASES } from "../../core/lobby.js";
 import type { LobbyBook } from "../../core/engine/lobby-desk.js";
 import { JsonStore } from "./json-store.js";
 import { JournaledBook } from "./journaled-book.js";
+import type { WriteRetry } from "./write-faults.js";
 
-export function openCodeBook(path: string): Promise<JsonStore<CodeBook>> {
-  return JsonStore.open<CodeBook>({ path, parse: parseCodeBook, empty: () => ({}) });
+export function openCodeBook(path: string, retry?: WriteRetry): Promise<JsonStore<CodeBook>> {
+  return JsonStore.open<CodeBook>({ path, parse: parseCodeBook, empty: () => ({}), retry });
 }
 
 const pendingEffectSchema = z.looseObject({
@@ -70,6 +71,7 @@ export function parseLobbyBook(raw: unknown): LobbyBook {
  */
 export async function openLobbyBook(
   path: string,
+  retry?: WriteRetry,
 ): Promise<{ store: JsonStore<LobbyBook>; foreign: number }> {
   let foreign: Record<string, unknown> = {};
   const store = await JsonStore.open<LobbyBook>({
@@ -81,6 +83,7 @@ export async function openLobbyBook(
     },
     serialize: (book) => ({ ...foreign, ...book }),
     empty: () => ({}),
+    retry,
   });
   return { store, foreign: Object.keys(foreign).length };
 }
@@ -111,6 +114,9 @@ function parseBook(schema: z.ZodType, raw: unknown, what: string): unknown {
 }
 
 /** vetting.json changes with every step of every knock: journaled, so a commit writes only its record. */
-export function openVettingBook(path: string): Promise<JournaledBook<VettingRecord>> {
-  return JournaledBook.open<VettingRecord>({ path, parse: parseVettingBook });
+export function openVettingBook(
+  path: string,
+  retry?: WriteRetry,
+): Promise<JournaledBook<VettingRecord>> {
+  return JournaledBook.open<VettingRecord>({ path, parse: parseVettingBook, retry });
 }

@@ -23,9 +23,11 @@ import {
   keepPrivate,
   PRIVATE_FILE_MODE,
   readFileIfExists,
+  removeStaleTemps,
   writeFileAtomic,
 } from "./atomic-file.js";
 import { parseJsonText, StoreParseError, type JsonStoreWrite } from "./json-store.js";
+import type { WriteRetry } from "./write-faults.js";
 
 export interface JournaledBookOptions<R> {
   /** The base file; the journal is `<path>.journal`. */
@@ -40,6 +42,8 @@ export interface JournaledBookOptions<R> {
   onWrite?: (write: JsonStoreWrite & { kind: "journal" | "base" }) => void;
   /** A write scheduled by `update` or by the quiet timer failed; `flush` retries and rejects too. */
   onWriteError?: (err: unknown) => void;
+  /** Failed writes are retried with its back-off until they succeed; `flush` waits for that. */
+  retry?: WriteRetry;
 }
 
 type JournalLine = { k: string; v: unknown } | { k: string; d: 1 };
@@ -75,6 +79,7 @@ export class JournaledBook<R> implements Store<Record<string, R>> {
   }
 
   static async open<R>(opts: JournaledBookOptions<R>): Promise<JournaledBook<R>> {
+    await removeStaleTemps(opts.path);
     const base = await readFileIfExists(opts.path);
     const journalPath = `${opts.path}.journal`;
     const journal = await readFileIfExists(journalPath);
@@ -181,14 +186,25 @@ export class JournaledBook<R> implements Store<Record<string, R>> {
     try {
       // Let the rest of a synchronous burst of updates land before serializing.
       await Promise.resolve();
-      while (this.pending()) await this.writeOnce();
+      while (this.pending()) {
+        // Which file a failure is reported for: the journal or the base it is folded into.
+        let target = this.journalPath;
+        try {
+          await this.writeOnce((file) => (target = file));
+          this.opts.retry?.succeeded(this.journalPath);
+          this.opts.retry?.succeeded(this.opts.path);
+        } catch (err) {
+          if (!this.opts.retry) throw err;
+          await this.opts.retry.failed(target, err);
+        }
+      }
     } finally {
       this.draining = undefined;
     }
     this.scheduleQuietCompaction();
   }
 
-  private async writeOnce(): Promise<void> {
+  private async writeOnce(writing: (file: string) => void): Promise<void> {
     // Serialize first, synchronously: later updates belong to the next write.
     const keys = [...this.changed];
     const lines = keys.map((k) => JSON.stringify(lineFor(this.current, k))).join("\n");
@@ -203,6 +219,7 @@ export class JournaledBook<R> implements Store<Record<string, R>> {
     try {
       // Before a compaction the journal must already hold the state the new base will hold.
       if (journalText && (!compact || this.journalBytes > 0)) await this.append(journalText);
+      writing(this.opts.path);
       if (compact) await this.replaceBase(baseText);
     } catch (err) {
       for (const k of keys) this.changed.add(k);

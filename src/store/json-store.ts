@@ -4,8 +4,10 @@ import {
   hasCode,
   PRIVATE_FILE_MODE,
   readFileWithStatsIfExists,
+  removeStaleTemps,
   writeFileAtomic,
 } from "./atomic-file.js";
+import type { WriteRetry } from "./write-faults.js";
 
 export class StoreParseError extends Error {
   override readonly name = "StoreParseError";
@@ -37,6 +39,8 @@ export interface JsonStoreOptions<T> {
   onWrite?: (write: JsonStoreWrite) => void;
   /** Called when a write scheduled by `update` fails; `flush` retries and rejects too. */
   onWriteError?: (err: unknown) => void;
+  /** Failed writes are retried with its back-off until they succeed; `flush` waits for that. */
+  retry?: WriteRetry;
 }
 
 /** What identifies one version of the file on disk, to notice hand edits. */
@@ -69,6 +73,7 @@ export class JsonStore<T> {
   }
 
   static async open<T>(opts: JsonStoreOptions<T>): Promise<JsonStore<T>> {
+    await removeStaleTemps(opts.path);
     const found = await readFileWithStatsIfExists(opts.path);
     if (found === undefined) return new JsonStore(opts, opts.empty(), undefined);
     const value = parseDocument(opts, found.text);
@@ -157,9 +162,11 @@ export class JsonStore<T> {
         this.dirty = false;
         try {
           await this.exclusive(() => this.writeOnce());
+          this.opts.retry?.succeeded(this.opts.path);
         } catch (err) {
           this.dirty = true;
-          throw err;
+          if (!this.opts.retry) throw err;
+          await this.opts.retry.failed(this.opts.path, err);
         }
       }
     } finally {

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { JoinWaveState } from "../../core/moderation/join-wave.js";
 import type { InviteBook } from "../../core/invites.js";
 import { JsonStore } from "./json-store.js";
+import type { WriteRetry } from "./write-faults.js";
 
 const joinWaveSchema = z.strictObject({
   mode: z.enum(["normal", "paused", "overridden"]),
@@ -24,19 +25,24 @@ const inviteSchema = z.strictObject({
     .optional(),
 });
 
-export function openJoinWaveStore(path: string): Promise<JsonStore<JoinWaveState>> {
+export function openJoinWaveStore(
+  path: string,
+  retry?: WriteRetry,
+): Promise<JsonStore<JoinWaveState>> {
   return JsonStore.open<JoinWaveState>({
     path,
     parse: (raw) => checked(joinWaveSchema, raw) as JoinWaveState,
     empty: () => ({ mode: "normal", recent: [], arrivalsInWave: 0, loudUntil: 0, now: 0 }),
+    retry,
   });
 }
 
-export function openInviteBook(path: string): Promise<JsonStore<InviteBook>> {
+export function openInviteBook(path: string, retry?: WriteRetry): Promise<JsonStore<InviteBook>> {
   return JsonStore.open<InviteBook>({
     path,
     parse: (raw) => checked(z.record(z.string(), inviteSchema), raw) as InviteBook,
     empty: () => ({}),
+    retry,
   });
 }
 

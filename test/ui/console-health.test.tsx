@@ -41,6 +41,33 @@ test("Health shows the homeserver reachable, a fresh sync, knocks by phase and e
   }
 });
 
+test("Health says why the daemon is not ready when a write to the data dir fails", async () => {
+  const c = renderConsole({
+    columns: 160,
+    rows: 30,
+    health: async () => ({
+      ok: false,
+      body: {
+        status: "write_failing",
+        reason:
+          "cannot write /data/vetting.json.journal: ENOSPC: no space left on device, write; retrying, free space or fix the disk",
+        sync: "SYNCING",
+        last_sync_ms_ago: 1000,
+      },
+    }),
+  });
+  try {
+    c.press("5");
+    const frame = await c.waitForText("not ready (write_failing)");
+    assert.match(
+      frame,
+      /why\s+✗ cannot write \/data\/vetting\.json\.journal: ENOSPC: no space left/,
+    );
+  } finally {
+    c.unmount();
+  }
+});
+
 test("a health check that fails says why", async () => {
   const c = renderConsole({
     health: async () => {

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { EngineEvent } from "../../core/engine/events.js";
+import { HomeserverError } from "../../core/ports.js";
 import { World, forbidden, rateLimited, settings } from "./engine-fixtures.js";
 
 const haiku = (keyword: string) =>
@@ -252,4 +253,24 @@ test("closed records are forgotten after the retention time, and front ends are 
   assert.ok(!keys.includes(gone.key));
   // Closed only just now (timed out in this very tick): kept for the retention time.
   assert.ok(keys.includes(world.record("@stays:example.org")?.key ?? "?"));
+});
+
+test("when the homeserver is back, an effect waiting out a back-off runs at once; a rate limit's wait is kept", async () => {
+  const world = new World({ ABC: { uses_remaining: 2, label: "" } });
+  const unreachable = new HomeserverError("fetch failed", true);
+  world.matrix.failures.set("createVettingRoom", [unreachable, unreachable, rateLimited(30_000)]);
+  world.knock("@new:example.org", "ABC");
+  await world.reconcile();
+  await world.advance(2_000);
+  assert.equal(world.matrix.ops("createVettingRoom").length, 2, "two failed tries, backing off");
+
+  world.engine.homeserverBack();
+  await world.settle();
+  assert.equal(world.matrix.ops("createVettingRoom").length, 3, "tried again at once");
+
+  world.engine.homeserverBack();
+  await world.settle();
+  assert.equal(world.matrix.ops("createVettingRoom").length, 3, "the server's retry_after is kept");
+  await world.advance(31_000);
+  assert.equal(world.record("@new:example.org")?.phase, "open");
 });

@@ -29,6 +29,7 @@ export function healthLines(state: ConsoleState, now: number): HealthLine[] {
       value: health.ok ? "ready" : `not ready (${health.status})`,
       tone: health.ok ? "good" : "bad",
     });
+    if (health.reason) lines.push({ label: "why", value: health.reason, tone: "bad" });
     lines.push({
       label: "homeserver",
       value: REACHABLE.has(health.sync)

@@ -11,6 +11,8 @@ export interface ConsoleHealth {
   /** The engine is ready: the homeserver answers and sync is fresh. */
   readonly ok: boolean;
   readonly status: string;
+  /** Why it is not ready (a failing disk write, an unreachable homeserver), as the daemon says. */
+  readonly reason?: string;
   /** The sync loop's state (SYNCING, PREPARED, RECONNECTING, ERROR, …). */
   readonly sync: string;
   readonly lastSyncMsAgo: number | null;
@@ -29,10 +31,12 @@ export function readHealth(ok: boolean, body: unknown, checkedAt: number): Conso
     typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
   const publicUrl = validPublicUrl(fields.public_url);
   const pid = count(fields.pid);
+  const reason = typeof fields.reason === "string" ? fields.reason.slice(0, 300) : undefined;
   return {
     checkedAt,
     ok,
     status: text(fields.status),
+    ...(reason === undefined ? {} : { reason }),
     sync: text(fields.sync),
     lastSyncMsAgo: count(fields.last_sync_ms_ago) ?? null,
     ...(publicUrl === undefined ? {} : { publicUrl }),
