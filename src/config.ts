@@ -47,6 +47,8 @@ const envSchema = z.object({
   HS: z.url({ message: "the homeserver URL, e.g. http://127.0.0.1:8008" }),
   HS_PUBLIC: z.url().optional(),
   MATRIX_TOKEN: z.string().min(1, "the bot's access token"),
+  /** The seed compose's name for MATRIX_TOKEN, read when MATRIX_TOKEN is not set. */
+  KNOCK_APPROVER_TOKEN: z.string().optional(),
   // Registration tokens (src/matrix/registration-tokens.ts): a server admin's token when the bot is not one.
   HS_ADMIN_TOKEN: z.string().min(1).optional(),
   HS_FLAVOUR: z.enum(["synapse", "tuwunel", "continuwuity"]).optional(),
@@ -276,7 +278,10 @@ export interface DaemonConfig {
 export class ConfigError extends Error {}
 
 export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
-  const parsed = envSchema.safeParse(blankAsUnset(env));
+  const given = blankAsUnset(env);
+  if (given.MATRIX_TOKEN === undefined && given.KNOCK_APPROVER_TOKEN !== undefined)
+    given.MATRIX_TOKEN = given.KNOCK_APPROVER_TOKEN;
+  const parsed = envSchema.safeParse(given);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
     throw new ConfigError(`anteroom cannot start; fix these settings:\n${lines.join("\n")}`);
