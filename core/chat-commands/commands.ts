@@ -21,6 +21,7 @@ export type ChatCommand =
       readonly expires?: Lifetime;
     }
   | { readonly name: "codes" }
+  /** `code` may be a user ID: then every live code that person minted or was given. */
   | { readonly name: "revoke"; readonly code: string }
   | { readonly name: "kick" | "ban" | "unban"; readonly user: string; readonly reason?: string }
   | { readonly name: "promote"; readonly user: string; readonly role: string }

@@ -144,10 +144,11 @@ test("block takes a pattern and an optional reason", () => {
   assert.match(usageError("!block ßpam"), /a pattern is/);
 });
 
-test("revoke needs exactly one code", () => {
+test("revoke needs exactly one code or one person", () => {
   assert.deepEqual(command("!revoke ABCD"), { name: "revoke", code: "ABCD" });
-  assert.equal(usageError("!revoke"), "usage: !revoke CODE");
-  assert.equal(usageError("!revoke A B"), "usage: !revoke CODE");
+  assert.deepEqual(command("!revoke @ann:hs"), { name: "revoke", code: "@ann:hs" });
+  assert.equal(usageError("!revoke"), "usage: !revoke CODE|USER");
+  assert.equal(usageError("!revoke A B"), "usage: !revoke CODE|USER");
 });
 
 test("ordinary chat, other bots' commands and look-alikes are not ours", () => {
