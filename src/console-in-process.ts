@@ -5,7 +5,7 @@
  * terminal Ink draws on.
  */
 import { join } from "node:path";
-import { mkdir } from "node:fs/promises";
+import { prepareDataDir } from "./store/data-dir.js";
 import { pino } from "pino";
 import type { DaemonConfig } from "./config.js";
 import { openRuntime, loggerOptions } from "./runtime.js";
@@ -18,7 +18,7 @@ export async function runConsoleInProcess(
   by: string,
   readonly: boolean,
 ): Promise<void> {
-  await mkdir(config.paths.dataDir, { recursive: true });
+  await prepareDataDir(config.paths.dataDir);
   const logPath = join(config.paths.dataDir, "anteroom.log");
   const log = pino(
     loggerOptions(config),

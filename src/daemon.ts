@@ -9,13 +9,21 @@ import { joinRoutes } from "./http/join-routes.js";
 import { formHookRoutes } from "./http/form-hook-routes.js";
 import { signupOptions } from "./signup/wire.js";
 import { startAdminApiFor } from "./http/admin-server.js";
+import { settingsSource, type SettingsFile } from "./settings-file.js";
 
-export async function runDaemon(
-  config: DaemonConfig,
-  options: { readonly standby?: boolean } = {},
-): Promise<void> {
+export interface DaemonOptions {
+  readonly standby?: boolean;
+  /** The .env the settings were read from, named in the start log. */
+  readonly settingsFile?: SettingsFile;
+}
+
+export async function runDaemon(config: DaemonConfig, options: DaemonOptions = {}): Promise<void> {
   // stdout, and the recent lines the admin API serves (the attached console's Daemon log view).
   const { log, recent } = createDaemonLogger(config);
+  log.info(
+    { envFile: options.settingsFile?.path ?? null, dataDir: config.paths.dataDir },
+    settingsSource(options.settingsFile),
+  );
   const runtime = await openRuntime(config, log, options);
   // unix socket; TCP only with a token
   const admin = await startAdminApiFor(config, runtime, log, { recentLog: recent });
@@ -37,7 +45,12 @@ export async function runDaemon(
   await http.listen({ port: config.http.port, host: config.http.host });
   await runtime.start();
   log.info(
-    { user: runtime.matrix.userId, space: config.engine.spaceId, dataDir: config.paths.dataDir },
+    {
+      user: runtime.matrix.userId,
+      space: config.engine.spaceId,
+      dataDir: config.paths.dataDir,
+      envFile: options.settingsFile?.path ?? null,
+    },
     "anteroom daemon started",
   );
 

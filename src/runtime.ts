@@ -1,6 +1,5 @@
 /** The engine runtime: wiring only. The engine decides; this connects it to disk and Matrix. */
 import { randomBytes } from "node:crypto";
-import { mkdir } from "node:fs/promises";
 import type { Logger, LoggerOptions } from "pino";
 import { seedCodeBook, type CodeBook } from "../core/codes.js";
 import { Engine } from "../core/engine/engine.js";
@@ -12,6 +11,7 @@ import {
   type LockOptions,
 } from "./store/data-dir-lock.js";
 import { AuditLog } from "./store/audit-log.js";
+import { prepareDataDir } from "./store/data-dir.js";
 import { openCodeBook, openLobbyBook, openVettingBook } from "./store/books.js";
 import { openInviteBook, openJoinWaveStore } from "./store/wave-and-invite-books.js";
 import { noticeJoinWaves } from "./chat/join-wave-notice.js";
@@ -25,6 +25,7 @@ import {
 import { UNSUPPORTED_REFERENCE_SETTINGS } from "../core/migration/reference-env.js";
 import { createBotClient, routeSdkLogs, startSyncing, type BotClient } from "./matrix/client.js";
 import { SdkMatrixPort } from "./matrix/matrix-port.js";
+import { TokenRefusedError } from "./matrix/errors.js";
 import { SendBreaker } from "./matrix/send-breaker.js";
 import { watchSpace, type SyncHealth } from "./matrix/space-watch.js";
 import { openTokenIssuer } from "./matrix/registration-tokens.js";
@@ -76,7 +77,7 @@ export async function openRuntime(
   options: RuntimeOptions = {},
 ): Promise<Runtime> {
   routeSdkLogs(log);
-  await mkdir(config.paths.dataDir, { recursive: true });
+  await prepareDataDir(config.paths.dataDir);
   const lock = await lockDataDir(config.paths.dataDir, log, options.standby ?? false);
   const codes = await openCodeBook(config.paths.codes);
   const signupCodes = await openCodeBook(config.paths.signupCodes);
@@ -328,10 +329,8 @@ async function connect(
     } catch (error) {
       const transient = (error as { transient?: boolean }).transient === true;
       if (!transient) {
-        throw new Error(
-          `the homeserver refused the bot's token (MATRIX_TOKEN): ${(error as Error).message}`,
-          { cause: error },
-        );
+        const { errcode } = error as { errcode?: string };
+        throw new TokenRefusedError(config.homeserverUrl, errcode, (error as Error).message);
       }
       const wait = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
       log.warn(
@@ -341,7 +340,7 @@ async function connect(
           retryInMs: wait,
           error: (error as Error).message,
         },
-        "homeserver not reachable yet",
+        "cannot reach the homeserver yet; trying again (check HS and that the homeserver runs)",
       );
       await new Promise((resolve) => setTimeout(resolve, wait));
     }

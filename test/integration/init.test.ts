@@ -396,7 +396,7 @@ test("the env init writes starts the daemon, and a knock with a code gets its ch
     },
   );
   assert.equal(run.exitCode, 0, `${run.stdout}\n${run.stderr}`);
-  assert.match(run.stdout, /wrote HS, MATRIX_TOKEN, SPACE_ID, SPACE_CHILD_IDS to /);
+  assert.match(run.stdout, /wrote HS, MATRIX_TOKEN, SPACE_ID, SPACE_CHILD_IDS, DATA_DIR to /);
   const text = await readFile(envFile, "utf8");
   assert.match(text, /^# my settings\nHTTP_PORT=9999\nSPACE_ID=!/);
   assert.equal((await stat(envFile)).mode & 0o777, 0o600);
