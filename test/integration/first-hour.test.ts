@@ -114,13 +114,14 @@ test("a token the homeserver refuses stops the daemon with one line that says wh
     HTTP_PORT: String(await freePort()),
     LOG_LEVEL: "silent",
   });
-  assert.equal(run.exitCode, 2, run.stderr);
+  const stderr = String(run.stderr).trim();
+  assert.equal(run.exitCode, 2, stderr);
   assert.match(
-    run.stderr.trim(),
+    stderr,
     /^the homeserver \S+ refuses MATRIX_TOKEN \(M_UNKNOWN_TOKEN: .*\): run `anteroom init` again to log the bot in and write a new token to \.env, or set a valid MATRIX_TOKEN/,
   );
-  assert.equal(run.stderr.trim().split("\n").length, 1);
-  assert.doesNotMatch(run.stderr, /^\s+at /m);
+  assert.equal(stderr.split("\n").length, 1);
+  assert.doesNotMatch(stderr, /^\s+at /m);
 });
 
 test("a homeserver that does not answer: the daemon keeps trying and its log says what to check", async () => {
