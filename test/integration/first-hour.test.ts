@@ -74,7 +74,10 @@ test("README steps 1 and 2: init writes .env in an empty folder, and the daemon 
     ".env",
   ]);
   assert.equal(init.exitCode, 0, `${init.stdout}\n${init.stderr}`);
-  assert.match(init.stdout, /wrote HS, MATRIX_TOKEN, SPACE_ID, SPACE_CHILD_IDS, DATA_DIR to \.env/);
+  assert.match(
+    String(init.stdout),
+    /wrote HS, MATRIX_TOKEN, SPACE_ID, SPACE_CHILD_IDS, DATA_DIR to \.env/,
+  );
 
   // The one thing an operator on a shared machine edits: the sidecar's port.
   const port = await freePort();
