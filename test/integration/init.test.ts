@@ -463,7 +463,8 @@ test("with the shared secret init registers the bot as a server admin, then reus
   assert.equal(await runInitCommand(args, {}, io), 0, err.join("\n"));
   // Without --write-env the settings are printed without the token.
   const printed = parseEnv(out.join("\n"));
-  assert.deepEqual(Object.keys(printed).sort(), ["HS", "SPACE_CHILD_IDS", "SPACE_ID"]);
+  assert.deepEqual(Object.keys(printed).sort(), ["DATA_DIR", "HS", "SPACE_CHILD_IDS", "SPACE_ID"]);
+  assert.equal(printed.DATA_DIR, dataDir);
   const saved = JSON.parse(await readFile(join(dataDir, "bot-session.json"), "utf8"));
   assert.ok(
     !`${out.join("\n")}${err.join("\n")}`.includes(saved.access_token),
