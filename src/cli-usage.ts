@@ -11,7 +11,8 @@ usage:
   anteroom              the moderator console, attached to the running daemon (needs a terminal)
   anteroom --readonly   the console for observers: every action disabled
   anteroom --as NAME    the console, acting as NAME in the audit log (default: ANTEROOM_MODERATOR,
-                        else your login name)
+                        else your login name; logged in as node or root, it asks once and
+                        remembers the answer in ~/.config/anteroom/moderator)
   anteroom --daemon     run the engine headless with its HTTP sidecar (anteroom --daemon --help)
   anteroom init         make (or finish) the space and its rooms, write the daemon's settings
                         (anteroom init --help)

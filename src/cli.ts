@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "./config.js";
 import { DAEMON_USAGE, DEMO_USAGE, USAGE } from "./cli-usage.js";
-import { moderatorName } from "./moderator-name.js";
+import { consoleModerator, moderatorName } from "./moderator-name.js";
 import { loadSettingsFile, settingsSource, type SettingsFile } from "./settings-file.js";
 import { explainFailure } from "./start-failure.js";
 
@@ -65,7 +65,7 @@ async function main(): Promise<number> {
       "--as names who acts at the console; the daemon records the name each console sends",
     );
   const settingsFile = readSettingsFile();
-  if (!values.daemon) return openConsole(values.readonly, moderatorName(values.as, process.env));
+  if (!values.daemon) return openConsole(values.readonly, values.as);
   const { runDaemon } = await import("./daemon.js");
   await runDaemon(loadConfig(process.env), { standby: values.standby, settingsFile });
   return -1; // keeps running until a signal
@@ -93,13 +93,19 @@ function usageError(problem: string): number {
 }
 
 /** `anteroom` with no flag: the console, attached to the daemon that serves the data dir. */
-async function openConsole(readonly: boolean, by: string): Promise<number> {
+async function openConsole(readonly: boolean, as: string | undefined): Promise<number> {
   // Checked before anything loads Ink: without a terminal, raw mode throws.
   const { hasTerminal, NO_TERMINAL_MESSAGE, runConsole } = await import("../ui/run-console.js");
   if (!hasTerminal()) {
     console.error(NO_TERMINAL_MESSAGE);
     return 2;
   }
+  const by = await consoleModerator({
+    as,
+    env: process.env,
+    ask: askAtTerminal,
+    say: (line) => console.error(line),
+  });
   const dataDir = process.env.DATA_DIR || "/data";
   const { adminSocketOf, connectEngine, isDaemonRunning } =
     await import("./control/attach-client.js");
@@ -137,6 +143,17 @@ async function openConsole(readonly: boolean, by: string): Promise<number> {
     await api.close();
   }
   return 0;
+}
+
+/** One question on the terminal, before Ink takes it over. */
+async function askAtTerminal(question: string): Promise<string> {
+  const { createInterface } = await import("node:readline/promises");
+  const terminal = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return await terminal.question(question);
+  } finally {
+    terminal.close();
+  }
 }
 
 /** `anteroom demo [--no-console]`: the console (or, headless, the outcomes) on a local Synapse. */

@@ -2,7 +2,7 @@
 // status and what it prints. A mistake gets one readable line and exit 2, never a stack trace.
 
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,7 +10,7 @@ import { after, test } from "node:test";
 import { execa } from "execa";
 import { DataDirUnwritableError } from "../../src/store/data-dir.js";
 import { explainFailure } from "../../src/start-failure.js";
-import { moderatorName } from "../../src/moderator-name.js";
+import { consoleModerator, moderatorName, rememberedNameFile } from "../../src/moderator-name.js";
 
 const CLI = fileURLToPath(new URL("../../src/cli.ts", import.meta.url));
 const TSX = import.meta.resolve("tsx");
@@ -169,4 +169,40 @@ test("--as goes with the console: with --daemon it is a usage error", async () =
   const run = await anteroom(await folder(), ["--daemon", "--as", "alice"]);
   assert.equal(run.code, 2);
   assert.match(run.err.split("\n")[0] ?? "", /^anteroom: --as names who acts at the console/);
+});
+
+test("logged in as a service account (node, root), the console asks once who you are and remembers", async () => {
+  const home = await folder();
+  const env = { USER: "node", HOME: home };
+  const asked: string[] = [];
+  const said: string[] = [];
+  const answers = ["  ", "alice"];
+  const ask = async (question: string) => {
+    asked.push(question);
+    return answers.shift() ?? "";
+  };
+  const say = (line: string) => said.push(line);
+  assert.equal(await consoleModerator({ as: undefined, env, ask, say }), "alice");
+  assert.equal(asked.length, 2, "a blank answer is asked again");
+  assert.match(asked[0] ?? "", /You are logged in as node\. Your name for the audit log/);
+  assert.equal((await stat(rememberedNameFile(env))).mode & 0o777, 0o600);
+
+  // The next start: remembered, nothing asked; --as and ANTEROOM_MODERATOR still win.
+  const never = () => Promise.reject(new Error("asked again"));
+  assert.equal(await consoleModerator({ as: undefined, env, ask: never, say }), "alice");
+  assert.equal(await consoleModerator({ as: "bob", env, ask: never, say }), "bob");
+  assert.equal(
+    await consoleModerator({
+      as: undefined,
+      env: { ...env, ANTEROOM_MODERATOR: "carol" },
+      ask: never,
+      say,
+    }),
+    "carol",
+  );
+  // A person's own login is never questioned.
+  assert.equal(
+    await consoleModerator({ as: undefined, env: { USER: "dave", HOME: home }, ask: never, say }),
+    "dave",
+  );
 });
