@@ -132,6 +132,15 @@ test("a data dir this user cannot write gets one line that says to set DATA_DIR,
     run.err.trim(),
     `this user cannot write the data dir ${join(cwd, "a-file", "data")} (ENOTDIR): set DATA_DIR in .env or the environment to a folder it can write`,
   );
+  // --debug adds where it failed, for a bug report.
+  const debug = await anteroom(cwd, ["--daemon", "--debug"], {
+    ...DAEMON_ENV,
+    DATA_DIR: join(cwd, "a-file", "data"),
+    LOG_LEVEL: "silent",
+  });
+  assert.equal(debug.code, 2);
+  assert.match(debug.err, /^this user cannot write the data dir/);
+  assert.match(debug.err, /^\s+at prepareDataDir /m);
 });
 
 test("without DATA_DIR, an unwritable /data (a non-root user) is explained in one line", () => {
