@@ -1,55 +1,54 @@
 /** The command line: `anteroom` (the console), `init`, `demo`, `--daemon`, `--help`, `--version`. */
 import { readFileSync } from "node:fs";
-import { userInfo } from "node:os";
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "./config.js";
-import { DataDirLockedError, LockUnsupportedError } from "./store/data-dir-lock.js";
-import { StoreParseError } from "./store/json-store.js";
+import { DAEMON_USAGE, DEMO_USAGE, USAGE } from "./cli-usage.js";
+import { consoleModerator, moderatorName } from "./moderator-name.js";
+import { loadSettingsFile, settingsSource, type SettingsFile } from "./settings-file.js";
+import { explainFailure } from "./start-failure.js";
 import { usePrivateUmask } from "./store/private-data-dir.js";
 
-const USAGE = `anteroom — the gatekeeper of a Matrix community
-
-usage:
-  anteroom              the moderator console, attached to the running daemon (needs a terminal)
-  anteroom --readonly   the console for observers: every action disabled
-  anteroom --daemon     run the engine headless with its HTTP sidecar (for containers)
-  anteroom --daemon --standby
-                        the same, but first wait while another instance owns DATA_DIR and
-                        take over when it stops (a standby on a shared volume)
-  anteroom init         make (or finish) the space and its rooms, print the daemon's settings
-                        (anteroom init --help for its options)
-  anteroom demo         a local Synapse, simulated newcomers and the console on them
-                        (--no-console: print each newcomer's outcome; exit 0 when all are as expected)
-  anteroom --help       this text
-  anteroom --version    the version
-
-The daemon reads its settings from the environment (HS, MATRIX_TOKEN, SPACE_ID,
-SPACE_CHILD_IDS, DATA_DIR, …); see the README for the full list.`;
+// --debug goes with any command: a failure then shows its stack trace too.
+const debug = process.argv.includes("--debug");
+const args = process.argv.slice(2).filter((arg) => arg !== "--debug");
 
 async function main(): Promise<number> {
   // `init` has options of its own (src/init/init-options.ts).
-  if (process.argv[2] === "init") {
-    usePrivateUmask(); // the bot's session it keeps in DATA_DIR, the .env it writes
+  if (args[0] === "init") {
+    const initArgs = args.slice(1);
+    const wantsHelp = initArgs.includes("--help") || initArgs.includes("-h");
+    const file = wantsHelp ? undefined : readSettingsFile();
+    if (file) console.error(settingsSource(file));
     const { runInitCommand } = await import("./init/init-command.js");
-    return runInitCommand(process.argv.slice(3), process.env, {
+    usePrivateUmask(); // the bot's session it keeps in DATA_DIR, the .env it writes
+    return runInitCommand(initArgs, process.env, {
       out: (text) => console.log(text),
       err: (text) => console.error(text),
     });
   }
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      "no-console": { type: "boolean", default: false },
-      daemon: { type: "boolean", default: false },
-      standby: { type: "boolean", default: false },
-      readonly: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-      version: { type: "boolean", short: "v", default: false },
-    },
-    strict: true,
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        "no-console": { type: "boolean", default: false },
+        daemon: { type: "boolean", default: false },
+        standby: { type: "boolean", default: false },
+        readonly: { type: "boolean", default: false },
+        as: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+        version: { type: "boolean", short: "v", default: false },
+      },
+      strict: true,
+    });
+  } catch (error) {
+    return usageError(commandLineProblem(error));
+  }
+  const { values, positionals } = parsed;
+  const command = positionals.join(" ");
   if (values.help) {
-    console.log(USAGE);
+    console.log(command === "demo" ? DEMO_USAGE : values.daemon ? DAEMON_USAGE : USAGE);
     return 0;
   }
   if (values.version) {
@@ -59,32 +58,58 @@ async function main(): Promise<number> {
     console.log(pkg.version);
     return 0;
   }
-  const command = positionals.join(" ");
-  if (command !== "" && command !== "demo") {
-    console.error(`unknown command: ${command}\n\n${USAGE}`);
-    return 2;
-  }
-  if (command === "demo") return demo(values["no-console"]);
-  if (values.standby && !values.daemon) {
-    console.error("--standby goes with --daemon: `anteroom --daemon --standby`");
-    return 2;
-  }
-  if (!values.daemon) return openConsole(values.readonly);
+  if (command !== "" && command !== "demo") return usageError(`unknown command: ${command}`);
+  if (command === "demo") return demo(values["no-console"], values.as);
+  if (values.standby && !values.daemon)
+    return usageError("--standby goes with --daemon: `anteroom --daemon --standby`");
+  if (values.as !== undefined && values.daemon)
+    return usageError(
+      "--as names who acts at the console; the daemon records the name each console sends",
+    );
+  const settingsFile = readSettingsFile();
+  if (!values.daemon) return openConsole(values.readonly, values.as);
   const { runDaemon } = await import("./daemon.js");
   usePrivateUmask();
-  await runDaemon(loadConfig(process.env), { standby: values.standby });
+  await runDaemon(loadConfig(process.env), { standby: values.standby, settingsFile });
   return -1; // keeps running until a signal
 }
 
+/** The .env (or ANTEROOM_ENV_FILE) merged under the environment, before any setting is read. */
+function readSettingsFile(): SettingsFile | undefined {
+  return loadSettingsFile(process.env, process.cwd());
+}
+
+/** Node's parseArgs messages, in a line that names the option. */
+function commandLineProblem(error: unknown): string {
+  const { code, message } = error as { code?: string; message: string };
+  const option = /'(-[^']*)'/.exec(message)?.[1];
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option) return `unknown option: ${option}`;
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && option)
+    return `${option.split(" ")[0]} needs a value, e.g. --as alice`;
+  return message;
+}
+
+/** A wrong command line: what is wrong, then the usage, on stderr; exit status 2. */
+function usageError(problem: string): number {
+  console.error(`anteroom: ${problem}\n\n${USAGE}`);
+  return 2;
+}
+
 /** `anteroom` with no flag: the console, attached to the daemon that serves the data dir. */
-async function openConsole(readonly: boolean): Promise<number> {
+async function openConsole(readonly: boolean, as: string | undefined): Promise<number> {
   // Checked before anything loads Ink: without a terminal, raw mode throws.
   const { hasTerminal, NO_TERMINAL_MESSAGE, runConsole } = await import("../ui/run-console.js");
   if (!hasTerminal()) {
     console.error(NO_TERMINAL_MESSAGE);
     return 2;
   }
-  const dataDir = process.env.DATA_DIR ?? "/data";
+  const by = await consoleModerator({
+    as,
+    env: process.env,
+    ask: askAtTerminal,
+    say: (line) => console.error(line),
+  });
+  const dataDir = process.env.DATA_DIR || "/data";
   const { adminSocketOf, connectEngine, isDaemonRunning } =
     await import("./control/attach-client.js");
   if (!(await isDaemonRunning(dataDir))) {
@@ -93,15 +118,16 @@ async function openConsole(readonly: boolean): Promise<number> {
     try {
       config = loadConfig(process.env);
     } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
       console.error(
         `no daemon runs for ${dataDir}, and the engine cannot run here either.\n` +
-          `${(error as Error).message}\nstart \`anteroom --daemon\`, or set these and run \`anteroom\` again.`,
+          `${error.message}\nstart \`anteroom --daemon\`, or set these and run \`anteroom\` again.`,
       );
       return 2;
     }
     const { runConsoleInProcess } = await import("./console-in-process.js");
     usePrivateUmask();
-    await runConsoleInProcess(config, moderatorName(), readonly);
+    await runConsoleInProcess(config, by, readonly);
     return 0;
   }
   const socketPath = adminSocketOf(dataDir);
@@ -115,7 +141,7 @@ async function openConsole(readonly: boolean): Promise<number> {
   const { attachedModeration } = await import("./control/moderation-api.js");
   const moderation = attachedModeration(socketPath);
   try {
-    await runConsole({ api, mode: "attached", by: moderatorName(), readonly, moderation });
+    await runConsole({ api, mode: "attached", by, readonly, moderation });
   } finally {
     moderation.close();
     await api.close();
@@ -123,8 +149,19 @@ async function openConsole(readonly: boolean): Promise<number> {
   return 0;
 }
 
+/** One question on the terminal, before Ink takes it over. */
+async function askAtTerminal(question: string): Promise<string> {
+  const { createInterface } = await import("node:readline/promises");
+  const terminal = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return await terminal.question(question);
+  } finally {
+    terminal.close();
+  }
+}
+
 /** `anteroom demo [--no-console]`: the console (or, headless, the outcomes) on a local Synapse. */
-async function demo(noConsole: boolean): Promise<number> {
+async function demo(noConsole: boolean, as: string | undefined): Promise<number> {
   const { hasTerminal } = await import("../ui/run-console.js");
   const { runDemo } = await import("./demo/run-demo.js");
   const headless = noConsole || !hasTerminal();
@@ -132,19 +169,10 @@ async function demo(noConsole: boolean): Promise<number> {
     console.error("no terminal: running headless, as `anteroom demo --no-console`");
   return runDemo({
     console: !headless,
-    by: moderatorName(),
+    by: moderatorName(as, process.env),
     out: (line) => console.log(line),
     err: (line) => console.error(line),
   });
-}
-
-/** Recorded with every command: the login of whoever runs the console. */
-function moderatorName(): string {
-  try {
-    return process.env.USER || process.env.LOGNAME || userInfo().username;
-  } catch {
-    return "moderator";
-  }
 }
 
 main().then(
@@ -152,18 +180,9 @@ main().then(
     if (code >= 0) process.exit(code);
   },
   (error: unknown) => {
-    const known =
-      error instanceof ConfigError ||
-      error instanceof DataDirLockedError ||
-      error instanceof LockUnsupportedError ||
-      error instanceof StoreParseError ||
-      // Not imported here: it would load the HTTP stack for `--help` too.
-      (error instanceof Error && error.name === "AdminListenError");
-    console.error(
-      known
-        ? (error as Error).message
-        : `anteroom stopped: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-    );
-    process.exit(known ? 2 : 1);
+    const failure = explainFailure(error, process.env);
+    console.error(failure.message);
+    if (debug && error instanceof Error) console.error(error.stack);
+    process.exit(failure.exitCode);
   },
 );

@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import { z } from "zod";
+import { homeserverUrlProblem, normalizeHomeserverUrl } from "./homeserver-url.js";
 import { parseCodeBook, type CodeBook } from "../core/codes.js";
 import { DEFAULT_HAIKU_RULES } from "../core/challenge/judge.js";
 import type { EngineSettings } from "../core/engine/engine.js";
@@ -44,7 +45,10 @@ const codeSeed = z
   });
 
 const envSchema = z.object({
-  HS: z.url({ message: "the homeserver URL, e.g. http://127.0.0.1:8008" }),
+  HS: z.string().superRefine((text, ctx) => {
+    const problem = homeserverUrlProblem(text);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  }),
   HS_PUBLIC: z.url().optional(),
   MATRIX_TOKEN: z.string().min(1, "the bot's access token"),
   /** The seed compose's name for MATRIX_TOKEN, read when MATRIX_TOKEN is not set. */
@@ -282,10 +286,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
   if (given.MATRIX_TOKEN === undefined && given.KNOCK_APPROVER_TOKEN !== undefined)
     given.MATRIX_TOKEN = given.KNOCK_APPROVER_TOKEN;
   const parsed = envSchema.safeParse(given);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
-    throw new ConfigError(`anteroom cannot start; fix these settings:\n${lines.join("\n")}`);
-  }
+  if (!parsed.success) throw new ConfigError(settingsProblems(parsed.error.issues, given));
   const e = parsed.data;
   if (e.ADMIN_HTTP_PORT !== undefined && e.ADMIN_TOKEN === undefined) {
     throw new ConfigError(
@@ -304,7 +305,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
   }
   const dataDir = e.DATA_DIR;
   return {
-    homeserverUrl: e.HS.replace(/\/+$/, ""),
+    homeserverUrl: normalizeHomeserverUrl(e.HS),
     publicUrl: (e.HS_PUBLIC ?? e.HS).replace(/\/+$/, ""),
     community: {
       ...(e.COMMUNITY_NAME ? { name: e.COMMUNITY_NAME } : {}),
@@ -430,6 +431,35 @@ function formHookOf(e: z.infer<typeof envSchema>): Pick<DaemonConfig, "formHook"
 function isLoopback(host: string): boolean {
   const bare = host.replace(/^\[|\]$/g, "").toLowerCase();
   return bare === "localhost" || bare === "::1" || /^127(\.\d{1,3}){3}$/.test(bare);
+}
+
+/** What a required setting is, for the line that says it is missing. */
+const REQUIRED: Record<string, string> = {
+  HS: "the homeserver URL, e.g. https://matrix.example.org",
+  MATRIX_TOKEN: "the bot's access token",
+  SPACE_ID: "the space people knock on, a room id such as !abc:example.org",
+};
+
+/** Every problem at once: what is wrong with each set value, then what is missing and where to set it. */
+function settingsProblems(
+  issues: readonly z.core.$ZodIssue[],
+  given: Record<string, string>,
+): string {
+  const missing = [
+    ...new Set(issues.map((i) => String(i.path[0])).filter((name) => !(name in given))),
+  ];
+  const wrong = issues.filter((i) => String(i.path[0]) in given);
+  const lines = [
+    ...wrong.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`),
+    ...missing.map((name) => `  ${name} is not set: ${REQUIRED[name] ?? "required"}`),
+  ];
+  const where =
+    missing.length === 0
+      ? []
+      : [
+          `set ${missing.join(", ")} in \`.env\` or the environment (deploy/.env.example lists them; \`anteroom init\` writes them)`,
+        ];
+  return [`anteroom cannot start; fix these settings:`, ...lines, ...where].join("\n");
 }
 
 /** The resume level defaults to 3 a minute, or the threshold when that is lower. */

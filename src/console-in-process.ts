@@ -5,21 +5,21 @@
  * terminal Ink draws on.
  */
 import { join } from "node:path";
-import { mkdir } from "node:fs/promises";
+import { prepareDataDir } from "./store/data-dir.js";
 import { pino } from "pino";
 import type { DaemonConfig } from "./config.js";
 import { openRuntime, loggerOptions } from "./runtime.js";
 import { runConsole } from "../ui/run-console.js";
 import { healthReport } from "./http/server.js";
 import { runtimeModeration } from "./control/runtime-moderation.js";
-import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "./store/atomic-file.js";
+import { PRIVATE_FILE_MODE } from "./store/atomic-file.js";
 
 export async function runConsoleInProcess(
   config: DaemonConfig,
   by: string,
   readonly: boolean,
 ): Promise<void> {
-  await mkdir(config.paths.dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  await prepareDataDir(config.paths.dataDir);
   const logPath = join(config.paths.dataDir, "anteroom.log");
   const log = pino(
     loggerOptions(config),

@@ -13,6 +13,7 @@ import { openFrontDoor, type FrontDoor } from "./http/front-door.js";
 import type { Logger } from "pino";
 import type { WriteFaults } from "./store/write-faults.js";
 import { HandledSubmissions } from "./store/form-submissions.js";
+import { settingsSource, type SettingsFile } from "./settings-file.js";
 
 /** A stop that takes longer (a hung disk or homeserver) ends the process anyway, within 2 s. */
 const STOP_DEADLINE_MS = 1_500;
@@ -27,10 +28,14 @@ interface Opened {
 
 export async function runDaemon(
   config: DaemonConfig,
-  options: { readonly standby?: boolean } = {},
+  options: { readonly standby?: boolean; readonly settingsFile?: SettingsFile } = {},
 ): Promise<void> {
   // stdout, and the recent lines the admin API serves (the attached console's Daemon log view).
   const { log, recent } = createDaemonLogger(config);
+  log.info(
+    { envFile: options.settingsFile?.path ?? null, dataDir: config.paths.dataDir },
+    settingsSource(options.settingsFile),
+  );
   const door = openFrontDoor(options.standby ? "standing by" : "opening the data dir");
   const writeFaults = loggedWriteFaults(log);
   const opening = new AbortController();
@@ -97,7 +102,7 @@ async function start(
     opened: Opened;
     recent: ReturnType<typeof createDaemonLogger>["recent"];
   },
-  options: { readonly standby?: boolean },
+  options: { readonly standby?: boolean; readonly settingsFile?: SettingsFile },
 ): Promise<void> {
   const { door, writeFaults, signal, opened } = deps;
   const runtime = await openRuntime(config, log, {
@@ -147,7 +152,12 @@ async function start(
   door.open();
   await runtime.start();
   log.info(
-    { user: runtime.matrix.userId, space: config.engine.spaceId, dataDir: config.paths.dataDir },
+    {
+      user: runtime.matrix.userId,
+      space: config.engine.spaceId,
+      dataDir: config.paths.dataDir,
+      envFile: options.settingsFile?.path ?? null,
+    },
     "anteroom daemon started",
   );
 }

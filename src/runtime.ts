@@ -15,6 +15,7 @@ import type { AuditSink } from "../core/ports.js";
 import { AuditLog } from "./store/audit-log.js";
 import { endorsingAudit } from "./moderation/endorsements.js";
 import { makeDataDirPrivate } from "./store/private-data-dir.js";
+import { prepareDataDir } from "./store/data-dir.js";
 import { WriteFaults } from "./store/write-faults.js";
 import { openCodeBook, openLobbyBook, openVettingBook } from "./store/books.js";
 import { openInviteBook, openJoinWaveStore } from "./store/wave-and-invite-books.js";
@@ -30,6 +31,7 @@ import {
 import { UNSUPPORTED_REFERENCE_SETTINGS } from "../core/migration/reference-env.js";
 import { createBotClient, routeSdkLogs, startSyncing, type BotClient } from "./matrix/client.js";
 import { SdkMatrixPort } from "./matrix/matrix-port.js";
+import { TokenRefusedError } from "./matrix/errors.js";
 import { SendBreaker } from "./matrix/send-breaker.js";
 import { watchSpace, type SyncHealth } from "./matrix/space-watch.js";
 import { openTokenIssuer } from "./matrix/registration-tokens.js";
@@ -110,6 +112,7 @@ export async function openRuntime(
   options: RuntimeOptions = {},
 ): Promise<Runtime> {
   routeSdkLogs(log);
+  await prepareDataDir(config.paths.dataDir); // one clear line when this user cannot write it
   await privateDataDir(config, log);
   // A standby may wait for the lock for days: a stop does not wait with it.
   const lock = await abandonedOnAbort(
@@ -457,10 +460,8 @@ async function connect(
     } catch (error) {
       const transient = (error as { transient?: boolean }).transient === true;
       if (!transient) {
-        throw new Error(
-          `the homeserver refused the bot's token (MATRIX_TOKEN): ${(error as Error).message}`,
-          { cause: error },
-        );
+        const { errcode } = error as { errcode?: string };
+        throw new TokenRefusedError(config.homeserverUrl, errcode, (error as Error).message);
       }
       const wait = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
       onWaiting?.(`homeserver unreachable: ${(error as Error).message}`);
@@ -471,7 +472,7 @@ async function connect(
           retryInMs: wait,
           error: (error as Error).message,
         },
-        "homeserver not reachable yet",
+        "cannot reach the homeserver yet; trying again (check HS and that the homeserver runs)",
       );
       await setTimeout(wait, undefined, { signal });
     }

@@ -5,6 +5,7 @@
  * 0600 (the file holds the bot's token).
  */
 import { writeFileAtomic, readFileIfExists } from "../store/atomic-file.js";
+import { InitError } from "./homeserver-api.js";
 
 export type EnvSettings = ReadonlyArray<readonly [key: string, value: string]>;
 
@@ -42,7 +43,16 @@ export async function writeEnvFile(path: string, settings: EnvSettings): Promise
   await writeFileAtomic(path, mergeEnv(existing, settings), { mode: 0o600 });
 }
 
-/** Values are ids, URLs and tokens; quote the odd one that a shell or compose would split. */
+/**
+ * Values are ids, URLs, tokens and paths; quote the odd one so that anteroom (Node's
+ * util.parseEnv), compose and systemd's EnvironmentFile all read it back unchanged.
+ */
 function quote(value: string): string {
-  return /^[A-Za-z0-9_@!:.,/+=~%-]*$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+  if (/^[A-Za-z0-9_@!:.,/+=~%-]*$/.test(value)) return value;
+  // Single quotes are literal for all three readers; none of them reads an escaped quote inside.
+  if (!value.includes("'")) return `'${value}'`;
+  if (!/["\\$`\n]/.test(value)) return `"${value}"`;
+  throw new InitError(
+    "a setting holds both kinds of quote (or a quote and a backslash, $ or newline), which an .env file cannot hold; choose a data dir path without them",
+  );
 }

@@ -29,7 +29,7 @@ export async function runInitCommand(
   }
   try {
     const outcome = await initCommunity(options, io.err);
-    const settings = daemonSettings(options.homeserverUrl, outcome);
+    const settings = daemonSettings(options, outcome);
     if (options.writeEnv === "-") {
       io.out(renderEnv(settings));
     } else if (options.writeEnv !== undefined) {

@@ -3,10 +3,12 @@
  * defaults. Everything is checked here, before any request, and every
  * problem is reported at once.
  */
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { BotCredentials } from "./bot-session.js";
 import type { CommunitySpec, RoomSpec } from "./community-plan.js";
 import { InitError } from "./homeserver-api.js";
+import { homeserverUrlProblem, normalizeHomeserverUrl } from "../homeserver-url.js";
 
 export const INIT_USAGE = `anteroom init — make (or finish) the community anteroom guards, and print
 the settings the daemon needs
@@ -37,7 +39,8 @@ community:
   --rooms a,b=Name           child rooms by alias, optional name  SPACE_ROOMS
                              (default general)
   --admins @a:hs,@b:hs       kept at power level 100, invited     SPACE_ADMINS
-  --data-dir DIR             where the session is kept (/data)    DATA_DIR
+  --data-dir DIR             the daemon's data dir, where the     DATA_DIR
+                             bot's session is kept (/data)
 
   Rooms are found by alias or created. The space gets join rule knock, each
   room is restricted to the space's members, both are linked (m.space.child,
@@ -49,7 +52,9 @@ community:
 output (progress goes to stderr):
   (default)                  HS, SPACE_ID, SPACE_CHILD_IDS on stdout, no token
   --write-env FILE           write HS, MATRIX_TOKEN, SPACE_ID, SPACE_CHILD_IDS
-                             into FILE, keeping its other lines (mode 0600)
+                             and DATA_DIR into FILE, keeping its other lines
+                             (mode 0600); \`anteroom --daemon\` reads .env
+                             from its working directory
   --write-env -              print them all on stdout, MATRIX_TOKEN included`;
 
 export interface InitOptions {
@@ -126,13 +131,9 @@ export function parseInitArgs(
   if (hs === undefined)
     problems.push("--hs (or HS): the homeserver URL, e.g. http://127.0.0.1:8008");
   else {
-    try {
-      const url = new URL(hs);
-      if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("not http(s)");
-      homeserverUrl = hs.replace(/\/+$/, "");
-    } catch {
-      problems.push(`--hs (or HS): ${JSON.stringify(hs)} is not an http(s) URL`);
-    }
+    const problem = homeserverUrlProblem(hs);
+    if (problem) problems.push(`--hs (or HS): ${problem}`);
+    else homeserverUrl = normalizeHomeserverUrl(hs);
   }
 
   const credentials = chooseCredentials(values, setting, problems);
@@ -170,7 +171,7 @@ export function parseInitArgs(
   return {
     homeserverUrl,
     credentials,
-    dataDir: setting(values["data-dir"], "DATA_DIR") ?? "/data",
+    dataDir: resolve(setting(values["data-dir"], "DATA_DIR") ?? "/data"),
     community: {
       spaceAlias: spaceAlias.localpart,
       ...(spaceAlias.server === undefined ? {} : { spaceAliasServer: spaceAlias.server }),

@@ -4,7 +4,8 @@
  * missing.
  */
 import { obtainBotSession, type BotSession } from "./bot-session.js";
-import { HomeserverApi } from "./homeserver-api.js";
+import { HomeserverApi, InitError } from "./homeserver-api.js";
+import { DataDirUnwritableError, prepareDataDir } from "../store/data-dir.js";
 import { communitySpec, type InitOptions } from "./init-options.js";
 import { provisionCommunity, type ProvisionResult } from "./provision.js";
 import type { EnvSettings } from "./env-file.js";
@@ -19,6 +20,13 @@ export async function initCommunity(
   options: Omit<InitOptions, "writeEnv">,
   report: (line: string) => void = () => undefined,
 ): Promise<InitOutcome> {
+  // Before the bot is registered: a session that cannot be saved would be lost with its password.
+  await prepareDataDir(options.dataDir).catch((error: unknown) => {
+    if (!(error instanceof DataDirUnwritableError)) throw error;
+    throw new InitError(
+      `this user cannot write the data dir ${error.dataDir} (${error.code}), where the bot's session is kept: set --data-dir, or DATA_DIR in .env or the environment, to a folder it can write`,
+    );
+  });
   const api = new HomeserverApi(options.homeserverUrl);
   await api.checkReachable();
   const bot = await obtainBotSession(api, options.credentials, options.dataDir);
@@ -36,11 +44,16 @@ export async function initCommunity(
 }
 
 /** What `anteroom --daemon` needs, in the reference approver's names. */
-export function daemonSettings(homeserverUrl: string, outcome: InitOutcome): EnvSettings {
+export function daemonSettings(
+  options: Pick<InitOptions, "homeserverUrl" | "dataDir">,
+  outcome: InitOutcome,
+): EnvSettings {
   return [
-    ["HS", homeserverUrl],
+    ["HS", options.homeserverUrl],
     ["MATRIX_TOKEN", outcome.bot.accessToken],
     ["SPACE_ID", outcome.community.space.roomId],
     ["SPACE_CHILD_IDS", outcome.community.rooms.map((r) => r.roomId).join(",")],
+    // Where init kept the bot's session: the daemon uses the same folder.
+    ["DATA_DIR", options.dataDir],
   ];
 }

@@ -26,3 +26,19 @@ export function toHomeserverError(error: unknown): HomeserverError {
   const message = error instanceof Error ? error.message : String(error);
   return new HomeserverError(message, true);
 }
+
+/** The homeserver answered the bot's first request with a refusal: its token (or account) is not good. */
+export class TokenRefusedError extends Error {
+  override readonly name = "TokenRefusedError";
+
+  constructor(
+    readonly homeserver: string,
+    readonly errcode: string | undefined,
+    detail: string,
+  ) {
+    super(
+      `the homeserver ${homeserver} refuses MATRIX_TOKEN (${errcode ?? "refused"}: ${detail}): ` +
+        "run `anteroom init` again to log the bot in and write a new token to .env, or set a valid MATRIX_TOKEN in .env or the environment",
+    );
+  }
+}

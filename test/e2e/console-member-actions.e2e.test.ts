@@ -1,7 +1,8 @@
 /**
  * Ban from the console, end to end: a real Synapse, a real daemon, and
  * `anteroom` attached in a real terminal (tmux), driven by keys only. The ban
- * is checked on the homeserver, and the knock it closed in the console.
+ * is checked on the homeserver, and the knock it closed in the console. The
+ * console runs `--as alice`: the header and the audit log name alice.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -21,7 +22,12 @@ let daemon: TestDaemon;
 let tmux: TmuxSession;
 
 before(async () => {
-  session = await startAttachedConsole({ columns: 120, env: { VETTING_TIMEOUT_SEC: "3600" } });
+  // The moderator named on the command line, not the login (mod-e2e): the audit keeps that name.
+  session = await startAttachedConsole({
+    columns: 120,
+    env: { VETTING_TIMEOUT_SEC: "3600" },
+    consoleArgs: ["--as", "alice"],
+  });
   ({ hs, community, daemon, tmux } = session);
 });
 
@@ -29,7 +35,8 @@ after(async () => {
   await session?.stop();
 });
 
-test("b on a live knock bans the newcomer on the homeserver, and the knock shows banned", async () => {
+test("b on a live knock bans the newcomer on the homeserver, and the knock shows banned; the audit names the console's --as", async () => {
+  await tmux.waitForScreen("alice in the header", (s) => /anteroom · attached.*· alice/.test(s));
   const newcomer = await Newcomer.register(hs, community, "Spam Bot");
   await newcomer.knock();
   await tmux.waitForScreen("the held knock", (s) => /held\s+Spam Bot/.test(s));
@@ -64,5 +71,5 @@ test("b on a live knock bans the newcomer on the homeserver, and the knock shows
     "GET",
     `/admin/v1/audit?type=user_banned&user=${encodeURIComponent(newcomer.userId)}`,
   );
-  assert.equal(answer.json.entries[0]?.by, "mod-e2e");
+  assert.equal(answer.json.entries[0]?.by, "alice");
 });

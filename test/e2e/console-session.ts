@@ -23,6 +23,8 @@ export interface ConsoleSessionOptions {
   readonly columns: number;
   /** Engine settings: the daemon's when attached, the console's own when in-process. */
   readonly env?: Record<string, string>;
+  /** Given to `anteroom` after its path, e.g. `["--as", "alice"]`. */
+  readonly consoleArgs?: readonly string[];
 }
 
 interface Session {
@@ -49,10 +51,13 @@ export async function startAttachedConsole(
   return settingUp(cleanups, async () => {
     const daemon = await TestDaemon.start(hs, community, { env: opts.env });
     cleanups.unshift(() => daemon.stop());
-    const tmux = await startConsole(opts.columns, cleanups, "anteroom · attached", {
-      DATA_DIR: daemon.dataDir,
-      NO_COLOR: "",
-    });
+    const tmux = await startConsole(
+      opts.columns,
+      cleanups,
+      "anteroom · attached",
+      { DATA_DIR: daemon.dataDir, NO_COLOR: "" },
+      opts.consoleArgs,
+    );
     return { hs, community, daemon, tmux, stop: () => runAll(cleanups) };
   });
 }
@@ -94,12 +99,13 @@ async function startConsole(
   cleanups: Cleanup[],
   header: string,
   env: Record<string, string>,
+  args: readonly string[] = [],
 ): Promise<TmuxSession> {
   const tmux = await TmuxSession.start({
     columns,
     rows: ROWS,
     cwd: REPO,
-    command: [process.execPath, "--import", "tsx", "src/cli.ts"],
+    command: [process.execPath, "--import", "tsx", "src/cli.ts", ...args],
     env: { ...CONSOLE_ENV, ...env },
   });
   cleanups.unshift(() => tmux.stop());

@@ -4,9 +4,8 @@
  */
 import { copyFile, mkdtemp, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { execa } from "execa";
 import { synapseRootDir } from "../../src/devserver/synapse.js";
-import { ensureRootPackage } from "./root-package.js";
+import { ensureRootPackage, runInRoot } from "./root-package.js";
 
 /** `promtool check rules FILE`: its output, or a rejection with what promtool said. */
 export async function promtoolCheckRules(file: string): Promise<string> {
@@ -24,13 +23,9 @@ export async function promtoolCheckRules(file: string): Promise<string> {
   try {
     const inRoot = `/tmp/${basename(dir)}/${basename(file)}`;
     await copyFile(file, join(root, inRoot));
-    const result = await execa("chroot", [root, "/usr/bin/promtool", "check", "rules", inRoot], {
-      reject: false,
-      all: true,
-      env: { PATH: "/usr/local/sbin:/usr/sbin:/sbin:/usr/bin:/bin" },
-    });
+    const result = await runInRoot("/usr/bin/promtool", ["check", "rules", inRoot]);
     if (result.exitCode !== 0) throw new Error(`promtool check rules failed:\n${result.all}`);
-    return result.all;
+    return String(result.all);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -6,6 +6,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { execa } from "execa";
 import { ensureSynapseRoot, synapseRootDir } from "../../src/devserver/synapse.js";
 import { runProvisionScript } from "../../src/devserver/provision.js";
 
@@ -20,4 +21,34 @@ export async function ensureRootPackage(
   if (existsSync(join(root, "srv", `${pkg}.ready`))) return;
   await ensureSynapseRoot(onProgress);
   await runProvisionScript(PROVISION, { ANTEROOM_SYNAPSE_ROOT: root }, onProgress, [pkg]);
+}
+
+/** Runs a program inside the Synapse root, with /proc mounted in a mount namespace of its own. */
+export function runInRoot(
+  command: string,
+  args: readonly string[],
+): Promise<{ exitCode?: number; all?: string }> {
+  const root = synapseRootDir();
+  const script = 'root="$1"; shift; mount -t proc proc "$root/proc" && exec chroot "$root" "$@"';
+  return execa(
+    "unshare",
+    [
+      "--mount",
+      "--propagation",
+      "private",
+      "--",
+      "/bin/sh",
+      "-c",
+      script,
+      "sh",
+      root,
+      command,
+      ...args,
+    ],
+    {
+      reject: false,
+      all: true,
+      env: { PATH: "/usr/local/sbin:/usr/sbin:/sbin:/usr/bin:/bin", LANG: "C.UTF-8" },
+    },
+  );
 }

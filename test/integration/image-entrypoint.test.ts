@@ -152,6 +152,27 @@ test("the image runs Node 22+ as a non-root user, keeps /data as a volume and ch
     );
 });
 
+test("the image carries OCI labels: its title, version and licence as package.json has them", async () => {
+  const pkg = JSON.parse(await readFile(join(REPO, "package.json"), "utf8")) as {
+    version: string;
+    license: string;
+    description: string;
+  };
+  const labels = new Map(
+    only(runtimeStage, "LABEL").flatMap((label) =>
+      [...label.args.matchAll(/(org\.opencontainers\.image\.[\w.]+)="([^"]*)"/g)].map(
+        ([, key, value]) => [key ?? "", value ?? ""] as const,
+      ),
+    ),
+  );
+  assert.equal(labels.get("org.opencontainers.image.title"), "anteroom");
+  assert.equal(labels.get("org.opencontainers.image.version"), pkg.version);
+  assert.equal(labels.get("org.opencontainers.image.licenses"), pkg.license);
+  assert.equal(labels.get("org.opencontainers.image.description"), pkg.description);
+  const shipped = copies(runtimeStage).map((copy) => copy.dest);
+  assert.ok(shipped.includes("/app/LICENSE"), "the licence text is in the image");
+});
+
 test("the build context (.dockerignore) keeps every file the Dockerfile copies", async () => {
   // The context is "everything excluded, then these back in": a COPY source must be one of them.
   const lines = (await readFile(join(REPO, ".dockerignore"), "utf8"))

@@ -396,7 +396,7 @@ test("the env init writes starts the daemon, and a knock with a code gets its ch
     },
   );
   assert.equal(run.exitCode, 0, `${run.stdout}\n${run.stderr}`);
-  assert.match(run.stdout, /wrote HS, MATRIX_TOKEN, SPACE_ID, SPACE_CHILD_IDS to /);
+  assert.match(run.stdout, /wrote HS, MATRIX_TOKEN, SPACE_ID, SPACE_CHILD_IDS, DATA_DIR to /);
   const text = await readFile(envFile, "utf8");
   assert.match(text, /^# my settings\nHTTP_PORT=9999\nSPACE_ID=!/);
   assert.equal((await stat(envFile)).mode & 0o777, 0o600);
@@ -463,7 +463,8 @@ test("with the shared secret init registers the bot as a server admin, then reus
   assert.equal(await runInitCommand(args, {}, io), 0, err.join("\n"));
   // Without --write-env the settings are printed without the token.
   const printed = parseEnv(out.join("\n"));
-  assert.deepEqual(Object.keys(printed).sort(), ["HS", "SPACE_CHILD_IDS", "SPACE_ID"]);
+  assert.deepEqual(Object.keys(printed).sort(), ["DATA_DIR", "HS", "SPACE_CHILD_IDS", "SPACE_ID"]);
+  assert.equal(printed.DATA_DIR, dataDir);
   const saved = JSON.parse(await readFile(join(dataDir, "bot-session.json"), "utf8"));
   assert.ok(
     !`${out.join("\n")}${err.join("\n")}`.includes(saved.access_token),

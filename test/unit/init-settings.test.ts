@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mergeEnv } from "../../src/init/env-file.js";
+import { parseEnv } from "node:util";
+import { mergeEnv, renderEnv } from "../../src/init/env-file.js";
 import { communitySpec, parseInitArgs, type InitOptions } from "../../src/init/init-options.js";
 import { planRoom, planSpace, RoomState } from "../../src/init/community-plan.js";
 
@@ -72,6 +73,19 @@ test("writing the env into an existing file keeps its other lines and replaces t
     "# prod\nexport HS=http://new\nHTTP_PORT=8001\nSPACE_ID=!new:x\n\n# written by anteroom init\nMATRIX_TOKEN=syt_abc\n",
   );
   assert.equal(mergeEnv(after, [["SPACE_ID", "!new:x"]]), after, "a second write changes nothing");
+});
+
+test("what init writes, anteroom reads back unchanged (Node's own .env parser)", () => {
+  const values = [
+    "https://matrix.example.org",
+    "syt_YW50ZXJvb20_abc-def_0a1b",
+    "!AbC:example.org,!dEf:example.org",
+    "/home/ada/My Community/data",
+    "/srv/ada's data",
+    "#hash and \\backslash",
+  ];
+  const text = renderEnv(values.map((value, i) => [`V${i}`, value] as const));
+  assert.deepEqual(Object.values(parseEnv(text)), values, `written as:\n${text}`);
 });
 
 const bot = "@bot:x";
