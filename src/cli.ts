@@ -153,7 +153,8 @@ main().then(
       error instanceof DataDirLockedError ||
       error instanceof StoreParseError ||
       // Not imported here: it would load the HTTP stack for `--help` too.
-      (error instanceof Error && error.name === "AdminListenError");
+      (error instanceof Error &&
+        (error.name === "AdminListenError" || error.name === "CryptoStoreRefused"));
     console.error(
       known
         ? (error as Error).message

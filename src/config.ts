@@ -19,6 +19,8 @@ import {
   type OperatorPolicy,
 } from "../core/chat-commands/authorize.js";
 import { WATCHDOG_ACTIONS, type WatchdogAction } from "./moderation/watchdog.js";
+import { parseStoreKey } from "./matrix/crypto/store-key.js";
+import type { EncryptionMode } from "./matrix/client.js";
 
 const seconds = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 const count = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
@@ -169,6 +171,23 @@ const envSchema = z.object({
     .default(7 * 86_400),
   WELCOME_TEXT: z.string().max(2000).default(DEFAULT_INVITE_SETTINGS.welcomeText),
   WELCOME_ROOM: z.string().startsWith("!", "a room id such as !abc:example.org").optional(),
+  // End-to-end encryption (src/matrix/crypto): auto = on when a room the bot talks to moderators in is encrypted.
+  ENCRYPTION: z.enum(["auto", "on", "off"]).default("auto"),
+  CRYPTO_STORE_KEY: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined) return undefined;
+      const key = parseStoreKey(text);
+      if (!key) {
+        ctx.addIssue({
+          code: "custom",
+          message: "32 bytes in base64 or hex (e.g. `openssl rand -base64 32`)",
+        });
+        return z.NEVER;
+      }
+      return key;
+    }),
 });
 
 /** Every environment variable the daemon reads: deploy/.env.example documents each (a test checks). */
@@ -192,6 +211,8 @@ export interface DaemonConfig {
     readonly invites: string;
     readonly lifecycle: string;
     readonly blocklist: string;
+    readonly cryptoStore: string;
+    readonly cryptoStoreKey: string;
   };
   readonly http: { readonly port: number; readonly host: string };
   /** The admin API: the unix socket always; TCP only with its token (a secret: never log it). */
@@ -248,6 +269,11 @@ export interface DaemonConfig {
   readonly lobbyAliasPrefix: string;
   /** Where the reference approver's lobby aliases live (SERVER_NAME), when known. */
   readonly serverName?: string;
+  /** The bot's end-to-end encryption; the store key is a secret: never log it. */
+  readonly encryption: {
+    readonly mode: EncryptionMode;
+    readonly storeKey?: Buffer;
+  };
   /** Reference approver settings that are set here but that anteroom does not use. */
   readonly ignoredReferenceSettings: readonly string[];
 }
@@ -319,6 +345,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
       invites: join(dataDir, "invites.json"),
       lifecycle: join(dataDir, "lifecycle.json"),
       blocklist: join(dataDir, "blocklist.json"),
+      cryptoStore: join(dataDir, "crypto-store.bin"),
+      cryptoStoreKey: join(dataDir, "crypto-store.key"),
     },
     http: { port: e.HTTP_PORT, host: e.HTTP_HOST },
     admin: {
@@ -367,6 +395,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
       ...(e.OPERATOR_NOTIFY_ROOM === undefined ? {} : { notifyRoom: e.OPERATOR_NOTIFY_ROOM }),
     },
     lobbyAliasPrefix: e.LOBBY_ALIAS_PREFIX,
+    encryption: {
+      mode: e.ENCRYPTION,
+      ...(e.CRYPTO_STORE_KEY === undefined ? {} : { storeKey: e.CRYPTO_STORE_KEY }),
+    },
     ...serverNameOf(e.SERVER_NAME, e.SPACE_ID),
     ignoredReferenceSettings: referenceSettingsIgnored(env, SETTING_NAMES),
   };

@@ -33,6 +33,7 @@ export async function runDaemon(
   await http.register(formHookRoutes, { engine: runtime.engine, ...config.formHook });
   const metrics = createMetrics(runtime.engine);
   runtime.matrix.onError = metrics.homeserverError;
+  runtime.onUndecryptable = metrics.undecryptable;
   registerMetricsRoutes(http, metrics);
   await http.listen({ port: config.http.port, host: config.http.host });
   await runtime.start();

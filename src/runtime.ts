@@ -24,6 +24,7 @@ import {
 } from "./store/reference-migration.js";
 import { UNSUPPORTED_REFERENCE_SETTINGS } from "../core/migration/reference-env.js";
 import { createBotClient, routeSdkLogs, startSyncing, type BotClient } from "./matrix/client.js";
+import { CryptoStoreRefused } from "./matrix/crypto/bot-crypto.js";
 import { SdkMatrixPort } from "./matrix/matrix-port.js";
 import { SendBreaker } from "./matrix/send-breaker.js";
 import { watchSpace, type SyncHealth } from "./matrix/space-watch.js";
@@ -60,6 +61,8 @@ export interface Runtime {
   readonly lifecycle: Lifecycle;
   /** Kick, ban and unban across the space, shared by chat, the admin API and the console. */
   readonly memberActions: MemberActionService;
+  /** Told of each message in the operator room that stayed encrypted (for metrics). */
+  onUndecryptable: () => void;
   /** Starts syncing and the clock; resolves once the first sync request is under way. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -195,10 +198,12 @@ export async function openRuntime(
     roles: roles.service,
     memberActions,
     tokens,
+    onUndecryptable: () => runtime.onUndecryptable(),
   });
   let ticker: NodeJS.Timeout | undefined;
   const bookErrors = new Map<string, string>();
-  return {
+  const runtime: Runtime = {
+    onUndecryptable: () => undefined,
     engine,
     matrix,
     bot,
@@ -236,6 +241,9 @@ export async function openRuntime(
       await bot.store
         .save(true)
         .catch((error: unknown) => log.warn({ err: error }, "could not save the sync state"));
+      await bot.crypto
+        ?.close()
+        .catch((error: unknown) => log.warn({ err: error }, "could not save the crypto store"));
       await Promise.all([
         signupCodes.close(),
         joinWave.close(),
@@ -246,6 +254,7 @@ export async function openRuntime(
       await lock.release();
     },
   };
+  return runtime;
 }
 
 async function lockDataDir(dataDir: string, log: Logger, standby: boolean): Promise<DataDirLock> {
@@ -324,8 +333,20 @@ async function connect(
           ),
         onSaveError: (error) =>
           log.warn({ err: error }, "could not save the sync state; will try again"),
+        encryption: {
+          mode: config.encryption.mode,
+          talkRooms: talkRooms(config),
+          store: {
+            storePath: config.paths.cryptoStore,
+            keyPath: config.paths.cryptoStoreKey,
+            ...(config.encryption.storeKey ? { configuredKey: config.encryption.storeKey } : {}),
+          },
+          onStoreSaveError: (error) =>
+            log.warn({ err: error }, "could not save the crypto store; will try again"),
+        },
       });
     } catch (error) {
+      if (error instanceof CryptoStoreRefused) throw error;
       const transient = (error as { transient?: boolean }).transient === true;
       if (!transient) {
         throw new Error(
@@ -346,6 +367,16 @@ async function connect(
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
+}
+
+/** The rooms where the bot talks to people who are not newcomers: these may be encrypted. */
+function talkRooms(config: DaemonConfig): string[] {
+  const rooms = [
+    config.operatorRoom.roomId,
+    config.moderation.notifyRoom,
+    config.engine.invites?.welcomeRoom,
+  ].filter((room): room is string => room !== undefined);
+  return [...new Set(rooms)];
 }
 
 async function seed(

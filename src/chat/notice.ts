@@ -1,11 +1,12 @@
 /**
  * Sends the bot's answers in the operator room as `m.notice` (the msgtype bots
  * use, so other bots do not answer them), through the same send circuit
- * breaker as everything else the bot says. The transaction id makes a repeat
- * of the same answer a no-op.
+ * breaker as everything else the bot says, encrypted where the room is. The
+ * transaction id makes a repeat of the same answer a no-op.
  */
-import { Method, type MatrixClient } from "matrix-js-sdk";
+import { MsgType, type MatrixClient } from "matrix-js-sdk";
 import { toHomeserverError } from "../matrix/errors.js";
+import { sendRoomMessage } from "../matrix/room-message.js";
 import type { SendBreaker } from "../matrix/send-breaker.js";
 
 export type SendNotice = (roomId: string, text: string, txnId: string) => Promise<void>;
@@ -14,14 +15,10 @@ const ATTEMPTS = 4;
 
 export function noticeSender(client: MatrixClient, breaker: SendBreaker): SendNotice {
   return async (roomId, text, txnId) => {
-    const path = `/rooms/${encodeURIComponent(roomId)}/send/m.room.message/${encodeURIComponent(txnId)}`;
     for (let attempt = 1; ; attempt++) {
       await breaker.admit(roomId);
       try {
-        await client.http.authedRequest(Method.Put, path, undefined, {
-          msgtype: "m.notice",
-          body: text,
-        });
+        await sendRoomMessage(client, roomId, { msgtype: MsgType.Notice, body: text }, txnId);
         return;
       } catch (error) {
         const failure = toHomeserverError(error);

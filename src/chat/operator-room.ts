@@ -26,6 +26,7 @@ import type { AuditSink, Log } from "../../core/ports.js";
 import type { OperatorActions } from "./operator-actions.js";
 import type { SendNotice } from "./notice.js";
 import { RecentIds } from "./recent-ids.js";
+import { awaitDecryption } from "../matrix/crypto/decryption.js";
 import { runChatCommand, type ChatCommandsApi } from "./run-command.js";
 
 export interface OperatorRoomOptions {
@@ -40,6 +41,8 @@ export interface OperatorRoomOptions {
   readonly send: SendNotice;
   readonly log: Log;
   readonly now?: () => number;
+  /** A message in the room stayed unreadable (encrypted, and no key came): for /metrics. */
+  readonly onUndecryptable?: () => void;
 }
 
 export interface OperatorRoom {
@@ -51,6 +54,8 @@ export interface OperatorRoom {
 /** Longer messages are not commands (a command fits in a line or two); this bounds the work a sender can cause. */
 const MAX_COMMAND_BODY = 2000;
 const REMEMBERED_EVENTS = 2000;
+/** How long an encrypted message may wait for its room key before it counts as unreadable. */
+const DECRYPTION_GRACE_MS = 20_000;
 
 export function listenToOperatorRoom(options: OperatorRoomOptions): OperatorRoom {
   const { client, roomId, log } = options;
@@ -60,6 +65,7 @@ export function listenToOperatorRoom(options: OperatorRoomOptions): OperatorRoom
   const listeningSince = now();
   let live = false;
   const handled = new RecentIds(REMEMBERED_EVENTS);
+  const encryptedSeen = new RecentIds(REMEMBERED_EVENTS);
   let queue: Promise<void> = Promise.resolve();
 
   const onSync = (
@@ -71,9 +77,24 @@ export function listenToOperatorRoom(options: OperatorRoomOptions): OperatorRoom
       return;
     // Everything up to and including the first answer from the homeserver was backlog.
     live = true;
-    const membership = client.getRoom(roomId)?.getMyMembership();
-    if (membership === "join")
-      log.info({ room: roomId }, "taking chat commands in the operator room");
+    const room = client.getRoom(roomId);
+    const membership = room?.getMyMembership();
+    const encrypted = room?.hasEncryptionStateEvent() === true;
+    const crypto = client.getCrypto() !== undefined;
+    if (membership === "join" && encrypted && !crypto)
+      log.warn(
+        { room: roomId, commands: "none" },
+        "the operator room is encrypted and ENCRYPTION is off: the bot cannot read the commands given there; set ENCRYPTION=auto or on",
+      );
+    else if (membership === "join")
+      log.info(
+        {
+          room: roomId,
+          encrypted,
+          commands: crypto ? "encrypted and in the clear" : "in the clear",
+        },
+        `taking chat commands in the operator room, ${crypto ? "encrypted and in the clear" : "in the clear"}`,
+      );
     else
       log.warn(
         { room: roomId, membership: membership ?? "none" },
@@ -89,6 +110,29 @@ export function listenToOperatorRoom(options: OperatorRoomOptions): OperatorRoom
     data: IRoomTimelineData | undefined,
   ) => {
     if (!live || toStartOfTimeline || data?.liveEvent === false || room?.roomId !== roomId) return;
+    if (event.isEncrypted()) onEncrypted(event, room);
+    else onMessage(event, room);
+  };
+
+  const onEncrypted = (event: MatrixEvent, room: Room): void => {
+    const eventId = event.getId();
+    if (!eventId || event.getSender() === botUserId || event.getTs() < listeningSince) return;
+    if (!encryptedSeen.firstSighting(eventId)) return;
+    awaitDecryption(client, event, DECRYPTION_GRACE_MS).then(
+      (failure) => {
+        if (!failure) return onMessage(event, room);
+        log.warn(
+          { room: roomId, event: eventId, ...failure },
+          "a message in the operator room could not be decrypted; if it was a command, it is not acted on",
+        );
+        options.onUndecryptable?.();
+      },
+      (error: unknown) =>
+        log.error({ err: error }, "could not decrypt a message in the operator room"),
+    );
+  };
+
+  const onMessage = (event: MatrixEvent, room: Room): void => {
     const message = commandMessage(event, botUserId, listeningSince);
     if (!message || !handled.firstSighting(message.eventId)) return;
     const parsed = parseChatCommand(message.body);

@@ -26,6 +26,8 @@ export interface OperatorRoomDeps {
   readonly tokens?: AuditedTokens;
   /** The runtime's kick/ban/unban service (shared with the admin API and the console). */
   readonly memberActions?: MemberActionService;
+  /** A message in the operator room stayed unreadable (for /metrics). */
+  readonly onUndecryptable?: () => void;
 }
 
 /** Call before the client starts syncing: the listener tells backlog from live by watching the first sync. */
@@ -51,5 +53,6 @@ export function openOperatorRoom(config: DaemonConfig, deps: OperatorRoomDeps): 
     audit: deps.audit,
     send: noticeSender(deps.client, deps.breaker),
     log: deps.log,
+    ...(deps.onUndecryptable ? { onUndecryptable: deps.onUndecryptable } : {}),
   });
 }

@@ -10,6 +10,8 @@ import type { VettingRecord } from "../../core/vetting.js";
 export interface Metrics {
   readonly registry: Registry;
   homeserverError(errcode: string | undefined, transient: boolean): void;
+  /** A message in the operator room that the bot could not decrypt. */
+  undecryptable(): void;
 }
 
 export function createMetrics(engine: EngineApi): Metrics {
@@ -52,6 +54,12 @@ export function createMetrics(engine: EngineApi): Metrics {
     registers: [registry],
   });
 
+  const undecryptable = new Counter({
+    name: "anteroom_undecryptable_events_total",
+    help: "Messages in the operator room that stayed encrypted (no room key came); commands among them were not acted on",
+    registers: [registry],
+  });
+
   // Records seen open or closed already: a record event repeats for every change.
   const opened = new Set<string>();
   const closed = new Set<string>();
@@ -89,6 +97,7 @@ export function createMetrics(engine: EngineApi): Metrics {
     registry,
     homeserverError: (errcode, transient) =>
       homeserverErrors.inc({ errcode: errcode ?? "none", transient: String(transient) }),
+    undecryptable: () => undecryptable.inc(),
   };
 }
 

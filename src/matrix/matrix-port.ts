@@ -5,10 +5,11 @@
  * but only after checking, so a ban is never mistaken for membership.
  */
 import { createHash } from "node:crypto";
-import { Method, Preset, Visibility, type MatrixClient } from "matrix-js-sdk";
+import { MsgType, Preset, Visibility, type MatrixClient } from "matrix-js-sdk";
 import { HomeserverError, type MatrixPort } from "../../core/ports.js";
 import { toHomeserverError } from "./errors.js";
 import type { SendBreaker } from "./send-breaker.js";
+import { sendRoomMessage } from "./room-message.js";
 
 /** The power level the bot takes in rooms it makes: above any admin (100). */
 export const BOT_POWER_LEVEL = 200;
@@ -150,12 +151,9 @@ export class SdkMatrixPort implements MatrixPort {
 
   async sendText(roomId: string, text: string, txnId: string): Promise<void> {
     await this.breaker.admit(roomId);
-    const path = `/rooms/${encodeURIComponent(roomId)}/send/m.room.message/${encodeURIComponent(txnId)}`;
+    // Encrypted in an encrypted room (the welcome room may be); vetting rooms and lobbies are not.
     await this.call(() =>
-      this.client.http.authedRequest(Method.Put, path, undefined, {
-        msgtype: "m.text",
-        body: text,
-      }),
+      sendRoomMessage(this.client, roomId, { msgtype: MsgType.Text, body: text }, txnId),
     );
   }
 

@@ -15,7 +15,7 @@ export interface WriteFileAtomicOptions {
  */
 export async function writeFileAtomic(
   path: string,
-  data: string,
+  data: string | Uint8Array,
   opts: WriteFileAtomicOptions = {},
 ): Promise<Stats> {
   const dir = dirname(path);
@@ -24,7 +24,7 @@ export async function writeFileAtomic(
   let stats: Stats;
   try {
     if (opts.mode !== undefined) await file.chmod(opts.mode);
-    await file.writeFile(data, "utf8");
+    await file.writeFile(data);
     await file.sync();
     stats = await file.stat();
   } catch (err) {
