@@ -55,7 +55,7 @@ export interface OperatorRoom {
 const MAX_COMMAND_BODY = 2000;
 const REMEMBERED_EVENTS = 2000;
 /** How long an encrypted message may wait for its room key before it counts as unreadable. */
-const DECRYPTION_GRACE_MS = 20_000;
+const DECRYPTION_GRACE_MS = 10_000;
 
 export function listenToOperatorRoom(options: OperatorRoomOptions): OperatorRoom {
   const { client, roomId, log } = options;

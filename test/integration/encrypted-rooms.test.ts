@@ -1,0 +1,204 @@
+/**
+ * Encrypted rooms, against a real Synapse: a moderator whose client has its own Rust crypto gives
+ * encrypted commands in an encrypted ADMIN_COMMAND_ROOM and reads the bot's encrypted answers and
+ * notices; the bot keeps one device, with its keys, across a restart and a kill -9; what it
+ * cannot decrypt is logged and counted; a damaged crypto store stops the start.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { readFile, readdir, truncate } from "node:fs/promises";
+import { join } from "node:path";
+import { startHomeserver, type TestHomeserver, type TestUser } from "../harness/homeserver.js";
+import { createCommunity, type TestCommunity } from "../harness/community.js";
+import { TestDaemon } from "../harness/daemon.js";
+import { CryptoUser } from "../harness/crypto-user.js";
+import { Newcomer } from "../harness/newcomer-flow.js";
+import { waitFor } from "../harness/wait.js";
+
+let hs: TestHomeserver;
+let community: TestCommunity;
+let daemon: TestDaemon;
+let modUser: TestUser;
+let mod: CryptoUser;
+let commandRoom: string;
+let notifyRoom: string;
+/** The bot's device key as the homeserver first published it. */
+let firstDeviceKey: string;
+
+const ENCRYPTED = [
+  {
+    type: "m.room.encryption",
+    state_key: "",
+    content: { algorithm: "m.megolm.v1.aes-sha2" },
+  },
+];
+
+before(async () => {
+  hs = await startHomeserver();
+  community = await createCommunity(hs, { children: 1 });
+  modUser = await hs.registerUser("mod", { displayName: "Mod" });
+  const moderatorsRoom = (name: string) =>
+    community.botClient.createRoom({
+      name,
+      preset: "private_chat",
+      invite: [modUser.userId],
+      initial_state: ENCRYPTED,
+      power_level_content_override: {
+        users: { [community.bot.userId]: 100, [modUser.userId]: 50 },
+      },
+    });
+  commandRoom = await moderatorsRoom("commands");
+  notifyRoom = await moderatorsRoom("notices");
+  daemon = await TestDaemon.start(hs, community, {
+    env: {
+      ADMIN_COMMAND_ROOM: commandRoom,
+      OPERATOR_NOTIFY_ROOM: notifyRoom,
+      INITIAL_CODES: JSON.stringify({ FRIENDS: { uses_remaining: 50, label: "friends" } }),
+      JOIN_WAVE_PER_MIN: "3",
+      JOIN_WAVE_RESUME_PER_MIN: "1",
+      SEND_MAX_PER_ROOM_PER_MIN: "200",
+    },
+  });
+  firstDeviceKey = await waitFor(() => botDeviceKey(), {
+    what: "the bot's device keys on the homeserver",
+  });
+  mod = await CryptoUser.start(hs, modUser);
+  await mod.join(commandRoom);
+  await mod.join(notifyRoom);
+});
+
+after(async () => {
+  mod?.stop();
+  await daemon?.stop();
+  await hs?.stop();
+});
+
+/** The bot device's ed25519 key as the homeserver hands it to others; undefined before upload. */
+async function botDeviceKey(): Promise<string | undefined> {
+  const { userId, deviceId } = community.bot;
+  const response = await fetch(`${hs.url}/_matrix/client/v3/keys/query`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${modUser.accessToken}`, "content-type": "application/json" },
+    body: JSON.stringify({ device_keys: { [userId]: [deviceId] } }),
+  });
+  const answer = (await response.json()) as {
+    device_keys?: Record<string, Record<string, { keys?: Record<string, string> }>>;
+  };
+  return answer.device_keys?.[userId]?.[deviceId]?.keys?.[`ed25519:${deviceId}`];
+}
+
+/** Sends a command from the moderator's encrypting client and waits for the bot's answer. */
+async function ask(command: string, answer: RegExp) {
+  await mod.send(commandRoom, command);
+  return mod.waitForMessage(commandRoom, community.bot.userId, answer, 45_000);
+}
+
+async function mintedLabels(): Promise<string[]> {
+  const book = JSON.parse(await readFile(join(daemon.dataDir, "codes.json"), "utf8")) as Record<
+    string,
+    { label: string }
+  >;
+  return Object.values(book).map((entry) => entry.label);
+}
+
+test("an encrypted !mint in the encrypted command room is answered encrypted, and the start log says how commands are taken", async () => {
+  const reply = await ask("!mint first", /\(label: first\b/);
+  assert.equal(reply.encrypted, true, "the answer was encrypted");
+  assert.ok((await mintedLabels()).includes("first"));
+  assert.ok(
+    daemon.logged(/^taking chat commands in the operator room, encrypted and in the clear$/),
+  );
+});
+
+test("a notice to the encrypted OPERATOR_NOTIFY_ROOM arrives encrypted, while vetting rooms stay unencrypted", async () => {
+  const people = await Promise.all(
+    ["Wave A", "Wave B", "Wave C", "Wave D"].map((name) => Newcomer.register(hs, community, name)),
+  );
+  await Promise.all(people.map((person) => person.knock("FRIENDS")));
+  const notice = await mod.waitForMessage(notifyRoom, community.bot.userId, /^join wave:/, 60_000);
+  assert.equal(notice.encrypted, true);
+  // A newcomer's client without any keys reads the challenge: the vetting room is not encrypted.
+  const [first] = people;
+  assert.ok(first);
+  const challenge = await first.readChallenge(60_000);
+  assert.equal(
+    await community.botClient.getState(challenge.roomId, "m.room.encryption"),
+    undefined,
+  );
+});
+
+test("after a restart the bot has the same device and keys, and the next encrypted command is answered", async () => {
+  await daemon.stop();
+  await daemon.launch();
+  assert.equal(await botDeviceKey(), firstDeviceKey);
+  const reply = await ask("!mint second", /\(label: second\b/);
+  assert.equal(reply.encrypted, true);
+});
+
+test("after a kill -9 the room key that came just before it is still there, and so is the device", async () => {
+  // A new room key from the moderator, then the crash right after its command was answered.
+  await mod.client.getCrypto()?.forceDiscardSession(commandRoom);
+  await ask("!mint third", /\(label: third\b/);
+  await daemon.kill9();
+  await daemon.launch();
+  assert.equal(await botDeviceKey(), firstDeviceKey);
+  // Encrypted with the same room key: readable only if the bot kept it.
+  const reply = await ask("!mint fourth", /\(label: fourth\b/);
+  assert.equal(reply.encrypted, true);
+  assert.deepEqual(
+    (await mintedLabels()).filter((label) => label !== "friends"),
+    ["first", "second", "third", "fourth"],
+  );
+});
+
+test("an encrypted message the bot cannot decrypt is logged with its sender and session and counted in /metrics", async () => {
+  const txn = `undecryptable-${Date.now()}`;
+  const response = await fetch(
+    `${hs.url}/_matrix/client/v3/rooms/${encodeURIComponent(commandRoom)}/send/m.room.encrypted/${txn}`,
+    {
+      method: "PUT",
+      headers: {
+        authorization: `Bearer ${modUser.accessToken}`,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({
+        algorithm: "m.megolm.v1.aes-sha2",
+        sender_key: "c2VuZGVyIGtleSBvZiBub2JvZHk",
+        device_id: modUser.deviceId,
+        session_id: "bm8gc3VjaCBzZXNzaW9u",
+        ciphertext: "bm90IGEgY2lwaGVydGV4dA",
+      }),
+    },
+  );
+  assert.equal(response.status, 200);
+  const line = await waitFor(
+    () =>
+      daemon.logs.find((l) => typeof l.msg === "string" && /could not be decrypted/.test(l.msg)),
+    { what: "the undecryptable message in the daemon's log", timeoutMs: 40_000 },
+  );
+  assert.equal(line.sender, modUser.userId);
+  assert.equal(line.sessionId, "bm8gc3VjaCBzZXNzaW9u");
+  const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
+  assert.match(metrics, /^anteroom_undecryptable_events_total 1$/m);
+});
+
+test("a cut-short crypto store stops the start with how to reset, and is left as it was", async () => {
+  await daemon.stop();
+  const store = join(daemon.dataDir, "crypto-store.bin");
+  await truncate(store, 100);
+  const before = await readFile(store);
+  const files = (await readdir(daemon.dataDir)).sort();
+  const refused = await TestDaemon.start(hs, community, {
+    dataDir: daemon.dataDir,
+    waitReady: false,
+    env: { ADMIN_COMMAND_ROOM: commandRoom, OPERATOR_NOTIFY_ROOM: notifyRoom },
+  });
+  const { exitCode, stderr } = await refused.exited();
+  assert.equal(exitCode, 2);
+  assert.match(
+    stderr.trim(),
+    /^anteroom will not start: the crypto store .*crypto-store\.bin cannot be used \(.*\); to reset, .* a new device .*$/,
+  );
+  assert.deepEqual(await readFile(store), before, "the store is not replaced");
+  assert.deepEqual((await readdir(daemon.dataDir)).sort(), files, "no file is added or removed");
+});
