@@ -18,7 +18,10 @@ export async function awaitDecryption(
   graceMs: number,
 ): Promise<Undecryptable | undefined> {
   if (client.getCrypto() === undefined)
-    return undecryptable(event, "encryption is off (ENCRYPTION)");
+    return undecryptable(
+      event,
+      "the bot's encryption is off (ENCRYPTION=off, or auto found no encrypted room at start: restart it)",
+    );
   await client.decryptEventIfNeeded(event);
   if (!event.isDecryptionFailure()) return undefined;
   const decrypted = await new Promise<boolean>((resolve) => {
