@@ -8,6 +8,7 @@ import type { CodeBook } from "../../core/codes.js";
 import { listenToOperatorRoom } from "../../src/chat/operator-room.js";
 import type { ChatCommandsApi } from "../../src/chat/run-command.js";
 import type { OperatorActions } from "../../src/chat/operator-actions.js";
+import { waitFor } from "../harness/wait.js";
 
 const ROOM = "!ops:example.org";
 const BOT = "@anteroom:example.org";
@@ -44,15 +45,20 @@ function setup(actions: OperatorActions = {}) {
   const client = new EventEmitter() as EventEmitter & {
     getUserId(): string;
     getRoom(id: string): unknown;
+    getCrypto(): undefined;
   };
   const levels = { users: { [BOT]: 100, [MOD]: 50 }, users_default: 0 };
   const room = {
     roomId: ROOM,
     getMyMembership: () => "join",
+    hasEncryptionStateEvent: () => false,
     currentState: { getStateEvents: () => ({ getContent: () => levels }) },
   };
   client.getUserId = () => BOT;
   client.getRoom = (id) => (id === ROOM ? room : null);
+  client.getCrypto = () => undefined; // the bot's encryption is off
+  const warnings: Record<string, unknown>[] = [];
+  let undecryptable = 0;
   const sent: { text: string; txnId: string }[] = [];
   const audit: Record<string, unknown>[] = [];
   const api = new Books();
@@ -69,8 +75,13 @@ function setup(actions: OperatorActions = {}) {
       assert.equal(roomId, ROOM);
       sent.push({ text, txnId });
     },
-    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    log: {
+      info: () => undefined,
+      warn: (fields: object) => void warnings.push(fields as Record<string, unknown>),
+      error: () => undefined,
+    },
     now: () => clock,
+    onUndecryptable: () => undecryptable++,
   });
   let ids = 0;
   const say = (
@@ -92,7 +103,29 @@ function setup(actions: OperatorActions = {}) {
   };
   const sync = (state: SyncState, fromCache = false) =>
     client.emit(ClientEvent.Sync, state, null, fromCache ? { fromCache } : {});
-  return { api, sent, audit, listener, say, sync, tick: (ms: number) => (clock += ms) };
+  const sayEncrypted = (sender: string, sessionId: string) => {
+    const event = new MatrixEvent({
+      type: "m.room.encrypted",
+      event_id: `$e${++ids}`,
+      sender,
+      room_id: ROOM,
+      origin_server_ts: clock,
+      content: { algorithm: "m.megolm.v1.aes-sha2", session_id: sessionId, ciphertext: "x" },
+    });
+    client.emit(RoomEvent.Timeline, event, room, false, false, { liveEvent: true });
+  };
+  return {
+    api,
+    sent,
+    audit,
+    listener,
+    say,
+    sayEncrypted,
+    sync,
+    warnings,
+    undecryptable: () => undecryptable,
+    tick: (ms: number) => (clock += ms),
+  };
 }
 
 test("nothing from the first sync batch (history, or a restored backlog) is acted on", async () => {
@@ -238,4 +271,16 @@ test("an operator cannot have the bot act on someone at or above their own level
     world.sent[0]?.text,
     `!ban: ${BOT} has power level 100 in this room, not below yours (50)`,
   );
+});
+
+test("an encrypted message the bot cannot read is reported with its sender and session and counted, never answered", async () => {
+  const world = setup();
+  world.sync(SyncState.Syncing);
+  world.sayEncrypted(MOD, "SESSION1");
+  await waitFor(() => world.undecryptable() === 1, { what: "the message counted as unreadable" });
+  await world.listener.idle();
+  assert.deepEqual(world.sent, []);
+  const warning = world.warnings.find((fields) => fields.sessionId === "SESSION1");
+  assert.equal(warning?.sender, MOD);
+  assert.match(String(warning?.reason), /encryption is off/);
 });
