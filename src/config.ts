@@ -146,6 +146,11 @@ const envSchema = z.object({
   // Chat commands (src/chat): the operator room (default: the space), who may give commands.
   ADMIN_COMMAND_ROOM: z.string().startsWith("!", "a room id such as !abc:example.org").optional(),
   ADMIN_PL_THRESHOLD: z.coerce.number().int().default(DEFAULT_OPERATOR_THRESHOLD),
+  // Commands only from a cross-signed device (src/matrix/crypto/sender-trust.ts); default: when the room is encrypted.
+  ADMIN_REQUIRE_VERIFIED_DEVICE: z
+    .enum(["true", "false", "1", "0"])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === "true" || v === "1")),
   ADMIN_ALLOWLIST: idList.refine(
     (ids) => ids.every(isUserId),
     "a comma list of Matrix user IDs such as @alice:example.org",
@@ -256,8 +261,13 @@ export interface DaemonConfig {
     readonly join: "invite" | "force";
     readonly revoke: "kick" | "deactivate";
   };
-  /** Chat commands: the room they are taken in, and who is answered there. */
-  readonly operatorRoom: { readonly roomId: string; readonly policy: OperatorPolicy };
+  /** Chat commands: the room they are taken in, who is answered there, and from which devices. */
+  readonly operatorRoom: {
+    readonly roomId: string;
+    readonly policy: OperatorPolicy;
+    /** Unset: required while the room is encrypted. */
+    readonly requireVerifiedDevice?: boolean;
+  };
   readonly moderation: {
     readonly policyLists: readonly string[];
     /** 0: the watchdog is off. */
@@ -290,6 +300,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
   if (e.ADMIN_HTTP_PORT !== undefined && e.ADMIN_TOKEN === undefined) {
     throw new ConfigError(
       "anteroom cannot start; fix these settings:\n  ADMIN_HTTP_PORT: the admin API on TCP needs ADMIN_TOKEN (a bearer token); set it, or unset ADMIN_HTTP_PORT to keep the admin API on the unix socket only",
+    );
+  }
+  if (e.ADMIN_REQUIRE_VERIFIED_DEVICE === true && e.ENCRYPTION === "off") {
+    throw new ConfigError(
+      "anteroom cannot start; fix these settings:\n  ADMIN_REQUIRE_VERIFIED_DEVICE: verified devices need the bot's encryption; set ENCRYPTION to auto or on, or unset ADMIN_REQUIRE_VERIFIED_DEVICE",
     );
   }
   const dataDir = e.DATA_DIR;
@@ -388,6 +403,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
     operatorRoom: {
       roomId: e.ADMIN_COMMAND_ROOM ?? e.SPACE_ID,
       policy: { threshold: e.ADMIN_PL_THRESHOLD, allowlist: e.ADMIN_ALLOWLIST },
+      ...(e.ADMIN_REQUIRE_VERIFIED_DEVICE === undefined
+        ? {}
+        : { requireVerifiedDevice: e.ADMIN_REQUIRE_VERIFIED_DEVICE }),
     },
     moderation: {
       policyLists: e.POLICY_LISTS,
@@ -396,7 +414,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
     },
     lobbyAliasPrefix: e.LOBBY_ALIAS_PREFIX,
     encryption: {
-      mode: e.ENCRYPTION,
+      // Verified devices can only be told apart with encryption on.
+      mode:
+        e.ENCRYPTION === "auto" && e.ADMIN_REQUIRE_VERIFIED_DEVICE === true ? "on" : e.ENCRYPTION,
       ...(e.CRYPTO_STORE_KEY === undefined ? {} : { storeKey: e.CRYPTO_STORE_KEY }),
     },
     ...serverNameOf(e.SERVER_NAME, e.SPACE_ID),

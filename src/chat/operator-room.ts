@@ -27,6 +27,7 @@ import type { OperatorActions } from "./operator-actions.js";
 import type { SendNotice } from "./notice.js";
 import { RecentIds } from "./recent-ids.js";
 import { awaitDecryption } from "../matrix/crypto/decryption.js";
+import type { SenderTrust } from "../matrix/crypto/sender-trust.js";
 import { runChatCommand, type ChatCommandsApi } from "./run-command.js";
 
 export interface OperatorRoomOptions {
@@ -43,7 +44,19 @@ export interface OperatorRoomOptions {
   readonly now?: () => number;
   /** A message in the room stayed unreadable (encrypted, and no key came): for /metrics. */
   readonly onUndecryptable?: () => void;
+  /** ADMIN_REQUIRE_VERIFIED_DEVICE: when an operator's command must come from a device they vouch for. */
+  readonly deviceGate?: DeviceGate;
 }
+
+export interface DeviceGate {
+  /** Whether the gate applies now (the setting, or by default: the room is encrypted). */
+  required(room: Room): boolean;
+  trust(event: MatrixEvent): Promise<SenderTrust>;
+}
+
+/** The reference approver's answer to an operator whose command the gate stops. */
+export const UNVERIFIED_REFUSAL =
+  "refused — admin commands require a cross-signing-verified device";
 
 export interface OperatorRoom {
   /** Resolves when every command received so far has been answered. */
@@ -158,9 +171,26 @@ export function listenToOperatorRoom(options: OperatorRoomOptions): OperatorRoom
       return;
     }
     const authority = operatorAuthority(message.sender, powerLevels, options.policy, creators);
+    const gate = options.deviceGate?.required(room) ? options.deviceGate : undefined;
     queue = queue.then(async () => {
       let reply: string;
-      if (parsed.kind === "usage") reply = parsed.error;
+      const trust = gate ? await gate.trust(event) : "verified";
+      if (trust !== "verified") {
+        log.warn({ sender: message.sender, command: name, trust }, "chat command refused: device");
+        reply = `${message.sender}: ${UNVERIFIED_REFUSAL}`;
+        await options.audit
+          .append({
+            ts: now() / 1000,
+            type: "admin_unverified",
+            cmd: name,
+            sender: message.sender,
+            room: roomId,
+            trust,
+          })
+          .catch((error: unknown) =>
+            log.error({ err: error }, "could not audit a refused chat command"),
+          );
+      } else if (parsed.kind === "usage") reply = parsed.error;
       else {
         log.info({ sender: message.sender, command: name }, "chat command");
         try {

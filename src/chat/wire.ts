@@ -12,6 +12,7 @@ import type { OperatorActions } from "./operator-actions.js";
 import { SdkModerationPort } from "../matrix/moderation-port.js";
 import { moderationActions } from "./moderation-actions.js";
 import { listenToOperatorRoom, type OperatorRoom } from "./operator-room.js";
+import { senderTrust } from "../matrix/crypto/sender-trust.js";
 
 export interface OperatorRoomDeps {
   readonly client: MatrixClient;
@@ -54,5 +55,10 @@ export function openOperatorRoom(config: DaemonConfig, deps: OperatorRoomDeps): 
     send: noticeSender(deps.client, deps.breaker),
     log: deps.log,
     ...(deps.onUndecryptable ? { onUndecryptable: deps.onUndecryptable } : {}),
+    deviceGate: {
+      required: (room) =>
+        config.operatorRoom.requireVerifiedDevice ?? room.hasEncryptionStateEvent(),
+      trust: (event) => senderTrust(deps.client, event),
+    },
   });
 }

@@ -77,6 +77,21 @@ export class CryptoUser {
     return person;
   }
 
+  /** Sets up cross-signing and signs this device with it, as Element does at a first login. */
+  async crossSign(): Promise<void> {
+    const crypto = this.client.getCrypto();
+    if (!crypto) throw new Error("the client has no crypto");
+    await crypto.bootstrapCrossSigning({
+      authUploadDeviceSigningKeys: async (makeRequest) => {
+        await makeRequest({
+          type: "m.login.password",
+          identifier: { type: "m.id.user", user: this.user.userId },
+          password: this.user.password,
+        });
+      },
+    });
+  }
+
   async join(roomId: string): Promise<void> {
     await this.client.joinRoom(roomId);
     await waitFor(() => this.client.getRoom(roomId)?.getMyMembership() === "join", {

@@ -19,7 +19,10 @@ let hs: TestHomeserver;
 let community: TestCommunity;
 let daemon: TestDaemon;
 let modUser: TestUser;
+/** An operator whose device is cross-signed: ADMIN_REQUIRE_VERIFIED_DEVICE lets them through. */
 let mod: CryptoUser;
+/** An operator too, on a device nobody cross-signed. */
+let unsignedUser: TestUser;
 let commandRoom: string;
 let notifyRoom: string;
 /** The bot's device key as the homeserver first published it. */
@@ -37,14 +40,19 @@ before(async () => {
   hs = await startHomeserver();
   community = await createCommunity(hs, { children: 1 });
   modUser = await hs.registerUser("mod", { displayName: "Mod" });
+  unsignedUser = await hs.registerUser("unsigned", { displayName: "Unsigned" });
   const moderatorsRoom = (name: string) =>
     community.botClient.createRoom({
       name,
       preset: "private_chat",
-      invite: [modUser.userId],
+      invite: [modUser.userId, unsignedUser.userId],
       initial_state: ENCRYPTED,
       power_level_content_override: {
-        users: { [community.bot.userId]: 100, [modUser.userId]: 50 },
+        users: {
+          [community.bot.userId]: 100,
+          [modUser.userId]: 50,
+          [unsignedUser.userId]: 50,
+        },
       },
     });
   commandRoom = await moderatorsRoom("commands");
@@ -63,6 +71,7 @@ before(async () => {
     what: "the bot's device keys on the homeserver",
   });
   mod = await CryptoUser.start(hs, modUser);
+  await mod.crossSign();
   await mod.join(commandRoom);
   await mod.join(notifyRoom);
 });
@@ -149,6 +158,70 @@ test("after a kill -9 the room key that came just before it is still there, and 
     (await mintedLabels()).filter((label) => label !== "friends"),
     ["first", "second", "third", "fourth"],
   );
+});
+
+async function auditOf(type: string): Promise<Record<string, unknown>[]> {
+  const text = await readFile(join(daemon.dataDir, "log.jsonl"), "utf8");
+  return text
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((entry) => entry.type === type);
+}
+
+test("an operator on a device nobody cross-signed, or typing in the clear, is refused with the reference's answer and audited", async () => {
+  const unsigned = await CryptoUser.start(hs, unsignedUser);
+  try {
+    await unsigned.join(commandRoom);
+    await unsigned.send(commandRoom, "!mint unsigned");
+    const refusal = await unsigned.waitForMessage(
+      commandRoom,
+      community.bot.userId,
+      /refused/,
+      45_000,
+    );
+    assert.equal(
+      refusal.body,
+      `${unsignedUser.userId}: refused — admin commands require a cross-signing-verified device`,
+    );
+    assert.equal(refusal.encrypted, true);
+  } finally {
+    unsigned.stop();
+  }
+  // The cross-signed moderator, but unencrypted (as a forging homeserver would send it).
+  const cleartext = await fetch(
+    `${hs.url}/_matrix/client/v3/rooms/${encodeURIComponent(commandRoom)}/send/m.room.message/clear-${Date.now()}`,
+    {
+      method: "PUT",
+      headers: {
+        authorization: `Bearer ${modUser.accessToken}`,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ msgtype: "m.text", body: "!mint cleartext" }),
+    },
+  );
+  assert.equal(cleartext.status, 200);
+  await mod.waitForMessage(
+    commandRoom,
+    community.bot.userId,
+    new RegExp(`^${modUser.userId}: refused — admin commands require`),
+  );
+  const refused = await waitFor(
+    async () => {
+      const entries = await auditOf("admin_unverified");
+      return entries.length === 2 ? entries : undefined;
+    },
+    { what: "two admin_unverified audit records" },
+  );
+  assert.deepEqual(
+    refused.map((entry) => [entry.sender, entry.cmd, entry.trust]),
+    [
+      [unsignedUser.userId, "mint", "unverified_device"],
+      [modUser.userId, "mint", "cleartext"],
+    ],
+  );
+  const labels = await mintedLabels();
+  assert.ok(!labels.includes("unsigned") && !labels.includes("cleartext"));
 });
 
 test("an encrypted message the bot cannot decrypt is logged with its sender and session and counted in /metrics", async () => {

@@ -5,7 +5,7 @@ import { EventEmitter } from "node:events";
 import { ClientEvent, MatrixEvent, RoomEvent, SyncState, type MatrixClient } from "matrix-js-sdk";
 import type { CodeBookName, MintRequest } from "../../core/api.js";
 import type { CodeBook } from "../../core/codes.js";
-import { listenToOperatorRoom } from "../../src/chat/operator-room.js";
+import { listenToOperatorRoom, type DeviceGate } from "../../src/chat/operator-room.js";
 import type { ChatCommandsApi } from "../../src/chat/run-command.js";
 import type { OperatorActions } from "../../src/chat/operator-actions.js";
 import { waitFor } from "../harness/wait.js";
@@ -41,7 +41,7 @@ class Books implements ChatCommandsApi {
   }
 }
 
-function setup(actions: OperatorActions = {}) {
+function setup(actions: OperatorActions = {}, deviceGate?: DeviceGate) {
   const client = new EventEmitter() as EventEmitter & {
     getUserId(): string;
     getRoom(id: string): unknown;
@@ -82,6 +82,7 @@ function setup(actions: OperatorActions = {}) {
     },
     now: () => clock,
     onUndecryptable: () => undecryptable++,
+    ...(deviceGate ? { deviceGate } : {}),
   });
   let ids = 0;
   const say = (
@@ -283,4 +284,30 @@ test("an encrypted message the bot cannot read is reported with its sender and s
   const warning = world.warnings.find((fields) => fields.sessionId === "SESSION1");
   assert.equal(warning?.sender, MOD);
   assert.match(String(warning?.reason), /encryption is off/);
+});
+
+test("with the verified-device gate, an operator's command from an unvouched device gets the refusal and an admin_unverified record", async () => {
+  const trusted = new Set<string>();
+  const world = setup(
+    {},
+    {
+      required: () => true,
+      trust: async (event) => (trusted.has(event.getId() ?? "") ? "verified" : "unverified_device"),
+    },
+  );
+  world.sync(SyncState.Syncing);
+  world.say(MOD, "!mint refused");
+  await world.listener.idle();
+  assert.deepEqual(
+    world.sent.map((m) => m.text),
+    [`${MOD}: refused — admin commands require a cross-signing-verified device`],
+  );
+  assert.deepEqual(
+    world.audit.map((r) => [r.type, r.sender, r.cmd, r.trust]),
+    [["admin_unverified", MOD, "mint", "unverified_device"]],
+  );
+  assert.deepEqual(world.api.codes, {});
+  trusted.add(world.say(MOD, "!mint welcome").getId() ?? "");
+  await world.listener.idle();
+  assert.match(world.sent[1]?.text ?? "", /minted knock code/);
 });
