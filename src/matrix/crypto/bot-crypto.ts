@@ -3,7 +3,7 @@
  * lives in DATA_DIR/crypto-store.bin (durable-store.ts), sealed with the store key (store-key.ts).
  * A store that cannot be used stops the start with what to do; it is never silently replaced.
  */
-import { Method, type MatrixClient } from "matrix-js-sdk";
+import { ClientEvent, Method, type MatrixClient } from "matrix-js-sdk";
 import { toHomeserverError } from "../errors.js";
 import { installIndexedDb } from "./indexeddb.js";
 import { DurableCryptoStore } from "./durable-store.js";
@@ -59,6 +59,8 @@ export async function openCryptoStore(
 export async function startCrypto(client: MatrixClient, store: DurableCryptoStore): Promise<void> {
   if (store.fresh) await refuseDeviceKeptElsewhere(client);
   await client.initRustCrypto({ useIndexedDB: true, cryptoDatabasePrefix: DATABASE_PREFIX });
+  // Emitted once the crypto has stored what the message brought (see request-gate.ts).
+  client.on(ClientEvent.ReceivedToDeviceMessage, () => store.toDeviceReceived());
   // A new device's keys are in the file before the homeserver sees them (request-gate.ts).
   store.changed();
   await store.flush();

@@ -24,6 +24,8 @@ export interface DurableStoreOptions {
 
 export class DurableCryptoStore {
   private dirty = false;
+  /** A to-device message was taken in since the last write: the next /sync must wait for one. */
+  private toDeviceUnsaved = false;
   private saving: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly stopWatching: () => void;
@@ -68,6 +70,22 @@ export class DurableCryptoStore {
   async flushIfDirty(): Promise<void> {
     if (!this.dirty && !this.saving) return;
     await this.flush().catch(this.opts.onSaveError);
+  }
+
+  /** The crypto has taken in to-device messages (room keys, new Olm sessions). */
+  toDeviceReceived(): void {
+    this.toDeviceUnsaved = true;
+  }
+
+  /**
+   * Before a /sync request, which tells the homeserver it may delete the to-device messages it
+   * sent: writes the file if any came. Other changes a sync brings (device lists, key counts)
+   * can be had again and wait for the timer, so a knock costs no write of its own.
+   */
+  async flushBeforeSync(): Promise<void> {
+    if (!this.toDeviceUnsaved) return;
+    this.toDeviceUnsaved = false;
+    await this.flushIfDirty();
   }
 
   /** The last write, at a clean stop. */

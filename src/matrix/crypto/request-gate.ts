@@ -7,15 +7,19 @@
 import type { DurableCryptoStore } from "./durable-store.js";
 
 const CRYPTO_PATHS =
-  /\/(sync|keys\/upload|keys\/signatures\/upload|keys\/device_signing\/upload)$|\/sendToDevice\/|\/room_keys\/|\/send\/m\.room\.encrypted\//;
+  /\/(keys\/upload|keys\/signatures\/upload|keys\/device_signing\/upload)$|\/sendToDevice\/|\/room_keys\/|\/send\/m\.room\.encrypted\//;
 
 export function storeFirstFetch(
   store: () => DurableCryptoStore | undefined,
   fetchFn: typeof globalThis.fetch,
 ): typeof globalThis.fetch {
   return async (input, init) => {
-    const pending = store();
-    if (pending && CRYPTO_PATHS.test(pathOf(input))) await pending.flushIfDirty();
+    const crypto = store();
+    if (crypto) {
+      const path = pathOf(input);
+      if (path.endsWith("/sync")) await crypto.flushBeforeSync();
+      else if (CRYPTO_PATHS.test(path)) await crypto.flushIfDirty();
+    }
     return fetchFn(input, init);
   };
 }
