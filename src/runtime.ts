@@ -25,6 +25,7 @@ import {
 import { UNSUPPORTED_REFERENCE_SETTINGS } from "../core/migration/reference-env.js";
 import { createBotClient, routeSdkLogs, startSyncing, type BotClient } from "./matrix/client.js";
 import { CryptoStoreRefused } from "./matrix/crypto/bot-crypto.js";
+import { identityApproval, type IdentityApproval } from "./matrix/crypto/identity-approval.js";
 import { SdkMatrixPort } from "./matrix/matrix-port.js";
 import { SendBreaker } from "./matrix/send-breaker.js";
 import { watchSpace, type SyncHealth } from "./matrix/space-watch.js";
@@ -61,6 +62,8 @@ export interface Runtime {
   readonly lifecycle: Lifecycle;
   /** Kick, ban and unban across the space, shared by chat, the admin API and the console. */
   readonly memberActions: MemberActionService;
+  /** Accepting a sender's changed cross-signing identity (the verified-device gate). */
+  readonly identities: IdentityApproval;
   /** Told of each message in the operator room that stayed encrypted (for metrics). */
   onUndecryptable: () => void;
   /** Starts syncing and the clock; resolves once the first sync request is under way. */
@@ -204,6 +207,7 @@ export async function openRuntime(
   const bookErrors = new Map<string, string>();
   const runtime: Runtime = {
     onUndecryptable: () => undefined,
+    identities: identityApproval(bot.client, audit, Date.now),
     engine,
     matrix,
     bot,

@@ -175,7 +175,7 @@ function socketAnswers(path: string, timeoutMs = 1000): Promise<boolean> {
 export function startAdminApiFor(
   config: DaemonConfig,
   runtime: Pick<Runtime, "engine" | "health" | "tokens" | "moderation" | "audit"> &
-    Partial<Pick<Runtime, "roles" | "lifecycle" | "memberActions">>,
+    Partial<Pick<Runtime, "roles" | "lifecycle" | "memberActions" | "identities">>,
   logger: Logger,
   /** What the daemon adds beyond the runtime (its recent log lines). */
   extra: Pick<AdminRoutesOptions, "recentLog"> = {},
@@ -193,6 +193,7 @@ export function startAdminApiFor(
     ...(runtime.roles ? { roles: runtime.roles } : {}),
     ...(runtime.lifecycle ? { lifecycle: runtime.lifecycle } : {}),
     ...(runtime.memberActions ? { memberActions: runtime.memberActions } : {}),
+    ...(runtime.identities ? { identities: runtime.identities } : {}),
     blocklist: {
       blocklist: runtime.moderation.blocklist,
       policyLists: () => runtime.moderation.policyLists(),

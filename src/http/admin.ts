@@ -32,6 +32,8 @@ import { registerLifecycleRoutes } from "./admin-lifecycle.js";
 import type { Lifecycle } from "../moderation/lifecycle.js";
 import { registerBlocklistRoutes, type BlocklistAdmin } from "./admin-blocklist.js";
 import { registerInviteRoutes } from "./admin-invites.js";
+import { registerIdentityRoutes } from "./admin-identities.js";
+import type { IdentityApproval } from "../matrix/crypto/identity-approval.js";
 import { registerMemberActionRoutes } from "./admin-members.js";
 import type { MemberActionService } from "../moderation/member-actions.js";
 import { registerLogRoutes } from "./admin-log.js";
@@ -64,6 +66,8 @@ export interface AdminRoutesOptions {
   readonly blocklist?: BlocklistAdmin;
   /** Kick, ban and unban (admin-members.ts); without it that route answers 503. */
   readonly memberActions?: MemberActionService;
+  /** Accepting changed cross-signing identities (admin-identities.ts); without it 503. */
+  readonly identities?: IdentityApproval;
   /** The daemon's recent log lines (admin-log.ts); without it those routes answer 503. */
   readonly recentLog?: RecentLog;
 }
@@ -159,6 +163,7 @@ export function registerAdminRoutes(app: FastifyInstance, opts: AdminRoutesOptio
   registerBlocklistRoutes(app, opts.blocklist);
   registerInviteRoutes(app, engine);
   registerMemberActionRoutes(app, opts.memberActions);
+  registerIdentityRoutes(app, opts.identities);
   registerLogRoutes(app, opts);
   app.get(`${ADMIN_PREFIX}/snapshot`, async () => engine.snapshot());
 

@@ -77,11 +77,15 @@ export class CryptoUser {
     return person;
   }
 
-  /** Sets up cross-signing and signs this device with it, as Element does at a first login. */
-  async crossSign(): Promise<void> {
+  /**
+   * Sets up cross-signing and signs this device with it, as Element does at a first login;
+   * `reset` makes a new identity, as a reset of cross-signing (or an impostor) would.
+   */
+  async crossSign(reset = false): Promise<void> {
     const crypto = this.client.getCrypto();
     if (!crypto) throw new Error("the client has no crypto");
     await crypto.bootstrapCrossSigning({
+      setupNewCrossSigning: reset,
       authUploadDeviceSigningKeys: async (makeRequest) => {
         await makeRequest({
           type: "m.login.password",
@@ -105,15 +109,25 @@ export class CryptoUser {
     return event_id;
   }
 
-  /** Waits for a message from `sender` after `afterEventId` that matches `body`. */
+  /** How many messages of `roomId` this client has read so far (for waitForMessage's `after`). */
+  mark(roomId: string): number {
+    return this.seen.get(roomId)?.length ?? 0;
+  }
+
+  /** Waits for a message from `sender` that matches `body`, among those read after `after`. */
   async waitForMessage(
     roomId: string,
     sender: string,
     body: RegExp,
     timeoutMs = 30_000,
+    after = 0,
   ): Promise<SeenMessage> {
     return waitFor(
-      () => this.seen.get(roomId)?.find((m) => m.sender === sender && body.test(m.body)),
+      () =>
+        this.seen
+          .get(roomId)
+          ?.slice(after)
+          .find((m) => m.sender === sender && body.test(m.body)),
       { what: `a message from ${sender} matching ${String(body)} in ${roomId}`, timeoutMs },
     );
   }

@@ -8,6 +8,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile, readdir, truncate } from "node:fs/promises";
 import { join } from "node:path";
+import { request } from "node:http";
 import { startHomeserver, type TestHomeserver, type TestUser } from "../harness/homeserver.js";
 import { createCommunity, type TestCommunity } from "../harness/community.js";
 import { TestDaemon } from "../harness/daemon.js";
@@ -222,6 +223,71 @@ test("an operator on a device nobody cross-signed, or typing in the clear, is re
   );
   const labels = await mintedLabels();
   assert.ok(!labels.includes("unsigned") && !labels.includes("cleartext"));
+});
+
+/** POST on the daemon's admin socket. */
+function adminPost(path: string): Promise<{ status: number; json: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        socketPath: join(daemon.dataDir, "admin.sock"),
+        method: "POST",
+        path,
+        headers: { "x-anteroom-actor": "@owner:test" },
+      },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => (text += chunk));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            json: JSON.parse(text) as Record<string, unknown>,
+          }),
+        );
+      },
+    );
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+test("an operator whose cross-signing identity changed is refused until a moderator accepts the new one", async () => {
+  await mod.crossSign(true);
+  // The bot hears of the new identity through its sync: ask until it answers with the refusal.
+  let probe = 0;
+  await waitFor(
+    async () => {
+      probe++;
+      const mark = mod.mark(commandRoom);
+      await mod.send(commandRoom, `!mint probe${probe}`);
+      const answer = await mod.waitForMessage(
+        commandRoom,
+        community.bot.userId,
+        new RegExp(`\\(label: probe${probe}\\b|^${modUser.userId}: refused`),
+        30_000,
+        mark,
+      );
+      return answer.body.includes("refused");
+    },
+    { what: "the refusal of a command from the changed identity", timeoutMs: 60_000 },
+  );
+  const changed = (await auditOf("admin_unverified")).filter(
+    (entry) => entry.trust === "identity_changed",
+  );
+  assert.equal(changed.length, 1);
+  assert.equal(changed[0]?.sender, modUser.userId);
+
+  const accepted = await adminPost(
+    `/admin/v1/identities/${encodeURIComponent(modUser.userId)}/accept`,
+  );
+  assert.deepEqual(
+    [accepted.status, accepted.json],
+    [200, { user: modUser.userId, accepted: true }],
+  );
+  assert.equal((await auditOf("identity_accepted"))[0]?.by, "@owner:test");
+  const reply = await ask("!mint accepted", /\(label: accepted\b/);
+  assert.equal(reply.encrypted, true);
 });
 
 test("an encrypted message the bot cannot decrypt is logged with its sender and session and counted in /metrics", async () => {
