@@ -127,6 +127,22 @@ test("a damaged store stops the start with how to reset, and the file is left as
   assert.deepEqual(await readFile(settings.storePath), before, "the store is not replaced");
 });
 
+test("a store left by a crash mid-write opens whole, and the cut-short temp file is removed", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "anteroom-crypto-"));
+  const settings = {
+    storePath: join(dir, "crypto-store.bin"),
+    keyPath: join(dir, "crypto-store.key"),
+  };
+  await writeFile(settings.keyPath, KEY.toString("base64"));
+  await writeStoreFile(settings.storePath, KEY, { ...DEVICE, databases: [] });
+  const temp = join(dir, ".crypto-store.bin.tmp-4242-abcdef");
+  await writeFile(temp, "half a store");
+  const store = await openCryptoStore(settings, DEVICE, () => undefined);
+  assert.equal(store.fresh, false);
+  await assert.rejects(stat(temp), { code: "ENOENT" });
+  await store.close();
+});
+
 test("a store of another device is not opened for MATRIX_TOKEN's device", async () => {
   const dir = await mkdtemp(join(tmpdir(), "anteroom-crypto-"));
   const settings = { storePath: join(dir, "crypto-store.bin"), keyPath: join(dir, "k") };

@@ -7,7 +7,7 @@ import { ClientEvent, Method, type MatrixClient } from "matrix-js-sdk";
 import { toHomeserverError } from "../errors.js";
 import { installIndexedDb } from "./indexeddb.js";
 import { DurableCryptoStore } from "./durable-store.js";
-import { readStoreFile, StoreFileUnreadable } from "./store-file.js";
+import { readStoreFile, removeStaleTempFiles, StoreFileUnreadable } from "./store-file.js";
 import { loadStoreKey } from "./store-key.js";
 
 /** The IndexedDB databases are named `anteroom::matrix-sdk-crypto` and so on. */
@@ -43,10 +43,12 @@ export async function openCryptoStore(
       throw new StoreFileUnreadable(
         `it holds device ${content.deviceId} of ${content.userId}, and MATRIX_TOKEN is device ${device.deviceId} of ${device.userId}`,
       );
-    return await DurableCryptoStore.open(
+    const store = await DurableCryptoStore.open(
       { factory, key, path: storePath, prefix: DATABASE_PREFIX, onSaveError, ...device },
       content,
     );
+    await removeStaleTempFiles(storePath);
+    return store;
   } catch (error) {
     if (!(error instanceof StoreFileUnreadable)) throw error;
     throw new CryptoStoreRefused(

@@ -4,7 +4,8 @@
  * at rest and a truncated or altered file is told apart from a good one. Written atomically.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readFile, readdir, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { deserialize, serialize } from "node:v8";
 import { hasCode, writeFileAtomic } from "../../store/atomic-file.js";
 import type { DatabaseSnapshot } from "./idb-snapshot.js";
@@ -72,6 +73,18 @@ export async function readStoreFile(path: string, key: Buffer): Promise<StoreCon
   const content: unknown = deserialize(plain);
   if (!isStoreContent(content)) throw new StoreFileUnreadable("its content is not a crypto store");
   return content;
+}
+
+/** Temp files of writes a crash cut short (writeFileAtomic's names); the file itself is whole. */
+export async function removeStaleTempFiles(path: string): Promise<void> {
+  const prefix = `.${basename(path)}.tmp-`;
+  const dir = dirname(path);
+  const names = await readdir(dir).catch(() => []);
+  await Promise.all(
+    names
+      .filter((name) => name.startsWith(prefix))
+      .map((name) => rm(join(dir, name), { force: true })),
+  );
 }
 
 function isStoreContent(value: unknown): value is StoreContent {
