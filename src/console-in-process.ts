@@ -33,7 +33,10 @@ export async function runConsoleInProcess(
       by,
       readonly,
       publicUrl: config.publicUrl,
-      health: async () => healthReport(runtime.health),
+      health: async () => {
+        const { ok, body } = healthReport(runtime.health);
+        return { ok, body: { ...body, encryption: runtime.encryption } };
+      },
       daemonLogPath: logPath,
       moderation: runtimeModeration(runtime),
     });

@@ -66,6 +66,8 @@ export interface Runtime {
   readonly identities: IdentityApproval;
   /** Told of each message in the operator room that stayed encrypted (for metrics). */
   onUndecryptable: () => void;
+  /** Whether the bot's encryption is on, and the operator-room messages it could not decrypt. */
+  readonly encryption: { readonly on: boolean; readonly undecryptable: number };
   /** Starts syncing and the clock; resolves once the first sync request is under way. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -201,12 +203,17 @@ export async function openRuntime(
     roles: roles.service,
     memberActions,
     tokens,
-    onUndecryptable: () => runtime.onUndecryptable(),
+    onUndecryptable: () => {
+      encryption.undecryptable++;
+      runtime.onUndecryptable();
+    },
   });
+  const encryption = { on: bot.crypto !== undefined, undecryptable: 0 };
   let ticker: NodeJS.Timeout | undefined;
   const bookErrors = new Map<string, string>();
   const runtime: Runtime = {
     onUndecryptable: () => undefined,
+    encryption,
     identities: identityApproval(bot.client, audit, Date.now),
     engine,
     matrix,

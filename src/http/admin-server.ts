@@ -175,7 +175,7 @@ function socketAnswers(path: string, timeoutMs = 1000): Promise<boolean> {
 export function startAdminApiFor(
   config: DaemonConfig,
   runtime: Pick<Runtime, "engine" | "health" | "tokens" | "moderation" | "audit"> &
-    Partial<Pick<Runtime, "roles" | "lifecycle" | "memberActions" | "identities">>,
+    Partial<Pick<Runtime, "roles" | "lifecycle" | "memberActions" | "identities" | "encryption">>,
   logger: Logger,
   /** What the daemon adds beyond the runtime (its recent log lines). */
   extra: Pick<AdminRoutesOptions, "recentLog"> = {},
@@ -186,7 +186,14 @@ export function startAdminApiFor(
     health: () => {
       // Operators see here a policy list that cannot be followed; the public /healthz does not.
       const { ok, body } = healthReport(runtime.health);
-      return { ok, body: { ...body, policy_lists: runtime.moderation.policyLists() } };
+      return {
+        ok,
+        body: {
+          ...body,
+          policy_lists: runtime.moderation.policyLists(),
+          ...(runtime.encryption ? { encryption: runtime.encryption } : {}),
+        },
+      };
     },
     publicUrl: config.publicUrl,
     tokens: runtime.tokens,

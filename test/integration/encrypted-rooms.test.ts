@@ -225,13 +225,16 @@ test("an operator on a device nobody cross-signed, or typing in the clear, is re
   assert.ok(!labels.includes("unsigned") && !labels.includes("cleartext"));
 });
 
-/** POST on the daemon's admin socket. */
-function adminPost(path: string): Promise<{ status: number; json: Record<string, unknown> }> {
+/** A request on the daemon's admin socket. */
+function admin(
+  method: "GET" | "POST",
+  path: string,
+): Promise<{ status: number; json: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
         socketPath: join(daemon.dataDir, "admin.sock"),
-        method: "POST",
+        method,
         path,
         headers: { "x-anteroom-actor": "@owner:test" },
       },
@@ -278,7 +281,8 @@ test("an operator whose cross-signing identity changed is refused until a modera
   assert.equal(changed.length, 1);
   assert.equal(changed[0]?.sender, modUser.userId);
 
-  const accepted = await adminPost(
+  const accepted = await admin(
+    "POST",
     `/admin/v1/identities/${encodeURIComponent(modUser.userId)}/accept`,
   );
   assert.deepEqual(
@@ -319,6 +323,8 @@ test("an encrypted message the bot cannot decrypt is logged with its sender and 
   assert.equal(line.sessionId, "bm8gc3VjaCBzZXNzaW9u");
   const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
   assert.match(metrics, /^anteroom_undecryptable_events_total 1$/m);
+  const health = await admin("GET", "/admin/v1/health");
+  assert.deepEqual(health.json.encryption, { on: true, undecryptable: 1 });
 });
 
 test("a cut-short crypto store stops the start with how to reset, and is left as it was", async () => {

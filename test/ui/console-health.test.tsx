@@ -41,6 +41,32 @@ test("Health shows the homeserver reachable, a fresh sync, knocks by phase and e
   }
 });
 
+test("Health says whether the bot's encryption is on and counts what it could not decrypt", async () => {
+  let undecryptable = 0;
+  const c = renderConsole({
+    columns: 140,
+    rows: 30,
+    health: async () => ({
+      ok: true,
+      body: {
+        status: "ok",
+        sync: "SYNCING",
+        last_sync_ms_ago: 1000,
+        encryption: { on: true, undecryptable },
+      },
+    }),
+  });
+  try {
+    c.press("5");
+    await c.waitForText("encryption");
+    assert.match(c.frame(), /encryption\s+✓ on/);
+    undecryptable = 2;
+    await c.waitForText("2 message(s) in the operator room could not be decrypted", 10_000);
+  } finally {
+    c.unmount();
+  }
+});
+
 test("a health check that fails says why", async () => {
   const c = renderConsole({
     health: async () => {

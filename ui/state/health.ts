@@ -17,6 +17,8 @@ export interface ConsoleHealth {
   /** The public address of the join and signup pages (HS_PUBLIC). */
   readonly publicUrl?: string;
   readonly pid?: number;
+  /** The bot's end-to-end encryption, and the operator-room messages it could not decrypt. */
+  readonly encryption?: { readonly on: boolean; readonly undecryptable: number };
 }
 
 /** Where health comes from: the daemon's `/health` or the runtime's report; rejects when unreachable. */
@@ -29,6 +31,7 @@ export function readHealth(ok: boolean, body: unknown, checkedAt: number): Conso
     typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
   const publicUrl = validPublicUrl(fields.public_url);
   const pid = count(fields.pid);
+  const encryption = readEncryption(fields.encryption, count);
   return {
     checkedAt,
     ok,
@@ -37,5 +40,16 @@ export function readHealth(ok: boolean, body: unknown, checkedAt: number): Conso
     lastSyncMsAgo: count(fields.last_sync_ms_ago) ?? null,
     ...(publicUrl === undefined ? {} : { publicUrl }),
     ...(pid === undefined ? {} : { pid }),
+    ...(encryption === undefined ? {} : { encryption }),
   };
+}
+
+function readEncryption(
+  value: unknown,
+  count: (value: unknown) => number | undefined,
+): ConsoleHealth["encryption"] {
+  if (typeof value !== "object" || value === null) return undefined;
+  const { on, undecryptable } = value as Record<string, unknown>;
+  const n = count(undecryptable);
+  return typeof on === "boolean" && n !== undefined ? { on, undecryptable: n } : undefined;
 }
