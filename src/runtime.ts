@@ -26,6 +26,7 @@ import { UNSUPPORTED_REFERENCE_SETTINGS } from "../core/migration/reference-env.
 import { createBotClient, routeSdkLogs, startSyncing, type BotClient } from "./matrix/client.js";
 import { CryptoStoreRefused } from "./matrix/crypto/bot-crypto.js";
 import { identityApproval, type IdentityApproval } from "./matrix/crypto/identity-approval.js";
+import { ensureBotIdentity } from "./matrix/crypto/bot-identity.js";
 import { SdkMatrixPort } from "./matrix/matrix-port.js";
 import { SendBreaker } from "./matrix/send-breaker.js";
 import { watchSpace, type SyncHealth } from "./matrix/space-watch.js";
@@ -229,6 +230,8 @@ export async function openRuntime(
     memberActions,
     async start() {
       await startSyncing(bot);
+      // In the background: the first sync must not wait for it.
+      void ensureBotIdentity(bot.client, log);
       moderation.start();
       ticker = setInterval(() => {
         engine.tick().catch((error: unknown) => log.error({ err: error }, "tick failed"));

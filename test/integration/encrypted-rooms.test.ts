@@ -28,6 +28,8 @@ let commandRoom: string;
 let notifyRoom: string;
 /** The bot's device key as the homeserver first published it. */
 let firstDeviceKey: string;
+/** The bot's cross-signing master key, once made. */
+let firstMasterKey: string | undefined;
 
 const ENCRYPTED = [
   {
@@ -83,18 +85,32 @@ after(async () => {
   await hs?.stop();
 });
 
-/** The bot device's ed25519 key as the homeserver hands it to others; undefined before upload. */
-async function botDeviceKey(): Promise<string | undefined> {
+interface KeysAnswer {
+  device_keys?: Record<string, Record<string, { keys?: Record<string, string> }>>;
+  master_keys?: Record<string, { keys?: Record<string, string> }>;
+}
+
+/** The bot's keys as the homeserver hands them to others. */
+async function botKeys(): Promise<KeysAnswer> {
   const { userId, deviceId } = community.bot;
   const response = await fetch(`${hs.url}/_matrix/client/v3/keys/query`, {
     method: "POST",
     headers: { authorization: `Bearer ${modUser.accessToken}`, "content-type": "application/json" },
     body: JSON.stringify({ device_keys: { [userId]: [deviceId] } }),
   });
-  const answer = (await response.json()) as {
-    device_keys?: Record<string, Record<string, { keys?: Record<string, string> }>>;
-  };
-  return answer.device_keys?.[userId]?.[deviceId]?.keys?.[`ed25519:${deviceId}`];
+  return (await response.json()) as KeysAnswer;
+}
+
+/** The bot device's ed25519 key; undefined before upload. */
+async function botDeviceKey(): Promise<string | undefined> {
+  const { userId, deviceId } = community.bot;
+  return (await botKeys()).device_keys?.[userId]?.[deviceId]?.keys?.[`ed25519:${deviceId}`];
+}
+
+/** The bot's cross-signing master key; undefined while it has none. */
+async function botMasterKey(): Promise<string | undefined> {
+  const keys = (await botKeys()).master_keys?.[community.bot.userId]?.keys;
+  return keys ? Object.values(keys)[0] : undefined;
 }
 
 /** Sends a command from the moderator's encrypting client and waits for the bot's answer. */
@@ -118,6 +134,18 @@ test("an encrypted !mint in the encrypted command room is answered encrypted, an
   assert.ok(
     daemon.logged(/^taking chat commands in the operator room, encrypted and in the clear$/),
   );
+  // The bot made its own cross-signing identity: moderators see its device signed by its owner.
+  await waitFor(
+    async () =>
+      (
+        await mod.client
+          .getCrypto()
+          ?.getDeviceVerificationStatus(community.bot.userId, community.bot.deviceId)
+      )?.signedByOwner === true,
+    { what: "the bot's device signed by the bot's own identity", timeoutMs: 30_000 },
+  );
+  firstMasterKey = await botMasterKey();
+  assert.ok(firstMasterKey);
 });
 
 test("a notice to the encrypted OPERATOR_NOTIFY_ROOM arrives encrypted, while vetting rooms stay unencrypted", async () => {
@@ -141,6 +169,7 @@ test("after a restart the bot has the same device and keys, and the next encrypt
   await daemon.stop();
   await daemon.launch();
   assert.equal(await botDeviceKey(), firstDeviceKey);
+  assert.equal(await botMasterKey(), firstMasterKey, "no new identity");
   const reply = await ask("!mint second", /\(label: second\b/);
   assert.equal(reply.encrypted, true);
 });
@@ -152,6 +181,7 @@ test("after a kill -9 the room key that came just before it is still there, and 
   await daemon.kill9();
   await daemon.launch();
   assert.equal(await botDeviceKey(), firstDeviceKey);
+  assert.equal(await botMasterKey(), firstMasterKey);
   // Encrypted with the same room key: readable only if the bot kept it.
   const reply = await ask("!mint fourth", /\(label: fourth\b/);
   assert.equal(reply.encrypted, true);
