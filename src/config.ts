@@ -178,6 +178,11 @@ const envSchema = z.object({
   WELCOME_ROOM: z.string().startsWith("!", "a room id such as !abc:example.org").optional(),
   // End-to-end encryption (src/matrix/crypto): auto = on when a room the bot talks to moderators in is encrypted.
   ENCRYPTION: z.enum(["auto", "on", "off"]).default("auto"),
+  // MSC4268: room keys of an encrypted room's history for the people anteroom invites there.
+  SHARE_ROOM_HISTORY: z
+    .enum(["true", "false", "1", "0"])
+    .default("true")
+    .transform((v) => v === "true" || v === "1"),
   CRYPTO_STORE_KEY: z
     .string()
     .optional()
@@ -283,6 +288,8 @@ export interface DaemonConfig {
   readonly encryption: {
     readonly mode: EncryptionMode;
     readonly storeKey?: Buffer;
+    /** Send new members the keys of an encrypted room's shared history (SHARE_ROOM_HISTORY). */
+    readonly shareRoomHistory: boolean;
   };
   /** Reference approver settings that are set here but that anteroom does not use. */
   readonly ignoredReferenceSettings: readonly string[];
@@ -418,6 +425,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
       mode:
         e.ENCRYPTION === "auto" && e.ADMIN_REQUIRE_VERIFIED_DEVICE === true ? "on" : e.ENCRYPTION,
       ...(e.CRYPTO_STORE_KEY === undefined ? {} : { storeKey: e.CRYPTO_STORE_KEY }),
+      shareRoomHistory: e.SHARE_ROOM_HISTORY,
     },
     ...serverNameOf(e.SERVER_NAME, e.SPACE_ID),
     ignoredReferenceSettings: referenceSettingsIgnored(env, SETTING_NAMES),

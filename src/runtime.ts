@@ -27,6 +27,7 @@ import { createBotClient, routeSdkLogs, startSyncing, type BotClient } from "./m
 import { CryptoStoreRefused } from "./matrix/crypto/bot-crypto.js";
 import { identityApproval, type IdentityApproval } from "./matrix/crypto/identity-approval.js";
 import { ensureBotIdentity } from "./matrix/crypto/bot-identity.js";
+import { roomHistorySharing } from "./matrix/crypto/history-sharing.js";
 import { SdkMatrixPort } from "./matrix/matrix-port.js";
 import { SendBreaker } from "./matrix/send-breaker.js";
 import { watchSpace, type SyncHealth } from "./matrix/space-watch.js";
@@ -135,6 +136,10 @@ export async function openRuntime(
   const matrix = new SdkMatrixPort(bot.client, breaker, {
     lobbyAliasPrefix: config.lobbyAliasPrefix,
   });
+  if (config.encryption.shareRoomHistory) {
+    const shareHistory = roomHistorySharing(bot.client, { audit, log, now: Date.now });
+    matrix.onInvited = (roomId, user) => void shareHistory(roomId, user);
+  }
   const moderation = await openModeration(config, { client: bot.client, breaker, audit, log });
   const engine = new Engine(
     {

@@ -5,7 +5,7 @@
  * but only after checking, so a ban is never mistaken for membership.
  */
 import { createHash } from "node:crypto";
-import { MsgType, Preset, Visibility, type MatrixClient } from "matrix-js-sdk";
+import { Method, MsgType, Preset, Visibility, type MatrixClient } from "matrix-js-sdk";
 import { HomeserverError, type MatrixPort } from "../../core/ports.js";
 import { toHomeserverError } from "./errors.js";
 import type { SendBreaker } from "./send-breaker.js";
@@ -18,6 +18,8 @@ export class SdkMatrixPort implements MatrixPort {
   readonly userId: string;
   /** Told of every failed homeserver call (for metrics). */
   onError: (errcode: string | undefined, transient: boolean) => void = () => undefined;
+  /** Told of every invite that went out (or was already there): room history is shared then. */
+  onInvited: (roomId: string, user: string) => void = () => undefined;
   private readonly serverName: string;
   private readonly lobbyAliasPrefix: string;
 
@@ -114,8 +116,20 @@ export class SdkMatrixPort implements MatrixPort {
   }
 
   async invite(roomId: string, user: string): Promise<void> {
+    await this.inviteOnce(roomId, user);
+    this.onInvited(roomId, user);
+  }
+
+  private async inviteOnce(roomId: string, user: string): Promise<void> {
     try {
-      await this.client.invite(roomId, user);
+      // Not client.invite: with encryption on it shares the room's history first and fails the
+      // invite when that fails; anteroom shares it afterwards, best effort (onInvited).
+      await this.client.http.authedRequest(
+        Method.Post,
+        `/rooms/${encodeURIComponent(roomId)}/invite`,
+        undefined,
+        { user_id: user },
+      );
     } catch (error) {
       const failure = this.failure(error);
       if (failure.transient) throw failure;

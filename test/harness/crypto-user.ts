@@ -38,6 +38,8 @@ const quiet: Logger = {
 
 export class CryptoUser {
   private readonly seen = new Map<string, SeenMessage[]>();
+  /** The types of the to-device messages this client has taken in, decrypted. */
+  readonly toDeviceTypes: string[] = [];
 
   private constructor(
     readonly user: TestUser,
@@ -45,6 +47,9 @@ export class CryptoUser {
   ) {
     client.on(RoomEvent.Timeline, (event, room) => {
       if (room) void this.record(room.roomId, event);
+    });
+    client.on(ClientEvent.ReceivedToDeviceMessage, ({ message }) => {
+      this.toDeviceTypes.push(message.type);
     });
     // A message whose key came after it is decrypted again later.
     client.on(MatrixEventEvent.Decrypted, (event) => {

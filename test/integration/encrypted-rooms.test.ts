@@ -25,6 +25,7 @@ let mod: CryptoUser;
 /** An operator too, on a device nobody cross-signed. */
 let unsignedUser: TestUser;
 let commandRoom: string;
+let childRoom: string;
 let notifyRoom: string;
 /** The bot's device key as the homeserver first published it. */
 let firstDeviceKey: string;
@@ -58,6 +59,17 @@ before(async () => {
         },
       },
     });
+  // The child room is encrypted too, history shared with members (the private_chat default).
+  const [child] = community.childIds;
+  assert.ok(child);
+  childRoom = child;
+  await community.botClient.sendState(
+    childRoom,
+    "m.room.encryption",
+    "",
+    ENCRYPTED[0]?.content ?? {},
+  );
+  await community.botClient.invite(childRoom, modUser.userId);
   commandRoom = await moderatorsRoom("commands");
   notifyRoom = await moderatorsRoom("notices");
   daemon = await TestDaemon.start(hs, community, {
@@ -77,6 +89,7 @@ before(async () => {
   await mod.crossSign();
   await mod.join(commandRoom);
   await mod.join(notifyRoom);
+  await mod.join(childRoom);
 });
 
 after(async () => {
@@ -163,6 +176,44 @@ test("a notice to the encrypted OPERATOR_NOTIFY_ROOM arrives encrypted, while ve
     await community.botClient.getState(challenge.roomId, "m.room.encryption"),
     undefined,
   );
+});
+
+test("someone anteroom invites into an encrypted child room reads what was said there before", async () => {
+  await mod.send(childRoom, "said before you came");
+  const newcomerUser = await hs.registerUser("latecomer", { displayName: "Latecomer" });
+  const newcomer = await CryptoUser.start(hs, newcomerUser);
+  // As Element does at a first login: keys are shared only with devices their owner signed.
+  await newcomer.crossSign();
+  try {
+    const created = await admin("POST", "/admin/v1/lifecycle", {
+      user: newcomerUser.userId,
+      action: "created",
+    });
+    assert.equal(created.status, 200);
+    await waitFor(() => newcomer.client.getRoom(childRoom)?.getMyMembership() === "invite", {
+      what: "the invite to the child room",
+    });
+    // They accept the invite once the history's keys have reached their client, as a person would.
+    await waitFor(() => newcomer.toDeviceTypes.some((type) => type.endsWith("room_key_bundle")), {
+      what: "the room key bundle at the newcomer's client",
+    });
+    await newcomer.join(childRoom);
+    const before = await newcomer.waitForMessage(
+      childRoom,
+      modUser.userId,
+      /^said before you came$/,
+      45_000,
+    );
+    assert.equal(before.encrypted, true);
+    const shared = await auditOf("history_shared");
+    // Only the encrypted child room: the space is not encrypted.
+    assert.deepEqual(
+      shared.map((entry) => [entry.room, entry.user]),
+      [[childRoom, newcomerUser.userId]],
+    );
+  } finally {
+    newcomer.stop();
+  }
 });
 
 test("after a restart the bot has the same device and keys, and the next encrypted command is answered", async () => {
@@ -259,6 +310,7 @@ test("an operator on a device nobody cross-signed, or typing in the clear, is re
 function admin(
   method: "GET" | "POST",
   path: string,
+  body?: object,
 ): Promise<{ status: number; json: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -266,7 +318,10 @@ function admin(
         socketPath: join(daemon.dataDir, "admin.sock"),
         method,
         path,
-        headers: { "x-anteroom-actor": "@owner:test" },
+        headers: {
+          "x-anteroom-actor": "@owner:test",
+          ...(body ? { "content-type": "application/json" } : {}),
+        },
       },
       (res) => {
         let text = "";
@@ -281,7 +336,7 @@ function admin(
       },
     );
     req.on("error", reject);
-    req.end();
+    req.end(body ? JSON.stringify(body) : undefined);
   });
 }
 
