@@ -19,6 +19,8 @@ import {
   type OperatorPolicy,
 } from "../core/chat-commands/authorize.js";
 import { WATCHDOG_ACTIONS, type WatchdogAction } from "./moderation/watchdog.js";
+import { parseStoreKey } from "./matrix/crypto/store-key.js";
+import type { EncryptionMode } from "./matrix/client.js";
 
 const seconds = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 const count = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
@@ -160,6 +162,11 @@ const envSchema = z.object({
     .int()
     .min(1, "at least 1: at 0 every member of the operator room could give commands")
     .default(DEFAULT_OPERATOR_THRESHOLD),
+  // Commands only from a cross-signed device (src/matrix/crypto/sender-trust.ts); default: when the room is encrypted.
+  ADMIN_REQUIRE_VERIFIED_DEVICE: z
+    .enum(["true", "false", "1", "0"])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === "true" || v === "1")),
   ADMIN_ALLOWLIST: idList.refine(
     (ids) => ids.every(isUserId),
     "a comma list of Matrix user IDs such as @alice:example.org",
@@ -187,6 +194,28 @@ const envSchema = z.object({
   WELCOME_ROOM: z.string().startsWith("!", "a room id such as !abc:example.org").optional(),
   COMMUNITY_NAME: z.string().max(100).optional(),
   COMMUNITY_DESCRIPTION: z.string().max(500).optional(),
+  // End-to-end encryption (src/matrix/crypto): auto = on when a room the bot talks to moderators in is encrypted.
+  ENCRYPTION: z.enum(["auto", "on", "off"]).default("auto"),
+  // MSC4268: room keys of an encrypted room's history for the people anteroom invites there.
+  SHARE_ROOM_HISTORY: z
+    .enum(["true", "false", "1", "0"])
+    .default("true")
+    .transform((v) => v === "true" || v === "1"),
+  CRYPTO_STORE_KEY: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined) return undefined;
+      const key = parseStoreKey(text);
+      if (!key) {
+        ctx.addIssue({
+          code: "custom",
+          message: "32 bytes in base64 or hex (e.g. `openssl rand -base64 32`)",
+        });
+        return z.NEVER;
+      }
+      return key;
+    }),
 });
 
 /** Every environment variable the daemon reads: deploy/.env.example documents each (a test checks). */
@@ -216,6 +245,8 @@ export interface DaemonConfig {
     readonly invites: string;
     readonly lifecycle: string;
     readonly blocklist: string;
+    readonly cryptoStore: string;
+    readonly cryptoStoreKey: string;
   };
   readonly http: { readonly port: number; readonly host: string };
   /** The admin API: the unix socket always; TCP only with its token (a secret: never log it). */
@@ -262,8 +293,13 @@ export interface DaemonConfig {
     readonly join: "invite" | "force";
     readonly revoke: "kick" | "deactivate";
   };
-  /** Chat commands: the room they are taken in, and who is answered there. */
-  readonly operatorRoom: { readonly roomId: string; readonly policy: OperatorPolicy };
+  /** Chat commands: the room they are taken in, who is answered there, and from which devices. */
+  readonly operatorRoom: {
+    readonly roomId: string;
+    readonly policy: OperatorPolicy;
+    /** Unset: required while the room is encrypted. */
+    readonly requireVerifiedDevice?: boolean;
+  };
   readonly moderation: {
     readonly policyLists: readonly string[];
     /** 0: the watchdog is off. */
@@ -275,6 +311,13 @@ export interface DaemonConfig {
   readonly lobbyAliasPrefix: string;
   /** Where the reference approver's lobby aliases live (SERVER_NAME), when known. */
   readonly serverName?: string;
+  /** The bot's end-to-end encryption; the store key is a secret: never log it. */
+  readonly encryption: {
+    readonly mode: EncryptionMode;
+    readonly storeKey?: Buffer;
+    /** Send new members the keys of an encrypted room's shared history (SHARE_ROOM_HISTORY). */
+    readonly shareRoomHistory: boolean;
+  };
   /** Reference approver settings that are set here but that anteroom does not use. */
   readonly ignoredReferenceSettings: readonly string[];
 }
@@ -301,6 +344,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
   if (e.FORM_MODE === "invite" && e.FORM_SECRET === undefined) {
     throw new ConfigError(
       "anteroom cannot start: FORM_MODE=invite lets anyone who can post to /hooks/form into the community unvetted, so it needs FORM_SECRET (the form service's signing secret); set it, or use FORM_MODE=queue",
+    );
+  }
+  if (e.ADMIN_REQUIRE_VERIFIED_DEVICE === true && e.ENCRYPTION === "off") {
+    throw new ConfigError(
+      "anteroom cannot start; fix these settings:\n  ADMIN_REQUIRE_VERIFIED_DEVICE: verified devices need the bot's encryption; set ENCRYPTION to auto or on, or unset ADMIN_REQUIRE_VERIFIED_DEVICE",
     );
   }
   const dataDir = e.DATA_DIR;
@@ -362,6 +410,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
       invites: join(dataDir, "invites.json"),
       lifecycle: join(dataDir, "lifecycle.json"),
       blocklist: join(dataDir, "blocklist.json"),
+      cryptoStore: join(dataDir, "crypto-store.bin"),
+      cryptoStoreKey: join(dataDir, "crypto-store.key"),
     },
     http: { port: e.HTTP_PORT, host: e.HTTP_HOST },
     admin: {
@@ -395,6 +445,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
     operatorRoom: {
       roomId: e.ADMIN_COMMAND_ROOM ?? e.SPACE_ID,
       policy: { threshold: e.ADMIN_PL_THRESHOLD, allowlist: e.ADMIN_ALLOWLIST },
+      ...(e.ADMIN_REQUIRE_VERIFIED_DEVICE === undefined
+        ? {}
+        : { requireVerifiedDevice: e.ADMIN_REQUIRE_VERIFIED_DEVICE }),
     },
     moderation: {
       policyLists: e.POLICY_LISTS,
@@ -402,6 +455,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
       ...(e.OPERATOR_NOTIFY_ROOM === undefined ? {} : { notifyRoom: e.OPERATOR_NOTIFY_ROOM }),
     },
     lobbyAliasPrefix: e.LOBBY_ALIAS_PREFIX,
+    encryption: {
+      // Verified devices can only be told apart with encryption on.
+      mode:
+        e.ENCRYPTION === "auto" && e.ADMIN_REQUIRE_VERIFIED_DEVICE === true ? "on" : e.ENCRYPTION,
+      ...(e.CRYPTO_STORE_KEY === undefined ? {} : { storeKey: e.CRYPTO_STORE_KEY }),
+      shareRoomHistory: e.SHARE_ROOM_HISTORY,
+    },
     ...serverNameOf(e.SERVER_NAME, e.SPACE_ID),
     ignoredReferenceSettings: referenceSettingsIgnored(env, SETTING_NAMES),
   };

@@ -34,7 +34,10 @@ export async function runConsoleInProcess(
       by,
       readonly,
       publicUrl: config.publicUrl,
-      health: async () => healthReport(runtime.health, runtime.writeFaults),
+      health: async () => {
+        const { ok, body } = healthReport(runtime.health, runtime.writeFaults);
+        return { ok, body: { ...body, encryption: runtime.encryption } };
+      },
       daemonLogPath: logPath,
       moderation: runtimeModeration(runtime),
     });

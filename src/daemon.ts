@@ -146,6 +146,7 @@ async function start(
   }
   const metrics = createMetrics(runtime.engine, runtime.health, writeFaults);
   runtime.matrix.onError = metrics.homeserverError;
+  runtime.onUndecryptable = metrics.undecryptable;
   registerMetricsRoutes(http, metrics);
   await http.ready();
   signal.throwIfAborted();

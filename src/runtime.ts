@@ -30,6 +30,10 @@ import {
 } from "./store/reference-migration.js";
 import { UNSUPPORTED_REFERENCE_SETTINGS } from "../core/migration/reference-env.js";
 import { createBotClient, routeSdkLogs, startSyncing, type BotClient } from "./matrix/client.js";
+import { CryptoStoreRefused } from "./matrix/crypto/bot-crypto.js";
+import { identityApproval, type IdentityApproval } from "./matrix/crypto/identity-approval.js";
+import { ensureBotIdentity } from "./matrix/crypto/bot-identity.js";
+import { roomHistorySharing } from "./matrix/crypto/history-sharing.js";
 import { SdkMatrixPort } from "./matrix/matrix-port.js";
 import { TokenRefusedError } from "./matrix/errors.js";
 import { SendBreaker } from "./matrix/send-breaker.js";
@@ -71,6 +75,12 @@ export interface Runtime {
   readonly memberActions: MemberActionService;
   /** Writes to the data dir failing now (disk full, I/O errors), retried with back-off. */
   readonly writeFaults: WriteFaults;
+  /** Accepting a sender's changed cross-signing identity (the verified-device gate). */
+  readonly identities: IdentityApproval;
+  /** Told of each message in the operator room that stayed encrypted (for metrics). */
+  onUndecryptable: () => void;
+  /** Whether the bot's encryption is on, and the operator-room messages it could not decrypt. */
+  readonly encryption: { readonly on: boolean; readonly undecryptable: number };
   /** Starts syncing and the clock; resolves once the first sync request is under way. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -187,6 +197,10 @@ async function openLocked(
   const matrix = new SdkMatrixPort(bot.client, breaker, {
     lobbyAliasPrefix: config.lobbyAliasPrefix,
   });
+  if (config.encryption.shareRoomHistory) {
+    const shareHistory = roomHistorySharing(bot.client, { audit, log, now: Date.now });
+    matrix.onInvited = (roomId, user) => void shareHistory(roomId, user);
+  }
   const moderation = await openModeration(config, { client: bot.client, breaker, audit, log });
   // What the engine and the signup service write through: the audit log, and who vouched for whom.
   const admissionAudit = endorsingAudit(
@@ -284,12 +298,20 @@ async function openLocked(
     roles: roles.service,
     memberActions,
     tokens,
+    onUndecryptable: () => {
+      encryption.undecryptable++;
+      runtime.onUndecryptable();
+    },
   });
+  const encryption = { on: bot.crypto !== undefined, undecryptable: 0 };
   let ticker: NodeJS.Timeout | undefined;
   // While a decision waits for the disk, ticks are not piled up behind it.
   let ticking = false;
   const bookErrors = new Map<string, string>();
-  return {
+  const runtime: Runtime = {
+    onUndecryptable: () => undefined,
+    encryption,
+    identities: identityApproval(bot.client, audit, Date.now),
     engine,
     matrix,
     bot,
@@ -306,6 +328,8 @@ async function openLocked(
     writeFaults,
     async start() {
       await startSyncing(bot);
+      // In the background: the first sync must not wait for it.
+      void ensureBotIdentity(bot.client, log);
       moderation.start();
       ticker = setInterval(() => {
         if (!ticking) {
@@ -337,6 +361,9 @@ async function openLocked(
       await bot.store
         .save(true)
         .catch((error: unknown) => log.warn({ err: error }, "could not save the sync state"));
+      await bot.crypto
+        ?.close()
+        .catch((error: unknown) => log.warn({ err: error }, "could not save the crypto store"));
       await Promise.all([
         signupCodes.close(),
         joinWave.close(),
@@ -348,6 +375,7 @@ async function openLocked(
       await lock.release();
     },
   };
+  return runtime;
 }
 
 /** Rejects as soon as `signal` aborts, whatever `work` is still doing. */
@@ -456,8 +484,20 @@ async function connect(
           ),
         onSaveError: (error) =>
           log.warn({ err: error }, "could not save the sync state; will try again"),
+        encryption: {
+          mode: config.encryption.mode,
+          talkRooms: talkRooms(config),
+          store: {
+            storePath: config.paths.cryptoStore,
+            keyPath: config.paths.cryptoStoreKey,
+            ...(config.encryption.storeKey ? { configuredKey: config.encryption.storeKey } : {}),
+          },
+          onStoreSaveError: (error) =>
+            log.warn({ err: error }, "could not save the crypto store; will try again"),
+        },
       });
     } catch (error) {
+      if (error instanceof CryptoStoreRefused) throw error;
       const transient = (error as { transient?: boolean }).transient === true;
       if (!transient) {
         const { errcode } = error as { errcode?: string };
@@ -477,6 +517,16 @@ async function connect(
       await setTimeout(wait, undefined, { signal });
     }
   }
+}
+
+/** The rooms where the bot talks to people who are not newcomers: these may be encrypted. */
+function talkRooms(config: DaemonConfig): string[] {
+  const rooms = [
+    config.operatorRoom.roomId,
+    config.moderation.notifyRoom,
+    config.engine.invites?.welcomeRoom,
+  ].filter((room): room is string => room !== undefined);
+  return [...new Set(rooms)];
 }
 
 async function seed(

@@ -27,7 +27,8 @@ export function explainFailure(error: unknown, env: NodeJS.ProcessEnv): StartFai
     error instanceof LockUnsupportedError ||
     error instanceof StoreParseError ||
     // Matched by name: importing them would load the HTTP stack and the Matrix SDK for `--help` too.
-    (error instanceof Error && ["AdminListenError", "TokenRefusedError"].includes(error.name))
+    (error instanceof Error &&
+      ["AdminListenError", "TokenRefusedError", "CryptoStoreRefused"].includes(error.name))
   )
     return { message: error.message, exitCode: 2 };
   if (error instanceof HomeserverError)

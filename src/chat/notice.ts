@@ -1,8 +1,8 @@
 /**
  * Sends the bot's answers in the operator room as `m.notice` (the msgtype bots
  * use, so other bots do not answer them), through the same send circuit
- * breaker as everything else the bot says. The transaction id makes a repeat
- * of the same answer a no-op.
+ * breaker as everything else the bot says, encrypted where the room is. The
+ * transaction id makes a repeat of the same answer a no-op.
  */
 import type { MatrixClient } from "matrix-js-sdk";
 import { sendBotMessage } from "../matrix/bot-message.js";

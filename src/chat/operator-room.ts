@@ -38,6 +38,8 @@ import type { AuditSink, Log } from "../../core/ports.js";
 import type { OperatorActions } from "./operator-actions.js";
 import type { SendNotice } from "./notice.js";
 import { RecentIds } from "./recent-ids.js";
+import { awaitDecryption } from "../matrix/crypto/decryption.js";
+import type { SenderTrust } from "../matrix/crypto/sender-trust.js";
 import { runChatCommand, type ChatCommandsApi } from "./run-command.js";
 
 export interface OperatorRoomOptions {
@@ -54,7 +56,21 @@ export interface OperatorRoomOptions {
   readonly send: SendNotice;
   readonly log: Log;
   readonly now?: () => number;
+  /** A message in the room stayed unreadable (encrypted, and no key came): for /metrics. */
+  readonly onUndecryptable?: () => void;
+  /** ADMIN_REQUIRE_VERIFIED_DEVICE: when an operator's command must come from a device they vouch for. */
+  readonly deviceGate?: DeviceGate;
 }
+
+export interface DeviceGate {
+  /** Whether the gate applies now (the setting, or by default: the room is encrypted). */
+  required(room: Room): boolean;
+  trust(event: MatrixEvent): Promise<SenderTrust>;
+}
+
+/** The reference approver's answer to an operator whose command the gate stops. */
+export const UNVERIFIED_REFUSAL =
+  "refused — admin commands require a cross-signing-verified device";
 
 export interface OperatorRoom {
   /** Resolves when every command received so far has been answered. */
@@ -65,6 +81,8 @@ export interface OperatorRoom {
 /** Longer messages are not commands (a command fits in a line or two); this bounds the work a sender can cause. */
 const MAX_COMMAND_BODY = 2000;
 const REMEMBERED_EVENTS = 2000;
+/** How long an encrypted message may wait for its room key before it counts as unreadable. */
+const DECRYPTION_GRACE_MS = 10_000;
 
 export function listenToOperatorRoom(options: OperatorRoomOptions): OperatorRoom {
   const { client, roomId, log } = options;
@@ -74,6 +92,7 @@ export function listenToOperatorRoom(options: OperatorRoomOptions): OperatorRoom
   const listeningSince = now();
   let live = false;
   const handled = new RecentIds(REMEMBERED_EVENTS);
+  const encryptedSeen = new RecentIds(REMEMBERED_EVENTS);
   let queue: Promise<void> = Promise.resolve();
   const refusals = new RefusalQuota();
 
@@ -114,9 +133,24 @@ export function listenToOperatorRoom(options: OperatorRoomOptions): OperatorRoom
       return;
     // Everything up to and including the first answer from the homeserver was backlog.
     live = true;
-    const membership = client.getRoom(roomId)?.getMyMembership();
-    if (membership === "join")
-      log.info({ room: roomId }, "taking chat commands in the operator room");
+    const room = client.getRoom(roomId);
+    const membership = room?.getMyMembership();
+    const encrypted = room?.hasEncryptionStateEvent() === true;
+    const crypto = client.getCrypto() !== undefined;
+    if (membership === "join" && encrypted && !crypto)
+      log.warn(
+        { room: roomId, commands: "none" },
+        "the operator room is encrypted and ENCRYPTION is off: the bot cannot read the commands given there; set ENCRYPTION=auto or on",
+      );
+    else if (membership === "join")
+      log.info(
+        {
+          room: roomId,
+          encrypted,
+          commands: crypto ? "encrypted and in the clear" : "in the clear",
+        },
+        `taking chat commands in the operator room, ${crypto ? "encrypted and in the clear" : "in the clear"}`,
+      );
     else
       log.warn(
         { room: roomId, membership: membership ?? "none" },
@@ -132,6 +166,29 @@ export function listenToOperatorRoom(options: OperatorRoomOptions): OperatorRoom
     data: IRoomTimelineData | undefined,
   ) => {
     if (!live || toStartOfTimeline || data?.liveEvent === false || room?.roomId !== roomId) return;
+    if (event.isEncrypted()) onEncrypted(event, room);
+    else onMessage(event, room);
+  };
+
+  const onEncrypted = (event: MatrixEvent, room: Room): void => {
+    const eventId = event.getId();
+    if (!eventId || event.getSender() === botUserId || event.getTs() < listeningSince) return;
+    if (!encryptedSeen.firstSighting(eventId)) return;
+    awaitDecryption(client, event, DECRYPTION_GRACE_MS).then(
+      (failure) => {
+        if (!failure) return onMessage(event, room);
+        log.warn(
+          { room: roomId, event: eventId, ...failure },
+          "a message in the operator room could not be decrypted; if it was a command, it is not acted on",
+        );
+        options.onUndecryptable?.();
+      },
+      (error: unknown) =>
+        log.error({ err: error }, "could not decrypt a message in the operator room"),
+    );
+  };
+
+  const onMessage = (event: MatrixEvent, room: Room): void => {
     const message = commandMessage(event, botUserId, listeningSince);
     if (!message || !handled.firstSighting(message.eventId)) return;
     const parsed = parseChatCommand(message.body);
@@ -150,9 +207,26 @@ export function listenToOperatorRoom(options: OperatorRoomOptions): OperatorRoom
         : undefined;
     if (exposed !== undefined) auditRefusal(message.sender, name, "open_room");
     const authority = operatorAuthority(message.sender, powerLevels, options.policy, creators);
+    const gate = options.deviceGate?.required(room) ? options.deviceGate : undefined;
     queue = queue.then(async () => {
       let reply: string;
-      if (parsed.kind === "usage") reply = parsed.error;
+      const trust = gate ? await gate.trust(event) : "verified";
+      if (trust !== "verified") {
+        log.warn({ sender: message.sender, command: name, trust }, "chat command refused: device");
+        reply = `${message.sender}: ${UNVERIFIED_REFUSAL}`;
+        await options.audit
+          .append({
+            ts: now() / 1000,
+            type: "admin_unverified",
+            cmd: name,
+            sender: message.sender,
+            room: roomId,
+            trust,
+          })
+          .catch((error: unknown) =>
+            log.error({ err: error }, "could not audit a refused chat command"),
+          );
+      } else if (parsed.kind === "usage") reply = parsed.error;
       else if (exposed !== undefined) reply = openRoomRefusal(name, exposed);
       else {
         log.info({ sender: message.sender, command: name }, "chat command");

@@ -12,6 +12,7 @@ import type { OperatorActions } from "./operator-actions.js";
 import { SdkModerationPort } from "../matrix/moderation-port.js";
 import { moderationActions } from "./moderation-actions.js";
 import { listenToOperatorRoom, type OperatorRoom } from "./operator-room.js";
+import { senderTrust } from "../matrix/crypto/sender-trust.js";
 
 export interface OperatorRoomDeps {
   readonly client: MatrixClient;
@@ -26,6 +27,8 @@ export interface OperatorRoomDeps {
   readonly tokens?: AuditedTokens;
   /** The runtime's kick/ban/unban service (shared with the admin API and the console). */
   readonly memberActions?: MemberActionService;
+  /** A message in the operator room stayed unreadable (for /metrics). */
+  readonly onUndecryptable?: () => void;
 }
 
 /** Call before the client starts syncing: the listener tells backlog from live by watching the first sync. */
@@ -52,5 +55,11 @@ export function openOperatorRoom(config: DaemonConfig, deps: OperatorRoomDeps): 
     audit: deps.audit,
     send: noticeSender(deps.client, deps.breaker),
     log: deps.log,
+    ...(deps.onUndecryptable ? { onUndecryptable: deps.onUndecryptable } : {}),
+    deviceGate: {
+      required: (room) =>
+        config.operatorRoom.requireVerifiedDevice ?? room.hasEncryptionStateEvent(),
+      trust: (event) => senderTrust(deps.client, event),
+    },
   });
 }

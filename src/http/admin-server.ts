@@ -178,7 +178,12 @@ function socketAnswers(path: string, timeoutMs = 1000): Promise<boolean> {
 export function startAdminApiFor(
   config: DaemonConfig,
   runtime: Pick<Runtime, "engine" | "health" | "tokens" | "moderation" | "audit"> &
-    Partial<Pick<Runtime, "roles" | "lifecycle" | "memberActions" | "writeFaults">>,
+    Partial<
+      Pick<
+        Runtime,
+        "roles" | "lifecycle" | "memberActions" | "writeFaults" | "identities" | "encryption"
+      >
+    >,
   logger: Logger,
   /** What the daemon adds beyond the runtime (its recent log lines). */
   extra: Pick<AdminRoutesOptions, "recentLog"> = {},
@@ -189,7 +194,14 @@ export function startAdminApiFor(
     health: () => {
       // Operators see here a policy list that cannot be followed; the public /healthz does not.
       const { ok, body } = healthReport(runtime.health, runtime.writeFaults);
-      return { ok, body: { ...body, policy_lists: runtime.moderation.policyLists() } };
+      return {
+        ok,
+        body: {
+          ...body,
+          policy_lists: runtime.moderation.policyLists(),
+          ...(runtime.encryption ? { encryption: runtime.encryption } : {}),
+        },
+      };
     },
     publicUrl: config.publicUrl,
     endorsementsPath: config.paths.endorsements,
@@ -197,6 +209,7 @@ export function startAdminApiFor(
     ...(runtime.roles ? { roles: runtime.roles } : {}),
     ...(runtime.lifecycle ? { lifecycle: runtime.lifecycle } : {}),
     ...(runtime.memberActions ? { memberActions: runtime.memberActions } : {}),
+    ...(runtime.identities ? { identities: runtime.identities } : {}),
     blocklist: {
       blocklist: runtime.moderation.blocklist,
       policyLists: () => runtime.moderation.policyLists(),

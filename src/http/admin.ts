@@ -32,6 +32,8 @@ import { registerLifecycleRoutes } from "./admin-lifecycle.js";
 import type { Lifecycle } from "../moderation/lifecycle.js";
 import { registerBlocklistRoutes, type BlocklistAdmin } from "./admin-blocklist.js";
 import { registerInviteRoutes } from "./admin-invites.js";
+import { registerIdentityRoutes } from "./admin-identities.js";
+import type { IdentityApproval } from "../matrix/crypto/identity-approval.js";
 import { registerMemberActionRoutes } from "./admin-members.js";
 import { registerEndorsementRoutes } from "./admin-endorsements.js";
 import type { MemberActionService } from "../moderation/member-actions.js";
@@ -68,6 +70,8 @@ export interface AdminRoutesOptions {
   readonly memberActions?: MemberActionService;
   /** endorsements.jsonl (admin-endorsements.ts); without it the tree answers 503. */
   readonly endorsementsPath?: string;
+  /** Accepting changed cross-signing identities (admin-identities.ts); without it 503. */
+  readonly identities?: IdentityApproval;
   /** The daemon's recent log lines (admin-log.ts); without it those routes answer 503. */
   readonly recentLog?: RecentLog;
   /** Open event streams, counted across every listener that shares it (default: this app's own). */
@@ -167,6 +171,7 @@ export function registerAdminRoutes(app: FastifyInstance, opts: AdminRoutesOptio
   registerInviteRoutes(app, engine);
   registerMemberActionRoutes(app, opts.memberActions);
   registerEndorsementRoutes(app, opts.engine, opts.endorsementsPath);
+  registerIdentityRoutes(app, opts.identities);
   registerLogRoutes(app, { ...opts, streamSlots });
   app.get(`${ADMIN_PREFIX}/snapshot`, async () => engine.snapshot());
 

@@ -14,6 +14,8 @@ import { registerOnCallGauges } from "./metrics-gauges.js";
 export interface Metrics {
   readonly registry: Registry;
   homeserverError(errcode: string | undefined, transient: boolean): void;
+  /** A message in the operator room that the bot could not decrypt. */
+  undecryptable(): void;
 }
 
 export function createMetrics(
@@ -77,6 +79,11 @@ export function createMetrics(
       },
     });
   }
+  const undecryptable = new Counter({
+    name: "anteroom_undecryptable_events_total",
+    help: "Messages in the operator room that stayed encrypted (no room key came); commands among them were not acted on",
+    registers: [registry],
+  });
 
   // Records seen open or closed already: a record event repeats for every change.
   const opened = new Set<string>();
@@ -115,6 +122,7 @@ export function createMetrics(
     registry,
     homeserverError: (errcode, transient) =>
       homeserverErrors.inc({ errcode: errcode ?? "none", transient: String(transient) }),
+    undecryptable: () => undecryptable.inc(),
   };
 }
 

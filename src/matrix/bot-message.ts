@@ -3,8 +3,13 @@
  * empty or naming the one person it is meant for. With `m.mentions` present,
  * homeservers and clients no longer read the body for "@room" or for
  * someone's name, so a display name quoted in a message pings nobody.
+ * In a room with encryption on, and with the bot's encryption on, the SDK
+ * encrypts it (sharing the room key with the members' devices first);
+ * elsewhere (vetting rooms, lobbies, every room while encryption is off) it is
+ * one plain PUT.
  */
-import { Method, type MatrixClient } from "matrix-js-sdk";
+import { EventType, Method, type MatrixClient } from "matrix-js-sdk";
+import type { RoomMessageEventContent } from "matrix-js-sdk/lib/@types/events.js";
 
 export interface BotMessage {
   readonly msgtype: "m.text" | "m.notice";
@@ -29,6 +34,12 @@ export async function sendBotMessage(
   txnId: string,
   message: BotMessage,
 ): Promise<string> {
+  const crypto = client.getCrypto();
+  if (crypto && (await crypto.isEncryptionEnabledInRoom(roomId))) {
+    // The SDK types the content by msgtype; ours is one of its text shapes, with m.mentions.
+    const content = botMessageContent(message) as unknown as RoomMessageEventContent;
+    return (await client.sendEvent(roomId, EventType.RoomMessage, content, txnId)).event_id;
+  }
   const path = `/rooms/${encodeURIComponent(roomId)}/send/m.room.message/${encodeURIComponent(txnId)}`;
   const sent = await client.http.authedRequest<{ event_id: string }>(
     Method.Put,

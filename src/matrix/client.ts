@@ -5,6 +5,15 @@ import { logger as sdkLogger } from "matrix-js-sdk/lib/logger.js";
 import { FileSyncStore, createSyncFilterDefinition } from "./file-sync-store.js";
 import { toHomeserverError } from "./errors.js";
 import { pacedSyncFetch } from "./sync-pacing.js";
+import {
+  CryptoStoreRefused,
+  encryptedRooms,
+  openCryptoStore,
+  startCrypto,
+  type CryptoStoreSettings,
+} from "./crypto/bot-crypto.js";
+import type { DurableCryptoStore } from "./crypto/durable-store.js";
+import { storeFirstFetch } from "./crypto/request-gate.js";
 
 /** Least time between a /sync answer and the next /sync request (see sync-pacing.ts). */
 const SYNC_GAP_MS = 100;
@@ -37,11 +46,27 @@ export interface BotClientOptions {
   readonly beforeSnapshot: () => Promise<void>;
   readonly onCorrupt: (detail: string) => void;
   readonly onSaveError: (error: unknown) => void;
+  readonly encryption: EncryptionOptions;
+}
+
+/** ENCRYPTION: on, off, or on when one of the rooms the bot talks to moderators in is encrypted. */
+export type EncryptionMode = "auto" | "on" | "off";
+
+export interface EncryptionOptions {
+  readonly mode: EncryptionMode;
+  /** ADMIN_COMMAND_ROOM, OPERATOR_NOTIFY_ROOM, WELCOME_ROOM: the rooms "auto" looks at. */
+  readonly talkRooms: readonly string[];
+  readonly store: CryptoStoreSettings;
+  readonly onStoreSaveError: (error: unknown) => void;
 }
 
 export interface BotClient {
   readonly client: MatrixClient;
   readonly store: FileSyncStore;
+  /** The crypto store when encryption is on; undefined when it is off. */
+  readonly crypto: DurableCryptoStore | undefined;
+  /** Which of the talk rooms were encrypted at start. */
+  readonly encryptedTalkRooms: readonly string[];
 }
 
 export async function createBotClient(opts: BotClientOptions): Promise<BotClient> {
@@ -62,6 +87,7 @@ export async function createBotClient(opts: BotClientOptions): Promise<BotClient
     minSaveIntervalMs: 15_000,
   });
   await store.startup();
+  let crypto: DurableCryptoStore | undefined;
   const client = createClient({
     baseUrl: opts.baseUrl,
     accessToken: opts.accessToken,
@@ -69,9 +95,26 @@ export async function createBotClient(opts: BotClientOptions): Promise<BotClient
     ...(whoami.device_id ? { deviceId: whoami.device_id } : {}),
     store,
     timelineSupport: false,
-    fetchFn: pacedSyncFetch(SYNC_GAP_MS),
+    fetchFn: pacedSyncFetch(
+      SYNC_GAP_MS,
+      storeFirstFetch(() => crypto, globalThis.fetch),
+    ),
   });
-  return { client, store };
+  const { mode, talkRooms } = opts.encryption;
+  const encryptedTalkRooms = mode === "off" ? [] : await encryptedRooms(client, talkRooms);
+  if (mode === "on" || encryptedTalkRooms.length > 0) {
+    if (!whoami.device_id)
+      throw new CryptoStoreRefused(
+        "anteroom will not start: encryption needs the bot's token to belong to a device, and the homeserver names none for MATRIX_TOKEN; log the bot in with a password (anteroom init) or set ENCRYPTION=off",
+      );
+    crypto = await openCryptoStore(
+      opts.encryption.store,
+      { userId: whoami.user_id, deviceId: whoami.device_id },
+      opts.encryption.onStoreSaveError,
+    );
+    await startCrypto(client, crypto);
+  }
+  return { client, store, crypto, encryptedTalkRooms };
 }
 
 export async function startSyncing(bot: BotClient): Promise<void> {

@@ -5,7 +5,7 @@
  * but only after checking, so a ban is never mistaken for membership.
  */
 import { createHash } from "node:crypto";
-import { Preset, Visibility, type MatrixClient } from "matrix-js-sdk";
+import { Method, Preset, Visibility, type MatrixClient } from "matrix-js-sdk";
 import { HomeserverError, type MatrixPort } from "../../core/ports.js";
 import { sendBotMessage } from "./bot-message.js";
 import { toHomeserverError } from "./errors.js";
@@ -18,6 +18,8 @@ export class SdkMatrixPort implements MatrixPort {
   readonly userId: string;
   /** Told of every failed homeserver call (for metrics). */
   onError: (errcode: string | undefined, transient: boolean) => void = () => undefined;
+  /** Told of every invite that went out (or was already there): room history is shared then. */
+  onInvited: (roomId: string, user: string) => void = () => undefined;
   private readonly serverName: string;
   private readonly lobbyAliasPrefix: string;
 
@@ -132,8 +134,20 @@ export class SdkMatrixPort implements MatrixPort {
   }
 
   async invite(roomId: string, user: string): Promise<void> {
+    await this.inviteOnce(roomId, user);
+    this.onInvited(roomId, user);
+  }
+
+  private async inviteOnce(roomId: string, user: string): Promise<void> {
     try {
-      await this.client.invite(roomId, user);
+      // Not client.invite: with encryption on it shares the room's history first and fails the
+      // invite when that fails; anteroom shares it afterwards, best effort (onInvited).
+      await this.client.http.authedRequest(
+        Method.Post,
+        `/rooms/${encodeURIComponent(roomId)}/invite`,
+        undefined,
+        { user_id: user },
+      );
     } catch (error) {
       const failure = this.failure(error);
       if (failure.transient) throw failure;
@@ -169,6 +183,7 @@ export class SdkMatrixPort implements MatrixPort {
 
   async sendText(roomId: string, text: string, txnId: string, mention?: string): Promise<void> {
     await this.breaker.admit(roomId);
+    // Encrypted in an encrypted room (the welcome room may be); vetting rooms and lobbies are not.
     await this.call(() =>
       sendBotMessage(this.client, roomId, txnId, {
         msgtype: "m.text",

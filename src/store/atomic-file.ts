@@ -19,7 +19,7 @@ export interface WriteFileAtomicOptions {
  */
 export async function writeFileAtomic(
   path: string,
-  data: string,
+  data: string | Uint8Array,
   opts: WriteFileAtomicOptions = {},
 ): Promise<Stats> {
   const dir = dirname(path);
@@ -29,7 +29,7 @@ export async function writeFileAtomic(
   let stats: Stats;
   try {
     await file.chmod(mode);
-    await file.writeFile(data, "utf8");
+    await file.writeFile(data);
     await file.sync();
     stats = await file.stat();
   } catch (err) {

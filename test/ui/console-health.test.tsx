@@ -142,3 +142,29 @@ test("the daemon log keeps only the newest lines", () => {
   assert.equal(log.lines.at(-1)?.msg, `line ${MAX_DAEMON_LOG_LINES + 499}`);
   assert.equal(log.lines[0]?.msg, "line 500");
 });
+
+test("Health says whether the bot's encryption is on and counts what it could not decrypt", async () => {
+  let undecryptable = 0;
+  const c = renderConsole({
+    columns: 140,
+    rows: 30,
+    health: async () => ({
+      ok: true,
+      body: {
+        status: "ok",
+        sync: "SYNCING",
+        last_sync_ms_ago: 1000,
+        encryption: { on: true, undecryptable },
+      },
+    }),
+  });
+  try {
+    c.press("5");
+    await c.waitForText("encryption");
+    assert.match(c.frame(), /encryption\s+✓ on/);
+    undecryptable = 2;
+    await c.waitForText("2 message(s) in the operator room could not be decrypted", 10_000);
+  } finally {
+    c.unmount();
+  }
+});

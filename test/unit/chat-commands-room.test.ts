@@ -5,9 +5,10 @@ import { EventEmitter } from "node:events";
 import { ClientEvent, MatrixEvent, RoomEvent, SyncState, type MatrixClient } from "matrix-js-sdk";
 import type { CodeBookName, MintRequest } from "../../core/api.js";
 import type { CodeBook } from "../../core/codes.js";
-import { listenToOperatorRoom } from "../../src/chat/operator-room.js";
+import { listenToOperatorRoom, type DeviceGate } from "../../src/chat/operator-room.js";
 import type { ChatCommandsApi } from "../../src/chat/run-command.js";
 import type { OperatorActions } from "../../src/chat/operator-actions.js";
+import { waitFor } from "../harness/wait.js";
 
 const ROOM = "!ops:example.org";
 const BOT = "@anteroom:example.org";
@@ -50,10 +51,11 @@ interface RoomState {
   readonly historyVisibility?: string;
 }
 
-function setup(actions: OperatorActions = {}, roomState: RoomState = {}) {
+function setup(actions: OperatorActions = {}, roomState: RoomState = {}, deviceGate?: DeviceGate) {
   const client = new EventEmitter() as EventEmitter & {
     getUserId(): string;
     getRoom(id: string): unknown;
+    getCrypto(): undefined;
   };
   const state: Record<string, Record<string, unknown>> = {
     "m.room.power_levels": { users: { [BOT]: 100, [MOD]: 50 }, users_default: 0 },
@@ -63,6 +65,7 @@ function setup(actions: OperatorActions = {}, roomState: RoomState = {}) {
   const room = {
     roomId: ROOM,
     getMyMembership: () => "join",
+    hasEncryptionStateEvent: () => false,
     currentState: {
       getStateEvents: (type: string) =>
         state[type] === undefined ? null : { getContent: () => state[type] },
@@ -70,6 +73,9 @@ function setup(actions: OperatorActions = {}, roomState: RoomState = {}) {
   };
   client.getUserId = () => BOT;
   client.getRoom = (id) => (id === ROOM ? room : null);
+  client.getCrypto = () => undefined; // the bot's encryption is off
+  const warnings: Record<string, unknown>[] = [];
+  let undecryptable = 0;
   const sent: { text: string; txnId: string }[] = [];
   const audit: Record<string, unknown>[] = [];
   const api = new Books();
@@ -87,8 +93,14 @@ function setup(actions: OperatorActions = {}, roomState: RoomState = {}) {
       assert.equal(roomId, ROOM);
       sent.push({ text, txnId });
     },
-    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    log: {
+      info: () => undefined,
+      warn: (fields: object) => void warnings.push(fields as Record<string, unknown>),
+      error: () => undefined,
+    },
     now: () => clock,
+    onUndecryptable: () => undecryptable++,
+    ...(deviceGate ? { deviceGate } : {}),
   });
   let ids = 0;
   const say = (
@@ -110,7 +122,29 @@ function setup(actions: OperatorActions = {}, roomState: RoomState = {}) {
   };
   const sync = (state: SyncState, fromCache = false) =>
     client.emit(ClientEvent.Sync, state, null, fromCache ? { fromCache } : {});
-  return { api, sent, audit, listener, say, sync, tick: (ms: number) => (clock += ms) };
+  const sayEncrypted = (sender: string, sessionId: string) => {
+    const event = new MatrixEvent({
+      type: "m.room.encrypted",
+      event_id: `$e${++ids}`,
+      sender,
+      room_id: ROOM,
+      origin_server_ts: clock,
+      content: { algorithm: "m.megolm.v1.aes-sha2", session_id: sessionId, ciphertext: "x" },
+    });
+    client.emit(RoomEvent.Timeline, event, room, false, false, { liveEvent: true });
+  };
+  return {
+    api,
+    sent,
+    audit,
+    listener,
+    say,
+    sayEncrypted,
+    sync,
+    warnings,
+    undecryptable: () => undecryptable,
+    tick: (ms: number) => (clock += ms),
+  };
 }
 
 test("nothing from the first sync batch (history, or a restored backlog) is acted on", async () => {
@@ -322,4 +356,43 @@ test("a member's refused commands are written to the audit log at most 20 times 
   assert.equal(world.audit.length, 21);
   assert.equal(world.audit[20]?.not_recorded, 30, "the next hour's first record counts the rest");
   assert.equal(world.sent.length, 0);
+});
+
+test("an encrypted message the bot cannot read is reported with its sender and session and counted, never answered", async () => {
+  const world = setup();
+  world.sync(SyncState.Syncing);
+  world.sayEncrypted(MOD, "SESSION1");
+  await waitFor(() => world.undecryptable() === 1, { what: "the message counted as unreadable" });
+  await world.listener.idle();
+  assert.deepEqual(world.sent, []);
+  const warning = world.warnings.find((fields) => fields.sessionId === "SESSION1");
+  assert.equal(warning?.sender, MOD);
+  assert.match(String(warning?.reason), /encryption is off/);
+});
+
+test("with the verified-device gate, an operator's command from an unvouched device gets the refusal and an admin_unverified record", async () => {
+  const trusted = new Set<string>();
+  const world = setup(
+    {},
+    {},
+    {
+      required: () => true,
+      trust: async (event) => (trusted.has(event.getId() ?? "") ? "verified" : "unverified_device"),
+    },
+  );
+  world.sync(SyncState.Syncing);
+  world.say(MOD, "!mint refused");
+  await world.listener.idle();
+  assert.deepEqual(
+    world.sent.map((m) => m.text),
+    [`${MOD}: refused — admin commands require a cross-signing-verified device`],
+  );
+  assert.deepEqual(
+    world.audit.map((r) => [r.type, r.sender, r.cmd, r.trust]),
+    [["admin_unverified", MOD, "mint", "unverified_device"]],
+  );
+  assert.deepEqual(world.api.codes, {});
+  trusted.add(world.say(MOD, "!mint welcome").getId() ?? "");
+  await world.listener.idle();
+  assert.match(world.sent[1]?.text ?? "", /minted knock code/);
 });

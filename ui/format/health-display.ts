@@ -49,6 +49,7 @@ export function healthLines(state: ConsoleState, now: number): HealthLine[] {
       tone: age !== null && age <= STALE_SYNC_MS ? "good" : "bad",
     });
   }
+  if (health?.encryption) lines.push(encryptionLine(health.encryption));
   lines.push(...recordLines(state));
   if (health?.publicUrl)
     lines.push({ label: "public pages", value: health.publicUrl, tone: "plain" });
@@ -61,6 +62,16 @@ export function healthLines(state: ConsoleState, now: number): HealthLine[] {
     lines.push({ label: "health", value: "not reported by this engine", tone: "plain" });
   }
   return lines;
+}
+
+function encryptionLine(encryption: { on: boolean; undecryptable: number }): HealthLine {
+  if (!encryption.on) return { label: "encryption", value: "off", tone: "plain" };
+  if (encryption.undecryptable === 0) return { label: "encryption", value: "on", tone: "good" };
+  return {
+    label: "encryption",
+    value: `on; ${encryption.undecryptable} message(s) in the operator room could not be decrypted (see the daemon log)`,
+    tone: "bad",
+  };
 }
 
 /** Knocks by phase and the effects still to run, from the records themselves. */

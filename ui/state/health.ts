@@ -19,6 +19,8 @@ export interface ConsoleHealth {
   /** The public address of the join and signup pages (HS_PUBLIC). */
   readonly publicUrl?: string;
   readonly pid?: number;
+  /** The bot's end-to-end encryption, and the operator-room messages it could not decrypt. */
+  readonly encryption?: { readonly on: boolean; readonly undecryptable: number };
 }
 
 /** Where health comes from: the daemon's `/health` or the runtime's report; rejects when unreachable. */
@@ -32,6 +34,7 @@ export function readHealth(ok: boolean, body: unknown, checkedAt: number): Conso
   const publicUrl = validPublicUrl(fields.public_url);
   const pid = count(fields.pid);
   const reason = typeof fields.reason === "string" ? fields.reason.slice(0, 300) : undefined;
+  const encryption = readEncryption(fields.encryption, count);
   return {
     checkedAt,
     ok,
@@ -41,5 +44,16 @@ export function readHealth(ok: boolean, body: unknown, checkedAt: number): Conso
     lastSyncMsAgo: count(fields.last_sync_ms_ago) ?? null,
     ...(publicUrl === undefined ? {} : { publicUrl }),
     ...(pid === undefined ? {} : { pid }),
+    ...(encryption === undefined ? {} : { encryption }),
   };
+}
+
+function readEncryption(
+  value: unknown,
+  count: (value: unknown) => number | undefined,
+): ConsoleHealth["encryption"] {
+  if (typeof value !== "object" || value === null) return undefined;
+  const { on, undecryptable } = value as Record<string, unknown>;
+  const n = count(undecryptable);
+  return typeof on === "boolean" && n !== undefined ? { on, undecryptable: n } : undefined;
 }

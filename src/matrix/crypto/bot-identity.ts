@@ -1,0 +1,37 @@
+/**
+ * The bot's own cross-signing identity: made once, on the first start with encryption, so that
+ * its device shows as verified by its owner in moderators' clients. The private keys stay in the
+ * crypto store. Homeservers let an account upload its first identity without a password
+ * (MSC3967); one that asks for it gets a warning, and the bot goes on without.
+ */
+import type { MatrixClient } from "matrix-js-sdk";
+import type { Log } from "../../../core/ports.js";
+
+export async function ensureBotIdentity(client: MatrixClient, log: Log): Promise<void> {
+  const crypto = client.getCrypto();
+  try {
+    if (!crypto || (await crypto.isCrossSigningReady())) return;
+    if (await crypto.userHasCrossSigningKeys(client.getSafeUserId(), true)) {
+      // Made elsewhere (another login of the account): never replaced from here.
+      log.warn(
+        {},
+        "the bot's account has a cross-signing identity whose keys this device does not hold; its device stays unsigned",
+      );
+      return;
+    }
+    await crypto.bootstrapCrossSigning({
+      authUploadDeviceSigningKeys: async (makeRequest) => {
+        await makeRequest(null);
+      },
+    });
+    log.info(
+      { device: client.getDeviceId() },
+      "made the bot's cross-signing identity and signed its device",
+    );
+  } catch (error) {
+    log.warn(
+      { err: error },
+      "could not make the bot's cross-signing identity (the homeserver may want a password); its device stays unsigned",
+    );
+  }
+}
