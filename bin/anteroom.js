@@ -19,7 +19,9 @@ const SEMI_SPACE_MB = 2;
 const chosen = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)].some(
   (arg) => arg.startsWith(SEMI_SPACE_FLAG) || arg.startsWith("--max_semi_space_size"),
 );
-if (!chosen && typeof process.execve === "function") {
+// Only the long-running daemon gains from it; the console and one-off commands start faster without.
+const daemon = process.argv.slice(2).includes("--daemon");
+if (daemon && !chosen && typeof process.execve === "function") {
   process.execve(process.execPath, [
     process.execPath,
     ...process.execArgv,

@@ -98,7 +98,9 @@ function usageError(problem: string): number {
 /** `anteroom` with no flag: the console, attached to the daemon that serves the data dir. */
 async function openConsole(readonly: boolean, as: string | undefined): Promise<number> {
   // Checked before anything loads Ink: without a terminal, raw mode throws.
-  const { hasTerminal, NO_TERMINAL_MESSAGE, runConsole } = await import("../ui/run-console.js");
+  const { hasTerminal, NO_TERMINAL_MESSAGE, preloadConsole, runConsole } =
+    await import("../ui/run-console.js");
+  const { drawSplash, leaveSplash } = await import("../ui/splash.js");
   if (!hasTerminal()) {
     console.error(NO_TERMINAL_MESSAGE);
     return 2;
@@ -125,20 +127,26 @@ async function openConsole(readonly: boolean, as: string | undefined): Promise<n
       );
       return 2;
     }
-    const { runConsoleInProcess } = await import("./console-in-process.js");
-    usePrivateUmask();
-    await runConsoleInProcess(config, by, readonly);
+    drawSplash("in-process", by, "logging in…");
+    try {
+      const { runConsoleInProcess } = await import("./console-in-process.js");
+      usePrivateUmask();
+      await runConsoleInProcess(config, by, readonly);
+    } catch (error) {
+      leaveSplash();
+      throw error;
+    }
     return 0;
   }
+  drawSplash("attached", by, "connecting…");
+  // Ink, the views and the moderation client load side by side.
+  const [{ attachedModeration }] = await Promise.all([
+    import("./control/moderation-api.js"),
+    preloadConsole(),
+  ]);
   const socketPath = adminSocketOf(dataDir);
-  let api;
-  try {
-    api = await connectEngine(socketPath);
-  } catch (error) {
-    console.error(`could not attach to the daemon on ${socketPath}: ${(error as Error).message}`);
-    return 1;
-  }
-  const { attachedModeration } = await import("./control/moderation-api.js");
+  // The console draws at once and fills in when the daemon's snapshot arrives.
+  const api = await connectEngine(socketPath, { inBackground: true });
   const moderation = attachedModeration(socketPath);
   try {
     await runConsole({ api, mode: "attached", by, readonly, moderation });

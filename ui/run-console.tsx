@@ -10,6 +10,7 @@ import type { EngineApi } from "../core/api.js";
 import type { ModerationApi } from "../src/control/moderation-api.js";
 import type { ConsoleMode } from "./console-context.js";
 import type { HealthSource } from "./state/health.js";
+import { clearSplash } from "./splash.js";
 
 export const NO_TERMINAL_MESSAGE =
   "anteroom's console needs a terminal: run it in a terminal, e.g. `ssh -t host anteroom`";
@@ -40,6 +41,13 @@ export function hasTerminal(): boolean {
   return Boolean(process.stdin.isTTY && process.stdout.isTTY);
 }
 
+/** Loads Ink and the console's views (what most of the start waits on), to overlap other work. */
+export function preloadConsole(): Promise<unknown> {
+  // https://no-color.org: present and not empty; read by Ink's colour support when first imported.
+  if (process.env.NO_COLOR) process.env.FORCE_COLOR = "0";
+  return Promise.all([import("ink"), import("./console-app.js")]);
+}
+
 /** Runs the console until the moderator quits. Rejects with NoTerminalError without a terminal. */
 export async function runConsole(options: RunConsoleOptions): Promise<void> {
   if (!hasTerminal()) throw new NoTerminalError();
@@ -51,6 +59,7 @@ export async function runConsole(options: RunConsoleOptions): Promise<void> {
   ]);
   const guard = guardTerminal();
   try {
+    clearSplash();
     const instance = render(
       <ConsoleApp
         api={options.api}

@@ -92,6 +92,12 @@ export class AdminApiError extends Error {
 }
 
 export interface ConnectOptions {
+  /**
+   * Resolve at once, with an empty mirror that the daemon's first snapshot fills in through
+   * the usual events and `onResync` (the console draws before the daemon has answered).
+   * Without it, resolve once the mirror holds the snapshot, or reject.
+   */
+  readonly inBackground?: boolean;
   /** Give up on the first snapshot after this long (default 10 s). */
   readonly timeoutMs?: number;
   /** No byte (not even a heartbeat) for this long means the stream is dead (default 45 s). */
@@ -110,7 +116,8 @@ export async function connectEngine(
   opts: ConnectOptions = {},
 ): Promise<RemoteEngine> {
   const client = new AttachedEngine(socketPath, opts);
-  await client.open();
+  if (opts.inBackground) client.openInBackground();
+  else await client.open();
   return client;
 }
 
@@ -188,6 +195,13 @@ class AttachedEngine implements RemoteEngine {
       this.firstSnapshot = { resolve, reject, timer };
       this.openStream();
     });
+  }
+
+  /** Connects (and reconnects) without waiting: the first snapshot arrives as a resync. */
+  openInBackground(): void {
+    // Only what happens from now on streams in as audit events; the log itself is read apart.
+    this.lastAuditTs = Date.now() / 1000;
+    this.openStream();
   }
 
   snapshot(): EngineSnapshot {

@@ -195,3 +195,38 @@ test("a daemon restart: the client reconnects, emits what changed, and hands on 
     await api.close();
   }
 });
+
+test("in the background: connect answers at once, and the daemon's picture streams in when it is up", async () => {
+  const dir = await tempDir();
+  // No daemon yet: the console can already draw, saying it is connecting.
+  const remote = await connectEngine(join(dir, "admin.sock"), {
+    inBackground: true,
+    backoffMs: { min: 20, max: 100 },
+  });
+  try {
+    assert.equal(remote.connected, false);
+    assert.deepEqual(remote.snapshot().records, []);
+    const seen: string[] = [];
+    remote.subscribe((event) => {
+      if (event.type === "record") seen.push(event.record.key);
+    });
+    const connections: boolean[] = [];
+    remote.onConnection((connected) => connections.push(connected));
+    const engine = new FakeEngine();
+    engine.put(record("$a:hs", "@a:hs", "held"));
+    const api = await serve(engine, dir);
+    try {
+      await waitFor(() => remote.connected, { what: "the client to connect" });
+      assert.deepEqual(seen, ["$a:hs"], "the snapshot's records arrive as events");
+      assert.deepEqual(connections, [true]);
+      assert.deepEqual(
+        remote.snapshot().records.map((r) => r.key),
+        ["$a:hs"],
+      );
+    } finally {
+      await api.close();
+    }
+  } finally {
+    await remote.close();
+  }
+});

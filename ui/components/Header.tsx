@@ -6,6 +6,7 @@ import { Box, Text } from "ink";
 import { useConsoleSettings, useConsoleState } from "../console-context.js";
 import { sanitize } from "../sanitize.js";
 import type { ConsoleState } from "../state/console-state.js";
+import { CONNECTING } from "../state/engine-feed.js";
 
 function counts(state: ConsoleState) {
   let held = 0;
@@ -35,9 +36,10 @@ export function Header() {
           {mode}
         </Text>
         {state.offline !== undefined ? (
-          <Text bold color="red">
-            {" "}
-            · reconnecting ({sanitize(state.offline, { max: 80 })})
+          <Text bold color={state.offline === CONNECTING ? "yellow" : "red"}>
+            {state.offline === CONNECTING
+              ? " · connecting…"
+              : ` · reconnecting (${sanitize(state.offline, { max: 80 })})`}
           </Text>
         ) : null}
         {readonly ? (

@@ -54,6 +54,9 @@ export function connectEngineFeed(api: EngineApi, store: ConsoleStore): () => vo
   };
 }
 
+/** What the header says until the daemon's first snapshot arrives. */
+export const CONNECTING = "connecting…";
+
 /** Attached to a daemon: show when the stream is down, and take its fresh picture when back. */
 function watchConnection(api: EngineApi, store: ConsoleStore, flush: () => void): () => void {
   const remote = api as Partial<Pick<RemoteEngine, "onResync" | "onConnection">>;
@@ -64,6 +67,8 @@ function watchConnection(api: EngineApi, store: ConsoleStore, flush: () => void)
     flush(); // the changes it streamed first, then the picture
     store.update((state) => applyResync(state, snapshot));
   });
+  const connecting = (remote as Partial<Pick<RemoteEngine, "connected">>).connected === false;
+  if (connecting) store.update((state) => ({ ...state, offline: CONNECTING }));
   const stopConnection = remote.onConnection((connected, detail) => {
     store.update((state) => ({
       ...state,
