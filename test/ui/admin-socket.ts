@@ -13,6 +13,8 @@ import type { World } from "../unit/engine-fixtures.js";
 
 export interface AttachedWorld {
   readonly remote: RemoteEngine;
+  /** The data dir whose admin socket serves the world: a console started with it attaches. */
+  readonly dataDir: string;
   close(): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ export async function serveOnAdminSocket(world: World): Promise<AttachedWorld> {
   const remote = await connectEngine(socketPath);
   return {
     remote,
+    dataDir: dir,
     async close() {
       await remote.close();
       await admin.close();
