@@ -3,7 +3,7 @@
  * history is shared with members, it sends them the keys of what was said there before, so their
  * client can read it. Best effort: the invite never waits for it or fails with it.
  */
-import type { MatrixClient } from "matrix-js-sdk";
+import { ClientEvent, type MatrixClient } from "matrix-js-sdk";
 import type { AuditSink, Log } from "../../../core/ports.js";
 
 /** Implemented by the SDK's Rust crypto (v43), though not yet part of its public CryptoApi type. */
@@ -27,6 +27,10 @@ export function roomHistorySharing(
         return;
       const visibility = client.getRoom(roomId)?.getHistoryVisibility();
       if (visibility !== "shared" && visibility !== "world_readable") return;
+      // Room keys sent to the bot just before the invite may still be on their way: two more
+      // syncs (the one in flight may have left before they came) take them in, so what was
+      // said a moment ago is in the bundle too.
+      await syncs(client, 2, SYNC_WAIT_MS);
       await crypto.shareRoomHistoryWithUser(roomId, user);
       await deps.audit.append({
         ts: deps.now() / 1000,
@@ -41,4 +45,25 @@ export function roomHistorySharing(
       );
     }
   };
+}
+
+/** How long the sharing waits for the next sync before it goes ahead with the keys it has. */
+const SYNC_WAIT_MS = 10_000;
+
+/** Resolves after `count` completed syncs, or after `timeoutMs` at the latest. */
+function syncs(client: MatrixClient, count: number, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    let left = count;
+    const done = () => {
+      clearTimeout(timer);
+      client.off(ClientEvent.Sync, onSync);
+      resolve();
+    };
+    const onSync = () => {
+      if (--left <= 0) done();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    timer.unref();
+    client.on(ClientEvent.Sync, onSync);
+  });
 }
