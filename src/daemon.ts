@@ -130,6 +130,7 @@ async function start(
     engine: runtime.engine,
     perIpPerMinute: config.lobbyRates.perIpPerMinute,
     perCodePerMinute: config.lobbyRates.perCodePerMinute,
+    writeStall: { failing: () => writeFaults.reason },
     community: {
       ...config.community,
       knockUrl: spaceLink(config.engine.spaceId, runtime.matrix.userId),

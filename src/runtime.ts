@@ -188,7 +188,7 @@ async function openLocked(
 
   // The sync store snapshots only what the engine has handled; the engine needs the client first.
   let engineIdle = (): Promise<void> => Promise.resolve();
-  const bot = await connect(config, log, () => engineIdle(), options);
+  const bot = await connect(config, log, () => engineIdle(), writeFaults, options);
   const breaker = new SendBreaker(config.sendCaps, (open, detail) =>
     open
       ? log.warn({ detail }, "send circuit breaker open: messages are held back")
@@ -201,7 +201,13 @@ async function openLocked(
     const shareHistory = roomHistorySharing(bot.client, { audit, log, now: Date.now });
     matrix.onInvited = (roomId, user) => void shareHistory(roomId, user);
   }
-  const moderation = await openModeration(config, { client: bot.client, breaker, audit, log });
+  const moderation = await openModeration(config, {
+    client: bot.client,
+    breaker,
+    audit,
+    log,
+    writes: writeFaults,
+  });
   // What the engine and the signup service write through: the audit log, and who vouched for whom.
   const admissionAudit = endorsingAudit(
     audit,
@@ -280,7 +286,14 @@ async function openLocked(
     audit,
     Date.now,
   );
-  const { roles, lifecycle } = await openRoles(config, { bot, matrix, audit, log, health });
+  const { roles, lifecycle } = await openRoles(config, {
+    bot,
+    matrix,
+    audit,
+    log,
+    health,
+    writes: writeFaults,
+  });
   const memberActions = memberActionService({
     port: new SdkModerationPort(bot.client),
     rooms: [config.engine.spaceId, ...config.engine.childIds],
@@ -467,6 +480,7 @@ async function connect(
   config: DaemonConfig,
   log: Logger,
   beforeSnapshot: () => Promise<void>,
+  writes: WriteFaults,
   { signal, onWaiting }: RuntimeOptions,
 ): Promise<BotClient> {
   for (let attempt = 1; ; attempt++) {
@@ -484,6 +498,7 @@ async function connect(
           ),
         onSaveError: (error) =>
           log.warn({ err: error }, "could not save the sync state; will try again"),
+        writes,
         encryption: {
           mode: config.encryption.mode,
           talkRooms: talkRooms(config),

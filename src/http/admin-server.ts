@@ -20,9 +20,12 @@ import {
   type AdminRoutesOptions,
 } from "./admin.js";
 import { StreamSlots } from "./admin-stream-slots.js";
+import { boundAdminCommands, type WriteStall } from "./write-stall.js";
 
 export interface AdminListenOptions extends AdminRoutesOptions {
   readonly logger: Logger;
+  /** Commands wait on a failing disk only this long (write-stall.ts). */
+  readonly writeStall?: WriteStall;
   readonly socketPath: string;
   /** TCP as well; only with a token (config.ts refuses a port without one). */
   readonly tcp?: { readonly port: number; readonly host: string; readonly token: string };
@@ -40,7 +43,7 @@ export class AdminListenError extends Error {
 }
 
 export function buildAdminServer(
-  opts: AdminRoutesOptions & { logger: Logger; token?: string },
+  opts: AdminRoutesOptions & { logger: Logger; token?: string; writeStall?: WriteStall },
 ): FastifyInstance {
   const app = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
@@ -60,6 +63,7 @@ export function buildAdminServer(
         .send({ error: "unauthorized", message: "send Authorization: Bearer <ADMIN_TOKEN>" });
     });
   }
+  if (opts.writeStall) boundAdminCommands(app, opts.writeStall);
   registerAdminRoutes(app, opts);
   return app;
 }
@@ -216,6 +220,7 @@ export function startAdminApiFor(
       audit: runtime.audit,
     },
     logger,
+    ...(runtime.writeFaults ? { writeStall: { failing: () => runtime.writeFaults?.reason } } : {}),
     socketPath: config.admin.socketPath,
     ...(config.admin.tcp ? { tcp: config.admin.tcp } : {}),
   });

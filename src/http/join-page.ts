@@ -11,7 +11,7 @@ import { escapeHtml, pageShell } from "./page-shell.js";
 
 // Builds the answer with textContent and setAttribute only: nothing from the server becomes markup.
 // The copy button shows only where the clipboard can be written; without JavaScript the code stays selectable.
-const SCRIPT = `(function(){var k=document.getElementById("copy"),t=document.getElementById("the-code");if(k&&t&&navigator.clipboard){k.hidden=false;k.addEventListener("click",function(){navigator.clipboard.writeText(t.textContent).then(function(){k.textContent="Copied";},function(){k.textContent="Select the code and copy it";});});}var f=document.getElementById("join");if(!f||!window.fetch)return;f.addEventListener("submit",function(e){e.preventDefault();var b=f.querySelector("button"),o=document.getElementById("outcome"),c=f.querySelector("input[name=code]").value;b.disabled=true;b.textContent="Making your room…";fetch("/join/api",{method:"POST",headers:{"content-type":"application/json"},body:JSON.stringify({code:c})}).then(function(r){return r.json().then(function(j){return{ok:r.ok,j:j};});}).then(function(x){o.textContent="";var p=document.createElement("p");if(x.ok&&x.j.url){p.textContent="Your room is ready. Open it in your Matrix client and join: ";var a=document.createElement("a");a.href=x.j.url;a.textContent=x.j.alias||x.j.url;a.id="room-link";p.appendChild(a);o.appendChild(p);var n=document.createElement("p");n.textContent="A few seconds after you join, the bot posts a small challenge there.";o.appendChild(n);f.hidden=true;}else{p.textContent="That did not work: "+(x.j&&x.j.message?x.j.message:"please try again.");o.appendChild(p);b.disabled=false;b.textContent="Make my room";}o.focus();}).catch(function(){o.textContent="The request did not go through; check your connection and try again.";b.disabled=false;b.textContent="Make my room";});});})();`;
+const SCRIPT = `(function(){var k=document.getElementById("copy"),t=document.getElementById("the-code");if(k&&t&&navigator.clipboard){k.hidden=false;k.addEventListener("click",function(){navigator.clipboard.writeText(t.textContent).then(function(){k.textContent="Copied";},function(){k.textContent="Select the code and copy it";});});}var f=document.getElementById("join");if(!f||!window.fetch)return;var rk=(f.querySelector("input[name=request_key]")||{}).value;f.addEventListener("submit",function(e){e.preventDefault();var b=f.querySelector("button"),o=document.getElementById("outcome"),c=f.querySelector("input[name=code]").value;b.disabled=true;b.textContent="Making your room…";fetch("/join/api",{method:"POST",headers:{"content-type":"application/json"},body:JSON.stringify(rk?{code:c,request_key:rk}:{code:c})}).then(function(r){return r.json().then(function(j){return{ok:r.ok,j:j};});}).then(function(x){o.textContent="";if(x.j&&x.j.request_key)rk=x.j.request_key;var p=document.createElement("p");if(x.ok&&x.j.url){p.textContent="Your room is ready. Open it in your Matrix client and join: ";var a=document.createElement("a");a.href=x.j.url;a.textContent=x.j.alias||x.j.url;a.id="room-link";p.appendChild(a);o.appendChild(p);var n=document.createElement("p");n.textContent="A few seconds after you join, the bot posts a small challenge there.";o.appendChild(n);f.hidden=true;}else{p.textContent="That did not work: "+(x.j&&x.j.message?x.j.message:"please try again.");o.appendChild(p);b.disabled=false;b.textContent="Make my room";}o.focus();}).catch(function(){o.textContent="The request did not go through; check your connection and try again.";b.disabled=false;b.textContent="Make my room";});});})();`;
 const SCRIPT_HASH = createHash("sha256").update(SCRIPT).digest("base64");
 
 /** Headers for every page: nothing external but this origin's API, no framing, no referrer (the URL carries the code). */
@@ -105,21 +105,26 @@ export function renderJoinDone(result: { url: string; alias: string }): string {
 
 export function renderJoinProblem(
   code: string | undefined,
-  problem: { error: string; message: string },
+  problem: { error: string; message: string; requestKey?: string },
   community: CommunityFacts = {},
 ): string {
   return page(
     "That did not work",
     `<h1>Join ${community.name ? escapeHtml(community.name) : "the community"}</h1>
 <div class="problem" role="alert"><p><strong>That did not work.</strong> ${escapeHtml(problem.message)}</p><p class="ref">Reference: <code>${escapeHtml(problem.error)}</code></p></div>
-${joinForm(code)}
+${joinForm(code, problem.requestKey)}
 <div id="outcome" role="status" aria-live="polite" tabindex="-1"></div>`,
     true,
   );
 }
 
-function joinForm(code: string | undefined): string {
-  return `<form id="join" method="post" action="/join" accept-charset="utf-8">
+/** With the request key of a request that is still being completed, so sending the form again repeats it. */
+function joinForm(code: string | undefined, requestKey?: string): string {
+  const repeat =
+    requestKey === undefined
+      ? ""
+      : `\n  <input type="hidden" name="request_key" value="${escapeHtml(requestKey)}">`;
+  return `<form id="join" method="post" action="/join" accept-charset="utf-8">${repeat}
   <div class="field">
     <label for="code">Invite code</label>
     <input id="code" name="code" type="text" required autocomplete="off" autocapitalize="characters" spellcheck="false" value="${escapeHtml(code ?? "")}">

@@ -7,7 +7,10 @@
  *   a lobby room and answers `200 {url, alias, room_id, title}` or
  *   `{error, message}`: 400 `bad_json` / `missing_code`, 403 `invalid_code`,
  *   429 `rate_limited` (with Retry-After), 500 `create_failed` (use given
- *   back). The challenge is never in the answer: it is posted in the room.
+ *   back), 503 `write_failing` (the disk cannot be written: nothing spent) or
+ *   `write_stalled` (still waiting on the disk after 10 s: it completes later,
+ *   and its `request_key`, sent back in the body, finds it without spending
+ *   again). The challenge is never in the answer: it is posted in the room.
  * - `POST /join` (form-encoded): the same, answered with a page.
  *
  * Both POSTs share a per-client-address limit, checked before the body is
@@ -21,6 +24,7 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } f
 import type { EngineApi, OpenLobbyResult } from "../../core/api.js";
 import { HttpProblem } from "./signup-routes.js";
 import { WindowLimiter } from "./join-rate.js";
+import { settleWithin, WRITE_STALL_MS, type WriteStall } from "./write-stall.js";
 import {
   type CommunityFacts,
   JOIN_PAGE_HEADERS,
@@ -37,6 +41,8 @@ export interface JoinRoutesOptions {
   readonly perCodePerMinute?: number;
   /** The community's name, description and knock link, for the pages. */
   readonly community?: CommunityFacts;
+  /** While the data dir cannot be written, lobby opens are refused or wait only so long. */
+  readonly writeStall?: WriteStall;
 }
 
 /** A join request is one short field. */
@@ -45,7 +51,10 @@ export const JOIN_BODY_LIMIT = 4 * 1024;
 const CODE_MAX = 200;
 
 type Guard = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
-type Problem = { status: number; error: string; message: string };
+type Problem = { status: number; error: string; message: string; requestKey?: string };
+
+/** A request key as the admin API takes it; a client repeats it to repeat the same request. */
+const REQUEST_KEY = /^[A-Za-z0-9._-]{1,100}$/;
 
 export const joinRoutes: FastifyPluginAsync<JoinRoutesOptions> = async (app, opts) => {
   await app.register(rateLimit, { global: false });
@@ -69,6 +78,7 @@ export const joinRoutes: FastifyPluginAsync<JoinRoutesOptions> = async (app, opt
     request: FastifyRequest,
     reply: FastifyReply,
     code: string,
+    requestKey: string = randomUUID(),
   ): Promise<Extract<OpenLobbyResult, { ok: true }> | Problem> => {
     if (code.length > CODE_MAX) return invalidCode("unknown_code");
     const allowed = perCode.hit(code.trim().toLowerCase());
@@ -80,7 +90,34 @@ export const joinRoutes: FastifyPluginAsync<JoinRoutesOptions> = async (app, opt
         message: `Too many join requests for this code; try again in ${allowed.retryAfterSec} seconds. Nothing was spent.`,
       };
     }
-    const result = await opts.engine.openLobby(code, randomUUID());
+    const stall = opts.writeStall;
+    if (stall?.failing() !== undefined) {
+      reply.header("retry-after", "60");
+      return {
+        status: 503,
+        error: "write_failing",
+        message:
+          "The server cannot save anything right now, so nothing was spent; try again in a few minutes.",
+      };
+    }
+    const outcome = await settleWithin(
+      opts.engine.openLobby(code, requestKey),
+      stall?.afterMs ?? WRITE_STALL_MS,
+    );
+    if (outcome === "stalled") {
+      // The engine carries on: the use is spent and the room made once the disk has room,
+      // and the same request key finds that room without spending again.
+      request.log.warn({ requestKey }, "a lobby open waits on the disk; answered 503");
+      reply.header("retry-after", "60");
+      return {
+        status: 503,
+        error: "write_stalled",
+        message:
+          "Your room is not ready yet because the server cannot save right now; try again in a few minutes, and the same request will not spend your code again.",
+        requestKey,
+      };
+    }
+    const result = outcome.value;
     if (result.ok) {
       request.log.info({ lobby: result.key, room: result.roomId }, "lobby opened");
       return result;
@@ -111,7 +148,7 @@ export const joinRoutes: FastifyPluginAsync<JoinRoutesOptions> = async (app, opt
       async (request, reply) => {
         const parsed = parseJoinJson(request.body);
         if ("status" in parsed) return sendJson(reply, parsed.status, problemBody(parsed));
-        const outcome = await openLobby(request, reply, parsed.code);
+        const outcome = await openLobby(request, reply, parsed.code, parsed.requestKey);
         if ("status" in outcome) return sendJson(reply, outcome.status, problemBody(outcome));
         return sendJson(reply, 200, {
           url: outcome.url,
@@ -142,7 +179,11 @@ export const joinRoutes: FastifyPluginAsync<JoinRoutesOptions> = async (app, opt
         const code = typeof body?.code === "string" ? body.code.trim() : "";
         if (!code)
           return sendPage(reply, 400, renderJoinProblem(undefined, missingCode(), community));
-        const outcome = await openLobby(request, reply, code);
+        // A page answering write_stalled sends its request key back: the same request again.
+        const repeated = body?.request_key;
+        const requestKey =
+          typeof repeated === "string" && REQUEST_KEY.test(repeated) ? repeated : undefined;
+        const outcome = await openLobby(request, reply, code, requestKey);
         if ("status" in outcome)
           return sendPage(
             reply,
@@ -155,8 +196,11 @@ export const joinRoutes: FastifyPluginAsync<JoinRoutesOptions> = async (app, opt
   });
 };
 
-/** The JSON body: `{code}` with a non-empty string code, or the reference refusal. */
-export function parseJoinJson(body: unknown): { code: string } | Problem {
+/**
+ * The JSON body: `{code}` with a non-empty string code, or the reference refusal; an optional
+ * `request_key` (as a 503 `write_stalled` answer gave it) repeats an earlier request.
+ */
+export function parseJoinJson(body: unknown): { code: string; requestKey?: string } | Problem {
   let value: unknown;
   try {
     value = JSON.parse(typeof body === "string" ? body : "");
@@ -168,7 +212,16 @@ export function parseJoinJson(body: unknown): { code: string } | Problem {
   }
   const code = (value as Record<string, unknown>).code;
   if (typeof code !== "string" || !code.trim()) return missingCode();
-  return { code: code.trim() };
+  const requestKey = (value as Record<string, unknown>).request_key;
+  if (requestKey === undefined) return { code: code.trim() };
+  if (typeof requestKey !== "string" || !REQUEST_KEY.test(requestKey)) {
+    return {
+      status: 400,
+      error: "bad_json",
+      message: "request_key must be the one a previous answer gave (1–100 letters, digits, . _ -).",
+    };
+  }
+  return { code: code.trim(), requestKey };
 }
 
 function missingCode(): Problem {
@@ -229,8 +282,12 @@ function toProblem(error: unknown, request: FastifyRequest): Problem {
   };
 }
 
-function problemBody(problem: Problem): { error: string; message: string } {
-  return { error: problem.error, message: problem.message };
+function problemBody(problem: Problem): { error: string; message: string; request_key?: string } {
+  return {
+    error: problem.error,
+    message: problem.message,
+    ...(problem.requestKey === undefined ? {} : { request_key: problem.requestKey }),
+  };
 }
 
 function sendJson(reply: FastifyReply, status: number, body: object): FastifyReply {

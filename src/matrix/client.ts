@@ -14,6 +14,7 @@ import {
 } from "./crypto/bot-crypto.js";
 import type { DurableCryptoStore } from "./crypto/durable-store.js";
 import { storeFirstFetch } from "./crypto/request-gate.js";
+import type { WriteFaults } from "../store/write-faults.js";
 
 /** Least time between a /sync answer and the next /sync request (see sync-pacing.ts). */
 const SYNC_GAP_MS = 100;
@@ -46,6 +47,8 @@ export interface BotClientOptions {
   readonly beforeSnapshot: () => Promise<void>;
   readonly onCorrupt: (detail: string) => void;
   readonly onSaveError: (error: unknown) => void;
+  /** Where a failing sync snapshot write shows (health, metrics). */
+  readonly writes?: Pick<WriteFaults, "noted" | "succeeded">;
   readonly encryption: EncryptionOptions;
 }
 
@@ -82,6 +85,7 @@ export async function createBotClient(opts: BotClientOptions): Promise<BotClient
     beforeSnapshot: opts.beforeSnapshot,
     onCorrupt: opts.onCorrupt,
     onSaveError: opts.onSaveError,
+    writes: opts.writes,
     // The snapshot grows with every open room and costs most of the bot's CPU when saved each second;
     // replaying up to 15 s of sync after a crash is harmless (the engine is idempotent).
     minSaveIntervalMs: 15_000,

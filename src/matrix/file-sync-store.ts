@@ -73,6 +73,7 @@ import {
   type ISyncResponse,
 } from "matrix-js-sdk";
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "../store/atomic-file.js";
+import type { WriteFaults } from "../store/write-faults.js";
 
 /** What `getSavedSync()` returns (the SDK does not export the `ISavedSync` type itself). */
 type SavedSync = Awaited<ReturnType<MemoryStore["getSavedSync"]>>;
@@ -90,6 +91,8 @@ export interface FileSyncStoreOptions {
   onSaveError?: (error: unknown) => void;
   /** Minimum time between two non-forced saves. Default 1000. */
   minSaveIntervalMs?: number;
+  /** Where a failing snapshot write shows (health, metrics, the log), until a save succeeds. */
+  writes?: Pick<WriteFaults, "noted" | "succeeded">;
 }
 
 const SNAPSHOT_VERSION = 1;
@@ -119,6 +122,7 @@ export class FileSyncStore extends MemoryStore {
   private readonly onCorrupt: ((detail: string) => void) | undefined;
   private readonly onSaveError: ((error: unknown) => void) | undefined;
   private readonly minSaveIntervalMs: number;
+  private readonly writes: FileSyncStoreOptions["writes"];
 
   private accumulator = newAccumulator();
   /** Bumped on every change of the accumulator. */
@@ -142,6 +146,7 @@ export class FileSyncStore extends MemoryStore {
     this.onCorrupt = opts.onCorrupt;
     this.onSaveError = opts.onSaveError;
     this.minSaveIntervalMs = opts.minSaveIntervalMs ?? 1000;
+    this.writes = opts.writes;
   }
 
   /** Loads the snapshot file, if any. Call once before `client.startClient()`. */
@@ -245,7 +250,14 @@ export class FileSyncStore extends MemoryStore {
     // Serialise before asking the application, in the same tick: see "Snapshot rule" above.
     const text = JSON.stringify(snapshot);
     await this.beforeSnapshot?.();
-    await writeFileAtomic(this.path, text);
+    try {
+      await writeFileAtomic(this.path, text);
+    } catch (error) {
+      // No back-off wait here: the sync loop awaits this save, and the next one is the retry.
+      this.writes?.noted(this.path, error, this.minSaveIntervalMs);
+      throw error;
+    }
+    this.writes?.succeeded(this.path);
     this.writtenGeneration = generation;
   }
 

@@ -23,6 +23,7 @@ import {
   type QueuedLifecycleCall,
 } from "../../core/lifecycle-queue.js";
 import { JsonStore } from "../store/json-store.js";
+import type { WriteRetry } from "../store/write-faults.js";
 import type { RoomOutcome } from "../matrix/moderation-port.js";
 import { toHomeserverError } from "../matrix/errors.js";
 import type { SynapseUserAdmin } from "../matrix/synapse-user-admin.js";
@@ -78,8 +79,16 @@ export type SubmitResult =
   | { readonly queued: true; readonly seq: number }
   | { readonly queued: false; readonly outcome: LifecycleOutcome };
 
-export function openLifecycleQueue(path: string): Promise<JsonStore<LifecycleQueue>> {
-  return JsonStore.open({ path, parse: parseLifecycleQueue, empty: () => EMPTY_LIFECYCLE_QUEUE });
+export function openLifecycleQueue(
+  path: string,
+  retry?: WriteRetry,
+): Promise<JsonStore<LifecycleQueue>> {
+  return JsonStore.open({
+    path,
+    parse: parseLifecycleQueue,
+    empty: () => EMPTY_LIFECYCLE_QUEUE,
+    retry,
+  });
 }
 
 export class Lifecycle {

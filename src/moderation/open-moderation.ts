@@ -16,6 +16,7 @@ import { blockAction } from "./block-action.js";
 import { PolicyLists, type PolicyListStatus } from "./policy-lists.js";
 import { Screening } from "./screening.js";
 import { Watchdog } from "./watchdog.js";
+import type { WriteRetry } from "../store/write-faults.js";
 
 export interface Moderation {
   readonly blocklist: BlocklistStore;
@@ -35,6 +36,8 @@ export interface ModerationDeps {
   readonly breaker: SendBreaker;
   readonly audit: Pick<AuditSink, "append">;
   readonly log: Log;
+  /** Failed blocklist writes are retried with its back-off. */
+  readonly writes?: WriteRetry;
 }
 
 export async function openModeration(
@@ -42,7 +45,7 @@ export async function openModeration(
   deps: ModerationDeps,
 ): Promise<Moderation> {
   const { client, audit, log } = deps;
-  const blocklist = await BlocklistStore.open(config.paths.blocklist);
+  const blocklist = await BlocklistStore.open(config.paths.blocklist, deps.writes);
   const screening = new Screening(blocklist);
   const port = new SdkModerationPort(client);
   const policy = new PolicyLists(config.moderation.policyLists, {

@@ -9,6 +9,7 @@ import { openSynapseUserAdmin } from "../matrix/synapse-user-admin.js";
 import { healthReport } from "../http/server.js";
 import type { AdminRoles } from "../http/admin-roles.js";
 import { Lifecycle, openLifecycleQueue } from "./lifecycle.js";
+import type { WriteRetry } from "../store/write-faults.js";
 import { roleService } from "./roles.js";
 
 export async function openRoles(
@@ -19,6 +20,8 @@ export async function openRoles(
     audit: Pick<AuditSink, "append">;
     log: Log;
     health: SyncHealth;
+    /** Failed lifecycle queue writes are retried with its back-off. */
+    writes?: WriteRetry;
   },
 ): Promise<{ roles: AdminRoles; lifecycle: Lifecycle }> {
   const port = new SdkModerationPort(deps.bot.client);
@@ -33,7 +36,7 @@ export async function openRoles(
   const needsSynapse =
     config.lifecycle.join === "force" || config.lifecycle.revoke === "deactivate";
   const lifecycle = new Lifecycle({
-    store: await openLifecycleQueue(config.paths.lifecycle),
+    store: await openLifecycleQueue(config.paths.lifecycle, deps.writes),
     roles: service,
     members: {
       invite: (roomId, user) => deps.matrix.invite(roomId, user),

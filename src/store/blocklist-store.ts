@@ -22,6 +22,7 @@ import {
   type CompiledBlocklist,
 } from "../../core/moderation/blocklist.js";
 import { JsonStore, type StoreParseError } from "./json-store.js";
+import type { WriteRetry } from "./write-faults.js";
 
 export const BLOCKLIST_FILE = "blocklist.json";
 
@@ -39,11 +40,12 @@ export class BlocklistStore {
   private constructor(private readonly store: JsonStore<Blocklist>) {}
 
   /** Opens (or starts) the file; a file that does not parse throws a StoreParseError naming the bad entry. */
-  static async open(path: string): Promise<BlocklistStore> {
+  static async open(path: string, retry?: WriteRetry): Promise<BlocklistStore> {
     const store = await JsonStore.open<Blocklist>({
       path,
       parse: parseBlocklist,
       empty: emptyBlocklist,
+      retry,
     });
     return new BlocklistStore(store);
   }

@@ -71,16 +71,7 @@ export class WriteFaults {
    * with the error at once when the process is stopping: nothing waits for a disk then.
    */
   async failed(path: string, error: unknown): Promise<void> {
-    this.failures++;
-    const previous = this.failing.get(path);
-    const fault: WriteFault = {
-      path,
-      code: codeOf(error),
-      message: error instanceof Error ? error.message : String(error),
-      since: previous?.since ?? Date.now(),
-      attempts: (previous?.attempts ?? 0) + 1,
-    };
-    this.failing.set(path, fault);
+    const fault = this.record(path, error);
     if (this.stopping) throw error;
     const { firstMs, maxMs } = this.timing;
     const wait = Math.min(maxMs, firstMs * 2 ** Math.min(fault.attempts - 1, 16));
@@ -100,12 +91,35 @@ export class WriteFaults {
     });
   }
 
+  /**
+   * Records a failed write of `path` that its store retries on its own schedule (the sync
+   * snapshot: its next save is the retry, and the sync loop must not wait on the disk).
+   */
+  noted(path: string, error: unknown, retryInMs: number): void {
+    const fault = this.record(path, error);
+    this.events.failed?.(fault, retryInMs);
+  }
+
   /** `path` was written: it is no longer failing. */
   succeeded(path: string): void {
     const fault = this.failing.get(path);
     if (!fault) return;
     this.failing.delete(path);
     this.events.recovered?.(path, fault);
+  }
+
+  private record(path: string, error: unknown): WriteFault {
+    this.failures++;
+    const previous = this.failing.get(path);
+    const fault: WriteFault = {
+      path,
+      code: codeOf(error),
+      message: error instanceof Error ? error.message : String(error),
+      since: previous?.since ?? Date.now(),
+      attempts: (previous?.attempts ?? 0) + 1,
+    };
+    this.failing.set(path, fault);
+    return fault;
   }
 
   /** The process is stopping: writes still failing give up now, and later failures at once. */

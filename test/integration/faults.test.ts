@@ -4,20 +4,16 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, open, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { startHomeserver, type TestHomeserver } from "../harness/homeserver.js";
 import { createCommunity, type TestCommunity } from "../harness/community.js";
 import { freePort, TestDaemon } from "../harness/daemon.js";
 import { Newcomer } from "../harness/newcomer-flow.js";
 import { waitFor } from "../harness/wait.js";
+import { fillWithBallast, mountSmallDisk } from "../harness/full-disk.js";
 import { MatrixUserClient } from "../harness/newcomer.js";
 import { vettingAliasLocalpart } from "../../src/matrix/matrix-port.js";
-
-const run = promisify(execFile);
 
 let hs: TestHomeserver;
 let community: TestCommunity;
@@ -42,21 +38,6 @@ async function health(
 function vettingInvites(newcomer: Newcomer, of: TestCommunity = community): string[] {
   const communityRooms = new Set([of.spaceId, ...of.childIds]);
   return [...newcomer.client.seenInvites().keys()].filter((id) => !communityRooms.has(id));
-}
-
-/** Fills the file system under `dir` with one file until it is full; resolves with its path. */
-async function fillWithBallast(dir: string): Promise<string> {
-  const path = join(dir, "ballast");
-  const file = await open(path, "w");
-  const chunk = Buffer.alloc(64 * 1024, 1);
-  try {
-    for (;;) await file.write(chunk);
-  } catch (error) {
-    if ((error as { code?: string }).code !== "ENOSPC") throw error;
-  } finally {
-    await file.close();
-  }
-  return path;
 }
 
 /** Every JSON, JSON-lines and journal file in the data dir parses, line by line where it has lines. */
@@ -88,12 +69,10 @@ async function knockBurstOnFullDisk(fill: "before" | "mid"): Promise<void> {
   const uses = knocks + 5;
   // A space of its own: another test's newcomers still knocking would spend this test's code.
   const space = await createCommunity(hs, { children: 1 });
-  const mountPoint = await mkdtemp(join(tmpdir(), "anteroom-full-"));
-  await run("mount", ["-t", "tmpfs", "-o", "size=24m,mode=0700", "tmpfs", mountPoint]);
+  const disk = await mountSmallDisk();
+  const { mountPoint, dataDir } = disk;
   let daemon: TestDaemon | undefined;
   try {
-    const dataDir = join(mountPoint, "data");
-    await mkdir(dataDir, { mode: 0o700 });
     daemon = await TestDaemon.start(hs, space, {
       dataDir,
       env: {
@@ -176,8 +155,7 @@ async function knockBurstOnFullDisk(fill: "before" | "mid"): Promise<void> {
     assert.equal(await daemon.stop(), 0, "a clean stop once the disk has room");
   } finally {
     await daemon?.kill9();
-    await run("umount", [mountPoint]).catch(() => run("umount", ["-l", mountPoint]));
-    await rm(mountPoint, { recursive: true, force: true });
+    await disk.remove();
   }
 }
 
