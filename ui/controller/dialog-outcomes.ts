@@ -10,6 +10,7 @@ import {
   confirmMemberAction,
   demote,
   memberAction,
+  revokeCodesOf,
   submitBlockPattern,
   submitBlockReason,
   unbanTyped,
@@ -43,6 +44,8 @@ export function followConfirmed(core: ConsoleCore, then: Followup): void {
       return demote(core, then.user);
     case "memberAction":
       return memberAction(core, then.action, then.user, then.reason);
+    case "revokeCodesOf":
+      return revokeCodesOf(core, then.user);
     case "quit":
       return core.options.exit();
   }
