@@ -110,6 +110,8 @@ test("a code issued with n on Codes, read off the screen, admits a real knock", 
   await tmux.waitForText("label for the new invite code");
   await tmux.type("for katherine");
   await tmux.keys("Enter");
+  await tmux.waitForText("the new invite code ends");
+  await tmux.keys("Enter");
   const screen = await tmux.waitForText("New invite code");
   const code = /code: (\S+)/.exec(screen)?.[1];
   assert.ok(code, `the code is on the screen:\n${screen}`);

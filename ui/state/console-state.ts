@@ -92,6 +92,8 @@ export type PromptPurpose =
   | { kind: "lobbySay"; key: string; name: string }
   | { kind: "mintUses"; book: CodeBookName }
   | { kind: "mintLabel"; book: CodeBookName; uses: number }
+  /** When the new code stops working: empty for never. */
+  | { kind: "mintExpiry"; book: CodeBookName; uses: number; label: string }
   /** A homeserver registration token: uses (empty: no limit), then its lifetime. */
   | { kind: "tokenUses" }
   | { kind: "tokenExpiry"; uses: number | undefined }
