@@ -33,6 +33,7 @@ test("a new invite code in a few keys: n, i, uses, label, its end; it shows the 
     assert.equal(entry.minted_by, "mod-alice");
     assert.equal(entry.expires_at, Math.floor(c.world.now / 1000) + 7 * 86_400);
     assert.match(frame, new RegExp(`code: ${code}`));
+    assert.match(frame, /label: for dave · ends \d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
     assert.ok(frame.includes(`https://join.example.org/join?code=${code}`));
     c.press("enter");
     const list = await c.waitForText("Codes 2");
@@ -69,6 +70,7 @@ test("a signup code's link goes to the signup page; a bad number of uses or a pa
     const [code] = Object.keys(c.world.signupCodes.value);
     assert.ok(code);
     assert.equal(c.world.signupCodes.value[code]?.expires_at, undefined, "no end");
+    assert.match(frame, /never ends/);
     assert.ok(frame.includes(`https://join.example.org/signup?code=${code}`));
   } finally {
     c.unmount();

@@ -98,7 +98,15 @@ export class EngineCommands {
           : codeLink(this.options.publicUrl ?? "", book, code);
       this.store.update((state) => ({
         ...state,
-        overlay: { kind: "minted", book, code, uses, label, link },
+        overlay: {
+          kind: "minted",
+          book,
+          code,
+          uses,
+          label,
+          link,
+          ...(minted.entry.expires_at === undefined ? {} : { expiresAt: minted.entry.expires_at }),
+        },
         notice: { tone: "info", text: `new ${book} code ${code}` },
         selection: { ...state.selection, codes: { id: `${book}:${code}`, index: 0 } },
       }));

@@ -138,6 +138,8 @@ export type Overlay =
       readonly code: string;
       readonly uses: number;
       readonly label: string;
+      /** Unix seconds; absent when the code never ends. */
+      readonly expiresAt?: number;
       readonly link: string;
     }
   /** A homeserver registration token: just issued, or the selected one in full. */
