@@ -39,7 +39,7 @@ export async function runConsoleInProcess(
         return { ok, body: { ...body, encryption: runtime.encryption } };
       },
       daemonLogPath: logPath,
-      moderation: runtimeModeration(runtime),
+      moderation: runtimeModeration(runtime, config.paths.endorsements),
     });
   } finally {
     await runtime.stop();

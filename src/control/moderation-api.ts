@@ -9,6 +9,9 @@ import { Agent } from "node:http";
 import type { BlockEntry, BlockKind } from "../../core/moderation/blocklist.js";
 import type { Role } from "../../core/moderation/power-levels.js";
 import type { RegistrationToken } from "../../core/ports.js";
+import type { CodeBookName } from "../../core/api.js";
+import type { Endorsement } from "../../core/endorsements.js";
+import type { MemberEndorsements } from "../moderation/endorsements.js";
 import { AdminApiError, call } from "./attach-client.js";
 import {
   memberActionOutcome,
@@ -44,6 +47,22 @@ export interface TokenRequest {
   readonly expiresAt?: number;
 }
 
+export type { MemberEndorsements };
+
+/** Who vouched for a member and whom they brought in, or why that cannot be had. */
+export type EndorsementListing =
+  | { readonly ok: true; readonly endorsements: MemberEndorsements }
+  | { readonly ok: false; readonly error: string };
+
+/** The one wording, attached and in-process, of revoking a person's codes. */
+export function revokedCodesSummary(
+  user: string,
+  revoked: readonly { readonly code: string }[],
+): string {
+  if (revoked.length === 0) return `${user} had no live codes to revoke`;
+  return `revoked ${revoked.length} code${revoked.length === 1 ? "" : "s"} of ${user}`;
+}
+
 /** The one wording, attached and in-process, of a revoke that found nothing. */
 export const NO_SUCH_TOKEN = "no such registration token";
 
@@ -68,6 +87,10 @@ export interface ModerationApi {
   registrationTokens(): Promise<TokenListing>;
   issueToken(request: TokenRequest, by: string): Promise<TokenIssued>;
   revokeToken(token: string, by: string): Promise<ModerationOutcome>;
+  /** Who vouched for `user` and whom they brought in (endorsements.jsonl), with their live codes. */
+  endorsements(user: string): Promise<EndorsementListing>;
+  /** Revokes every live code `user` minted or was given, in both books, each audited with `by`. */
+  revokeCodesOf(user: string, by: string): Promise<ModerationOutcome>;
 }
 
 const PREFIX = "/admin/v1";
@@ -203,6 +226,45 @@ export function attachedModeration(socketPath: string): ModerationApi & { close(
         return tokenRefusal(error);
       }
     },
+    async endorsements(user) {
+      try {
+        const path = `${PREFIX}/members/${encodeURIComponent(user)}/endorsements`;
+        const answer = object((await request("GET", path)).body);
+        const endorsedBy = endorsementOf(answer.endorsed_by)[0];
+        return {
+          ok: true,
+          endorsements: {
+            user,
+            endorsedBy,
+            endorsed: Array.isArray(answer.endorsed) ? answer.endorsed.flatMap(endorsementOf) : [],
+            liveCodes: Array.isArray(answer.live_codes)
+              ? answer.live_codes.flatMap(bookCodeOf)
+              : [],
+          },
+        };
+      } catch (error) {
+        // 503: this daemon keeps no endorsement log.
+        if (error instanceof AdminApiError && error.status === 503) {
+          return { ok: false, error: error.message.replace(/^[A-Z]+ \S+: \d+ /, "") };
+        }
+        return refusal(error) as { ok: false; error: string };
+      }
+    },
+    async revokeCodesOf(user, by) {
+      try {
+        const path = `${PREFIX}/members/${encodeURIComponent(user)}/codes/revoke`;
+        const revoked = object((await request("POST", path, { actor: by })).body).revoked;
+        return {
+          ok: true,
+          summary: revokedCodesSummary(
+            user,
+            Array.isArray(revoked) ? revoked.flatMap(bookCodeOf) : [],
+          ),
+        };
+      } catch (error) {
+        return refusal(error);
+      }
+    },
     close: () => agent.destroy(),
   };
 }
@@ -246,6 +308,27 @@ function roomResultOf(value: unknown): RoomMemberResult[] {
   if (room.outcome === "done") return [{ roomId: room.roomId, outcome: "done" }];
   const reason = typeof room.reason === "string" ? room.reason : "failed";
   return [{ roomId: room.roomId, outcome: "failed", reason, transient: room.transient === true }];
+}
+
+/** One line of endorsements.jsonl as the admin API answers it. */
+function endorsementOf(value: unknown): Endorsement[] {
+  const raw = object(value);
+  if (typeof raw.endorser !== "string" || typeof raw.invitee !== "string") return [];
+  return [
+    {
+      endorser: raw.endorser,
+      invitee: raw.invitee,
+      code_or_manual: typeof raw.code_or_manual === "string" ? raw.code_or_manual : "manual",
+      room_id: typeof raw.room_id === "string" ? raw.room_id : null,
+      ts: typeof raw.ts === "number" ? raw.ts : 0,
+    },
+  ];
+}
+
+function bookCodeOf(value: unknown): { book: CodeBookName; code: string }[] {
+  const raw = object(value);
+  const book = raw.book === "invite" || raw.book === "signup" ? raw.book : undefined;
+  return book && typeof raw.code === "string" ? [{ book, code: raw.code }] : [];
 }
 
 function object(value: unknown): Record<string, unknown> {

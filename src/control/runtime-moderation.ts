@@ -5,13 +5,15 @@
  */
 import { HomeserverError } from "../../core/ports.js";
 import type { ModerationApi } from "./moderation-api.js";
-import { NO_SUCH_TOKEN, roleSummary } from "./moderation-api.js";
+import { NO_SUCH_TOKEN, revokedCodesSummary, roleSummary } from "./moderation-api.js";
+import { memberEndorsements, revokeCodesOf } from "../moderation/endorsements.js";
 import { addBlock, removeBlock } from "../moderation/blocklist-edits.js";
 import { roleChangeComplete, type RoleChangeResult } from "../moderation/roles.js";
 import { memberActionOutcome } from "../moderation/member-actions.js";
 import type { Runtime } from "../runtime.js";
 
-export function runtimeModeration(runtime: Runtime): ModerationApi {
+/** `endorsementsPath`: the runtime's endorsements.jsonl; without it the tree is not available. */
+export function runtimeModeration(runtime: Runtime, endorsementsPath?: string): ModerationApi {
   const edits = { blocklist: runtime.moderation.blocklist, audit: runtime.audit };
   const { service, members } = runtime.roles;
   const roleOutcome = (result: RoleChangeResult) =>
@@ -84,6 +86,22 @@ export function runtimeModeration(runtime: Runtime): ModerationApi {
           ? { ok: true, summary: `revoked registration token ${token}` }
           : { ok: false, error: NO_SUCH_TOKEN },
       ),
+    endorsements: async (user) =>
+      endorsementsPath === undefined
+        ? { ok: false, error: "endorsements are not kept in this process" }
+        : {
+            ok: true,
+            endorsements: await memberEndorsements(
+              user,
+              endorsementsPath,
+              runtime.engine.snapshot(),
+              Date.now(),
+            ),
+          },
+    revokeCodesOf: async (user, by) => ({
+      ok: true,
+      summary: revokedCodesSummary(user, await revokeCodesOf(runtime.engine, user, by, Date.now())),
+    }),
   };
 }
 

@@ -8,8 +8,7 @@
 import type { FastifyInstance } from "fastify";
 import type { EngineApi } from "../../core/api.js";
 import { isUserId } from "../../core/chat-commands/matrix-ids.js";
-import { endorsementsOf, liveCodesOf } from "../../core/endorsements.js";
-import { readEndorsements, revokeCodesOf } from "../moderation/endorsements.js";
+import { memberEndorsements, revokeCodesOf } from "../moderation/endorsements.js";
 import { ACTOR_HEADER, ADMIN_PREFIX, ApiError, parseActor } from "./admin-common.js";
 
 export function registerEndorsementRoutes(
@@ -32,17 +31,12 @@ export function registerEndorsementRoutes(
           "endorsements_unavailable",
           "endorsements are not kept in this process",
         );
-      const tree = endorsementsOf(user, await readEndorsements(endorsementsPath));
-      const { codes, signupCodes } = engine.snapshot();
-      const nowSec = Date.now() / 1000;
+      const found = await memberEndorsements(user, endorsementsPath, engine.snapshot(), Date.now());
       return {
         user,
-        endorsed_by: tree.endorsedBy ?? null,
-        endorsed: tree.endorsed,
-        live_codes: [
-          ...liveCodesOf(user, codes, nowSec).map((code) => ({ book: "invite", code })),
-          ...liveCodesOf(user, signupCodes, nowSec).map((code) => ({ book: "signup", code })),
-        ],
+        endorsed_by: found.endorsedBy ?? null,
+        endorsed: found.endorsed,
+        live_codes: found.liveCodes,
       };
     },
   );

@@ -7,6 +7,7 @@
 import type { CodeBookName, EngineApi, EngineSnapshot } from "../../core/api.js";
 import {
   endorsementOf,
+  endorsementsOf,
   liveCodesOf,
   type Endorsement,
   type EndorsementLookup,
@@ -92,4 +93,37 @@ export async function revokeCodesOf(
     }
   }
   return revoked;
+}
+
+/** A person's place in the tree and the live codes a revoke would stop, as the admin API and the console show it. */
+export interface MemberEndorsements {
+  readonly user: string;
+  readonly endorsedBy: Endorsement | undefined;
+  readonly endorsed: readonly Endorsement[];
+  readonly liveCodes: readonly { book: CodeBookName; code: string }[];
+}
+
+export async function memberEndorsements(
+  user: string,
+  endorsementsPath: string,
+  snapshot: Pick<EngineSnapshot, "codes" | "signupCodes">,
+  nowMs: number,
+): Promise<MemberEndorsements> {
+  const tree = endorsementsOf(user, await readEndorsements(endorsementsPath));
+  const nowSec = nowMs / 1000;
+  return {
+    user,
+    endorsedBy: tree.endorsedBy,
+    endorsed: tree.endorsed,
+    liveCodes: [
+      ...liveCodesOf(user, snapshot.codes, nowSec).map((code) => ({
+        book: "invite" as const,
+        code,
+      })),
+      ...liveCodesOf(user, snapshot.signupCodes, nowSec).map((code) => ({
+        book: "signup" as const,
+        code,
+      })),
+    ],
+  };
 }

@@ -9,6 +9,8 @@ import { Newcomer, haikuWith } from "../harness/newcomer-flow.js";
 import type { TestHomeserver } from "../harness/homeserver.js";
 import type { TestCommunity } from "../harness/community.js";
 import type { TmuxSession } from "./tmux.js";
+import { join } from "node:path";
+import { connectEngine } from "../../src/control/attach-client.js";
 import { startAttachedConsole, type AttachedConsoleSession } from "./console-session.js";
 
 let session: AttachedConsoleSession;
@@ -110,6 +112,8 @@ test("a code issued with n on Codes, read off the screen, admits a real knock", 
   await tmux.waitForText("label for the new invite code");
   await tmux.type("for katherine");
   await tmux.keys("Enter");
+  await tmux.waitForText("the new invite code ends");
+  await tmux.keys("Enter");
   const screen = await tmux.waitForText("New invite code");
   const code = /code: (\S+)/.exec(screen)?.[1];
   assert.ok(code, `the code is on the screen:\n${screen}`);
@@ -127,4 +131,45 @@ test("a code issued with n on Codes, read off the screen, admits a real knock", 
   await tmux.waitForScreen("the used code", (s) =>
     s.split("\n").some((line) => line.includes(code) && /\b0 left\b/.test(line)),
   );
+});
+
+test("Enter on a member shows who vouched for them; X revokes the codes they were given", async () => {
+  const newcomer = await Newcomer.register(hs, community, "Ada Lovelace");
+  await newcomer.knock("FRIENDS");
+  const challenge = await newcomer.readChallenge();
+  await newcomer.reply(challenge, haikuWith(challenge.keyword));
+  await newcomer.client.waitForInvite(community.spaceId);
+  await newcomer.client.join(community.spaceId);
+  const engine = await connectEngine(join(session.daemon.dataDir, "admin.sock"));
+  try {
+    const { code } = await engine.mintCode("invite", {
+      uses: 5,
+      label: "for Ada's friends",
+      inviter: newcomer.userId,
+      by: "e2e",
+    });
+    await tmux.keys("9", "/");
+    await tmux.type("Ada Lovelace");
+    await tmux.keys("Enter");
+    // Ada is listed once the daemon has seen her join: the list is fetched again until then.
+    await tmux.waitForScreen("Ada listed", (screen) => {
+      if (screen.split("\n").some((l) => l.includes("›") && l.includes(newcomer.userId)))
+        return true;
+      void tmux.keys("C-r");
+      return false;
+    });
+    await tmux.keys("Enter");
+    await tmux.waitForText(`vouched for by ${community.bot.userId} (with code FRIENDS`);
+    // Hers: the invite code given to her, and the welcome code the daemon gave her on admission.
+    const detail = await tmux.waitForText(`live codes: ${code} (invite)`);
+    assert.match(detail, /live codes: \S+ \(invite\), \S+ \(signup\)/);
+    await tmux.keys("X");
+    await tmux.waitForText(`Revoke every live code of ${newcomer.userId}?`);
+    await tmux.keys("Tab", "Enter");
+    await tmux.waitForText(`revoked 2 codes of ${newcomer.userId}`);
+    await tmux.waitForText("live codes: none");
+    assert.equal(engine.snapshot().codes[code], undefined, "the daemon no longer has the code");
+  } finally {
+    await engine.close();
+  }
 });

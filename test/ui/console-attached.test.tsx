@@ -85,6 +85,8 @@ test("attached: a new code shows the link the daemon gives", async () => {
     c.press("3", "n", "i", "enter");
     await c.waitForText("label for the new invite code");
     c.press("enter");
+    await c.waitForText("the new invite code ends");
+    c.press("enter");
     await c.waitForText("link: https://gate.example.net/join?code=FROMDAEMON");
   } finally {
     c.unmount();

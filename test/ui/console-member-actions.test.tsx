@@ -34,6 +34,8 @@ class FakeModeration implements ModerationApi {
   registrationTokens = async () => ({ ok: false, error: "not in this test" }) as const;
   issueToken = async () => ({ ok: false, error: "not in this test" }) as const;
   revokeToken = async () => ({ ok: false, error: "not in this test" }) as const;
+  endorsements = async () => ({ ok: false, error: "not in this test" }) as const;
+  revokeCodesOf = async () => ({ ok: false, error: "not in this test" }) as const;
   async memberAction(user: string, action: MemberAction, reason: string | undefined, by: string) {
     this.calls.push(`${action} ${user} ${reason ?? "-"} ${by}`);
     if (action !== "unban") {

@@ -56,6 +56,8 @@ class FakeModeration implements ModerationApi {
   registrationTokens = async () => ({ ok: true, tokens: [] }) as const;
   issueToken = async () => ({ ok: false, error: "not in this test" }) as const;
   revokeToken = async () => ({ ok: false, error: "not in this test" }) as const;
+  endorsements = async () => ({ ok: false, error: "not in this test" }) as const;
+  revokeCodesOf = async () => ({ ok: false, error: "not in this test" }) as const;
   async memberAction(user: string, action: string, _reason: string | undefined, by: string) {
     this.calls.push(`${action} ${user} ${by}`);
     return { ok: true, summary: `${action} ${user}` } as const;

@@ -100,7 +100,7 @@ test("every binding has an id, keys, a description, a hint and screens; ids are 
 });
 
 test("no key runs two bindings on the same screen, except where one is meant to win", () => {
-  for (const screen of [...VIEWS, "detail"] as const) {
+  for (const screen of [...VIEWS, "detail", "member"] as const) {
     const seen = new Map<string, string>();
     for (const binding of REGISTRY.filter((b) => b.screens.includes(screen))) {
       for (const key of binding.keys) {
@@ -116,7 +116,7 @@ test("no key runs two bindings on the same screen, except where one is meant to 
 test("the command line parses a name and its arguments and completes over the registry", () => {
   assert.deepEqual(parseCommand(":reject  spam links "), { name: "reject", args: "spam links" });
   assert.deepEqual(parseCommand("approve"), { name: "approve", args: "" });
-  assert.deepEqual(completions("re"), ["reject", "repost", "reinvite", "revoke"]);
+  assert.deepEqual(completions("re"), ["reject", "repost", "reinvite", "revoke", "revoke-codes"]);
   assert.equal(complete("rej"), "reject ");
   assert.equal(complete("re"), "re");
   assert.equal(complete("pa"), "pa"); // page-down, page-up, pause

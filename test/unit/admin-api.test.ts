@@ -194,10 +194,12 @@ test("codes: list, mint with a link per book, revoke regardless of case", async 
     minted_by: "ann",
     inviter: "@ann:hs",
   });
+  const ends = Math.floor(Date.now() / 1000) + 3600;
   const signup = await http(sock, "POST", "/admin/v1/codes/signup", {
-    body: { uses: 1, label: "", expires_at: Date.now() / 1000 + 3600 },
+    body: { uses: 1, label: "", expires_at: ends },
   });
   assert.equal(signup.status, 201);
+  assert.equal(signup.json.entry.expires_at, ends, "the code keeps its end");
   assert.match(signup.json.link, /^https:\/\/chat\.example\.org\/signup\?code=CODE-\d+$/);
   assert.ok(signup.json.code in engine.signupCodes);
 

@@ -16,6 +16,7 @@ import { RecordDetail } from "../views/RecordDetail.js";
 import { TriageView } from "../views/TriageView.js";
 import { VettingView } from "../views/VettingView.js";
 import { BlocklistView } from "../views/BlocklistView.js";
+import { MemberDetail } from "../views/MemberDetail.js";
 import { MembersView } from "../views/MembersView.js";
 import { RolePicker } from "./RolePicker.js";
 import { BookPicker } from "./BookPicker.js";
@@ -47,6 +48,9 @@ function Body({ state, width, height }: { state: ConsoleState; width: number; he
   if (overlay?.kind === "token") return <TokenCard shown={overlay} width={width} />;
   if (overlay?.kind === "codeLink") {
     return <CodeLinkModal shown={overlay} width={width} height={height} />;
+  }
+  if (state.detail !== undefined && state.view === "members") {
+    return <MemberDetail user={state.detail} height={height} />;
   }
   if (state.detail !== undefined) {
     return <RecordDetail recordKey={state.detail} width={width} height={height} />;

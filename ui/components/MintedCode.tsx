@@ -1,11 +1,16 @@
 /** A code just minted: the code itself and the link to hand out. */
 import { Box, Text } from "ink";
 import type { Overlay } from "../state/console-state.js";
+import { format } from "date-fns/format";
 import { sanitize } from "../sanitize.js";
 
 type Minted = Extract<Overlay, { kind: "minted" }>;
 
 export function MintedCode({ minted, width }: { readonly minted: Minted; readonly width: number }) {
+  const ends =
+    minted.expiresAt === undefined
+      ? "never ends"
+      : `ends ${format(minted.expiresAt * 1000, "yyyy-MM-dd HH:mm")}`;
   return (
     <Box
       flexDirection="column"
@@ -19,7 +24,7 @@ export function MintedCode({ minted, width }: { readonly minted: Minted; readonl
         code: <Text bold>{sanitize(minted.code)}</Text>
       </Text>
       <Text>
-        uses: {minted.uses} · label: {sanitize(minted.label) || "none"}
+        uses: {minted.uses} · label: {sanitize(minted.label) || "none"} · {ends}
       </Text>
       <Text wrap="wrap">link: {sanitize(minted.link)}</Text>
       <Text dimColor>y copies the link · v shows its QR code · Enter or Esc closes</Text>

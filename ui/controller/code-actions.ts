@@ -4,6 +4,7 @@
  */
 import type { CodeBookName } from "../../core/api.js";
 import type { CodeActions } from "../keys/console-actions.js";
+import { parseCodeEnd } from "../format/code-expiry.js";
 import { codeLink } from "../format/code-link.js";
 import { sanitize } from "../sanitize.js";
 import { copyToClipboard } from "../terminal/clipboard.js";
@@ -113,5 +114,34 @@ export function submitLabel(
   uses: number,
   value: string,
 ): void {
-  void core.engine.mint(book, uses, value.trim());
+  askExpiry(core, book, uses, value.trim());
+}
+
+function askExpiry(
+  core: ConsoleCore,
+  book: CodeBookName,
+  uses: number,
+  label: string,
+  value = "",
+): void {
+  core.prompt(
+    `the new ${book} code ends (7d, 12h, 2026-12-31; empty: never)`,
+    { kind: "mintExpiry", book, uses, label },
+    value,
+  );
+}
+
+export function submitExpiry(
+  core: ConsoleCore,
+  book: CodeBookName,
+  uses: number,
+  label: string,
+  value: string,
+): void {
+  const end = parseCodeEnd(value, core.options.now());
+  if (!end.ok) {
+    core.refuse(end.error);
+    return askExpiry(core, book, uses, label, value);
+  }
+  void core.engine.mint(book, uses, label, end.atMs);
 }

@@ -1,6 +1,6 @@
 /** Where a confirmed dialog and an answered prompt lead: each to its domain's next step. */
 import type { Followup, PromptPurpose } from "../state/console-state.js";
-import { submitLabel, submitUses } from "./code-actions.js";
+import { submitExpiry, submitLabel, submitUses } from "./code-actions.js";
 import { editBook } from "./book-editor.js";
 import type { ConsoleCore } from "./console-core.js";
 import { sayInLobby } from "./lobby-actions.js";
@@ -10,6 +10,7 @@ import {
   confirmMemberAction,
   demote,
   memberAction,
+  revokeCodesOf,
   submitBlockPattern,
   submitBlockReason,
   unbanTyped,
@@ -43,6 +44,8 @@ export function followConfirmed(core: ConsoleCore, then: Followup): void {
       return demote(core, then.user);
     case "memberAction":
       return memberAction(core, then.action, then.user, then.reason);
+    case "revokeCodesOf":
+      return revokeCodesOf(core, then.user);
     case "quit":
       return core.options.exit();
   }
@@ -60,6 +63,8 @@ export function submitPrompt(core: ConsoleCore, purpose: PromptPurpose, value: s
       return submitUses(core, purpose.book, value);
     case "mintLabel":
       return submitLabel(core, purpose.book, purpose.uses, value);
+    case "mintExpiry":
+      return submitExpiry(core, purpose.book, purpose.uses, purpose.label, value);
     case "tokenUses":
       return submitTokenUses(core, value);
     case "tokenExpiry":

@@ -79,10 +79,17 @@ export class EngineCommands {
     }
   }
 
-  async mint(book: CodeBookName, uses: number, label: string): Promise<void> {
+  /** `expiresAtMs`: when the code stops working; undefined for never. */
+  async mint(book: CodeBookName, uses: number, label: string, expiresAtMs?: number): Promise<void> {
     this.notify({ notice: { tone: "busy", text: `minting a ${book} code…` } });
     try {
-      const minted = await this.options.api.mintCode(book, { uses, label, by: this.options.by });
+      const minted = await this.options.api.mintCode(book, {
+        uses,
+        label,
+        by: this.options.by,
+        // Whole seconds: the code books keep unix seconds.
+        ...(expiresAtMs === undefined ? {} : { expiresAt: Math.floor(expiresAtMs / 1000) }),
+      });
       const { code } = minted;
       // The daemon knows its public address and says the link; in-process, it is built here.
       const link =
@@ -91,7 +98,15 @@ export class EngineCommands {
           : codeLink(this.options.publicUrl ?? "", book, code);
       this.store.update((state) => ({
         ...state,
-        overlay: { kind: "minted", book, code, uses, label, link },
+        overlay: {
+          kind: "minted",
+          book,
+          code,
+          uses,
+          label,
+          link,
+          ...(minted.entry.expires_at === undefined ? {} : { expiresAt: minted.entry.expires_at }),
+        },
         notice: { tone: "info", text: `new ${book} code ${code}` },
         selection: { ...state.selection, codes: { id: `${book}:${code}`, index: 0 } },
       }));

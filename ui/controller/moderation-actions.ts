@@ -5,6 +5,7 @@
  */
 import type { BlockKind } from "../../core/moderation/blocklist.js";
 import type {
+  EndorsementListing,
   MemberAction,
   ModerationApi,
   ModerationOutcome,
@@ -56,6 +57,27 @@ export function moderationActions(core: ConsoleCore): ModerationActions {
         ? core.prompt("unban which user (@name:server)", { kind: "unbanUser" })
         : memberAction(core, "unban", user, reason),
     refreshModeration: () => void refreshModeration(core),
+    openMember: (row) => {
+      core.set({ detail: row.member.user });
+      void refreshEndorsements(core);
+    },
+    askRevokeCodesOf: (user) => {
+      const known = core.state.moderation.endorsements;
+      const listing = known?.user === user && known.listing.ok ? known.listing : undefined;
+      const count = listing?.endorsements.liveCodes.length;
+      core.confirm({
+        title: `Revoke every live code of ${sanitize(user, { max: 80 })}?`,
+        lines: [
+          count === undefined
+            ? "Every code they minted or were given, in both books."
+            : `${count} live code${count === 1 ? "" : "s"} they minted or were given, in both books.`,
+          "Links with these codes stop working at once; whoever came in with them stays.",
+        ],
+        confirmLabel: "Revoke",
+        destructive: true,
+        then: { kind: "revokeCodesOf", user },
+      });
+    },
   };
 }
 
@@ -146,6 +168,12 @@ export function unbanTyped(core: ConsoleCore, value: string): void {
   memberAction(core, "unban", user, undefined);
 }
 
+export function revokeCodesOf(core: ConsoleCore, user: string): void {
+  void run(core, `revoking the codes of ${user}`, (api) =>
+    api.revokeCodesOf(user, core.options.by),
+  );
+}
+
 /** A change: a busy line, then the outcome, then the list fetched again. */
 async function run(
   core: ConsoleCore,
@@ -172,11 +200,29 @@ function setModeration(core: ConsoleCore, patch: Partial<ModerationData>): void 
   core.update((state) => ({ ...state, moderation: { ...state.moderation, ...patch } }));
 }
 
+/** Fetches the open member's endorsements; the detail says "fetching…" until then. */
+async function refreshEndorsements(core: ConsoleCore): Promise<void> {
+  const api = core.options.moderation;
+  const user = core.state.view === "members" ? core.state.detail : undefined;
+  if (!api || user === undefined) return;
+  if (core.state.moderation.endorsements?.user !== user) {
+    setModeration(core, { endorsements: undefined });
+  }
+  let listing: EndorsementListing;
+  try {
+    listing = await api.endorsements(user);
+  } catch (error) {
+    listing = { ok: false, error: sanitize((error as Error).message, { max: 300 }) };
+  }
+  if (core.state.detail === user) setModeration(core, { endorsements: { user, listing } });
+}
+
 /** Fetches the list of the view being shown (blocklist, or members with the roles). */
 export async function refreshModeration(core: ConsoleCore): Promise<void> {
   const api = core.options.moderation;
   const { view } = core.state;
   if (!api || (view !== "blocklist" && view !== "members")) return;
+  if (view === "members" && core.state.detail !== undefined) await refreshEndorsements(core);
   try {
     if (view === "blocklist") {
       setModeration(core, { blocklist: await api.blocklist(), error: undefined });

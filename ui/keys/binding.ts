@@ -49,7 +49,7 @@ export interface Binding {
   run(ctx: BindingContext, actions: ConsoleActions, args: string): void;
 }
 
-const ALL: readonly Screen[] = [...VIEWS, "detail"];
+const ALL: readonly Screen[] = [...VIEWS, "detail", "member"];
 /** Every view but Health, which is a report, not a list. */
 export const LISTS: readonly Screen[] = VIEWS.filter((view) => view !== "health");
 export const RECORD_SCREENS: readonly Screen[] = ["knocks", "vetting", "triage", "detail"];

@@ -85,8 +85,12 @@ export interface ModerationActions {
   askMemberAction(action: "kick" | "ban", user: string, reason?: string): void;
   /** Lifts a ban at once; without a user, asks for one. */
   unban(user: string | undefined, reason?: string): void;
-  /** Fetches the shown view's list again. */
+  /** Fetches the shown view's list again (and the open member's endorsements). */
   refreshModeration(): void;
+  /** The member's detail: who vouched for them and whom they brought in. */
+  openMember(row: MemberRow): void;
+  /** Revoke every live code the member minted or was given: confirm first, Cancel focused. */
+  askRevokeCodesOf(user: string): void;
 }
 
 export interface ConsoleActions

@@ -9,7 +9,11 @@ import type { LobbyRecord } from "../../core/lobby.js";
 import type { BlockEntry, BlockKind } from "../../core/moderation/blocklist.js";
 import type { PendingInvite } from "../../core/invites.js";
 import type { Role } from "../../core/moderation/power-levels.js";
-import type { MemberAction, MemberLevels } from "../../src/control/moderation-api.js";
+import type {
+  EndorsementListing,
+  MemberAction,
+  MemberLevels,
+} from "../../src/control/moderation-api.js";
 import type { LobbyAction } from "../../core/lobby-commands.js";
 import type { VettingRecord } from "../../core/vetting.js";
 import type { ModeratorAction } from "../../core/vetting-commands.js";
@@ -31,8 +35,8 @@ export const VIEWS = [
   "members",
 ] as const;
 export type ViewId = (typeof VIEWS)[number];
-/** A view, or the detail pane of one knock, vetting room or lobby drilled into from a view. */
-export type Screen = ViewId | "detail";
+/** A view, the detail pane of one knock, vetting room or lobby, or one member's (from Members). */
+export type Screen = ViewId | "detail" | "member";
 
 export const VIEW_TITLES: Readonly<Record<ViewId, string>> = {
   knocks: "Knocks",
@@ -77,6 +81,8 @@ export type Followup =
   | { kind: "demote"; user: string }
   /** Kick, ban or unban across the space and its rooms, through the ModerationApi. */
   | { kind: "memberAction"; action: MemberAction; user: string; reason: string | undefined }
+  /** Every live code the member minted or was given, in both books. */
+  | { kind: "revokeCodesOf"; user: string }
   | { kind: "quit" };
 
 /** What a text prompt's answer is for. */
@@ -86,6 +92,8 @@ export type PromptPurpose =
   | { kind: "lobbySay"; key: string; name: string }
   | { kind: "mintUses"; book: CodeBookName }
   | { kind: "mintLabel"; book: CodeBookName; uses: number }
+  /** When the new code stops working: empty for never. */
+  | { kind: "mintExpiry"; book: CodeBookName; uses: number; label: string }
   /** A homeserver registration token: uses (empty: no limit), then its lifetime. */
   | { kind: "tokenUses" }
   | { kind: "tokenExpiry"; uses: number | undefined }
@@ -130,6 +138,8 @@ export type Overlay =
       readonly code: string;
       readonly uses: number;
       readonly label: string;
+      /** Unix seconds; absent when the code never ends. */
+      readonly expiresAt?: number;
       readonly link: string;
     }
   /** A homeserver registration token: just issued, or the selected one in full. */
@@ -163,6 +173,9 @@ export interface ModerationData {
   readonly roles: readonly Role[];
   /** Why the last fetch failed, while it did. */
   readonly error: string | undefined;
+  /** The open member's endorsements, as last fetched (undefined while fetching). */
+  readonly endorsements:
+    { readonly user: string; readonly listing: EndorsementListing } | undefined;
 }
 
 export interface ConsoleState {
@@ -177,7 +190,7 @@ export interface ConsoleState {
   readonly audit: readonly AuditLine[];
   readonly nextAuditId: number;
   readonly view: ViewId;
-  /** The record key shown in the detail pane, over `view`. */
+  /** The record key shown in the detail pane, over `view`; in Members, the member's user ID. */
   readonly detail: string | undefined;
   readonly selection: Readonly<Record<ViewId, Selection>>;
   readonly filters: Readonly<Record<ViewId, string>>;
@@ -266,11 +279,13 @@ export const initialConsoleState: ConsoleState = {
     members: undefined,
     roles: [],
     error: undefined,
+    endorsements: undefined,
   },
   tokens: noTokens,
   clock: 0,
 };
 
 export function screenOf(state: ConsoleState): Screen {
-  return state.detail === undefined ? state.view : "detail";
+  if (state.detail === undefined) return state.view;
+  return state.view === "members" ? "member" : "detail";
 }

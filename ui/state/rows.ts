@@ -370,7 +370,10 @@ export function currentBlock(state: ConsoleState): BlockRow | undefined {
   return rowsOf(state, "blocklist")[selectedIndex(state, "blocklist")];
 }
 
+/** The member selected in the Members view, or the one whose detail is open. */
 export function currentMember(state: ConsoleState): MemberRow | undefined {
-  if (state.detail !== undefined || state.view !== "members") return undefined;
+  if (state.view !== "members") return undefined;
+  const open = state.detail;
+  if (open !== undefined) return rowsOf(state, "members").find((row) => row.id === open);
   return rowsOf(state, "members")[selectedIndex(state, "members")];
 }

@@ -1,7 +1,8 @@
-/** One code of either book: the code, its uses left, its label, who minted it. */
+/** One code of either book: the code, its uses left, its label (and when it ends), who minted it. */
 import { Box } from "ink";
 import { Cell } from "../components/Cell.js";
 import { SelectionMark } from "../components/SelectionMark.js";
+import { relative } from "../format/time.js";
 import { sanitize } from "../sanitize.js";
 import type { CodeRow } from "../state/rows.js";
 
@@ -35,6 +36,11 @@ export function CodeLine({ row, isSelected, isMarked, columns, nowSec }: CodeLin
   const { entry } = row;
   const expired = entry.expires_at !== undefined && entry.expires_at <= nowSec;
   const spent = entry.uses_remaining <= 0;
+  // A code with an end says when, so a moderator sees it before it lapses.
+  const ends =
+    entry.expires_at !== undefined && !expired
+      ? `ends ${relative(entry.expires_at * 1000, nowSec * 1000)}`
+      : undefined;
   return (
     <Box height={1}>
       <SelectionMark isSelected={isSelected} isMarked={isMarked} />
@@ -52,7 +58,7 @@ export function CodeLine({ row, isSelected, isMarked, columns, nowSec }: CodeLin
         {expired ? "expired" : `${entry.uses_remaining} left`}
       </Cell>
       <Cell width={columns.label} isSelected={isSelected}>
-        {sanitize(entry.label)}
+        {ends ? `${sanitize(entry.label)} · ${ends}` : sanitize(entry.label)}
       </Cell>
       <Cell width={columns.by} isSelected={isSelected} isDim>
         {sanitize(entry.minted_by ?? "")}

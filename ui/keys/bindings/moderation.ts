@@ -1,4 +1,4 @@
-/** The key bindings for the blocklist, members and their roles, kicks and bans. */
+/** The key bindings for the blocklist, members and their roles, kicks and bans, and who vouched for whom. */
 import { binding, moderated, type Binding } from "../binding.js";
 
 export const MODERATION_BINDINGS: readonly Binding[] = [
@@ -64,6 +64,29 @@ export const MODERATION_BINDINGS: readonly Binding[] = [
       ctx.member && actions.askMemberAction("kick", ctx.member.member.user, args || undefined),
   }),
   binding({
+    id: "member",
+    keys: ["enter"],
+    description: "open the member: who vouched for them and whom they brought in",
+    hint: "open",
+    onBar: true,
+    screens: ["members"],
+    disabled: moderated((ctx) => ctx.member),
+    run: (ctx, actions) => ctx.member && actions.openMember(ctx.member),
+  }),
+  binding({
+    id: "revoke-codes",
+    keys: ["X"],
+    description:
+      "revoke every live code the member minted or was given, in both books (asks first)",
+    hint: "revoke codes",
+    onBar: true,
+    mutates: true,
+    destructive: true,
+    screens: ["members", "member"],
+    disabled: moderated((ctx) => ctx.member),
+    run: (ctx, actions) => ctx.member && actions.askRevokeCodesOf(ctx.member.member.user),
+  }),
+  binding({
     id: "unban",
     keys: ["U"],
     description: "lift a ban in the space and every room: asks whom (or :unban @user reason)",
@@ -83,7 +106,7 @@ export const MODERATION_BINDINGS: readonly Binding[] = [
     keys: ["ctrl+r"],
     description: "fetch the blocklist or members again",
     hint: "fetch again",
-    screens: ["blocklist", "members"],
+    screens: ["blocklist", "members", "member"],
     disabled: moderated(() => true),
     run: (ctx, actions) => actions.refreshModeration(),
   }),

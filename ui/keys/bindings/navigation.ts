@@ -17,7 +17,7 @@ export const NAVIGATION_BINDINGS: readonly Binding[] = [
     description: "back to the list",
     hint: "back",
     onBar: true,
-    screens: ["detail"],
+    screens: ["detail", "member"],
     run: (_ctx, actions) => actions.back(),
   }),
   binding({
@@ -28,6 +28,7 @@ export const NAVIGATION_BINDINGS: readonly Binding[] = [
     screens: LISTS,
     disabled: (ctx) =>
       ctx.screen !== "detail" &&
+      ctx.screen !== "member" &&
       (ctx.state.marks[ctx.screen].length > 0 || ctx.state.filters[ctx.screen])
         ? undefined
         : "no marks or filter",
