@@ -1,4 +1,5 @@
 /** A code just minted: the code itself and the link to hand out. */
+import { usePalette } from "../console-context.js";
 import { Box, Text } from "ink";
 import type { Overlay } from "../state/console-state.js";
 import { sanitize } from "../sanitize.js";
@@ -6,11 +7,12 @@ import { sanitize } from "../sanitize.js";
 type Minted = Extract<Overlay, { kind: "minted" }>;
 
 export function MintedCode({ minted, width }: { readonly minted: Minted; readonly width: number }) {
+  const palette = usePalette();
   return (
     <Box
       flexDirection="column"
       borderStyle="round"
-      borderColor="green"
+      borderColor={palette.good}
       paddingX={1}
       width={Math.min(width, 76)}
     >
