@@ -37,6 +37,8 @@ export function openConsoleConfigFile(env: NodeJS.ProcessEnv): ConsoleConfigFile
   let store: Conf<Record<string, unknown>>;
   let contents: unknown;
   try {
+    // conf makes the folder itself, as the umask has it; made first, it is private.
+    mkdirSync(cwd, { recursive: true, mode: PRIVATE_DIR_MODE });
     store = new Conf({
       cwd,
       projectName: "anteroom",
@@ -55,9 +57,6 @@ export function openConsoleConfigFile(env: NodeJS.ProcessEnv): ConsoleConfigFile
   return {
     path,
     contents: contents as Record<string, unknown>,
-    set(entries) {
-      mkdirSync(cwd, { recursive: true, mode: PRIVATE_DIR_MODE });
-      store.set(entries);
-    },
+    set: (entries) => store.set(entries),
   };
 }

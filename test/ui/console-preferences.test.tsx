@@ -56,6 +56,9 @@ test("the view, filter, QR inversion and theme set in one run are there in the n
   }
   const file = join(env.ANTEROOM_CONFIG_DIR ?? "", "config.json");
   assert.equal((await stat(file)).mode & 0o777, 0o600, "only its owner reads it");
+  const made = join(env.ANTEROOM_CONFIG_DIR ?? "", "made");
+  loadConsolePreferences({ ANTEROOM_CONFIG_DIR: made });
+  assert.equal((await stat(made)).mode & 0o777, 0o700, "a folder it makes is private too");
 
   const next = openConsole(env, { codes: CODES });
   try {
