@@ -49,7 +49,10 @@ export function openConsoleConfigFile(env: NodeJS.ProcessEnv): ConsoleConfigFile
     });
     contents = store.store;
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    // The parser's message quotes the file: no control character of it reaches the terminal.
+    const reason = (error instanceof Error ? error.message : String(error))
+      .split("\n")[0]
+      ?.replace(/\p{Cc}/gu, "?");
     throw new ConfigError(`${path}: not a JSON object (${reason}); fix it or remove the file`);
   }
   if (typeof contents !== "object" || contents === null || Array.isArray(contents))

@@ -121,6 +121,10 @@ test("a bad key map file is one line naming the file and the mistake", async () 
   assert.match(await refusal(JSON.stringify({ keys: { approve: "A" } })), /needs a list of keys/);
   assert.match(await refusal(JSON.stringify({ keys: { approve: ["Ctrl-A"] } })), /is not a key/);
   assert.match(await refusal('{ "keys": { "approve": ['), /not a JSON object.*fix it or remove/);
+  // The file's own text is quoted as JSON writes it: no escape sequence of it reaches the terminal.
+  const hostile = await refusal(JSON.stringify({ keys: { "\x1b]0;pwned\x07": ["A"] } }));
+  assert.ok(hostile.includes(String.raw`"\u001b]0;pwned\u0007" is not a binding id`), hostile);
+  assert.ok(!(await refusal('{"keys": \x1b[2J}')).includes("\x1b"));
 });
 
 test("the printed defaults are a file the console takes, and swapping two keys is no clash", async () => {

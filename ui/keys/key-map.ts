@@ -23,19 +23,22 @@ export function readKeyMap(raw: unknown): { keyMap: KeyMap } | { problem: string
   const keyMap: Record<string, string[]> = {};
   for (const [id, keys] of Object.entries(raw)) {
     if (!DEFAULT_BINDINGS.some((binding) => binding.id === id))
-      return { problem: `"${id}" is not a binding id (anteroom --print-config lists them)` };
+      return { problem: `${quote(id)} is not a binding id (anteroom --print-config lists them)` };
     if (!Array.isArray(keys) || keys.length === 0 || !keys.every((key) => typeof key === "string"))
-      return { problem: `"${id}" needs a list of keys, e.g. ["A"]` };
+      return { problem: `${quote(id)} needs a list of keys, e.g. ["A"]` };
     const bad = keys.find((key) => !isKeyName(key));
     if (bad !== undefined)
       return {
-        problem: `"${id}": "${bad}" is not a key (a character, enter, esc, tab, up, ctrl+r…)`,
+        problem: `${quote(id)}: ${quote(bad)} is not a key (a character, enter, esc, tab, up, ctrl+r…)`,
       };
     keyMap[id] = keys;
   }
   const clash = newClash(keyMap);
   return clash ? { problem: clash } : { keyMap };
 }
+
+/** As JSON writes it: what the file says, with no control character reaching the terminal. */
+const quote = (text: string) => JSON.stringify(text);
 
 const NAMED_KEYS = new Set([
   ...["enter", "esc", "tab", "shift+tab", "backspace"],
@@ -58,7 +61,7 @@ function newClash(keyMap: KeyMap): string | undefined {
   for (const [where, ids] of claims(DEFAULT_BINDINGS, keyMap)) {
     if (ids.length < 2 || before.get(where)?.join() === ids.join()) continue;
     const [screen, key] = where.split("\n");
-    return `"${key}" is taken twice on the ${screen} screen: by ${ids.map((id) => `"${id}"`).join(" and ")}`;
+    return `${quote(key ?? "")} is taken twice on the ${screen} screen: by ${ids.map(quote).join(" and ")}`;
   }
   return undefined;
 }
