@@ -2,7 +2,7 @@
 // status and what it prints. A mistake gets one readable line and exit 2, never a stack trace.
 
 import assert from "node:assert/strict";
-import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -248,4 +248,18 @@ test("logged in as a service account (node, root), the console asks once who you
     await consoleModerator({ as: undefined, env: { USER: "dave", HOME: home }, ask: never, say }),
     "dave",
   );
+});
+
+test("a name remembered before the console's config file existed is kept, and moved into it", async () => {
+  const home = await folder();
+  const env = { USER: "root", HOME: home };
+  await mkdir(join(home, ".config", "anteroom"), { recursive: true });
+  await writeFile(join(home, ".config", "anteroom", "moderator"), "alice\n");
+  const never = () => Promise.reject(new Error("asked again"));
+  const say = () => {};
+  assert.equal(await consoleModerator({ as: undefined, env, ask: never, say }), "alice");
+  const saved = JSON.parse(await readFile(rememberedNameFile(env), "utf8")) as {
+    moderator: string;
+  };
+  assert.equal(saved.moderator, "alice");
 });
