@@ -12,7 +12,10 @@ usage:
   anteroom --readonly   the console for observers: every action disabled
   anteroom --as NAME    the console, acting as NAME in the audit log (default: ANTEROOM_MODERATOR,
                         else your login name; logged in as node or root, it asks once and
-                        remembers the answer in ~/.config/anteroom/moderator)
+                        remembers the answer in ~/.config/anteroom/config.json)
+  anteroom --print-config
+                        the console's preferences and key map at their defaults, as its config
+                        file (~/.config/anteroom/config.json, or ANTEROOM_CONFIG_DIR) takes them
   anteroom --daemon     run the engine headless with its HTTP sidecar (anteroom --daemon --help)
   anteroom init         make (or finish) the space and its rooms, write the daemon's settings
                         (anteroom init --help)

@@ -37,6 +37,7 @@ async function main(): Promise<number> {
         standby: { type: "boolean", default: false },
         readonly: { type: "boolean", default: false },
         as: { type: "string" },
+        "print-config": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
         version: { type: "boolean", short: "v", default: false },
       },
@@ -59,6 +60,7 @@ async function main(): Promise<number> {
     return 0;
   }
   if (command !== "" && command !== "demo") return usageError(`unknown command: ${command}`);
+  if (values["print-config"]) return printConfig();
   if (command === "demo") return demo(values["no-console"], values.as);
   if (values.standby && !values.daemon)
     return usageError("--standby goes with --daemon: `anteroom --daemon --standby`");
@@ -97,6 +99,17 @@ function usageError(problem: string): number {
 
 /** `anteroom` with no flag: the console, attached to the daemon that serves the data dir. */
 async function openConsole(readonly: boolean, as: string | undefined): Promise<number> {
+  // The moderator's config file first: a mistake in their key map is one line, before anything draws.
+  const { loadConsolePreferences } = await import("./console-preferences.js");
+  let remembered;
+  try {
+    const { preferences, keyMap } = loadConsolePreferences(process.env);
+    remembered = { preferences, keyMap };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`anteroom: ${error.message}`);
+    return 2;
+  }
   // Checked before anything loads Ink: without a terminal, raw mode throws.
   const { hasTerminal, NO_TERMINAL_MESSAGE, preloadConsole, runConsole } =
     await import("../ui/run-console.js");
@@ -131,7 +144,7 @@ async function openConsole(readonly: boolean, as: string | undefined): Promise<n
     try {
       const { runConsoleInProcess } = await import("./console-in-process.js");
       usePrivateUmask();
-      await runConsoleInProcess(config, by, readonly);
+      await runConsoleInProcess(config, by, readonly, remembered);
     } catch (error) {
       leaveSplash();
       throw error;
@@ -149,11 +162,23 @@ async function openConsole(readonly: boolean, as: string | undefined): Promise<n
   const api = await connectEngine(socketPath, { inBackground: true });
   const moderation = attachedModeration(socketPath);
   try {
-    await runConsole({ api, mode: "attached", by, readonly, moderation });
+    await runConsole({ api, mode: "attached", by, readonly, moderation, ...remembered });
   } finally {
     moderation.close();
     await api.close();
   }
+  return 0;
+}
+
+/** `anteroom --print-config`: the console's defaults as its config file takes them; where it is. */
+async function printConfig(): Promise<number> {
+  const { defaultConsoleConfig } = await import("./console-preferences.js");
+  const { CONFIG_DIR_VARIABLE, consoleConfigPath } = await import("./console-config-file.js");
+  process.stdout.write(defaultConsoleConfig());
+  console.error(
+    `the console reads this from ${consoleConfigPath(process.env)} ` +
+      `(${CONFIG_DIR_VARIABLE} moves it); keep only what you change`,
+  );
   return 0;
 }
 

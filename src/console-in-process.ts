@@ -9,7 +9,7 @@ import { prepareDataDir } from "./store/data-dir.js";
 import { pino } from "pino";
 import type { DaemonConfig } from "./config.js";
 import { openRuntime, loggerOptions } from "./runtime.js";
-import { runConsole } from "../ui/run-console.js";
+import { runConsole, type RunConsoleOptions } from "../ui/run-console.js";
 import { healthReport } from "./http/server.js";
 import { runtimeModeration } from "./control/runtime-moderation.js";
 import { PRIVATE_FILE_MODE } from "./store/atomic-file.js";
@@ -18,6 +18,7 @@ export async function runConsoleInProcess(
   config: DaemonConfig,
   by: string,
   readonly: boolean,
+  remembered: Pick<RunConsoleOptions, "preferences" | "keyMap"> = {},
 ): Promise<void> {
   await prepareDataDir(config.paths.dataDir);
   const logPath = join(config.paths.dataDir, "anteroom.log");
@@ -40,6 +41,7 @@ export async function runConsoleInProcess(
       },
       daemonLogPath: logPath,
       moderation: runtimeModeration(runtime, config.paths.endorsements),
+      ...remembered,
     });
   } finally {
     await runtime.stop();

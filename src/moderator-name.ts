@@ -1,9 +1,13 @@
 /** Who acts at the console: recorded in the audit log with every command and shown in its header. */
-import { mkdir } from "node:fs/promises";
-import { homedir, userInfo } from "node:os";
+import { userInfo } from "node:os";
 import { join } from "node:path";
 import { ConfigError } from "./config.js";
-import { readFileIfExists, writeFileAtomic } from "./store/atomic-file.js";
+import {
+  consoleConfigDir,
+  consoleConfigPath,
+  openConsoleConfigFile,
+} from "./console-config-file.js";
+import { readFileIfExists } from "./store/atomic-file.js";
 
 export const MODERATOR_VARIABLE = "ANTEROOM_MODERATOR";
 
@@ -36,9 +40,15 @@ export async function consoleModerator(options: ConsoleModeratorOptions): Promis
   const { as, env, ask, say } = options;
   const name = moderatorName(as, env);
   if (as !== undefined || env[MODERATOR_VARIABLE] || !SERVICE_LOGINS.has(name)) return name;
-  const file = rememberedNameFile(env);
-  const remembered = (await readFileIfExists(file))?.trim();
-  if (remembered && !nameProblem(remembered)) return remembered;
+  const config = openConsoleConfigFile(env);
+  const saved = config.contents.moderator;
+  if (typeof saved === "string" && !nameProblem(saved)) return saved;
+  // Before the console's config file, the name had a file of its own: moved over once.
+  const earlier = (await readFileIfExists(join(consoleConfigDir(env), "moderator")))?.trim();
+  if (earlier && !nameProblem(earlier)) {
+    config.set({ moderator: earlier });
+    return earlier;
+  }
   if (ask === undefined) return name;
   for (;;) {
     const answer = (
@@ -49,17 +59,15 @@ export async function consoleModerator(options: ConsoleModeratorOptions): Promis
       say(problem);
       continue;
     }
-    await mkdir(join(file, ".."), { recursive: true, mode: 0o700 });
-    await writeFileAtomic(file, `${answer}\n`, { mode: 0o600 });
-    say(`remembered in ${file}; --as NAME or ${MODERATOR_VARIABLE} override it`);
+    config.set({ moderator: answer });
+    say(`remembered in ${config.path}; --as NAME or ${MODERATOR_VARIABLE} override it`);
     return answer;
   }
 }
 
-/** Where the answer is kept: the login's own config folder. */
+/** Where the answer is kept: the console's config file, in the login's own config folder. */
 export function rememberedNameFile(env: NodeJS.ProcessEnv): string {
-  const base = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), ".config");
-  return join(base, "anteroom", "moderator");
+  return consoleConfigPath(env);
 }
 
 /** Printable and short: it is shown in the header and in every audit entry. */

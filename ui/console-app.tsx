@@ -30,6 +30,10 @@ import {
   connectDaemonLogStream,
   daemonLogFromSocket,
 } from "./state/daemon-log-stream-feed.js";
+import { applyKeyMap } from "./keys/registry.js";
+import type { KeyMap } from "./keys/key-map.js";
+import { DEFAULT_PREFERENCES, type PreferencesStore } from "./preferences/preferences.js";
+import { rememberPreferences } from "./preferences/remember-preferences.js";
 import { connectHealthFeed, remoteHealthSource } from "./state/health-feed.js";
 import type { HealthSource } from "./state/health.js";
 
@@ -57,6 +61,10 @@ export interface ConsoleAppProps {
   readonly daemonLogPath?: string;
   /** The blocklist and members; without it those views say they are not available. */
   readonly moderation?: ModerationApi;
+  /** What this moderator's console remembers between runs; without it, nothing is. */
+  readonly preferences?: PreferencesStore;
+  /** Keys the moderator gave bindings instead of their own (checked by key-map.ts). */
+  readonly keyMap?: KeyMap;
 }
 
 const NO_LOG: Readonly<Record<ConsoleMode, string>> = {
@@ -108,8 +116,11 @@ function openSession(
 ): Session {
   const now = props.now ?? Date.now;
   const daemonLog = daemonLogSource(props);
+  applyKeyMap(props.keyMap ?? {});
+  const remembered = props.preferences?.initial ?? DEFAULT_PREFERENCES;
   const store = createConsoleStore({
     ...initialConsoleState,
+    ...remembered,
     clock: now(),
     daemonLog,
     moderation: { ...initialConsoleState.moderation, available: props.moderation !== undefined },
@@ -123,7 +134,11 @@ function openSession(
     () => store.update((state) => ({ ...state, clock: now() })),
     CLOCK_EVERY_MS,
   );
+  const stopRemembering = props.preferences
+    ? rememberPreferences(store, props.preferences)
+    : undefined;
   const disconnect = () => {
+    stopRemembering?.();
     clearInterval(clockTimer);
     stopFeed();
     stopHealth?.();
@@ -143,6 +158,7 @@ function openSession(
     pageSize: () => Math.max(1, rows() - 6),
     exit,
   });
+  controller.fetchShownView();
   const settings: ConsoleSettings = {
     mode: props.mode,
     by: props.by,

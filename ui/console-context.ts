@@ -7,6 +7,7 @@ import { createContext, useContext, useSyncExternalStore } from "react";
 import type { ConsoleController } from "./controller/console-controller.js";
 import type { ConsoleState } from "./state/console-state.js";
 import type { ConsoleStore } from "./state/console-store.js";
+import { PALETTES, type Palette } from "./theme.js";
 
 export type ConsoleMode = "attached" | "in-process" | "demo";
 
@@ -38,4 +39,12 @@ export function useConsoleActions(): ConsoleController {
 
 export function useConsoleSettings(): ConsoleSettings {
   return required(useContext(ConsoleSettingsContext), "useConsoleSettings");
+}
+
+/** The colours of the theme the moderator chose (theme.ts). */
+export function usePalette(): Palette {
+  const store = required(useContext(ConsoleStoreContext), "usePalette");
+  // Only the theme: a row that asks for colours does not redraw for every other change.
+  const theme = useSyncExternalStore(store.subscribe, () => store.getState().theme);
+  return PALETTES[theme];
 }

@@ -10,6 +10,8 @@ import type { EngineApi } from "../core/api.js";
 import type { ModerationApi } from "../src/control/moderation-api.js";
 import type { ConsoleMode } from "./console-context.js";
 import type { HealthSource } from "./state/health.js";
+import type { KeyMap } from "./keys/key-map.js";
+import type { PreferencesStore } from "./preferences/preferences.js";
 import { clearSplash } from "./splash.js";
 
 export const NO_TERMINAL_MESSAGE =
@@ -34,6 +36,9 @@ export interface RunConsoleOptions {
   readonly daemonLogPath?: string;
   /** The blocklist and members; without it those views say they are not available. */
   readonly moderation?: ModerationApi;
+  /** What this moderator's console remembers between runs, and their key map. */
+  readonly preferences?: PreferencesStore;
+  readonly keyMap?: KeyMap;
 }
 
 /** Both ends must be a terminal: keys come in raw, frames go out with cursor moves. */
@@ -70,6 +75,8 @@ export async function runConsole(options: RunConsoleOptions): Promise<void> {
         {...(options.health === undefined ? {} : { health: options.health })}
         {...(options.daemonLogPath === undefined ? {} : { daemonLogPath: options.daemonLogPath })}
         {...(options.moderation === undefined ? {} : { moderation: options.moderation })}
+        {...(options.preferences === undefined ? {} : { preferences: options.preferences })}
+        {...(options.keyMap === undefined ? {} : { keyMap: options.keyMap })}
       />,
       {
         exitOnCtrlC: false,

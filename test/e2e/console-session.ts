@@ -4,7 +4,7 @@
  * either attached to a real daemon or running the engine in-process. The app
  * runs with CI=false: under CI=true Ink draws only its last frame.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,6 +25,8 @@ export interface ConsoleSessionOptions {
   readonly env?: Record<string, string>;
   /** Given to `anteroom` after its path, e.g. `["--as", "alice"]`. */
   readonly consoleArgs?: readonly string[];
+  /** The moderator's config file (preferences, key map); each session has its own, empty by default. */
+  readonly consoleConfig?: Readonly<Record<string, unknown>>;
 }
 
 interface Session {
@@ -52,7 +54,7 @@ export async function startAttachedConsole(
     const daemon = await TestDaemon.start(hs, community, { env: opts.env });
     cleanups.unshift(() => daemon.stop());
     const tmux = await startConsole(
-      opts.columns,
+      opts,
       cleanups,
       "anteroom · attached",
       { DATA_DIR: daemon.dataDir, NO_COLOR: "" },
@@ -70,7 +72,7 @@ export async function startInProcessConsole(
   return settingUp(cleanups, async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "anteroom-data-"));
     cleanups.unshift(() => rm(dataDir, { recursive: true, force: true }));
-    const tmux = await startConsole(opts.columns, cleanups, "anteroom · in-process", {
+    const tmux = await startConsole(opts, cleanups, "anteroom · in-process", {
       ...communitySettings(hs.url, community, dataDir),
       TICK_MS: "200",
       ...opts.env,
@@ -95,18 +97,23 @@ async function startCommunity(): Promise<{
 
 /** Starts `anteroom` in tmux (cleaned up first, before what it runs on) and waits for its header. */
 async function startConsole(
-  columns: number,
+  opts: ConsoleSessionOptions,
   cleanups: Cleanup[],
   header: string,
   env: Record<string, string>,
   args: readonly string[] = [],
 ): Promise<TmuxSession> {
+  // Never the tester's own ~/.config/anteroom: what one session remembers must not reach the next.
+  const configDir = await mkdtemp(join(tmpdir(), "anteroom-config-"));
+  cleanups.unshift(() => rm(configDir, { recursive: true, force: true }));
+  if (opts.consoleConfig)
+    await writeFile(join(configDir, "config.json"), JSON.stringify(opts.consoleConfig));
   const tmux = await TmuxSession.start({
-    columns,
+    columns: opts.columns,
     rows: ROWS,
     cwd: REPO,
     command: [process.execPath, "--import", "tsx", "src/cli.ts", ...args],
-    env: { ...CONSOLE_ENV, ...env },
+    env: { ...CONSOLE_ENV, ANTEROOM_CONFIG_DIR: configDir, ...env },
   });
   cleanups.unshift(() => tmux.stop());
   await tmux.waitForText(header, 30_000);

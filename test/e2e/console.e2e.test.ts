@@ -27,6 +27,8 @@ before(async () => {
       VETTING_TIMEOUT_SEC: "3600",
       HS_PUBLIC: PUBLIC,
     },
+    // The moderator's key map: approve moves from a to A.
+    consoleConfig: { keys: { approve: ["A"] } },
   });
   ({ hs, community, tmux } = session);
 });
@@ -35,7 +37,7 @@ after(async () => {
   await session?.stop();
 });
 
-test("a knock with a code shows up live; a from the keyboard invites the newcomer into the space", async () => {
+test("a knock with a code shows up live; A (remapped from a in the key map) invites the newcomer into the space", async () => {
   const newcomer = await Newcomer.register(hs, community, "Ada Lovelace");
   await newcomer.knock("FRIENDS");
   const knockedAt = Date.now();
@@ -45,7 +47,11 @@ test("a knock with a code shows up live; a from the keyboard invites the newcome
   // The vetting room opens and the challenge waits for an answer; the row says so.
   await newcomer.readChallenge();
   await tmux.waitForScreen("the knock's vetting room open", (s) => /open\s+Ada Lovelace/.test(s));
-  await tmux.keys("1", "a");
+  // The old key does nothing: once the Codes view shows, the a before it was handled.
+  await tmux.keys("a", "3");
+  await tmux.waitForText("Codes 1");
+  assert.doesNotMatch(await tmux.capture(), /approved/);
+  await tmux.keys("1", "A");
   await tmux.waitForText(`approved ${newcomer.userId}`);
   // On Synapse, as the newcomer: the invite arrives and lets them in.
   await newcomer.client.waitForInvite(community.spaceId);

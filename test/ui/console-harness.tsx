@@ -67,6 +67,8 @@ export function renderConsole(options: HarnessOptions = {}): ConsoleHarness {
       {...(options.health ? { health: options.health } : {})}
       {...(options.daemonLogPath ? { daemonLogPath: options.daemonLogPath } : {})}
       {...(options.moderation ? { moderation: options.moderation } : {})}
+      {...(options.preferences ? { preferences: options.preferences } : {})}
+      {...(options.keyMap ? { keyMap: options.keyMap } : {})}
       terminal={{ write: (bytes) => terminalWrites.push(bytes), isTmux: options.isTmux ?? false }}
       {...(options.onExit ? { onExit: options.onExit } : {})}
     />,

@@ -2,7 +2,7 @@
 // status and what it prints. A mistake gets one readable line and exit 2, never a stack trace.
 
 import assert from "node:assert/strict";
-import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -174,6 +174,40 @@ test("who acts at the console: --as, else ANTEROOM_MODERATOR, else the login nam
   );
 });
 
+test("--print-config prints the console's defaults as its config file takes them, and where it is", async () => {
+  const cwd = await folder();
+  const run = await anteroom(cwd, ["--print-config"]);
+  assert.equal(run.code, 0, run.err);
+  const printed = JSON.parse(run.out) as {
+    theme: string;
+    view: string;
+    keys: Record<string, string[]>;
+  };
+  assert.equal(printed.theme, "dark");
+  assert.equal(printed.view, "knocks");
+  assert.deepEqual(printed.keys.approve, ["a"]);
+  assert.deepEqual(printed.keys.quit, ["q", "ctrl+c"]);
+  assert.match(
+    run.err,
+    new RegExp(`reads this from ${join(cwd, ".config/anteroom/config.json")} `),
+  );
+  const moved = await anteroom(cwd, ["--print-config"], { ANTEROOM_CONFIG_DIR: join(cwd, "cfg") });
+  assert.match(moved.err, new RegExp(`reads this from ${join(cwd, "cfg/config.json")} `));
+});
+
+test("a bad key map in the console's config file: one line naming it, exit 2, nothing drawn", async () => {
+  const cwd = await folder();
+  const file = join(cwd, "config.json");
+  await writeFile(file, JSON.stringify({ keys: { approve: ["x"] } }), { mode: 0o600 });
+  const run = await anteroom(cwd, [], { ANTEROOM_CONFIG_DIR: cwd });
+  assert.equal(run.code, 2);
+  assert.equal(
+    run.err,
+    `anteroom: ${file}: keys: "x" is taken twice on the knocks screen: by "approve" and "reject"; fix it or remove it`,
+  );
+  assert.equal(run.out, "");
+});
+
 test("--as goes with the console: with --daemon it is a usage error", async () => {
   const run = await anteroom(await folder(), ["--daemon", "--as", "alice"]);
   assert.equal(run.code, 2);
@@ -214,4 +248,18 @@ test("logged in as a service account (node, root), the console asks once who you
     await consoleModerator({ as: undefined, env: { USER: "dave", HOME: home }, ask: never, say }),
     "dave",
   );
+});
+
+test("a name remembered before the console's config file existed is kept, and moved into it", async () => {
+  const home = await folder();
+  const env = { USER: "root", HOME: home };
+  await mkdir(join(home, ".config", "anteroom"), { recursive: true });
+  await writeFile(join(home, ".config", "anteroom", "moderator"), "alice\n");
+  const never = () => Promise.reject(new Error("asked again"));
+  const say = () => {};
+  assert.equal(await consoleModerator({ as: undefined, env, ask: never, say }), "alice");
+  const saved = JSON.parse(await readFile(rememberedNameFile(env), "utf8")) as {
+    moderator: string;
+  };
+  assert.equal(saved.moderator, "alice");
 });

@@ -3,6 +3,7 @@
  * 33–37 cells wide and 17–19 lines tall for a usual link. When the terminal
  * is too small for it, it says so and shows the link alone.
  */
+import { usePalette } from "../console-context.js";
 import { Box, Text } from "ink";
 import { qrLines } from "../format/qr-lines.js";
 import { sanitize } from "../sanitize.js";
@@ -20,6 +21,7 @@ export interface CodeLinkModalProps {
 const TEXT_WIDTH = 24;
 
 export function CodeLinkModal({ shown, width, height }: CodeLinkModalProps) {
+  const palette = usePalette();
   const lines = qrLines(shown.link, { isInverted: shown.isInverted });
   const qrWidth = lines[0]?.length ?? 0;
   const fits = qrWidth + 2 + TEXT_WIDTH <= width && lines.length <= height;
@@ -31,7 +33,7 @@ export function CodeLinkModal({ shown, width, height }: CodeLinkModalProps) {
       <Text wrap="wrap">{sanitize(shown.link)}</Text>
       <Box marginTop={1} flexDirection="column">
         {fits ? null : (
-          <Text color="yellow" wrap="wrap">
+          <Text color={palette.warning} wrap="wrap">
             The QR code needs {qrWidth + 2 + TEXT_WIDTH}×{lines.length} and only {width}×{height}{" "}
             are free: enlarge the terminal to see it.
           </Text>

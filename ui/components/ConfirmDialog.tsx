@@ -1,4 +1,5 @@
 /** A question with two buttons; destructive ones open with Cancel focused. */
+import { usePalette } from "../console-context.js";
 import { Box, Text } from "ink";
 import { sanitize } from "../sanitize.js";
 import type { ConfirmDialog as Dialog } from "../state/console-state.js";
@@ -18,11 +19,12 @@ export function ConfirmDialog({
   readonly dialog: Dialog;
   readonly width: number;
 }) {
+  const palette = usePalette();
   return (
     <Box
       flexDirection="column"
       borderStyle="round"
-      borderColor={dialog.destructive ? "red" : "cyan"}
+      borderColor={dialog.destructive ? palette.danger : palette.accent}
       paddingX={1}
       width={Math.min(width, 76)}
     >

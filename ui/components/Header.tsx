@@ -3,7 +3,7 @@
  * and in-process), what needs attention (a lost daemon, read-only), counts, who.
  */
 import { Box, Text } from "ink";
-import { useConsoleSettings, useConsoleState } from "../console-context.js";
+import { useConsoleSettings, useConsoleState, usePalette } from "../console-context.js";
 import { sanitize } from "../sanitize.js";
 import type { ConsoleState } from "../state/console-state.js";
 import { CONNECTING } from "../state/engine-feed.js";
@@ -24,6 +24,7 @@ function counts(state: ConsoleState) {
 }
 
 export function Header() {
+  const palette = usePalette();
   const state = useConsoleState();
   const { mode, by, readonly } = useConsoleSettings();
   const { held, vetting, lobbies, codes } = counts(state);
@@ -32,18 +33,18 @@ export function Header() {
       <Text wrap="truncate-end">
         <Text bold>anteroom</Text>
         <Text> · </Text>
-        <Text bold color="cyan">
+        <Text bold color={palette.accent}>
           {mode}
         </Text>
         {state.offline !== undefined ? (
-          <Text bold color={state.offline === CONNECTING ? "yellow" : "red"}>
+          <Text bold color={state.offline === CONNECTING ? palette.warning : palette.danger}>
             {state.offline === CONNECTING
               ? " · connecting…"
               : ` · reconnecting (${sanitize(state.offline, { max: 80 })})`}
           </Text>
         ) : null}
         {readonly ? (
-          <Text bold color="yellow">
+          <Text bold color={palette.warning}>
             {" "}
             · READ-ONLY
           </Text>

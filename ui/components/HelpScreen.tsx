@@ -3,7 +3,7 @@
  * Enter runs the selected one. Disabled bindings say why, here as on the keys.
  */
 import { Box, Text } from "ink";
-import { useConsoleSettings, useConsoleState } from "../console-context.js";
+import { useConsoleSettings, useConsoleState, usePalette } from "../console-context.js";
 import { bindingContext, searchBindings } from "../keys/binding-context.js";
 import { keyLabel, type Binding } from "../keys/registry.js";
 import { sanitize } from "../sanitize.js";
@@ -17,6 +17,7 @@ export interface HelpScreenProps {
 }
 
 export function HelpScreen({ query, index, width, height }: HelpScreenProps) {
+  const palette = usePalette();
   const state = useConsoleState();
   const { readonly } = useConsoleSettings();
   const ctx = bindingContext(state, readonly);
@@ -49,7 +50,7 @@ export function HelpScreen({ query, index, width, height }: HelpScreenProps) {
                 </Text>
               </Box>
               <Box width={idWidth} flexShrink={0}>
-                <Text color="cyan" wrap="truncate-end">
+                <Text color={palette.accent} wrap="truncate-end">
                   :{binding.id}
                 </Text>
               </Box>

@@ -1,4 +1,5 @@
 /** A code just minted: the code itself and the link to hand out. */
+import { usePalette } from "../console-context.js";
 import { Box, Text } from "ink";
 import type { Overlay } from "../state/console-state.js";
 import { format } from "date-fns/format";
@@ -11,11 +12,12 @@ export function MintedCode({ minted, width }: { readonly minted: Minted; readonl
     minted.expiresAt === undefined
       ? "never ends"
       : `ends ${format(minted.expiresAt * 1000, "yyyy-MM-dd HH:mm")}`;
+  const palette = usePalette();
   return (
     <Box
       flexDirection="column"
       borderStyle="round"
-      borderColor="green"
+      borderColor={palette.good}
       paddingX={1}
       width={Math.min(width, 76)}
     >

@@ -1,19 +1,22 @@
 /** The line above the hints: the field being typed into, or the outcome of the last command. */
 import { Box, Text } from "ink";
-import { useConsoleState } from "../console-context.js";
+import { useConsoleState, usePalette } from "../console-context.js";
 import { completions } from "../keys/command-line.js";
 import { sanitize } from "../sanitize.js";
 
 const CURSOR = "▌";
 
 export function StatusLine() {
+  const palette = usePalette();
   const state = useConsoleState();
   const { overlay, notice } = state;
   if (overlay?.kind === "prompt") {
     return (
       <Box height={1}>
         <Text wrap="truncate-start">
-          {notice?.tone === "error" ? <Text color="red">✗ {sanitize(notice.text)} · </Text> : null}
+          {notice?.tone === "error" ? (
+            <Text color={palette.danger}>✗ {sanitize(notice.text)} · </Text>
+          ) : null}
           <Text bold>{overlay.label}: </Text>
           {sanitize(overlay.value)}
           {CURSOR}
@@ -46,7 +49,12 @@ export function StatusLine() {
     );
   }
   if (!notice) return <Box height={1} />;
-  const color = notice.tone === "error" ? "red" : notice.tone === "busy" ? "yellow" : "green";
+  const color =
+    notice.tone === "error"
+      ? palette.danger
+      : notice.tone === "busy"
+        ? palette.warning
+        : palette.good;
   const mark = notice.tone === "error" ? "✗ " : notice.tone === "busy" ? "… " : "✓ ";
   return (
     <Box height={1}>

@@ -1,4 +1,5 @@
 /** A homeserver registration token in full: just issued, or the one selected in the Codes view. */
+import { usePalette } from "../console-context.js";
 import { Box, Text } from "ink";
 import { useNow } from "../hooks/use-now.js";
 import { tokenState, tokenUses } from "../format/token-display.js";
@@ -8,13 +9,14 @@ import { sanitize } from "../sanitize.js";
 type Shown = Extract<Overlay, { kind: "token" }>;
 
 export function TokenCard({ shown, width }: { readonly shown: Shown; readonly width: number }) {
+  const palette = usePalette();
   const nowMs = useNow(30_000);
   const { token } = shown;
   return (
     <Box
       flexDirection="column"
       borderStyle="round"
-      borderColor={shown.isNew ? "green" : undefined}
+      borderColor={shown.isNew ? palette.good : undefined}
       paddingX={1}
       width={Math.min(width, 76)}
     >

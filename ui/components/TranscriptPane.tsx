@@ -1,9 +1,10 @@
 /** The last messages of a vetting room or lobby, newest at the bottom, as many as fit. */
+import { usePalette } from "../console-context.js";
 import { Box, Text } from "ink";
 import type { TranscriptLine } from "../../core/vetting.js";
 import { transcriptLines } from "../format/transcript-lines.js";
 
-const SPEAKER_COLORS = { bot: "cyan", newcomer: "white", moderator: "magenta" } as const;
+const SPEAKER_TONES = { bot: "accent", newcomer: "newcomer", moderator: "moderator" } as const;
 
 export interface TranscriptPaneProps {
   readonly transcript: readonly TranscriptLine[];
@@ -22,6 +23,7 @@ export function TranscriptPane({
   height,
   now,
 }: TranscriptPaneProps) {
+  const palette = usePalette();
   const lines = transcriptLines(transcript, width, now);
   const visible = lines.slice(-Math.max(0, height - 1));
   return (
@@ -36,7 +38,7 @@ export function TranscriptPane({
           <Box key={line.key} height={1}>
             <Text wrap="truncate-end">
               <Text dimColor>{line.prefix}</Text>
-              <Text color={SPEAKER_COLORS[line.from]}>{line.text}</Text>
+              <Text color={palette[SPEAKER_TONES[line.from]]}>{line.text}</Text>
             </Text>
           </Box>
         ))

@@ -60,7 +60,13 @@ export function codeActions(core: ConsoleCore): CodeActions {
       const link = linkOf(core, row.book, row.code);
       if (link === undefined) return;
       core.set({
-        overlay: { kind: "codeLink", book: row.book, code: row.code, link, isInverted: false },
+        overlay: {
+          kind: "codeLink",
+          book: row.book,
+          code: row.code,
+          link,
+          isInverted: core.state.qrInverted,
+        },
       });
     },
     ...tokenActions(core),

@@ -54,10 +54,16 @@ export class ConsoleController {
       const binding = bindingFor(key, ctx.screen);
       if (binding) this.runBinding(binding, ctx, "");
     }
-    // The blocklist and members have no change stream: a view fetches its list when shown.
-    if (this.core.state.view !== view) void refreshModeration(this.core);
-    // The homeserver's registration tokens likewise, in the Codes view.
-    if (this.core.state.view !== view) void refreshTokens(this.core);
+    if (this.core.state.view !== view) this.fetchShownView();
+  }
+
+  /**
+   * The blocklist and members have no change stream: a view fetches its list when shown (also the
+   * view a console opens on, remembered from the last run). The registration tokens likewise.
+   */
+  fetchShownView(): void {
+    void refreshModeration(this.core);
+    void refreshTokens(this.core);
   }
 
   /** Pasted text goes into the text field being edited, never to the key bindings. */

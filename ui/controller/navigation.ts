@@ -104,5 +104,9 @@ export function navigationActions(core: ConsoleCore): NavigationActions {
         },
       });
     },
+    setTheme: (theme) => {
+      const next = theme ?? (core.state.theme === "dark" ? "light" : "dark");
+      core.set({ theme: next, notice: { tone: "info", text: `${next} theme` } });
+    },
   };
 }

@@ -98,7 +98,8 @@ export function overlayKey(core: ConsoleCore, overlay: Overlay, key: string, run
       if (key === "y") return copyLink(core, overlay.book, overlay.code, overlay.link);
       if (key === "v") {
         const { book, code, link } = overlay;
-        return core.set({ overlay: { kind: "codeLink", book, code, link, isInverted: false } });
+        const isInverted = core.state.qrInverted;
+        return core.set({ overlay: { kind: "codeLink", book, code, link, isInverted } });
       }
       if (CLOSE_KEYS.has(key)) core.set({ overlay: undefined });
       return;
@@ -108,8 +109,11 @@ export function overlayKey(core: ConsoleCore, overlay: Overlay, key: string, run
       return;
     case "codeLink":
       if (key === "y") return copyLink(core, overlay.book, overlay.code, overlay.link);
-      if (key === "i")
-        return core.set({ overlay: { ...overlay, isInverted: !overlay.isInverted } });
+      // The choice is remembered: the next QR code opens the same way, in this run and the next.
+      if (key === "i") {
+        const isInverted = !overlay.isInverted;
+        return core.set({ overlay: { ...overlay, isInverted }, qrInverted: isInverted });
+      }
       if (CLOSE_KEYS.has(key)) core.set({ overlay: undefined });
       return;
   }

@@ -6,6 +6,7 @@ import type { PendingInvite } from "../../core/invites.js";
 import type { ModeratorAction } from "../../core/vetting-commands.js";
 import type { VettingRecord } from "../../core/vetting.js";
 import type { ViewId } from "../state/console-state.js";
+import type { ThemeName } from "../theme.js";
 import type { BlockRow, CodeRow, MemberRow, TokenRow } from "../state/rows.js";
 
 /** Moving around: views, rows, the detail pane, filters, pause and follow, help, quit. */
@@ -26,6 +27,8 @@ export interface NavigationActions {
   openCommandLine(): void;
   togglePause(): void;
   toggleFollow(): void;
+  /** The colours for a dark or a light terminal; without one, the other of the two. */
+  setTheme(theme?: ThemeName): void;
 }
 
 /** Decisions on knocks and vetting rooms. */

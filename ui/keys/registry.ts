@@ -17,12 +17,26 @@ import { RECORD_BINDINGS } from "./bindings/records.js";
 export type { Binding, BindingContext } from "./binding.js";
 
 /** In this order: the first binding that claims a key on a screen runs it. */
-export const REGISTRY: readonly Binding[] = [
+export const DEFAULT_BINDINGS: readonly Binding[] = [
   ...NAVIGATION_BINDINGS,
   ...RECORD_BINDINGS,
   ...CODE_BINDINGS,
   ...MODERATION_BINDINGS,
 ];
+
+/** The bindings with the moderator's key map applied (key-map.ts checks it first). */
+export let REGISTRY: readonly Binding[] = DEFAULT_BINDINGS;
+
+/**
+ * The keys each binding id gets instead of its own; the others keep theirs. One console runs per
+ * process, so the registry every reader sees is swapped, not threaded through each of them.
+ */
+export function applyKeyMap(keys: Readonly<Record<string, readonly string[]>>): void {
+  REGISTRY = DEFAULT_BINDINGS.map((binding) => {
+    const remapped = keys[binding.id];
+    return remapped ? { ...binding, keys: remapped } : binding;
+  });
+}
 
 /** The binding a key runs on a screen: the first in the registry that claims it there. */
 export function bindingFor(key: string, screen: Screen): Binding | undefined {

@@ -22,6 +22,7 @@ import { noDaemonLog, type DaemonLog } from "./daemon-log.js";
 import type { ConsoleHealth } from "./health.js";
 import type { RegistrationToken } from "../../core/ports.js";
 import { noTokens, type TokenData } from "./registration-tokens.js";
+import type { ThemeName } from "../theme.js";
 
 export const VIEWS = [
   "knocks",
@@ -218,6 +219,10 @@ export interface ConsoleState {
    * the lists stay pure functions of the state.
    */
   readonly clock: number;
+  /** Remembered between runs (preferences.ts): the colours, and how the QR code is drawn. */
+  readonly theme: ThemeName;
+  /** The code-link QR view opens inverted (dark modules filled), for light terminals. */
+  readonly qrInverted: boolean;
 }
 
 const noSelection: Selection = { id: undefined, index: 0 };
@@ -283,6 +288,8 @@ export const initialConsoleState: ConsoleState = {
   },
   tokens: noTokens,
   clock: 0,
+  theme: "dark",
+  qrInverted: false,
 };
 
 export function screenOf(state: ConsoleState): Screen {

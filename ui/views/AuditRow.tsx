@@ -1,4 +1,5 @@
 /** One audit entry: when, what, who, and the rest of its fields. */
+import { usePalette } from "../console-context.js";
 import { Box } from "ink";
 import { Cell } from "../components/Cell.js";
 import { SelectionMark } from "../components/SelectionMark.js";
@@ -29,6 +30,7 @@ export interface AuditRowProps {
 }
 
 export function AuditRow({ line, isSelected, columns, now }: AuditRowProps) {
+  const palette = usePalette();
   const shown = displayAudit(line);
   return (
     <Box height={1}>
@@ -36,7 +38,7 @@ export function AuditRow({ line, isSelected, columns, now }: AuditRowProps) {
       <Cell width={columns.time} isSelected={isSelected} isDim>
         {clock(line.ts * 1000, now)}
       </Cell>
-      <Cell width={columns.type} isSelected={isSelected} color="cyan">
+      <Cell width={columns.type} isSelected={isSelected} color={palette.accent}>
         {shown.type}
       </Cell>
       <Cell width={columns.user} isSelected={isSelected}>

@@ -1,4 +1,5 @@
 /** One code of either book: the code, its uses left, its label (and when it ends), who minted it. */
+import { usePalette } from "../console-context.js";
 import { Box } from "ink";
 import { Cell } from "../components/Cell.js";
 import { SelectionMark } from "../components/SelectionMark.js";
@@ -33,6 +34,7 @@ export interface CodeLineProps {
 }
 
 export function CodeLine({ row, isSelected, isMarked, columns, nowSec }: CodeLineProps) {
+  const palette = usePalette();
   const { entry } = row;
   const expired = entry.expires_at !== undefined && entry.expires_at <= nowSec;
   const spent = entry.uses_remaining <= 0;
@@ -53,7 +55,7 @@ export function CodeLine({ row, isSelected, isMarked, columns, nowSec }: CodeLin
       <Cell
         width={columns.uses}
         isSelected={isSelected}
-        color={spent || expired ? "red" : undefined}
+        color={spent || expired ? palette.danger : undefined}
       >
         {expired ? "expired" : `${entry.uses_remaining} left`}
       </Cell>

@@ -1,7 +1,7 @@
 /** View 3: both code books and the homeserver's registration tokens; n mints or issues, r revokes. */
 import { Box, Text } from "ink";
 import { WindowedList } from "../components/WindowedList.js";
-import { useConsoleState } from "../console-context.js";
+import { useConsoleState, usePalette } from "../console-context.js";
 import { useNow } from "../hooks/use-now.js";
 import { rowsOf, selectedIndex } from "../state/rows.js";
 import { CodeLine, codeColumns } from "./CodeLine.js";
@@ -11,6 +11,7 @@ import { TokenLine } from "./TokenLine.js";
 import { ViewTitle } from "./ViewTitle.js";
 
 export function CodesView({ width, height }: ListViewProps) {
+  const palette = usePalette();
   const state = useConsoleState();
   const nowMs = useNow(30_000);
   const rows = rowsOf(state, "codes");
@@ -30,7 +31,7 @@ export function CodesView({ width, height }: ListViewProps) {
       />
       {tokensNote === undefined ? null : (
         <Box height={1}>
-          <Text wrap="truncate-end" color="yellow">
+          <Text wrap="truncate-end" color={palette.warning}>
             Homeserver tokens not available: {tokensNote}
           </Text>
         </Box>

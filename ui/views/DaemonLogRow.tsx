@@ -1,4 +1,6 @@
 /** One line of the daemon's log: time, level, message, the rest of its fields. */
+import { usePalette } from "../console-context.js";
+import { tone, type Tone } from "../theme.js";
 import { Box } from "ink";
 import { Cell } from "../components/Cell.js";
 import { SelectionMark } from "../components/SelectionMark.js";
@@ -21,10 +23,10 @@ export function daemonLogColumns(width: number): DaemonLogColumns {
   return { time, level, msg, details: Math.max(0, flexible - msg) };
 }
 
-const LEVEL_COLORS: Readonly<Record<string, string>> = {
-  warn: "yellow",
-  error: "red",
-  fatal: "red",
+const LEVEL_TONES: Readonly<Record<string, Tone>> = {
+  warn: "warning",
+  error: "danger",
+  fatal: "danger",
 };
 
 export interface DaemonLogRowProps {
@@ -35,6 +37,7 @@ export interface DaemonLogRowProps {
 }
 
 export function DaemonLogRow({ line, isSelected, columns, now }: DaemonLogRowProps) {
+  const palette = usePalette();
   const shown = displayLogLine(line);
   return (
     <Box height={1}>
@@ -42,7 +45,11 @@ export function DaemonLogRow({ line, isSelected, columns, now }: DaemonLogRowPro
       <Cell width={columns.time} isSelected={isSelected} isDim>
         {line.time === undefined ? "" : clock(line.time, now)}
       </Cell>
-      <Cell width={columns.level} isSelected={isSelected} color={LEVEL_COLORS[shown.level]}>
+      <Cell
+        width={columns.level}
+        isSelected={isSelected}
+        color={tone(palette, LEVEL_TONES[shown.level])}
+      >
         {shown.level}
       </Cell>
       <Cell width={columns.msg} isSelected={isSelected}>

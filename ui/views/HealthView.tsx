@@ -1,15 +1,17 @@
 /** View 5: is anteroom well — the homeserver, the sync loop, work in flight. */
+import { tone } from "../theme.js";
 import { Box, Text } from "ink";
-import { useConsoleState } from "../console-context.js";
+import { useConsoleState, usePalette } from "../console-context.js";
 import { healthLines } from "../format/health-display.js";
 import { useNow } from "../hooks/use-now.js";
 import { sanitize } from "../sanitize.js";
 import type { ListViewProps } from "./KnocksView.js";
 
 const LABEL_WIDTH = 14;
-const COLOR = { good: "green", bad: "red", plain: undefined } as const;
+const TONES = { good: "good", bad: "danger", plain: undefined } as const;
 
 export function HealthView({ height }: ListViewProps) {
+  const palette = usePalette();
   const state = useConsoleState();
   const now = useNow(1000);
   const lines = healthLines(state, now);
@@ -21,7 +23,7 @@ export function HealthView({ height }: ListViewProps) {
           <Box width={LABEL_WIDTH} flexShrink={0}>
             <Text dimColor>{line.label}</Text>
           </Box>
-          <Text wrap="truncate-end" color={COLOR[line.tone]}>
+          <Text wrap="truncate-end" color={tone(palette, TONES[line.tone])}>
             {line.tone === "bad" ? "✗ " : line.tone === "good" ? "✓ " : ""}
             {sanitize(line.value, { max: 300 })}
           </Text>

@@ -1,4 +1,6 @@
 /** One knock: when, what became of it, who, which code, the reason as given. */
+import { usePalette } from "../console-context.js";
+import { tone, type Tone } from "../theme.js";
 import { Box } from "ink";
 import type { VettingRecord } from "../../core/vetting.js";
 import { Cell } from "../components/Cell.js";
@@ -23,13 +25,13 @@ export function knockColumns(width: number): KnockColumns {
   return { age, phase, who, code, reason: Math.max(0, flexible - who) };
 }
 
-const PHASE_COLORS: Readonly<Record<string, string>> = {
-  held: "yellow",
-  opening: "cyan",
-  open: "cyan",
-  passed: "green",
-  failed: "red",
-  denied: "red",
+const PHASE_TONES: Readonly<Record<string, Tone>> = {
+  held: "warning",
+  opening: "accent",
+  open: "accent",
+  passed: "good",
+  failed: "danger",
+  denied: "danger",
 };
 
 const quoted = (reason: string) => (reason ? `“${reason}”` : "no reason given");
@@ -42,6 +44,7 @@ export interface KnockRowProps {
 }
 
 export function KnockRow({ record, isSelected, columns, now }: KnockRowProps) {
+  const palette = usePalette();
   const shown = displayRecord(record);
   return (
     <Box height={1}>
@@ -49,7 +52,11 @@ export function KnockRow({ record, isSelected, columns, now }: KnockRowProps) {
       <Cell width={columns.age} isSelected={isSelected} isDim>
         {relative(record.knockedAt, now)}
       </Cell>
-      <Cell width={columns.phase} isSelected={isSelected} color={PHASE_COLORS[record.phase]}>
+      <Cell
+        width={columns.phase}
+        isSelected={isSelected}
+        color={tone(palette, PHASE_TONES[record.phase])}
+      >
         {shown.phase}
       </Cell>
       <Cell width={columns.who} isSelected={isSelected} isBold>

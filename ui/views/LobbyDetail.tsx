@@ -1,4 +1,5 @@
 /** The detail pane of one lobby: its room and code, everyone who came with their tries, the live transcript. */
+import { usePalette } from "../console-context.js";
 import { Box, Text } from "ink";
 import type { LobbyRecord } from "../../core/lobby.js";
 import { TranscriptPane } from "../components/TranscriptPane.js";
@@ -16,6 +17,7 @@ export interface LobbyDetailProps {
 const MAX_GUEST_LINES = 6;
 
 export function LobbyDetail({ lobby, width, height, now }: LobbyDetailProps) {
+  const palette = usePalette();
   const shown = displayLobby(lobby);
   const status = [
     `lobby ${shown.phase}`,
@@ -41,7 +43,7 @@ export function LobbyDetail({ lobby, width, height, now }: LobbyDetailProps) {
       <Text wrap="truncate-end">{status.join(" · ")}</Text>
       <Text wrap="truncate-end">{facts.join(" · ")}</Text>
       {lastError ? (
-        <Text wrap="truncate-end" color="red">
+        <Text wrap="truncate-end" color={palette.danger}>
           last error ({shown.errors.length}): {lastError}
         </Text>
       ) : null}
@@ -59,7 +61,13 @@ export function LobbyDetail({ lobby, width, height, now }: LobbyDetailProps) {
                 {guest.user}
               </Text>
               <Text
-                color={guest.triesLeft <= 0 ? "red" : guest.triesLeft === 1 ? "yellow" : undefined}
+                color={
+                  guest.triesLeft <= 0
+                    ? palette.danger
+                    : guest.triesLeft === 1
+                      ? palette.warning
+                      : undefined
+                }
               >
                 {`  ${guest.triesLeft} ${guest.triesLeft === 1 ? "try" : "tries"} left`}
               </Text>

@@ -1,4 +1,5 @@
 /** One lobby in the Vetting view: its room, how many are in it, time left, the topic and keyword. */
+import { usePalette } from "../console-context.js";
 import { Box } from "ink";
 import type { LobbyRecord } from "../../core/lobby.js";
 import { Cell } from "../components/Cell.js";
@@ -15,6 +16,7 @@ export interface LobbyRowProps {
 }
 
 export function LobbyRow({ lobby, isSelected, columns, now }: LobbyRowProps) {
+  const palette = usePalette();
   const shown = displayLobby(lobby);
   const soon = lobby.expiresAt !== undefined && lobby.expiresAt - now < 10 * 60_000;
   const label = shown.label ? ` · ${shown.label}` : "";
@@ -24,10 +26,10 @@ export function LobbyRow({ lobby, isSelected, columns, now }: LobbyRowProps) {
       <Cell width={columns.who} isSelected={isSelected} isBold>
         {`lobby ${shown.name}${label}`}
       </Cell>
-      <Cell width={columns.tries} isSelected={isSelected} color="cyan">
+      <Cell width={columns.tries} isSelected={isSelected} color={palette.accent}>
         {lobby.phase === "opening" ? "—" : `${shown.joinedCount} in`}
       </Cell>
-      <Cell width={columns.left} isSelected={isSelected} color={soon ? "yellow" : undefined}>
+      <Cell width={columns.left} isSelected={isSelected} color={soon ? palette.warning : undefined}>
         {lobby.phase === "opening" ? "room being made" : timeLeft(lobby.expiresAt, now)}
       </Cell>
       <Cell width={columns.challenge} isSelected={isSelected} isDim>

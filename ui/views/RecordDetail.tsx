@@ -1,7 +1,7 @@
 /** The detail pane of one knock or vetting room (or lobby): its facts and the live transcript. */
 import { Box, Text } from "ink";
 import { TranscriptPane } from "../components/TranscriptPane.js";
-import { useConsoleState } from "../console-context.js";
+import { useConsoleState, usePalette } from "../console-context.js";
 import { useNow } from "../hooks/use-now.js";
 import { displayRecord } from "../format/record-display.js";
 import { relative, timeLeft } from "../format/time.js";
@@ -14,6 +14,7 @@ export interface RecordDetailProps {
 }
 
 export function RecordDetail({ recordKey, width, height }: RecordDetailProps) {
+  const palette = usePalette();
   const state = useConsoleState();
   const now = useNow(1000);
   const record = state.records.get(recordKey);
@@ -52,7 +53,7 @@ export function RecordDetail({ recordKey, width, height }: RecordDetailProps) {
         reason: {shown.reason ? `“${shown.reason}”` : "none given"}
       </Text>
       {lastError ? (
-        <Text wrap="truncate-end" color="red">
+        <Text wrap="truncate-end" color={palette.danger}>
           last error ({shown.errors.length}): {lastError}
         </Text>
       ) : null}

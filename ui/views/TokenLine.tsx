@@ -1,4 +1,5 @@
 /** One homeserver registration token in the Codes view, in the code rows' columns. */
+import { usePalette } from "../console-context.js";
 import { Box } from "ink";
 import { Cell } from "../components/Cell.js";
 import { SelectionMark } from "../components/SelectionMark.js";
@@ -15,6 +16,7 @@ export interface TokenLineProps {
 }
 
 export function TokenLine({ row, isSelected, columns, nowMs }: TokenLineProps) {
+  const palette = usePalette();
   const { token } = row;
   const spent = tokenSpent(token, nowMs);
   const state = tokenState(token, nowMs);
@@ -27,10 +29,14 @@ export function TokenLine({ row, isSelected, columns, nowMs }: TokenLineProps) {
       <Cell width={columns.code} isSelected={isSelected} isBold>
         {sanitize(token.token)}
       </Cell>
-      <Cell width={columns.uses} isSelected={isSelected} color={spent ? "red" : undefined}>
+      <Cell width={columns.uses} isSelected={isSelected} color={spent ? palette.danger : undefined}>
         {tokenUses(token)}
       </Cell>
-      <Cell width={columns.label} isSelected={isSelected} color={spent ? "red" : undefined}>
+      <Cell
+        width={columns.label}
+        isSelected={isSelected}
+        color={spent ? palette.danger : undefined}
+      >
         {spent === "used up" ? `used up · ${state}` : state}
       </Cell>
       <Cell width={columns.by} isSelected={isSelected} isDim>

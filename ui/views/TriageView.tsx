@@ -3,11 +3,12 @@
  * keeps retrying, rooms still being made, held knocks, rooms where nobody
  * answers, invites nobody accepted — each with the key that fixes it (f runs it).
  */
+import type { Tone } from "../theme.js";
 import { Box } from "ink";
 import { WindowedList } from "../components/WindowedList.js";
 import { Cell } from "../components/Cell.js";
 import { SelectionMark } from "../components/SelectionMark.js";
-import { useConsoleState } from "../console-context.js";
+import { useConsoleState, usePalette } from "../console-context.js";
 import { displayLobby } from "../format/lobby-display.js";
 import { displayRecord } from "../format/record-display.js";
 import { relative } from "../format/time.js";
@@ -20,15 +21,15 @@ import { ColumnHeads } from "./ColumnHeads.js";
 import type { ListViewProps } from "./KnocksView.js";
 import { ViewTitle } from "./ViewTitle.js";
 
-const KIND_COLORS: Readonly<Record<TriageItem["kind"], string>> = {
-  failed: "red",
-  retrying: "red",
-  stuck: "yellow",
-  held: "yellow",
-  awaiting: "yellow",
-  silent: "cyan",
-  "empty lobby": "cyan",
-  unanswered: "cyan",
+const KIND_TONES: Readonly<Record<TriageItem["kind"], Tone>> = {
+  failed: "danger",
+  retrying: "danger",
+  stuck: "warning",
+  held: "warning",
+  awaiting: "warning",
+  silent: "accent",
+  "empty lobby": "accent",
+  unanswered: "accent",
 };
 
 /** Who the trouble is about: the newcomer, the lobby, or the person invited. */
@@ -56,6 +57,7 @@ function columnsOf(width: number) {
 }
 
 export function TriageView({ width, height }: ListViewProps) {
+  const palette = usePalette();
   const state = useConsoleState();
   const now = useNow(5000);
   const rows = rowsOf(state, "triage");
@@ -85,7 +87,11 @@ export function TriageView({ width, height }: ListViewProps) {
         renderRow={(item, isSelected) => (
           <Box key={item.id} height={1}>
             <SelectionMark isSelected={isSelected} />
-            <Cell width={columns.kind} isSelected={isSelected} color={KIND_COLORS[item.kind]}>
+            <Cell
+              width={columns.kind}
+              isSelected={isSelected}
+              color={palette[KIND_TONES[item.kind]]}
+            >
               {item.kind}
             </Cell>
             <Cell width={columns.since} isSelected={isSelected} isDim>

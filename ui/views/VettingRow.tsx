@@ -1,4 +1,5 @@
 /** One vetting room: who, tries left, time left, the topic and keyword. */
+import { usePalette } from "../console-context.js";
 import { Box } from "ink";
 import type { VettingRecord } from "../../core/vetting.js";
 import { Cell } from "../components/Cell.js";
@@ -29,6 +30,7 @@ export interface VettingRowProps {
 }
 
 export function VettingRow({ record, isSelected, columns, now }: VettingRowProps) {
+  const palette = usePalette();
   const shown = displayRecord(record);
   const soon = record.expiresAt !== undefined && record.expiresAt - now < 10 * 60_000;
   return (
@@ -40,11 +42,11 @@ export function VettingRow({ record, isSelected, columns, now }: VettingRowProps
       <Cell
         width={columns.tries}
         isSelected={isSelected}
-        color={record.triesLeft <= 1 ? "yellow" : undefined}
+        color={record.triesLeft <= 1 ? palette.warning : undefined}
       >
         {record.phase === "opening" ? "—" : String(record.triesLeft)}
       </Cell>
-      <Cell width={columns.left} isSelected={isSelected} color={soon ? "yellow" : undefined}>
+      <Cell width={columns.left} isSelected={isSelected} color={soon ? palette.warning : undefined}>
         {record.phase === "opening" ? "room being made" : timeLeft(record.expiresAt, now)}
       </Cell>
       <Cell width={columns.challenge} isSelected={isSelected} isDim>

@@ -1,4 +1,5 @@
 /** The key bindings for help, quitting, views, moving, opening, filtering, the command line, pause and follow. */
+import { THEMES } from "../../theme.js";
 import { never, LISTS, binding, onSubject, viewBinding, type Binding } from "../binding.js";
 
 export const NAVIGATION_BINDINGS: readonly Binding[] = [
@@ -157,5 +158,17 @@ export const NAVIGATION_BINDINGS: readonly Binding[] = [
     hint: "follow",
     screens: ["knocks"],
     run: (_ctx, actions) => actions.toggleFollow(),
+  }),
+  binding({
+    id: "theme",
+    keys: ["T"],
+    description: "colours for a dark or a light terminal (remembered for next time)",
+    hint: "theme",
+    args: "[dark|light]",
+    run: (_ctx, actions, args) => {
+      const theme = THEMES.find((name) => name === args.trim());
+      if (args.trim() && !theme) return actions.refuse(`theme: "${args}" is not dark or light`);
+      actions.setTheme(theme);
+    },
   }),
 ];
