@@ -6,7 +6,7 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFile, readdir, truncate } from "node:fs/promises";
+import { readFile, readdir, stat, truncate } from "node:fs/promises";
 import { join } from "node:path";
 import { request } from "node:http";
 import { startHomeserver, type TestHomeserver, type TestUser } from "../harness/homeserver.js";
@@ -161,6 +161,51 @@ test("an encrypted !mint in the encrypted command room is answered encrypted, an
   assert.ok(firstMasterKey);
 });
 
+/** The bot's key backup version on the homeserver; undefined while it has none. */
+async function botBackupVersion(): Promise<string | undefined> {
+  const response = await fetch(`${hs.url}/_matrix/client/v3/room_keys/version`, {
+    headers: { authorization: `Bearer ${community.bot.accessToken}` },
+  });
+  return response.ok ? ((await response.json()) as { version: string }).version : undefined;
+}
+
+/** How many room keys of `roomId` the bot's backup `version` holds. */
+async function backedUpSessions(version: string, roomId: string): Promise<number> {
+  const response = await fetch(
+    `${hs.url}/_matrix/client/v3/room_keys/keys/${encodeURIComponent(roomId)}?version=${version}`,
+    { headers: { authorization: `Bearer ${community.bot.accessToken}` } },
+  );
+  const body = (await response.json()) as { sessions?: Record<string, unknown> };
+  return Object.keys(body.sessions ?? {}).length;
+}
+
+const recoveryKeyFile = () => join(daemon.dataDir, "recovery-key.txt");
+const backedUpLines = () =>
+  daemon.logs.filter((l) => /backed up on the homeserver/.test(String(l.msg)));
+const recoveryKeyShown = () => daemon.logs.filter((l) => l.recoveryKey !== undefined);
+let firstBackupVersion: string | undefined;
+let firstRecoveryKey: string;
+
+test("the bot's room keys are backed up on the homeserver, with a recovery key written once to a private file and shown once", async () => {
+  firstBackupVersion = await waitFor(() => botBackupVersion(), {
+    what: "the bot's key backup on the homeserver",
+    timeoutMs: 30_000,
+  });
+  const version = firstBackupVersion;
+  // The moderator's room key for the command room, which the bot received for !mint first.
+  await waitFor(async () => (await backedUpSessions(version, commandRoom)) > 0, {
+    what: "the command room's key in the bot's backup",
+    timeoutMs: 30_000,
+  });
+  assert.equal((await stat(recoveryKeyFile())).mode & 0o777, 0o600);
+  firstRecoveryKey = (await readFile(recoveryKeyFile(), "utf8")).trim();
+  assert.match(firstRecoveryKey, /^(\w{4} ){11}\w{4}$/, "a recovery key as Element shows one");
+  assert.deepEqual(
+    recoveryKeyShown().map((l) => l.recoveryKey),
+    [firstRecoveryKey],
+  );
+});
+
 test("a notice to the encrypted OPERATOR_NOTIFY_ROOM arrives encrypted, while vetting rooms stay unencrypted", async () => {
   const people = await Promise.all(
     ["Wave A", "Wave B", "Wave C", "Wave D"].map((name) => Newcomer.register(hs, community, name)),
@@ -216,13 +261,21 @@ test("someone anteroom invites into an encrypted child room reads what was said 
   }
 });
 
-test("after a restart the bot has the same device and keys, and the next encrypted command is answered", async () => {
+test("after a restart the bot has the same device, keys, backup and recovery key, and the next encrypted command is answered", async () => {
+  const backupChecks = backedUpLines().length;
   await daemon.stop();
   await daemon.launch();
   assert.equal(await botDeviceKey(), firstDeviceKey);
   assert.equal(await botMasterKey(), firstMasterKey, "no new identity");
   const reply = await ask("!mint second", /\(label: second\b/);
   assert.equal(reply.encrypted, true);
+  await waitFor(() => backedUpLines().length > backupChecks, {
+    what: "the restarted bot's check of its key backup",
+    timeoutMs: 30_000,
+  });
+  assert.equal(await botBackupVersion(), firstBackupVersion, "no new backup");
+  assert.equal((await readFile(recoveryKeyFile(), "utf8")).trim(), firstRecoveryKey);
+  assert.equal(recoveryKeyShown().length, 1, "the recovery key is not shown again");
 });
 
 test("after a kill -9 the room key that came just before it is still there, and so is the device", async () => {
