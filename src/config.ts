@@ -201,6 +201,7 @@ const envSchema = z.object({
     .enum(["true", "false", "1", "0"])
     .default("true")
     .transform((v) => v === "true" || v === "1"),
+  ESCROW_PATH: z.string().optional(),
   CRYPTO_STORE_KEY: z
     .string()
     .optional()
@@ -247,6 +248,10 @@ export interface DaemonConfig {
     readonly blocklist: string;
     readonly cryptoStore: string;
     readonly cryptoStoreKey: string;
+    /** The bot's recovery key (secret storage, key backup), written once. */
+    readonly recoveryKey: string;
+    /** ESCROW_PATH: the reference approver's escrowed room keys. */
+    readonly escrow: string;
   };
   readonly http: { readonly port: number; readonly host: string };
   /** The admin API: the unix socket always; TCP only with its token (a secret: never log it). */
@@ -412,6 +417,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
       blocklist: join(dataDir, "blocklist.json"),
       cryptoStore: join(dataDir, "crypto-store.bin"),
       cryptoStoreKey: join(dataDir, "crypto-store.key"),
+      recoveryKey: join(dataDir, "recovery-key.txt"),
+      escrow: e.ESCROW_PATH ?? join(dataDir, "inbound_sessions.escrow.json"),
     },
     http: { port: e.HTTP_PORT, host: e.HTTP_HOST },
     admin: {

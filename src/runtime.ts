@@ -189,6 +189,11 @@ async function openLocked(
   // The sync store snapshots only what the engine has handled; the engine needs the client first.
   let engineIdle = (): Promise<void> => Promise.resolve();
   const bot = await connect(config, log, () => engineIdle(), options);
+  if (bot.escrowSessions > 0)
+    log.info(
+      { sessions: bot.escrowSessions, file: config.paths.escrow },
+      "imported the reference approver's escrowed room keys",
+    );
   const breaker = new SendBreaker(config.sendCaps, (open, detail) =>
     open
       ? log.warn({ detail }, "send circuit breaker open: messages are held back")
@@ -329,7 +334,7 @@ async function openLocked(
     async start() {
       await startSyncing(bot);
       // In the background: the first sync must not wait for it.
-      void ensureBotIdentity(bot.client, log);
+      void ensureBotIdentity(bot.client, log, config.paths.recoveryKey);
       moderation.start();
       ticker = setInterval(() => {
         if (!ticking) {
@@ -492,6 +497,7 @@ async function connect(
             keyPath: config.paths.cryptoStoreKey,
             ...(config.encryption.storeKey ? { configuredKey: config.encryption.storeKey } : {}),
           },
+          escrowPath: config.paths.escrow,
           onStoreSaveError: (error) =>
             log.warn({ err: error }, "could not save the crypto store; will try again"),
         },
