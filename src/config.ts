@@ -202,6 +202,7 @@ const envSchema = z.object({
     .default("true")
     .transform((v) => v === "true" || v === "1"),
   ESCROW_PATH: z.string().optional(),
+  CRYPTO_DB: z.string().optional(),
   CRYPTO_STORE_KEY: z
     .string()
     .optional()
@@ -322,6 +323,8 @@ export interface DaemonConfig {
     readonly storeKey?: Buffer;
     /** Send new members the keys of an encrypted room's shared history (SHARE_ROOM_HISTORY). */
     readonly shareRoomHistory: boolean;
+    /** CRYPTO_DB: the reference approver's crypto database, never reused (its escrow is). */
+    readonly referenceCryptoDb?: string;
   };
   /** Reference approver settings that are set here but that anteroom does not use. */
   readonly ignoredReferenceSettings: readonly string[];
@@ -468,6 +471,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
         e.ENCRYPTION === "auto" && e.ADMIN_REQUIRE_VERIFIED_DEVICE === true ? "on" : e.ENCRYPTION,
       ...(e.CRYPTO_STORE_KEY === undefined ? {} : { storeKey: e.CRYPTO_STORE_KEY }),
       shareRoomHistory: e.SHARE_ROOM_HISTORY,
+      ...(e.CRYPTO_DB ? { referenceCryptoDb: e.CRYPTO_DB } : {}),
     },
     ...serverNameOf(e.SERVER_NAME, e.SPACE_ID),
     ignoredReferenceSettings: referenceSettingsIgnored(env, SETTING_NAMES),

@@ -1,5 +1,6 @@
 /** The engine runtime: wiring only. The engine decides; this connects it to disk and Matrix. */
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { setTimeout } from "node:timers/promises";
 import type { Logger, LoggerOptions } from "pino";
 import { seedCodeBook, type CodeBook } from "../core/codes.js";
@@ -193,6 +194,11 @@ async function openLocked(
     log.info(
       { sessions: bot.escrowSessions, file: config.paths.escrow },
       "imported the reference approver's escrowed room keys",
+    );
+  else if (config.encryption.referenceCryptoDb && !existsSync(config.paths.escrow))
+    log.warn(
+      { cryptoDb: config.encryption.referenceCryptoDb, escrow: config.paths.escrow },
+      "the reference approver's crypto database (CRYPTO_DB) is not reused and no escrow file is there: what it could read stays unreadable to the bot unless the reference writes its escrow (ESCROW_PATH) before anteroom starts",
     );
   const breaker = new SendBreaker(config.sendCaps, (open, detail) =>
     open
