@@ -56,8 +56,9 @@ community:
 
 output (progress goes to stderr):
   (default)                  HS, SPACE_ID, SPACE_CHILD_IDS on stdout, no token
-  --write-env FILE           write HS, MATRIX_TOKEN, SPACE_ID, SPACE_CHILD_IDS
-                             and DATA_DIR into FILE, keeping its other lines
+  --write-env FILE           write HS, MATRIX_TOKEN, SPACE_ID, SPACE_CHILD_IDS,
+                             DATA_DIR (and ADMIN_COMMAND_ROOM with --encrypted)
+                             into FILE, keeping its other lines
                              (mode 0600); \`anteroom --daemon\` reads .env
                              from its working directory
   --write-env -              print them all on stdout, MATRIX_TOKEN included`;
