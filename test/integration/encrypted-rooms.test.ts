@@ -15,6 +15,7 @@ import { TestDaemon } from "../harness/daemon.js";
 import { CryptoUser } from "../harness/crypto-user.js";
 import { Newcomer } from "../harness/newcomer-flow.js";
 import { waitFor } from "../harness/wait.js";
+import { decodeRecoveryKey } from "matrix-js-sdk/lib/crypto-api/index.js";
 
 let hs: TestHomeserver;
 let community: TestCommunity;
@@ -484,4 +485,41 @@ test("a cut-short crypto store stops the start with how to reset, and is left as
   );
   assert.deepEqual(await readFile(store), before, "the store is not replaced");
   assert.deepEqual((await readdir(daemon.dataDir)).sort(), files, "no file is added or removed");
+});
+
+test("after losing the data dir, a new login of the bot gets its room keys back from the key backup with the recovery key", async () => {
+  // The daemon is stopped (above); only the recovery key file is used from the data dir.
+  const login = (await (
+    await fetch(`${hs.url}/_matrix/client/v3/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        type: "m.login.password",
+        identifier: { type: "m.id.user", user: community.bot.userId },
+        password: community.bot.password,
+      }),
+    })
+  ).json()) as { access_token: string; device_id: string };
+  const recoveryKey = decodeRecoveryKey(firstRecoveryKey);
+  const restored = await CryptoUser.start(
+    hs,
+    { ...community.bot, accessToken: login.access_token, deviceId: login.device_id },
+    {
+      getSecretStorageKey: async ({ keys }) => {
+        const [keyId] = Object.keys(keys);
+        return keyId === undefined ? null : [keyId, recoveryKey];
+      },
+    },
+  );
+  try {
+    const crypto = restored.client.getCrypto();
+    assert.ok(crypto);
+    await crypto.loadSessionBackupPrivateKeyFromSecretStorage();
+    const result = await crypto.restoreKeyBackup();
+    assert.ok(result.imported > 0, `imported ${result.imported} of ${result.total}`);
+    const rooms = new Set((await crypto.exportRoomKeys()).map((key) => key.room_id));
+    assert.ok(rooms.has(commandRoom), "the command room's keys are back");
+  } finally {
+    restored.stop();
+  }
 });
