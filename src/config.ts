@@ -202,6 +202,10 @@ const envSchema = z.object({
     .default("true")
     .transform((v) => v === "true" || v === "1"),
   ESCROW_PATH: z.string().optional(),
+  KEY_BACKUP: z
+    .enum(["true", "false", "1", "0"])
+    .default("false")
+    .transform((v) => v === "true" || v === "1"),
   CRYPTO_DB: z.string().optional(),
   CRYPTO_STORE_KEY: z
     .string()
@@ -323,6 +327,8 @@ export interface DaemonConfig {
     readonly storeKey?: Buffer;
     /** Send new members the keys of an encrypted room's shared history (SHARE_ROOM_HISTORY). */
     readonly shareRoomHistory: boolean;
+    /** KEY_BACKUP: the bot's room keys backed up on the homeserver (bot-recovery.ts). */
+    readonly keyBackup: boolean;
     /** CRYPTO_DB: the reference approver's crypto database, never reused (its escrow is). */
     readonly referenceCryptoDb?: string;
   };
@@ -471,6 +477,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
         e.ENCRYPTION === "auto" && e.ADMIN_REQUIRE_VERIFIED_DEVICE === true ? "on" : e.ENCRYPTION,
       ...(e.CRYPTO_STORE_KEY === undefined ? {} : { storeKey: e.CRYPTO_STORE_KEY }),
       shareRoomHistory: e.SHARE_ROOM_HISTORY,
+      keyBackup: e.KEY_BACKUP,
       ...(e.CRYPTO_DB ? { referenceCryptoDb: e.CRYPTO_DB } : {}),
     },
     ...serverNameOf(e.SERVER_NAME, e.SPACE_ID),

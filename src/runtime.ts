@@ -340,7 +340,10 @@ async function openLocked(
     async start() {
       await startSyncing(bot);
       // In the background: the first sync must not wait for it.
-      void ensureBotIdentity(bot.client, log, config.paths.recoveryKey);
+      void ensureBotIdentity(bot.client, log, {
+        keyPath: config.paths.recoveryKey,
+        keyBackup: config.encryption.keyBackup,
+      });
       moderation.start();
       ticker = setInterval(() => {
         if (!ticking) {

@@ -6,7 +6,7 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFile, readdir, stat, truncate } from "node:fs/promises";
+import { readFile, readdir, truncate } from "node:fs/promises";
 import { join } from "node:path";
 import { request } from "node:http";
 import { startHomeserver, type TestHomeserver, type TestUser } from "../harness/homeserver.js";
@@ -15,7 +15,6 @@ import { TestDaemon } from "../harness/daemon.js";
 import { CryptoUser } from "../harness/crypto-user.js";
 import { Newcomer } from "../harness/newcomer-flow.js";
 import { waitFor } from "../harness/wait.js";
-import { decodeRecoveryKey } from "matrix-js-sdk/lib/crypto-api/index.js";
 
 let hs: TestHomeserver;
 let community: TestCommunity;
@@ -162,51 +161,6 @@ test("an encrypted !mint in the encrypted command room is answered encrypted, an
   assert.ok(firstMasterKey);
 });
 
-/** The bot's key backup version on the homeserver; undefined while it has none. */
-async function botBackupVersion(): Promise<string | undefined> {
-  const response = await fetch(`${hs.url}/_matrix/client/v3/room_keys/version`, {
-    headers: { authorization: `Bearer ${community.bot.accessToken}` },
-  });
-  return response.ok ? ((await response.json()) as { version: string }).version : undefined;
-}
-
-/** How many room keys of `roomId` the bot's backup `version` holds. */
-async function backedUpSessions(version: string, roomId: string): Promise<number> {
-  const response = await fetch(
-    `${hs.url}/_matrix/client/v3/room_keys/keys/${encodeURIComponent(roomId)}?version=${version}`,
-    { headers: { authorization: `Bearer ${community.bot.accessToken}` } },
-  );
-  const body = (await response.json()) as { sessions?: Record<string, unknown> };
-  return Object.keys(body.sessions ?? {}).length;
-}
-
-const recoveryKeyFile = () => join(daemon.dataDir, "recovery-key.txt");
-const backedUpLines = () =>
-  daemon.logs.filter((l) => /backed up on the homeserver/.test(String(l.msg)));
-const recoveryKeyShown = () => daemon.logs.filter((l) => l.recoveryKey !== undefined);
-let firstBackupVersion: string | undefined;
-let firstRecoveryKey: string;
-
-test("the bot's room keys are backed up on the homeserver, with a recovery key written once to a private file and shown once", async () => {
-  firstBackupVersion = await waitFor(() => botBackupVersion(), {
-    what: "the bot's key backup on the homeserver",
-    timeoutMs: 30_000,
-  });
-  const version = firstBackupVersion;
-  // The moderator's room key for the command room, which the bot received for !mint first.
-  await waitFor(async () => (await backedUpSessions(version, commandRoom)) > 0, {
-    what: "the command room's key in the bot's backup",
-    timeoutMs: 30_000,
-  });
-  assert.equal((await stat(recoveryKeyFile())).mode & 0o777, 0o600);
-  firstRecoveryKey = (await readFile(recoveryKeyFile(), "utf8")).trim();
-  assert.match(firstRecoveryKey, /^(\w{4} ){11}\w{4}$/, "a recovery key as Element shows one");
-  assert.deepEqual(
-    recoveryKeyShown().map((l) => l.recoveryKey),
-    [firstRecoveryKey],
-  );
-});
-
 test("a notice to the encrypted OPERATOR_NOTIFY_ROOM arrives encrypted, while vetting rooms stay unencrypted", async () => {
   const people = await Promise.all(
     ["Wave A", "Wave B", "Wave C", "Wave D"].map((name) => Newcomer.register(hs, community, name)),
@@ -262,21 +216,13 @@ test("someone anteroom invites into an encrypted child room reads what was said 
   }
 });
 
-test("after a restart the bot has the same device, keys, backup and recovery key, and the next encrypted command is answered", async () => {
-  const backupChecks = backedUpLines().length;
+test("after a restart the bot has the same device and keys, and the next encrypted command is answered", async () => {
   await daemon.stop();
   await daemon.launch();
   assert.equal(await botDeviceKey(), firstDeviceKey);
   assert.equal(await botMasterKey(), firstMasterKey, "no new identity");
   const reply = await ask("!mint second", /\(label: second\b/);
   assert.equal(reply.encrypted, true);
-  await waitFor(() => backedUpLines().length > backupChecks, {
-    what: "the restarted bot's check of its key backup",
-    timeoutMs: 30_000,
-  });
-  assert.equal(await botBackupVersion(), firstBackupVersion, "no new backup");
-  assert.equal((await readFile(recoveryKeyFile(), "utf8")).trim(), firstRecoveryKey);
-  assert.equal(recoveryKeyShown().length, 1, "the recovery key is not shown again");
 });
 
 test("after a kill -9 the room key that came just before it is still there, and so is the device", async () => {
@@ -485,41 +431,4 @@ test("a cut-short crypto store stops the start with how to reset, and is left as
   );
   assert.deepEqual(await readFile(store), before, "the store is not replaced");
   assert.deepEqual((await readdir(daemon.dataDir)).sort(), files, "no file is added or removed");
-});
-
-test("after losing the data dir, a new login of the bot gets its room keys back from the key backup with the recovery key", async () => {
-  // The daemon is stopped (above); only the recovery key file is used from the data dir.
-  const login = (await (
-    await fetch(`${hs.url}/_matrix/client/v3/login`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        type: "m.login.password",
-        identifier: { type: "m.id.user", user: community.bot.userId },
-        password: community.bot.password,
-      }),
-    })
-  ).json()) as { access_token: string; device_id: string };
-  const recoveryKey = decodeRecoveryKey(firstRecoveryKey);
-  const restored = await CryptoUser.start(
-    hs,
-    { ...community.bot, accessToken: login.access_token, deviceId: login.device_id },
-    {
-      getSecretStorageKey: async ({ keys }) => {
-        const [keyId] = Object.keys(keys);
-        return keyId === undefined ? null : [keyId, recoveryKey];
-      },
-    },
-  );
-  try {
-    const crypto = restored.client.getCrypto();
-    assert.ok(crypto);
-    await crypto.loadSessionBackupPrivateKeyFromSecretStorage();
-    const result = await crypto.restoreKeyBackup();
-    assert.ok(result.imported > 0, `imported ${result.imported} of ${result.total}`);
-    const rooms = new Set((await crypto.exportRoomKeys()).map((key) => key.room_id));
-    assert.ok(rooms.has(commandRoom), "the command room's keys are back");
-  } finally {
-    restored.stop();
-  }
 });

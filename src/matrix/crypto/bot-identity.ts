@@ -12,11 +12,11 @@ import { ensureBotRecovery } from "./bot-recovery.js";
 export async function ensureBotIdentity(
   client: MatrixClient,
   log: Log,
-  recoveryKeyPath: string,
+  recovery: { readonly keyPath: string; readonly keyBackup: boolean },
 ): Promise<void> {
   await ensureCrossSigning(client, log);
   try {
-    await ensureBotRecovery(client, log, recoveryKeyPath);
+    await ensureBotRecovery(client, log, recovery.keyPath, recovery.keyBackup);
   } catch (error) {
     log.warn(
       { err: error },
