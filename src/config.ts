@@ -201,6 +201,12 @@ const envSchema = z.object({
     .enum(["true", "false", "1", "0"])
     .default("true")
     .transform((v) => v === "true" || v === "1"),
+  ESCROW_PATH: z.string().optional(),
+  KEY_BACKUP: z
+    .enum(["true", "false", "1", "0"])
+    .default("false")
+    .transform((v) => v === "true" || v === "1"),
+  CRYPTO_DB: z.string().optional(),
   CRYPTO_STORE_KEY: z
     .string()
     .optional()
@@ -247,6 +253,10 @@ export interface DaemonConfig {
     readonly blocklist: string;
     readonly cryptoStore: string;
     readonly cryptoStoreKey: string;
+    /** The bot's recovery key (secret storage, key backup), written once. */
+    readonly recoveryKey: string;
+    /** ESCROW_PATH: the reference approver's escrowed room keys. */
+    readonly escrow: string;
   };
   readonly http: { readonly port: number; readonly host: string };
   /** The admin API: the unix socket always; TCP only with its token (a secret: never log it). */
@@ -317,6 +327,10 @@ export interface DaemonConfig {
     readonly storeKey?: Buffer;
     /** Send new members the keys of an encrypted room's shared history (SHARE_ROOM_HISTORY). */
     readonly shareRoomHistory: boolean;
+    /** KEY_BACKUP: the bot's room keys backed up on the homeserver (bot-recovery.ts). */
+    readonly keyBackup: boolean;
+    /** CRYPTO_DB: the reference approver's crypto database, never reused (its escrow is). */
+    readonly referenceCryptoDb?: string;
   };
   /** Reference approver settings that are set here but that anteroom does not use. */
   readonly ignoredReferenceSettings: readonly string[];
@@ -412,6 +426,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
       blocklist: join(dataDir, "blocklist.json"),
       cryptoStore: join(dataDir, "crypto-store.bin"),
       cryptoStoreKey: join(dataDir, "crypto-store.key"),
+      recoveryKey: join(dataDir, "recovery-key.txt"),
+      escrow: e.ESCROW_PATH ?? join(dataDir, "inbound_sessions.escrow.json"),
     },
     http: { port: e.HTTP_PORT, host: e.HTTP_HOST },
     admin: {
@@ -461,6 +477,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
         e.ENCRYPTION === "auto" && e.ADMIN_REQUIRE_VERIFIED_DEVICE === true ? "on" : e.ENCRYPTION,
       ...(e.CRYPTO_STORE_KEY === undefined ? {} : { storeKey: e.CRYPTO_STORE_KEY }),
       shareRoomHistory: e.SHARE_ROOM_HISTORY,
+      keyBackup: e.KEY_BACKUP,
+      ...(e.CRYPTO_DB ? { referenceCryptoDb: e.CRYPTO_DB } : {}),
     },
     ...serverNameOf(e.SERVER_NAME, e.SPACE_ID),
     ignoredReferenceSettings: referenceSettingsIgnored(env, SETTING_NAMES),

@@ -1,5 +1,6 @@
 /** The engine runtime: wiring only. The engine decides; this connects it to disk and Matrix. */
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { setTimeout } from "node:timers/promises";
 import type { Logger, LoggerOptions } from "pino";
 import { seedCodeBook, type CodeBook } from "../core/codes.js";
@@ -189,6 +190,16 @@ async function openLocked(
   // The sync store snapshots only what the engine has handled; the engine needs the client first.
   let engineIdle = (): Promise<void> => Promise.resolve();
   const bot = await connect(config, log, () => engineIdle(), writeFaults, options);
+  if (bot.escrowSessions > 0)
+    log.info(
+      { sessions: bot.escrowSessions, file: config.paths.escrow },
+      "imported the reference approver's escrowed room keys",
+    );
+  else if (config.encryption.referenceCryptoDb && !existsSync(config.paths.escrow))
+    log.warn(
+      { cryptoDb: config.encryption.referenceCryptoDb, escrow: config.paths.escrow },
+      "the reference approver's crypto database (CRYPTO_DB) is not reused and no escrow file is there: what it could read stays unreadable to the bot unless the reference writes its escrow (ESCROW_PATH) before anteroom starts",
+    );
   const breaker = new SendBreaker(config.sendCaps, (open, detail) =>
     open
       ? log.warn({ detail }, "send circuit breaker open: messages are held back")
@@ -342,7 +353,10 @@ async function openLocked(
     async start() {
       await startSyncing(bot);
       // In the background: the first sync must not wait for it.
-      void ensureBotIdentity(bot.client, log);
+      void ensureBotIdentity(bot.client, log, {
+        keyPath: config.paths.recoveryKey,
+        keyBackup: config.encryption.keyBackup,
+      });
       moderation.start();
       ticker = setInterval(() => {
         if (!ticking) {
@@ -507,6 +521,7 @@ async function connect(
             keyPath: config.paths.cryptoStoreKey,
             ...(config.encryption.storeKey ? { configuredKey: config.encryption.storeKey } : {}),
           },
+          escrowPath: config.paths.escrow,
           onStoreSaveError: (error) =>
             log.warn({ err: error }, "could not save the crypto store; will try again"),
         },

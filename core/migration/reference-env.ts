@@ -10,8 +10,6 @@ export const UNSUPPORTED_REFERENCE_SETTINGS: Readonly<Record<string, string>> = 
   SYNC_STATE:
     "the sync state is DATA_DIR/sync.json; the reference's cursor is not read, and a fresh start reconciles from the rooms' state instead of replaying old events",
   LOBBY_SYNC_STATE: "one sync covers the space, vetting rooms and lobbies (DATA_DIR/sync.json)",
-  CRYPTO_DB:
-    "anteroom keeps its own crypto store (DATA_DIR/crypto-store.bin); the reference's cannot be reused, so the bot gets a new device",
   OPERATOR_ANNOUNCE_PATH: "there is no operator announcement file",
 };
 

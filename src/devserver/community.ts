@@ -99,6 +99,7 @@ export async function initTestCommunity(
         spaceName: opts.spaceName,
         rooms: opts.rooms,
         admins: [],
+        encrypted: false,
       },
     },
     opts.report,

@@ -28,7 +28,13 @@ export interface CommunitySpec {
   readonly rooms: readonly RoomSpec[];
   /** User ids kept at power level 100 (at least) in the space and every room. */
   readonly admins: readonly string[];
+  /** Child rooms encrypted, and the command room (--encrypted). */
+  readonly encrypted: boolean;
+  /** The private, encrypted room moderators give commands in (ADMIN_COMMAND_ROOM). */
+  readonly commandRoom?: RoomSpec;
 }
+
+export const MEGOLM = { algorithm: "m.megolm.v1.aes-sha2" };
 
 export interface StateEvent {
   readonly type: string;
@@ -205,8 +211,27 @@ export function planRoom(
       ),
     );
   }
+  if (spec.encrypted) changes.push(...encryption(state));
   const levels = planPowerLevels(state, ctx.botUserId, spec.admins);
   return { changes: [...changes, ...levels.changes], warnings: levels.warnings };
+}
+
+/** The command room: private (as created), encrypted, its name and history, the admins at 100. */
+export function planCommandRoom(
+  state: RoomState,
+  room: RoomSpec,
+  spec: CommunitySpec,
+  ctx: { botUserId: string },
+): Plan {
+  const changes = [...commonChanges(state, room), ...encryption(state)];
+  const levels = planPowerLevels(state, ctx.botUserId, spec.admins);
+  return { changes: [...changes, ...levels.changes], warnings: levels.warnings };
+}
+
+/** Encryption on where it is not; a room's encryption is never changed once set. */
+function encryption(state: RoomState): StateChange[] {
+  if (state.content("m.room.encryption") !== undefined) return [];
+  return [change("m.room.encryption", "", MEGOLM, "encryption on")];
 }
 
 export function restrictedTo(spaceId: string): Json {

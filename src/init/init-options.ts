@@ -41,6 +41,11 @@ community:
   --admins @a:hs,@b:hs       kept at power level 100, invited     SPACE_ADMINS
   --data-dir DIR             the daemon's data dir, where the     DATA_DIR
                              bot's session is kept (/data)
+  --encrypted                encrypt the rooms (the reference approver's
+                             layout): the child rooms, and a private command
+                             room #SPACE-commands (the admins invited) that is
+                             written as ADMIN_COMMAND_ROOM; a room already
+                             encrypted stays so, none is ever decrypted
 
   Rooms are found by alias or created. The space gets join rule knock, each
   room is restricted to the space's members, both are linked (m.space.child,
@@ -51,8 +56,9 @@ community:
 
 output (progress goes to stderr):
   (default)                  HS, SPACE_ID, SPACE_CHILD_IDS on stdout, no token
-  --write-env FILE           write HS, MATRIX_TOKEN, SPACE_ID, SPACE_CHILD_IDS
-                             and DATA_DIR into FILE, keeping its other lines
+  --write-env FILE           write HS, MATRIX_TOKEN, SPACE_ID, SPACE_CHILD_IDS,
+                             DATA_DIR (and ADMIN_COMMAND_ROOM with --encrypted)
+                             into FILE, keeping its other lines
                              (mode 0600); \`anteroom --daemon\` reads .env
                              from its working directory
   --write-env -              print them all on stdout, MATRIX_TOKEN included`;
@@ -75,6 +81,8 @@ export interface CommunityOptions {
   readonly spaceTopic?: string;
   readonly rooms: readonly { readonly alias: string; readonly name?: string }[];
   readonly admins: readonly string[];
+  /** --encrypted: encrypted child rooms and a private, encrypted command room. */
+  readonly encrypted: boolean;
 }
 
 export const DEFAULT_SPACE_TOPIC =
@@ -107,6 +115,7 @@ export function parseInitArgs(
         admins: { type: "string" },
         "data-dir": { type: "string" },
         "write-env": { type: "string" },
+        encrypted: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -179,6 +188,7 @@ export function parseInitArgs(
       ...(spaceTopic === undefined ? {} : { spaceTopic }),
       rooms,
       admins,
+      encrypted: values.encrypted === true,
     },
     ...(writeEnv === undefined ? {} : { writeEnv }),
   };
@@ -299,8 +309,14 @@ export function communitySpec(options: CommunityOptions, serverName: string): Co
     ),
     rooms: options.rooms.map((r) => room(r.alias, r.name)),
     admins: options.admins,
+    encrypted: options.encrypted,
+    ...(options.encrypted
+      ? { commandRoom: room(`${options.spaceAlias}-commands`, COMMAND_ROOM_NAME) }
+      : {}),
   };
 }
+
+const COMMAND_ROOM_NAME = "Commands";
 
 /** "general" → "General", "book-club" → "Book club". */
 function titleOf(localpart: string): string {

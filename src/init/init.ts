@@ -55,5 +55,8 @@ export function daemonSettings(
     ["SPACE_CHILD_IDS", outcome.community.rooms.map((r) => r.roomId).join(",")],
     // Where init kept the bot's session: the daemon uses the same folder.
     ["DATA_DIR", options.dataDir],
+    ...(outcome.community.commandRoom
+      ? [["ADMIN_COMMAND_ROOM", outcome.community.commandRoom.roomId] as const]
+      : []),
   ];
 }

@@ -6,8 +6,10 @@
  */
 import {
   initialPowerLevels,
+  planCommandRoom,
   planRoom,
   planSpace,
+  MEGOLM,
   restrictedTo,
   roomVersionForNewRooms,
   RoomState,
@@ -29,6 +31,8 @@ export interface ProvisionedRoom {
 export interface ProvisionResult {
   readonly space: ProvisionedRoom;
   readonly rooms: readonly ProvisionedRoom[];
+  /** The private, encrypted command room, with --encrypted. */
+  readonly commandRoom?: ProvisionedRoom;
   /** One line per state event sent (room creations not included). */
   readonly changes: readonly string[];
   readonly warnings: readonly string[];
@@ -74,6 +78,7 @@ export async function provisionCommunity(
         { type: "m.room.join_rules", state_key: "", content: restrictedTo(space.roomId) },
         historyVisibility(),
         { type: "m.space.parent", state_key: space.roomId, content: { via, canonical: true } },
+        ...(spec.encrypted ? [encryptionState()] : []),
       ],
     }));
     report(describe("room", room));
@@ -83,6 +88,17 @@ export async function provisionCommunity(
     const state = await rooms.state(room);
     requireVersion(state, room, RESTRICTED_SINCE, "restricted joins");
     children.push({ room, spec: roomSpec, state });
+  }
+
+  let command: { room: ProvisionedRoom; spec: RoomSpec; state: RoomState } | undefined;
+  if (spec.commandRoom) {
+    // Invite-only (private_chat's join rule), and not linked to the space.
+    const room = await rooms.findOrCreate(spec.commandRoom, (localpart) => ({
+      ...createBody(localpart, spec.commandRoom ?? spec.space, roomVersion),
+      initial_state: [historyVisibility(), encryptionState()],
+    }));
+    report(describe("command room", room));
+    command = { room, spec: spec.commandRoom, state: await rooms.state(room) };
   }
 
   const changes: string[] = [];
@@ -121,7 +137,19 @@ export async function provisionCommunity(
     });
     await apply(child.room, child.state, plan);
   }
-  return { space, rooms: children.map((c) => c.room), changes, warnings };
+  if (command)
+    await apply(
+      command.room,
+      command.state,
+      planCommandRoom(command.state, command.spec, spec, { botUserId }),
+    );
+  return {
+    space,
+    rooms: children.map((c) => c.room),
+    ...(command ? { commandRoom: command.room } : {}),
+    changes,
+    warnings,
+  };
 }
 
 class CommunityRooms {
@@ -216,6 +244,10 @@ function createBody(localpart: string, room: RoomSpec, roomVersion: string): Jso
     preset: "private_chat",
     visibility: "private",
   };
+}
+
+function encryptionState(): Json {
+  return { type: "m.room.encryption", state_key: "", content: MEGOLM };
 }
 
 function historyVisibility(): Json {

@@ -15,6 +15,8 @@ import {
 import type { DurableCryptoStore } from "./crypto/durable-store.js";
 import { storeFirstFetch } from "./crypto/request-gate.js";
 import type { WriteFaults } from "../store/write-faults.js";
+import { importEscrow } from "./crypto/escrow.js";
+import { secretStorageKeyCallbacks } from "./crypto/secret-storage-keys.js";
 
 /** Least time between a /sync answer and the next /sync request (see sync-pacing.ts). */
 const SYNC_GAP_MS = 100;
@@ -60,6 +62,8 @@ export interface EncryptionOptions {
   /** ADMIN_COMMAND_ROOM, OPERATOR_NOTIFY_ROOM, WELCOME_ROOM: the rooms "auto" looks at. */
   readonly talkRooms: readonly string[];
   readonly store: CryptoStoreSettings;
+  /** ESCROW_PATH: the reference approver's escrowed room keys, imported at start (escrow.ts). */
+  readonly escrowPath: string;
   readonly onStoreSaveError: (error: unknown) => void;
 }
 
@@ -70,6 +74,8 @@ export interface BotClient {
   readonly crypto: DurableCryptoStore | undefined;
   /** Which of the talk rooms were encrypted at start. */
   readonly encryptedTalkRooms: readonly string[];
+  /** How many room keys came from the reference's escrow file at this start. */
+  readonly escrowSessions: number;
 }
 
 export async function createBotClient(opts: BotClientOptions): Promise<BotClient> {
@@ -98,6 +104,7 @@ export async function createBotClient(opts: BotClientOptions): Promise<BotClient
     userId: whoami.user_id,
     ...(whoami.device_id ? { deviceId: whoami.device_id } : {}),
     store,
+    cryptoCallbacks: secretStorageKeyCallbacks(),
     timelineSupport: false,
     fetchFn: pacedSyncFetch(
       SYNC_GAP_MS,
@@ -105,6 +112,7 @@ export async function createBotClient(opts: BotClientOptions): Promise<BotClient
     ),
   });
   const { mode, talkRooms } = opts.encryption;
+  let escrowSessions = 0;
   const encryptedTalkRooms = mode === "off" ? [] : await encryptedRooms(client, talkRooms);
   if (mode === "on" || encryptedTalkRooms.length > 0) {
     if (!whoami.device_id)
@@ -117,8 +125,13 @@ export async function createBotClient(opts: BotClientOptions): Promise<BotClient
       opts.encryption.onStoreSaveError,
     );
     await startCrypto(client, crypto);
+    escrowSessions = await importEscrow(client, opts.encryption.escrowPath);
+    if (escrowSessions > 0) {
+      crypto.changed();
+      await crypto.flush();
+    }
   }
-  return { client, store, crypto, encryptedTalkRooms };
+  return { client, store, crypto, encryptedTalkRooms, escrowSessions };
 }
 
 export async function startSyncing(bot: BotClient): Promise<void> {

@@ -14,6 +14,7 @@ import {
   type MatrixEvent,
 } from "matrix-js-sdk";
 import type { Logger } from "matrix-js-sdk/lib/logger.js";
+import type { CryptoCallbacks } from "matrix-js-sdk/lib/crypto-api/index.js";
 import { installIndexedDb } from "../../src/matrix/crypto/indexeddb.js";
 import type { TestHomeserver, TestUser } from "./homeserver.js";
 import { waitFor } from "./wait.js";
@@ -58,10 +59,16 @@ export class CryptoUser {
     });
   }
 
-  static async start(hs: TestHomeserver, user: TestUser): Promise<CryptoUser> {
+  /** `cryptoCallbacks`: e.g. the secret storage key of a client restoring a key backup. */
+  static async start(
+    hs: TestHomeserver,
+    user: TestUser,
+    cryptoCallbacks?: CryptoCallbacks,
+  ): Promise<CryptoUser> {
     await installIndexedDb();
     const client = createClient({
       logger: quiet,
+      ...(cryptoCallbacks ? { cryptoCallbacks } : {}),
       baseUrl: hs.url,
       accessToken: user.accessToken,
       userId: user.userId,

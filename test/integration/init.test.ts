@@ -274,6 +274,56 @@ test("a bot that logs in with a password keeps one device across runs, even afte
   );
 });
 
+test("init --encrypted makes the child rooms and a private command room encrypted, and names the command room ADMIN_COMMAND_ROOM", async () => {
+  const dataDir = await tempDir();
+  const moderator = await hs.registerUser();
+  const args = [
+    "--registration-token",
+    hs.registrationToken,
+    "--username",
+    "sealed",
+    "--space-alias",
+    "sealed",
+    "--rooms",
+    "sealed-general",
+    "--admins",
+    moderator.userId,
+    "--data-dir",
+    dataDir,
+    "--encrypted",
+  ];
+  const run = await init(...args);
+  assert.equal(run.code, 0, run.err);
+  const spaceId = run.env.SPACE_ID ?? "";
+  const [child] = childIdsOf(run.env);
+  const commandRoom = run.env.ADMIN_COMMAND_ROOM ?? "";
+  assert.ok(child && commandRoom, run.out);
+  for (const roomId of [child, commandRoom])
+    assert.equal(
+      (await stateContent(roomId, "m.room.encryption"))?.algorithm,
+      "m.megolm.v1.aes-sha2",
+    );
+  // The space stays readable to people knocking; the command room is private, outside the space.
+  assert.equal(await stateContent(spaceId, "m.room.encryption"), undefined);
+  assert.equal((await stateContent(commandRoom, "m.room.join_rules"))?.join_rule, "invite");
+  assert.equal(await stateContent(spaceId, "m.space.child", commandRoom), undefined);
+  assert.equal(
+    (await stateContent(commandRoom, "m.room.member", moderator.userId))?.membership,
+    "invite",
+  );
+  assert.equal(
+    (await stateContent(commandRoom, "m.room.power_levels"))?.users?.[moderator.userId],
+    100,
+  );
+
+  // Run again, it finds the same rooms and changes nothing.
+  const before = await fingerprint([spaceId, child, commandRoom]);
+  const again = await init(...args);
+  assert.equal(again.code, 0, again.err);
+  assert.equal(again.env.ADMIN_COMMAND_ROOM, commandRoom);
+  assert.deepEqual(await fingerprint([spaceId, child, commandRoom]), before);
+});
+
 test("init finishes a half-made community: a hand-made space, then a lost link and a wrong join rule", async () => {
   const dataDir = await tempDir();
   const user = await hs.registerUser("half-bot");

@@ -233,11 +233,11 @@ test("reference settings anteroom does not use are named, blank ones are not", (
   assert.deepEqual(
     referenceSettingsIgnored({
       ONBOARDING_BOT_TOKEN: "syt_onboarding",
-      CRYPTO_DB: "/data/bot_crypto.db",
+      SYNC_STATE: "/data/sync_since.txt",
       FEED_ROOM: " ",
       LOBBY_TIMEOUT_SEC: "7200",
     }),
-    ["ONBOARDING_BOT_TOKEN", "CRYPTO_DB"],
+    ["ONBOARDING_BOT_TOKEN", "SYNC_STATE"],
   );
 });
 

@@ -6,8 +6,26 @@
  */
 import type { MatrixClient } from "matrix-js-sdk";
 import type { Log } from "../../../core/ports.js";
+import { ensureBotRecovery } from "./bot-recovery.js";
 
-export async function ensureBotIdentity(client: MatrixClient, log: Log): Promise<void> {
+/** Then secret storage and key backup (bot-recovery.ts), with the recovery key in `recoveryKeyPath`. */
+export async function ensureBotIdentity(
+  client: MatrixClient,
+  log: Log,
+  recovery: { readonly keyPath: string; readonly keyBackup: boolean },
+): Promise<void> {
+  await ensureCrossSigning(client, log);
+  try {
+    await ensureBotRecovery(client, log, recovery.keyPath, recovery.keyBackup);
+  } catch (error) {
+    log.warn(
+      { err: error },
+      "could not set up the bot's secret storage and key backup; will try again at the next start",
+    );
+  }
+}
+
+async function ensureCrossSigning(client: MatrixClient, log: Log): Promise<void> {
   const crypto = client.getCrypto();
   try {
     if (!crypto || (await crypto.isCrossSigningReady())) return;
