@@ -8,29 +8,24 @@ import assert from "node:assert/strict";
 import { startHomeserver, type TestHomeserver } from "../harness/homeserver.js";
 import { createCommunity, type TestCommunity } from "../harness/community.js";
 import { TestDaemon } from "../harness/daemon.js";
-import { MatrixUserClient } from "../harness/newcomer.js";
+import type { MatrixUserClient } from "../harness/newcomer.js";
+import { openOperatorRoom, type OperatorRoom } from "../harness/operator-room.js";
 import { Newcomer } from "../harness/newcomer-flow.js";
 
 let hs: TestHomeserver;
 let community: TestCommunity;
 let daemon: TestDaemon;
-/** A private operators' room: commands are taken there and notices go there. */
+/** A private operators' room (a moderator at PL 50): commands are taken there and notices go there. */
+let ops: OperatorRoom;
 let opsRoom: string;
-/** PL 50 in the operators' room. */
 let mod: MatrixUserClient;
 
 before(async () => {
   hs = await startHomeserver();
   community = await createCommunity(hs, { children: 1 });
-  const user = await hs.registerUser("oncall", { displayName: "On call" });
-  mod = new MatrixUserClient(hs.url, user);
-  opsRoom = await community.botClient.createRoom({
-    name: "Operators",
-    preset: "private_chat",
-    invite: [user.userId],
-    power_level_content_override: { users: { [community.bot.userId]: 100, [user.userId]: 50 } },
-  });
-  await mod.join(opsRoom);
+  ops = await openOperatorRoom(hs, community, "oncall");
+  opsRoom = ops.roomId;
+  mod = ops.mod;
   daemon = await TestDaemon.start(hs, community, {
     env: {
       ADMIN_COMMAND_ROOM: opsRoom,
@@ -46,27 +41,8 @@ after(async () => {
   await hs?.stop();
 });
 
-/** The bot's next message in the operators' room after `eventId` that matches. */
-async function botSays(pattern: RegExp, afterEventId?: string): Promise<string> {
-  return mod.syncUntil(
-    () => {
-      const timeline = mod.timeline(opsRoom);
-      const from = afterEventId ? timeline.findIndex((ev) => ev.event_id === afterEventId) : -1;
-      if (afterEventId && from < 0) return undefined;
-      return timeline
-        .slice(from + 1)
-        .filter((ev) => ev.sender === community.bot.userId && ev.type === "m.room.message")
-        .map((ev) => String(ev.content?.body))
-        .find((body) => pattern.test(body));
-    },
-    `the bot to say ${pattern}`,
-    30_000,
-  );
-}
-
-async function ask(command: string, expected: RegExp): Promise<string> {
-  return botSays(expected, await mod.sendText(opsRoom, command));
-}
+const botSays = (pattern: RegExp, afterEventId?: string) => ops.botSays(pattern, afterEventId);
+const ask = (command: string, expected: RegExp) => ops.ask(command, expected);
 
 test("a held knock is announced, listed by !held, and !approve lets the person in", async () => {
   const newcomer = await Newcomer.register(hs, community, "Ned");

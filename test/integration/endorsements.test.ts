@@ -12,31 +12,25 @@ import { join } from "node:path";
 import { startHomeserver, type TestHomeserver } from "../harness/homeserver.js";
 import { createCommunity, type TestCommunity } from "../harness/community.js";
 import { TestDaemon } from "../harness/daemon.js";
-import { MatrixUserClient } from "../harness/newcomer.js";
+import type { MatrixUserClient } from "../harness/newcomer.js";
+import { openOperatorRoom, type OperatorRoom } from "../harness/operator-room.js";
 import { Newcomer, haikuWith } from "../harness/newcomer-flow.js";
 import { waitFor } from "../harness/wait.js";
 
 let hs: TestHomeserver;
 let community: TestCommunity;
 let daemon: TestDaemon;
-let opsRoom: string;
+let ops: OperatorRoom;
 let mod: MatrixUserClient;
 
 before(async () => {
   hs = await startHomeserver();
   community = await createCommunity(hs, { children: 1 });
-  const user = await hs.registerUser("vouching-mod", { displayName: "Mod" });
-  mod = new MatrixUserClient(hs.url, user);
-  opsRoom = await community.botClient.createRoom({
-    name: "Operators",
-    preset: "private_chat",
-    invite: [user.userId],
-    power_level_content_override: { users: { [community.bot.userId]: 100, [user.userId]: 50 } },
-  });
-  await mod.join(opsRoom);
+  ops = await openOperatorRoom(hs, community, "vouching-mod");
+  mod = ops.mod;
   daemon = await TestDaemon.start(hs, community, {
     env: {
-      ADMIN_COMMAND_ROOM: opsRoom,
+      ADMIN_COMMAND_ROOM: ops.roomId,
       REGISTRATION_TOKEN: hs.registrationToken,
       KNOCK_HOLD_SEC: "3600",
       SEND_MAX_PER_ROOM_PER_MIN: "200",
@@ -49,23 +43,7 @@ after(async () => {
   await hs?.stop();
 });
 
-async function ask(command: string, expected: RegExp): Promise<string> {
-  const sent = await mod.sendText(opsRoom, command);
-  return mod.syncUntil(
-    () => {
-      const timeline = mod.timeline(opsRoom);
-      const from = timeline.findIndex((ev) => ev.event_id === sent);
-      if (from < 0) return undefined;
-      return timeline
-        .slice(from + 1)
-        .filter((ev) => ev.sender === community.bot.userId)
-        .map((ev) => String(ev.content?.body))
-        .find((body) => expected.test(body));
-    },
-    `the answer to ${command}`,
-    30_000,
-  );
-}
+const ask = (command: string, expected: RegExp) => ops.ask(command, expected);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, read by each test
 function admin(method: string, path: string, actor?: string): Promise<any> {
