@@ -3,9 +3,11 @@
  * ENOSPC (or another code). Patches node's FileHandle, which every store writes with, in this
  * test process until `heal` (writes work again) or `restore`.
  */
-import { open, unlink, type FileHandle } from "node:fs/promises";
+import { mkdtemp, open, rm, unlink, type FileHandle } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { mock } from "node:test";
+import { after, mock } from "node:test";
+import { WriteFaults } from "../../src/store/write-faults.js";
 
 export interface DiskFault {
   heal(): void;
@@ -52,4 +54,29 @@ export async function failWrites(dir: string, code = "ENOSPC"): Promise<DiskFaul
       for (const m of mocks) m.mock.restore();
     },
   };
+}
+
+/** Retries quickly, so a test sees several failed attempts. */
+export const quickFaults = (): WriteFaults => new WriteFaults({}, { firstMs: 5, maxMs: 20 });
+
+/** Whether a promise has settled, without waiting for it. */
+export function settled(promise: Promise<unknown>): () => boolean {
+  let done = false;
+  promise.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  return () => done;
+}
+
+const dirs: string[] = [];
+after(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+/** A fresh folder for one test, removed when the file's tests end. */
+export async function faultsDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "anteroom-faults-"));
+  dirs.push(dir);
+  return dir;
 }

@@ -4,41 +4,17 @@
  * disk has room again.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import type { ISyncResponse } from "matrix-js-sdk";
 import { FileSyncStore } from "../../src/matrix/file-sync-store.js";
 import { openLifecycleQueue } from "../../src/moderation/lifecycle.js";
 import { BlocklistStore } from "../../src/store/blocklist-store.js";
-import { WriteFaults } from "../../src/store/write-faults.js";
 import { waitFor } from "../harness/wait.js";
-import { failWrites } from "./fs-faults.js";
+import { failWrites, faultsDir, quickFaults, settled } from "./fs-faults.js";
 
-const dirs: string[] = [];
-after(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "anteroom-faults-"));
-  dirs.push(dir);
-  return dir;
-}
-
-/** Retries quickly, so a test sees several failed attempts. */
-const quickFaults = () => new WriteFaults({}, { firstMs: 5, maxMs: 20 });
-
-/** Whether a promise has settled, without waiting for it. */
-function settled(promise: Promise<unknown>): () => boolean {
-  let done = false;
-  promise.then(
-    () => (done = true),
-    () => (done = true),
-  );
-  return () => done;
-}
+const tempDir = faultsDir;
 
 test("a blocklist entry added while the disk is full is retried until written, and health names the file meanwhile", async () => {
   const dir = await tempDir();
