@@ -17,6 +17,7 @@ import type { Logger } from "matrix-js-sdk/lib/logger.js";
 import type { CryptoCallbacks } from "matrix-js-sdk/lib/crypto-api/index.js";
 import { installIndexedDb } from "../../src/matrix/crypto/indexeddb.js";
 import type { TestHomeserver, TestUser } from "./homeserver.js";
+import type { TestCommunity } from "./community.js";
 import { waitFor } from "./wait.js";
 
 export interface SeenMessage {
@@ -160,4 +161,31 @@ export class CryptoUser {
     list.push({ eventId, sender, body, encrypted: event.isEncrypted() });
     this.seen.set(roomId, list);
   }
+}
+
+/** The state event that turns a room's encryption on (megolm), as clients send it. */
+export const ENCRYPTION_STATE = {
+  type: "m.room.encryption",
+  state_key: "",
+  content: { algorithm: "m.megolm.v1.aes-sha2" },
+} as const;
+
+/** An encrypted, invite-only room the bot makes, with `moderators` invited at power level 50. */
+export function createEncryptedModeratorsRoom(
+  community: Pick<TestCommunity, "bot" | "botClient">,
+  name: string,
+  moderators: readonly string[],
+): Promise<string> {
+  return community.botClient.createRoom({
+    name,
+    preset: "private_chat",
+    invite: [...moderators],
+    initial_state: [ENCRYPTION_STATE],
+    power_level_content_override: {
+      users: {
+        [community.bot.userId]: 100,
+        ...Object.fromEntries(moderators.map((user) => [user, 50])),
+      },
+    },
+  });
 }

@@ -12,7 +12,7 @@ import { decodeRecoveryKey } from "matrix-js-sdk/lib/crypto-api/index.js";
 import { startHomeserver, type TestHomeserver, type TestUser } from "../harness/homeserver.js";
 import { createCommunity, type TestCommunity } from "../harness/community.js";
 import { TestDaemon } from "../harness/daemon.js";
-import { CryptoUser } from "../harness/crypto-user.js";
+import { CryptoUser, createEncryptedModeratorsRoom } from "../harness/crypto-user.js";
 import { waitFor } from "../harness/wait.js";
 
 let hs: TestHomeserver;
@@ -28,21 +28,7 @@ before(async () => {
   hs = await startHomeserver();
   community = await createCommunity(hs, { children: 1 });
   modUser = await hs.registerUser("mod", { displayName: "Mod" });
-  commandRoom = await community.botClient.createRoom({
-    name: "commands",
-    preset: "private_chat",
-    invite: [modUser.userId],
-    initial_state: [
-      {
-        type: "m.room.encryption",
-        state_key: "",
-        content: { algorithm: "m.megolm.v1.aes-sha2" },
-      },
-    ],
-    power_level_content_override: {
-      users: { [community.bot.userId]: 100, [modUser.userId]: 50 },
-    },
-  });
+  commandRoom = await createEncryptedModeratorsRoom(community, "commands", [modUser.userId]);
   daemon = await TestDaemon.start(hs, community, {
     env: { ADMIN_COMMAND_ROOM: commandRoom, KEY_BACKUP: "true" },
   });

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { startHomeserver, type TestHomeserver, type TestUser } from "../harness/homeserver.js";
 import { createCommunity, type TestCommunity } from "../harness/community.js";
 import { TestDaemon } from "../harness/daemon.js";
-import { CryptoUser } from "../harness/crypto-user.js";
+import { CryptoUser, createEncryptedModeratorsRoom } from "../harness/crypto-user.js";
 import { waitFor } from "../harness/wait.js";
 
 let hs: TestHomeserver;
@@ -43,21 +43,7 @@ interface EscrowEntry {
 }
 
 test("a command encrypted with a session the bot only has from the reference's escrow file is read and acted on", async () => {
-  const commandRoom = await community.botClient.createRoom({
-    name: "commands",
-    preset: "private_chat",
-    invite: [modUser.userId],
-    initial_state: [
-      {
-        type: "m.room.encryption",
-        state_key: "",
-        content: { algorithm: "m.megolm.v1.aes-sha2" },
-      },
-    ],
-    power_level_content_override: {
-      users: { [community.bot.userId]: 100, [modUser.userId]: 50 },
-    },
-  });
+  const commandRoom = await createEncryptedModeratorsRoom(community, "commands", [modUser.userId]);
   mod = await CryptoUser.start(hs, modUser);
   await mod.crossSign();
   await mod.join(commandRoom);

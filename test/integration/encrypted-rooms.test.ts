@@ -12,7 +12,11 @@ import { request } from "node:http";
 import { startHomeserver, type TestHomeserver, type TestUser } from "../harness/homeserver.js";
 import { createCommunity, type TestCommunity } from "../harness/community.js";
 import { TestDaemon } from "../harness/daemon.js";
-import { CryptoUser } from "../harness/crypto-user.js";
+import {
+  CryptoUser,
+  createEncryptedModeratorsRoom,
+  ENCRYPTION_STATE,
+} from "../harness/crypto-user.js";
 import { Newcomer } from "../harness/newcomer-flow.js";
 import { waitFor } from "../harness/wait.js";
 
@@ -32,43 +36,18 @@ let firstDeviceKey: string;
 /** The bot's cross-signing master key, once made. */
 let firstMasterKey: string | undefined;
 
-const ENCRYPTED = [
-  {
-    type: "m.room.encryption",
-    state_key: "",
-    content: { algorithm: "m.megolm.v1.aes-sha2" },
-  },
-];
-
 before(async () => {
   hs = await startHomeserver();
   community = await createCommunity(hs, { children: 1 });
   modUser = await hs.registerUser("mod", { displayName: "Mod" });
   unsignedUser = await hs.registerUser("unsigned", { displayName: "Unsigned" });
   const moderatorsRoom = (name: string) =>
-    community.botClient.createRoom({
-      name,
-      preset: "private_chat",
-      invite: [modUser.userId, unsignedUser.userId],
-      initial_state: ENCRYPTED,
-      power_level_content_override: {
-        users: {
-          [community.bot.userId]: 100,
-          [modUser.userId]: 50,
-          [unsignedUser.userId]: 50,
-        },
-      },
-    });
+    createEncryptedModeratorsRoom(community, name, [modUser.userId, unsignedUser.userId]);
   // The child room is encrypted too, history shared with members (the private_chat default).
   const [child] = community.childIds;
   assert.ok(child);
   childRoom = child;
-  await community.botClient.sendState(
-    childRoom,
-    "m.room.encryption",
-    "",
-    ENCRYPTED[0]?.content ?? {},
-  );
+  await community.botClient.sendState(childRoom, "m.room.encryption", "", ENCRYPTION_STATE.content);
   await community.botClient.invite(childRoom, modUser.userId);
   commandRoom = await moderatorsRoom("commands");
   notifyRoom = await moderatorsRoom("notices");
@@ -180,6 +159,9 @@ test("a notice to the encrypted OPERATOR_NOTIFY_ROOM arrives encrypted, while ve
 
 test("someone anteroom invites into an encrypted child room reads what was said there before", async () => {
   await mod.send(childRoom, "said before you came");
+  // An answered command shows the bot has taken in the to-device messages sent before it, that
+  // room key among them: history is what was said before, not keys still on their way.
+  await ask("!help", /^commands:/);
   const newcomerUser = await hs.registerUser("latecomer", { displayName: "Latecomer" });
   const newcomer = await CryptoUser.start(hs, newcomerUser);
   // As Element does at a first login: keys are shared only with devices their owner signed.
