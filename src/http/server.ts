@@ -1,5 +1,5 @@
 /** The daemon's HTTP sidecar. For now: health. */
-import Fastify, { type FastifyBaseLogger, type FastifyServerFactory } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyServerFactory } from "fastify";
 import type { Logger } from "pino";
 import type { SyncHealth } from "../matrix/space-watch.js";
 
@@ -26,7 +26,7 @@ export function buildHttpServer(opts: {
     trustProxy: opts.trustProxy?.length ? [...opts.trustProxy] : false,
     // pino's Logger is what Fastify logs with; its type is only a little wider than Fastify's.
     loggerInstance: opts.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 16 * 1024,
     // Fastify turns Node's request timeout off; without one a client that drips a body holds its socket for ever.
     requestTimeout: REQUEST_TIMEOUT_MS,
