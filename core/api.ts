@@ -5,14 +5,14 @@
  * from `subscribe()` (subscribe first, then snapshot, and drop events older
  * than the snapshot's `seq`).
  */
-import type { CodeBook, CodeEntry, RedeemRefusal } from "./codes.js";
+import type { CodeBook, CodeEntry, RedeemRefusal } from "./codes/code-book.js";
 import type { EngineEvent } from "./engine/events.js";
-import type { ModeratorAction } from "./vetting-commands.js";
-import type { VettingRecord } from "./vetting.js";
-import type { LobbyRecord } from "./lobby.js";
-import type { LobbyAction } from "./lobby-commands.js";
+import type { ModeratorAction } from "./vetting/commands.js";
+import type { VettingRecord } from "./vetting/record.js";
+import type { LobbyRecord } from "./lobby/record.js";
+import type { LobbyAction } from "./lobby/commands.js";
 import type { JoinWaveStatus } from "./engine/join-wave-desk.js";
-import type { PendingInvite } from "./invites.js";
+import type { PendingInvite } from "./admission/invites.js";
 
 export type CodeBookName = "invite" | "signup";
 

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { setTimeout } from "node:timers/promises";
 import type { Logger, LoggerOptions } from "pino";
-import { seedCodeBook, type CodeBook } from "../core/codes.js";
+import { seedCodeBook, type CodeBook } from "../core/codes/code-book.js";
 import { Engine } from "../core/engine/engine.js";
 import type { DaemonConfig } from "./config.js";
 import {

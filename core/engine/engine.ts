@@ -8,7 +8,7 @@
  * a replayed event, a lost sync cursor or a restart changes nothing.
  */
 import type { AuditEntry } from "../effects.js";
-import { formatCode, parseCodeBook, type CodeBook, type CodeEntry } from "../codes.js";
+import { formatCode, parseCodeBook, type CodeBook, type CodeEntry } from "../codes/code-book.js";
 import type {
   AuditQuery,
   CodeBookEdit,
@@ -19,18 +19,18 @@ import type {
   MintRequest,
   OpenLobbyResult,
 } from "../api.js";
-import { command, type ModeratorAction } from "../vetting-commands.js";
+import { command, type ModeratorAction } from "../vetting/commands.js";
 import { pickChallenge } from "../challenge/pick.js";
 import type { AuditSink, Clock, Log, MatrixPort, Store } from "../ports.js";
-import type { LobbyAction } from "../lobby-commands.js";
-import type { LobbySettings } from "../lobby.js";
+import type { LobbyAction } from "../lobby/commands.js";
+import type { LobbySettings } from "../lobby/record.js";
 import {
   activeRecordOf,
   carriedOverRecordFor,
   clipKnockReason,
   decideKnock,
   type VettingBook,
-} from "../knocks.js";
+} from "../vetting/knocks.js";
 import {
   ACTIVE_PHASES,
   nextDeadline,
@@ -39,7 +39,7 @@ import {
   type VettingInput,
   type VettingRecord,
   type VettingSettings,
-} from "../vetting.js";
+} from "../vetting/record.js";
 import { SerialQueue, Slots } from "./serial.js";
 import { EngineEvents, type EngineEvent } from "./events.js";
 import { Outboxes, type LedgerStep, type RecordKind } from "./outboxes.js";
@@ -48,9 +48,13 @@ import { LobbyDesk, type LobbyBook } from "./lobby-desk.js";
 import { JoinWaveDesk } from "./join-wave-desk.js";
 import { InviteDesk, memoryInviteBook } from "./invite-desk.js";
 import type { JoinWaveSettings, JoinWaveState } from "../moderation/join-wave.js";
-import { DEFAULT_INVITE_SETTINGS, type InviteBook, type InviteSettings } from "../invites.js";
+import {
+  DEFAULT_INVITE_SETTINGS,
+  type InviteBook,
+  type InviteSettings,
+} from "../admission/invites.js";
 import { FormDesk, type FormAnswer, type FormRequest } from "./form-desk.js";
-import type { Screen } from "./screening.js";
+import type { Screen } from "../moderation/screening.js";
 
 /** What only lobbies need; the haiku rules, welcome code and farewell are shared with vetting. */
 export interface LobbyTimings {

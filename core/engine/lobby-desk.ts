@@ -5,11 +5,11 @@
  * ticks, moderator commands. Decisions take their turn in the engine's one
  * serial queue, and effects run through the shared outboxes.
  */
-import { redeemCode, type CodeBook } from "../codes.js";
+import { redeemCode, type CodeBook } from "../codes/code-book.js";
 import type { CommandResult, OpenLobbyResult } from "../api.js";
 import { pickChallenge } from "../challenge/pick.js";
-import { lobbyCommand, type LobbyAction } from "../lobby-commands.js";
-import { lobbyRoomName } from "../lobby-messages.js";
+import { lobbyCommand, type LobbyAction } from "../lobby/commands.js";
+import { lobbyRoomName } from "../lobby/messages.js";
 import {
   ACTIVE_LOBBY_PHASES,
   nextLobbyDeadline,
@@ -19,12 +19,12 @@ import {
   type LobbyRecord,
   type LobbySettings,
   type LobbyStep,
-} from "../lobby.js";
+} from "../lobby/record.js";
 import type { Clock, Store } from "../ports.js";
 import type { EngineEvents } from "./events.js";
 import type { LedgerStep, Outboxes, RecordKind } from "./outboxes.js";
 import type { SerialQueue } from "./serial.js";
-import type { Screen } from "./screening.js";
+import type { Screen } from "../moderation/screening.js";
 import { enqueueEffect, type AuditEntry } from "../effects.js";
 import { denyReasons } from "../challenge/messages.js";
 

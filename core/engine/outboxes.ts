@@ -5,7 +5,7 @@
  * transient failures with back-off that honours the homeserver's hint.
  * What an effect's outcome means to a record is the record kind's call.
  */
-import { refundCode, type CodeBook, type CodeEntry } from "../codes.js";
+import { refundCode, type CodeBook, type CodeEntry } from "../codes/code-book.js";
 import type { AuditEntry, Effect, OutboxRecord, PendingEffect } from "../effects.js";
 import type { AuditSink, Clock, Log, Store } from "../ports.js";
 import { HomeserverError } from "../ports.js";

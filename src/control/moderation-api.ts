@@ -10,7 +10,7 @@ import type { BlockEntry, BlockKind } from "../../core/moderation/blocklist.js";
 import type { Role } from "../../core/moderation/power-levels.js";
 import type { RegistrationToken } from "../../core/ports.js";
 import type { CodeBookName } from "../../core/api.js";
-import type { Endorsement } from "../../core/endorsements.js";
+import type { Endorsement } from "../../core/admission/endorsements.js";
 import type { MemberEndorsements } from "../moderation/endorsements.js";
 import { AdminApiError, call } from "./attach-client.js";
 import {

@@ -1,11 +1,11 @@
 /** In-memory stand-ins for the engine's ports, for unit tests of core/ (no homeserver). */
 import { Engine, type EngineSettings, type KnockSeen } from "../../core/engine/engine.js";
 import { HomeserverError, type MatrixPort, type Store } from "../../core/ports.js";
-import type { CodeBook } from "../../core/codes.js";
-import type { VettingBook } from "../../core/knocks.js";
+import type { CodeBook } from "../../core/codes/code-book.js";
+import type { VettingBook } from "../../core/vetting/knocks.js";
 import type { LobbyBook } from "../../core/engine/lobby-desk.js";
 import { DEFAULT_HAIKU_RULES } from "../../core/challenge/judge.js";
-import type { Screen } from "../../core/engine/screening.js";
+import type { Screen } from "../../core/moderation/screening.js";
 
 export class MemoryStore<T> implements Store<T> {
   flushes = 0;

@@ -8,13 +8,17 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Fastify from "fastify";
-import { normaliseUserId, readFormRequest, submissionIdOf } from "../../core/form-request.js";
+import {
+  normaliseUserId,
+  readFormRequest,
+  submissionIdOf,
+} from "../../core/vetting/form-request.js";
 import { HandledSubmissions } from "../../src/store/form-submissions.js";
 import { formSignatureValid } from "../../src/http/form-hook-signature.js";
 import { formHookRoutes, type FormIntake } from "../../src/http/form-hook-routes.js";
 import type { FormRequest } from "../../core/engine/form-desk.js";
 import { Engine } from "../../core/engine/engine.js";
-import type { Screen } from "../../core/engine/screening.js";
+import type { Screen } from "../../core/moderation/screening.js";
 import { World, settings } from "./engine-fixtures.js";
 
 const tally = (fields: { key: string; label: string; type: string; value: unknown }[]) => ({

@@ -4,9 +4,9 @@
  * dispatcher and the views share one computation per change.
  */
 import type { CodeBookName } from "../../core/api.js";
-import type { CodeEntry } from "../../core/codes.js";
-import type { LobbyRecord } from "../../core/lobby.js";
-import type { VettingRecord } from "../../core/vetting.js";
+import type { CodeEntry } from "../../core/codes/code-book.js";
+import type { LobbyRecord } from "../../core/lobby/record.js";
+import type { VettingRecord } from "../../core/vetting/record.js";
 import { displayAudit } from "../format/audit-display.js";
 import { displayLobby } from "../format/lobby-display.js";
 import { displayRecord } from "../format/record-display.js";
@@ -200,7 +200,7 @@ const logRows = memo((audit: readonly AuditLine[], filter: string): LogRow[] => 
   return rows;
 });
 
-/** What is stuck, most urgent first (see triage.ts). */
+/** What is stuck, most urgent first (see core/moderation/triage.ts). */
 const triageRows = memo(
   (
     records: ConsoleState["records"],

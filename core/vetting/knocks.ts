@@ -1,8 +1,8 @@
 /** Deciding what a fresh knock on the space becomes. Pure: books in, decision out. */
-import { findCodeInReason, redeemCode, type CodeBook } from "./codes.js";
-import type { Challenge } from "./challenge/pick.js";
-import { REFERENCE_KEY_PREFIX } from "./migration/reference-vetting.js";
-import { knockVerdict, type ScreenHit } from "./engine/screening.js";
+import { findCodeInReason, redeemCode, type CodeBook } from "../codes/code-book.js";
+import type { Challenge } from "../challenge/pick.js";
+import { REFERENCE_KEY_PREFIX } from "../migration/reference-vetting.js";
+import { knockVerdict, type ScreenHit } from "../moderation/screening.js";
 import {
   ACTIVE_PHASES,
   deniedRecord,
@@ -13,7 +13,7 @@ import {
   type Step,
   type VettingRecord,
   type VettingSettings,
-} from "./vetting.js";
+} from "./record.js";
 
 export type VettingBook = Record<string, VettingRecord>;
 
