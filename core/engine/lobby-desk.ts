@@ -15,6 +15,7 @@ import {
   nextLobbyDeadline,
   openingLobby,
   stepLobby,
+  type LobbyBook,
   type LobbyInput,
   type LobbyRecord,
   type LobbySettings,
@@ -25,10 +26,9 @@ import type { EngineEvents } from "./events.js";
 import type { LedgerStep, Outboxes, RecordKind } from "./outboxes.js";
 import type { SerialQueue } from "./serial.js";
 import type { Screen } from "../moderation/screening.js";
+import type { RoomMessage } from "./inputs.js";
 import { enqueueEffect, type AuditEntry } from "../effects.js";
 import { denyReasons } from "../challenge/messages.js";
-
-export type LobbyBook = Record<string, LobbyRecord>;
 
 export interface LobbyDeskDeps {
   readonly lobbies: Store<LobbyBook>;
@@ -45,16 +45,6 @@ export interface LobbyDeskDeps {
   autoApprovalPaused(): boolean;
   /** The blocklist and policy lists: a caught member is removed, never challenged. */
   readonly screen?: Screen;
-}
-
-export interface LobbyMessage {
-  readonly roomId: string;
-  readonly eventId: string;
-  readonly sender: string;
-  readonly body: string;
-  readonly displayName: string | undefined;
-  /** When it was sent (ms): a carried-over lobby does not judge what came before the switch. */
-  readonly sentAt?: number;
 }
 
 /** The lobby's key in the book: the caller's request key, in its own namespace. */
@@ -181,7 +171,7 @@ export class LobbyDesk {
   }
 
   /** A message in a lobby room (`key` is the lobby that owns the room). */
-  onMessage(key: string, message: LobbyMessage): Promise<void> {
+  onMessage(key: string, message: RoomMessage): Promise<void> {
     return this.deps.decisions.run(async () => {
       const lobby = this.deps.lobbies.value[key];
       const guest = lobby?.guests[message.sender];

@@ -71,6 +71,9 @@ export interface LobbyRecord {
   errors?: string[];
 }
 
+/** Every lobby by key (the request that opened it), open or closed. */
+export type LobbyBook = Record<string, LobbyRecord>;
+
 export interface LobbySettings {
   readonly maxTries: number;
   readonly lifetimeSec: number;

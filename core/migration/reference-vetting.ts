@@ -6,8 +6,7 @@
  * person's knock, still pending on the space, is then recognised as already
  * handled (see core/vetting/knocks.ts) instead of charging a code and opening a second room.
  */
-import type { VettingBook } from "../vetting/knocks.js";
-import type { VettingPhase, VettingRecord } from "../vetting/record.js";
+import type { VettingBook, VettingPhase, VettingRecord } from "../vetting/record.js";
 
 export const REFERENCE_KEY_PREFIX = "reference:";
 

@@ -11,11 +11,10 @@ import {
   supersededRecord,
   type KnockFacts,
   type Step,
+  type VettingBook,
   type VettingRecord,
   type VettingSettings,
 } from "./record.js";
-
-export type VettingBook = Record<string, VettingRecord>;
 
 /** A knock reason is kept to this many bytes of UTF-8 (in the record and the audit log): it is anyone's text. */
 export const MAX_KNOCK_REASON_BYTES = 1024;

@@ -78,6 +78,9 @@ export interface VettingRecord {
   errors?: string[];
 }
 
+/** Every knock and form request by key (the knock's event id), open or closed. */
+export type VettingBook = Record<string, VettingRecord>;
+
 export interface VettingSettings {
   readonly maxTries: number;
   readonly lifetimeSec: number;

@@ -28,8 +28,8 @@
 import { Agent, request as httpRequest, type ClientRequest, type IncomingMessage } from "node:http";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
+import type { AuditQuery } from "../../core/ports.js";
 import type {
-  AuditQuery,
   CodeBookEdit,
   CodeBookName,
   CommandResult,

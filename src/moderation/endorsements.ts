@@ -13,6 +13,7 @@ import {
   type EndorsementLookup,
 } from "../../core/admission/endorsements.js";
 import type { AuditSink, Log } from "../../core/ports.js";
+import type { MemberEndorsements } from "../../core/moderation-api.js";
 import type { AuditLog } from "../store/audit-log.js";
 import { readFileIfExists } from "../store/atomic-file.js";
 
@@ -93,14 +94,6 @@ export async function revokeCodesOf(
     }
   }
   return revoked;
-}
-
-/** A person's place in the tree and the live codes a revoke would stop, as the admin API and the console show it. */
-export interface MemberEndorsements {
-  readonly user: string;
-  readonly endorsedBy: Endorsement | undefined;
-  readonly endorsed: readonly Endorsement[];
-  readonly liveCodes: readonly { book: CodeBookName; code: string }[];
 }
 
 export async function memberEndorsements(

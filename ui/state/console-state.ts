@@ -9,11 +9,7 @@ import type { LobbyRecord } from "../../core/lobby/record.js";
 import type { BlockEntry, BlockKind } from "../../core/moderation/blocklist.js";
 import type { PendingInvite } from "../../core/admission/invites.js";
 import type { Role } from "../../core/moderation/power-levels.js";
-import type {
-  EndorsementListing,
-  MemberAction,
-  MemberLevels,
-} from "../../src/control/moderation-api.js";
+import type { EndorsementListing, MemberAction, MemberLevels } from "../../core/moderation-api.js";
 import type { LobbyAction } from "../../core/lobby/commands.js";
 import type { VettingRecord } from "../../core/vetting/record.js";
 import type { ModeratorAction } from "../../core/vetting/commands.js";

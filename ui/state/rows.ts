@@ -17,7 +17,7 @@ import { displayLogLine } from "../format/log-line-display.js";
 import { triageItems, type TriageItem } from "./triage.js";
 import type { BlockEntry } from "../../core/moderation/blocklist.js";
 import type { Role } from "../../core/moderation/power-levels.js";
-import type { MemberLevels } from "../../src/control/moderation-api.js";
+import type { MemberLevels } from "../../core/moderation-api.js";
 import type { RegistrationToken } from "../../core/ports.js";
 import {
   displayBlock,
