@@ -5,14 +5,15 @@
  * from `subscribe()` (subscribe first, then snapshot, and drop events older
  * than the snapshot's `seq`).
  */
-import type { CodeBook, CodeEntry, RedeemRefusal } from "./codes.js";
+import type { CodeBook, CodeEntry, RedeemRefusal } from "./codes/code-book.js";
 import type { EngineEvent } from "./engine/events.js";
-import type { ModeratorAction } from "./vetting-commands.js";
-import type { VettingRecord } from "./vetting.js";
-import type { LobbyRecord } from "./lobby.js";
-import type { LobbyAction } from "./lobby-commands.js";
-import type { JoinWaveStatus } from "./engine/join-wave-desk.js";
-import type { PendingInvite } from "./invites.js";
+import type { ModeratorAction } from "./vetting/commands.js";
+import type { VettingRecord } from "./vetting/record.js";
+import type { LobbyRecord } from "./lobby/record.js";
+import type { LobbyAction } from "./lobby/commands.js";
+import type { JoinWaveStatus } from "./moderation/join-wave.js";
+import type { PendingInvite } from "./admission/invites.js";
+import type { AuditQuery } from "./ports.js";
 
 export type CodeBookName = "invite" | "signup";
 
@@ -45,13 +46,6 @@ export interface CodeBookEdit {
   /** New entries by code; a code's redemption memory (`redeemed_by`) is kept by the engine. */
   readonly set: Readonly<Record<string, CodeEntry>>;
   readonly remove: readonly string[];
-}
-
-export interface AuditQuery {
-  readonly sinceTs?: number;
-  readonly types?: string[];
-  readonly user?: string;
-  readonly limit?: number;
 }
 
 /** What a lobby request came to: the room to join, or why there is none (nothing is spent then). */

@@ -1,12 +1,19 @@
 /** What the engine needs from the outside world. src/ provides these; tests may too. */
 import type { AuditEntry } from "./effects.js";
-import type { AuditQuery } from "./api.js";
 
 /** A durable JSON document: updates apply in memory at once; `flush` makes them durable. */
 export interface Store<T> {
   readonly value: T;
   update(mutate: (draft: T) => T | void): void;
   flush(): Promise<void>;
+}
+
+/** Which audit entries to read (`sinceTs` in unix seconds, like every entry's `ts`). */
+export interface AuditQuery {
+  readonly sinceTs?: number;
+  readonly types?: string[];
+  readonly user?: string;
+  readonly limit?: number;
 }
 
 export interface AuditSink {
@@ -16,6 +23,8 @@ export interface AuditSink {
 
 export interface Clock {
   now(): number; // ms since the epoch
+  /** Calls `wake` once, `ms` from now (a retry or a delayed effect coming due). */
+  wakeAfter(ms: number, wake: () => void): void;
 }
 
 export interface Log {

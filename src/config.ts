@@ -6,11 +6,11 @@
 import { join } from "node:path";
 import { z } from "zod";
 import { homeserverUrlProblem, normalizeHomeserverUrl } from "./homeserver-url.js";
-import { parseCodeBook, type CodeBook } from "../core/codes.js";
+import { parseCodeBook, type CodeBook } from "../core/codes/code-book.js";
 import { DEFAULT_HAIKU_RULES } from "../core/challenge/judge.js";
 import type { EngineSettings } from "../core/engine/engine.js";
 import { checkJoinWaveSettings } from "../core/moderation/join-wave.js";
-import { DEFAULT_INVITE_SETTINGS } from "../core/invites.js";
+import { DEFAULT_INVITE_SETTINGS } from "../core/admission/invites.js";
 import { isUserId } from "../core/chat-commands/matrix-ids.js";
 import { checkRoles, parseRolesSetting, type Role } from "../core/moderation/power-levels.js";
 import { referenceSettingsIgnored } from "../core/migration/reference-env.js";

@@ -3,8 +3,9 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { setTimeout } from "node:timers/promises";
 import type { Logger, LoggerOptions } from "pino";
-import { seedCodeBook, type CodeBook } from "../core/codes.js";
+import { seedCodeBook, type CodeBook } from "../core/codes/code-book.js";
 import { Engine } from "../core/engine/engine.js";
+import { systemClock } from "./system-clock.js";
 import type { DaemonConfig } from "./config.js";
 import {
   acquireDataDirLock,
@@ -241,7 +242,7 @@ async function openLocked(
       vetting,
       lobbies,
       audit: admissionAudit,
-      clock: { now: Date.now },
+      clock: systemClock,
       log,
       random: Math.random,
       secureRandom: (bytes) => randomBytes(bytes),

@@ -6,7 +6,7 @@
 import { useApp, useStdout } from "ink";
 import { useEffect, useState } from "react";
 import type { EngineApi } from "../core/api.js";
-import type { ModerationApi } from "../src/control/moderation-api.js";
+import type { ModerationApi } from "../core/moderation-api.js";
 import {
   ConsoleActionsContext,
   ConsoleSettingsContext,

@@ -7,7 +7,7 @@
 import { writeSync } from "node:fs";
 import type { Instance } from "ink";
 import type { EngineApi } from "../core/api.js";
-import type { ModerationApi } from "../src/control/moderation-api.js";
+import type { ModerationApi } from "../core/moderation-api.js";
 import type { ConsoleMode } from "./console-context.js";
 import type { HealthSource } from "./state/health.js";
 import type { KeyMap } from "./keys/key-map.js";

@@ -1,14 +1,14 @@
 /**
  * `!held`, `!approve` and `!reject` from chat: what waits for a moderator
- * (core/triage.ts, the same list as the console's Triage view), and which
+ * (core/moderation/triage.ts, the same list as the console's Triage view), and which
  * knock a user ID names. An on-call moderator on a phone decides from here.
  */
 import { formatDistanceStrict } from "date-fns/formatDistanceStrict"; // not the index: see ui/format/time.ts
-import { troubles, type Trouble, type TroubleKind } from "../triage.js";
-import type { PendingInvite } from "../invites.js";
-import type { LobbyRecord } from "../lobby.js";
-import { ACTIVE_PHASES, type VettingRecord } from "../vetting.js";
-import { OVERRIDABLE_PHASES } from "../vetting-commands.js";
+import { troubles, type Trouble, type TroubleKind } from "../moderation/triage.js";
+import type { PendingInvite } from "../admission/invites.js";
+import type { LobbyRecord } from "../lobby/record.js";
+import { ACTIVE_PHASES, type VettingRecord } from "../vetting/record.js";
+import { OVERRIDABLE_PHASES } from "../vetting/commands.js";
 
 /** What a moderator decides: knocks and form requests held, passes paused by a join wave, effects given up. */
 const WAITING: readonly TroubleKind[] = ["failed", "held", "awaiting"];

@@ -2,7 +2,7 @@
  * What the bot answers in the operator room. Codes appear verbatim (people
  * copy them from here), in the reference approver's shapes where it had one.
  */
-import { codeLink, type CodeBook } from "../codes.js";
+import { codeLink, type CodeBook } from "../codes/code-book.js";
 import type { RegistrationToken } from "../ports.js";
 import { COMMAND_NAMES, COMMAND_USAGE, type MintKind } from "./commands.js";
 

@@ -1,16 +1,15 @@
 /**
  * The orchestrator. It feeds inputs (knocks seen in the space, lobby members,
- * replies, ticks) to the vetting and lobby state machines one at a time, makes
- * each decision durable before acting on it, and works through every record's
- * outbox of effects with a few in flight at once (outboxes.ts). It is
+ * replies, ticks) to its desks one at a time — vetting, lobbies, code books,
+ * form requests, join waves, pending invites (the *-desk.ts files beside it) —
+ * makes each decision durable before acting on it, and works through every
+ * record's outbox of effects with a few in flight at once (outboxes.ts). It is
  * level-triggered: `reconcileSpace` compares the knocks pending in the space
  * with its records, and `reconcileLobbies` the members of each lobby room, so
  * a replayed event, a lost sync cursor or a restart changes nothing.
  */
-import type { AuditEntry } from "../effects.js";
-import { formatCode, parseCodeBook, type CodeBook, type CodeEntry } from "../codes.js";
+import type { CodeBook, CodeEntry } from "../codes/code-book.js";
 import type {
-  AuditQuery,
   CodeBookEdit,
   CodeBookName,
   CommandResult,
@@ -19,38 +18,29 @@ import type {
   MintRequest,
   OpenLobbyResult,
 } from "../api.js";
-import { command, type ModeratorAction } from "../vetting-commands.js";
-import { pickChallenge } from "../challenge/pick.js";
-import type { AuditSink, Clock, Log, MatrixPort, Store } from "../ports.js";
-import type { LobbyAction } from "../lobby-commands.js";
-import type { LobbySettings } from "../lobby.js";
-import {
-  activeRecordOf,
-  carriedOverRecordFor,
-  clipKnockReason,
-  decideKnock,
-  type VettingBook,
-} from "../knocks.js";
-import {
-  ACTIVE_PHASES,
-  nextDeadline,
-  step,
-  type Step,
-  type VettingInput,
-  type VettingRecord,
-  type VettingSettings,
-} from "../vetting.js";
+import type { ModeratorAction } from "../vetting/commands.js";
+import type { AuditQuery, AuditSink, Clock, Log, MatrixPort, Store } from "../ports.js";
+import type { LobbyAction } from "../lobby/commands.js";
+import type { LobbyBook, LobbySettings } from "../lobby/record.js";
+import type { VettingBook, VettingSettings } from "../vetting/record.js";
 import { SerialQueue, Slots } from "./serial.js";
 import { EngineEvents, type EngineEvent } from "./events.js";
-import { Outboxes, type LedgerStep, type RecordKind } from "./outboxes.js";
+import { Outboxes } from "./outboxes.js";
 import { performEffect } from "./perform.js";
-import { LobbyDesk, type LobbyBook } from "./lobby-desk.js";
+import { LobbyDesk } from "./lobby-desk.js";
+import { VettingDesk } from "./vetting-desk.js";
+import { CodeDesk } from "./code-desk.js";
 import { JoinWaveDesk } from "./join-wave-desk.js";
 import { InviteDesk, memoryInviteBook } from "./invite-desk.js";
 import type { JoinWaveSettings, JoinWaveState } from "../moderation/join-wave.js";
-import { DEFAULT_INVITE_SETTINGS, type InviteBook, type InviteSettings } from "../invites.js";
+import {
+  DEFAULT_INVITE_SETTINGS,
+  type InviteBook,
+  type InviteSettings,
+} from "../admission/invites.js";
 import { FormDesk, type FormAnswer, type FormRequest } from "./form-desk.js";
-import type { Screen } from "./screening.js";
+import type { Screen } from "../moderation/screening.js";
+import type { RoomMessage, SpaceSnapshot } from "./inputs.js";
 
 /** What only lobbies need; the haiku rules, welcome code and farewell are shared with vetting. */
 export interface LobbyTimings {
@@ -97,37 +87,13 @@ export interface EngineDeps {
   readonly screen?: Screen;
 }
 
-/** A pending knock as the space's state shows it. */
-export interface KnockSeen {
-  readonly key: string; // the membership event id
-  readonly user: string;
-  readonly reason: string;
-  readonly displayName?: string;
-  readonly ts: number;
-}
-
-export interface SpaceSnapshot {
-  readonly knocks: readonly KnockSeen[];
-  membershipOf(user: string): string | undefined;
-  displayNameOf?(user: string): string | undefined;
-}
-
-export interface RoomMessage {
-  readonly roomId: string;
-  readonly eventId: string;
-  readonly sender: string;
-  readonly body: string;
-  readonly displayName: string | undefined;
-  /** When it was sent (ms, the homeserver's timestamp). */
-  readonly sentAt?: number;
-}
-
 export class Engine implements EngineApi {
   readonly events = new EngineEvents();
   private readonly decisions = new SerialQueue();
   private readonly outboxes: Outboxes;
-  private readonly vettingKind: RecordKind<VettingRecord>;
+  private readonly vetting: VettingDesk;
   private readonly lobbies: LobbyDesk;
+  private readonly codes: CodeDesk;
   private readonly wave: JoinWaveDesk;
   private readonly invites: InviteDesk;
   private readonly forms: FormDesk;
@@ -151,20 +117,7 @@ export class Engine implements EngineApi {
         return result;
       },
     });
-    this.vettingKind = {
-      name: "vetting",
-      store: deps.vetting,
-      isActive: (record) => ACTIVE_PHASES.has(record.phase),
-      succeeded: (record, effect, result, now) =>
-        effect.kind === "createVettingRoom" && result.roomId !== undefined
-          ? asLedger(step(record, { type: "roomReady", roomId: result.roomId, now }, settings))
-          : undefined,
-      failedForGood: (record, pending, error, now) =>
-        asLedger(
-          step(record, { type: "effectFailed", effectId: pending.id, error, now }, settings),
-        ),
-      published: (record) => this.events.emit({ type: "record", record }),
-    };
+    this.codes = new CodeDesk({ ...deps, events: this.events, decisions: this.decisions });
     this.wave = new JoinWaveDesk(
       { ...deps, events: this.events, store: deps.joinWave },
       settings.joinWave,
@@ -174,22 +127,25 @@ export class Engine implements EngineApi {
       settings.invites ?? { ...DEFAULT_INVITE_SETTINGS, welcomeRoom: settings.childIds[0] },
       settings.spaceId,
     );
+    const desk = {
+      ...deps,
+      events: this.events,
+      decisions: this.decisions,
+      outboxes: this.outboxes,
+      freshSignupCode: () => this.codes.freshCode("signup"),
+      autoApprovalPaused: () => this.wave.paused,
+    };
+    this.vetting = new VettingDesk({ ...desk, arrived: () => this.wave.arrive() }, settings);
     const lobbySettings: LobbySettings = { ...settings, ...settings.lobby };
-    this.lobbies = new LobbyDesk(
+    this.lobbies = new LobbyDesk({ ...desk, botUserId: deps.matrix.userId }, lobbySettings);
+    this.outboxes.register(this.vetting.kind);
+    this.forms = new FormDesk(
       {
         ...deps,
         events: this.events,
         decisions: this.decisions,
-        outboxes: this.outboxes,
-        botUserId: deps.matrix.userId,
-        freshSignupCode: () => this.freshCode(deps.signupCodes.value),
-        autoApprovalPaused: () => this.wave.paused,
+        commit: (s) => this.vetting.commit(s),
       },
-      lobbySettings,
-    );
-    this.outboxes.register(this.vettingKind);
-    this.forms = new FormDesk(
-      { ...deps, events: this.events, decisions: this.decisions, commit: (s) => this.commit(s) },
       { holdSec: settings.formHoldSec ?? settings.knockHoldSec, maxTries: settings.maxTries },
     );
     this.outboxes.register(this.lobbies.kind);
@@ -228,7 +184,7 @@ export class Engine implements EngineApi {
   snapshot(): EngineSnapshot {
     return {
       seq: this.events.seq,
-      records: Object.values(this.deps.vetting.value),
+      records: this.vetting.list(),
       lobbies: this.lobbies.list(),
       codes: this.deps.codes.value,
       signupCodes: this.deps.signupCodes.value,
@@ -252,22 +208,7 @@ export class Engine implements EngineApi {
   }
 
   moderate(key: string, action: ModeratorAction, by: string): Promise<CommandResult> {
-    return this.decisions.run(async () => {
-      const record = this.deps.vetting.value[key];
-      if (!record) return { ok: false, error: `no knock or vetting room ${key}` };
-      const challenge =
-        (action.action === "repost" || action.action === "vet") && !action.challenge
-          ? pickChallenge(this.deps.random)
-          : undefined;
-      const outcome = command(
-        record,
-        { ...action, ...(challenge ? { challenge } : {}), by, now: this.deps.clock.now() },
-        this.settings,
-      );
-      if (!outcome.ok) return outcome;
-      await this.commit(outcome.step);
-      return { ok: true };
-    });
+    return this.vetting.moderate(key, action, by);
   }
 
   /** A request to join from the form webhook (form-desk.ts). */
@@ -303,81 +244,15 @@ export class Engine implements EngineApi {
   }
 
   mintCode(book: CodeBookName, request: MintRequest): Promise<{ code: string; entry: CodeEntry }> {
-    return this.decisions.run(async () => {
-      const store = this.book(book);
-      const code = this.freshCode(store.value);
-      const entry: CodeEntry = {
-        uses_remaining: request.uses,
-        label: request.label,
-        minted_by: request.by,
-        ...(request.inviter ? { inviter: request.inviter } : {}),
-        ...(request.expiresAt === undefined ? {} : { expires_at: request.expiresAt }),
-      };
-      if (!Number.isInteger(entry.uses_remaining) || entry.uses_remaining < 1) {
-        throw new Error("a code needs at least one use");
-      }
-      store.update((codes) => ({ ...codes, [code]: entry }));
-      await this.recordBookChange(book, {
-        type: "code_minted",
-        book,
-        code,
-        label: request.label,
-        uses: request.uses,
-        by: request.by,
-      });
-      return { code, entry };
-    });
+    return this.codes.mint(book, request);
   }
 
   revokeCode(book: CodeBookName, code: string, by: string): Promise<CommandResult> {
-    return this.decisions.run(async () => {
-      const store = this.book(book);
-      if (!(code in store.value)) return { ok: false, error: `no ${book} code ${code}` };
-      store.update((codes) => {
-        const rest = { ...codes };
-        delete rest[code];
-        return rest;
-      });
-      await this.recordBookChange(book, { type: "code_revoked", book, code, by });
-      return { ok: true };
-    });
+    return this.codes.revoke(book, code, by);
   }
 
   editCodes(book: CodeBookName, edit: CodeBookEdit, by: string): Promise<CommandResult> {
-    return this.decisions.run(async () => {
-      let set: CodeBook;
-      try {
-        set = parseCodeBook(edit.set);
-      } catch (error) {
-        return { ok: false, error: `not a code book ${(error as Error).message}` };
-      }
-      const store = this.book(book);
-      const before = store.value;
-      const removed = edit.remove.filter((code) => code in before && !(code in set));
-      const added = Object.keys(set).filter((code) => !(code in before));
-      const changed = Object.keys(set).filter((code) => code in before);
-      if (removed.length + added.length + changed.length === 0) return { ok: true };
-      store.update((codes) => {
-        const next = { ...codes };
-        for (const code of removed) delete next[code];
-        for (const [code, entry] of Object.entries(set)) {
-          // The knocks a code was charged for stay remembered: a retry must not charge it again.
-          const { redeemed_by: _ignored, ...fields } = entry;
-          const redeemedBy = codes[code]?.redeemed_by;
-          next[code] = redeemedBy ? { ...fields, redeemed_by: redeemedBy } : fields;
-        }
-        return next;
-      });
-      await this.recordBookChange(book, {
-        type: "code_book_edited",
-        book,
-        added,
-        changed,
-        removed,
-        by,
-      });
-      return { ok: true };
-    });
+    return this.codes.edit(book, edit, by);
   }
 
   audit(
@@ -386,73 +261,21 @@ export class Engine implements EngineApi {
     return this.deps.audit.read(query);
   }
 
-  private freshCode(book: CodeBook): string {
-    let code = formatCode(this.deps.secureRandom(10));
-    while (code in book) code = formatCode(this.deps.secureRandom(10));
-    return code;
-  }
-
-  private book(name: CodeBookName): Store<CodeBook> {
-    return name === "invite" ? this.deps.codes : this.deps.signupCodes;
-  }
-
-  private async recordBookChange(book: CodeBookName, entry: AuditEntry): Promise<void> {
-    const ts = this.deps.clock.now() / 1000;
-    await Promise.all([this.book(book).flush(), this.deps.audit.append({ ts, ...entry })]);
-    this.events.emit({ type: "codes", book, codes: this.book(book).value });
-    this.events.emit({ type: "audit", entry: { ts, ...entry } });
-  }
-
+  /** After a sync: the knocks pending on the space (see VettingDesk.reconcile), then the invites. */
   reconcileSpace(space: SpaceSnapshot): Promise<void> {
-    const decided = this.decisions.run(async () => {
-      const now = this.deps.clock.now();
-      const pending = new Set(space.knocks.map((k) => k.key));
-      for (const key of this.outboxes.live(this.vettingKind)) {
-        const record = this.deps.vetting.value[key];
-        if (!record || !ACTIVE_PHASES.has(record.phase) || pending.has(key)) continue;
-        const membership = space.membershipOf(record.user);
-        // Not in the state at all: the state is older than the record (a restored cache), not a withdrawal.
-        if (membership === undefined) continue;
-        // A newer knock of the same person replaced this one: it carries on under the new key.
-        if (membership === "knock" && record.phase === "held") {
-          await this.commit({
-            record: { ...record, phase: "superseded", closedAt: now, outcome: "reknocked" },
-            audit: [],
-          });
-        } else if (membership !== "knock") {
-          await this.apply(key, { type: "knockGone", membership, now });
-        }
-      }
-      for (const knock of space.knocks) {
-        if (this.deps.vetting.value[knock.key]) continue;
-        await this.decide(knock);
-      }
-    });
     // Invites are acted on outside the decision queue: a welcome or a withdrawal is network work.
-    return decided.then(() =>
-      this.invites.reconcile(space.membershipOf, (user) => space.displayNameOf?.(user)),
-    );
+    return this.vetting
+      .reconcile(space)
+      .then(() =>
+        this.invites.reconcile(space.membershipOf, (user) => space.displayNameOf?.(user)),
+      );
   }
 
   onMessage(message: RoomMessage): Promise<void> {
     const owner = this.outboxes.ownerOf(message.roomId);
     if (!owner || message.sender === this.deps.matrix.userId) return Promise.resolve();
-    const { key } = owner;
-    if (owner.kind === this.lobbies.kind.name) return this.lobbies.onMessage(key, message);
-    return this.decisions.run(async () => {
-      const record = this.deps.vetting.value[key];
-      if (!record || record.user !== message.sender) return;
-      await this.apply(key, {
-        type: "reply",
-        eventId: message.eventId,
-        body: message.body,
-        displayName: message.displayName,
-        ...(message.sentAt === undefined ? {} : { sentAt: message.sentAt }),
-        now: this.deps.clock.now(),
-        welcomeCode: this.freshCode(this.deps.signupCodes.value),
-        paused: this.wave.paused,
-      });
-    });
+    if (owner.kind === this.lobbies.kind.name) return this.lobbies.onMessage(owner.key, message);
+    return this.vetting.onMessage(owner.key, message);
   }
 
   /** Time passes: reminders, timeouts, held knocks expiring, lobby challenges and delayed effects coming due. */
@@ -463,12 +286,7 @@ export class Engine implements EngineApi {
       void this.invites.recheck(); // not awaited: a welcome or a withdrawal is network work
       // Level-triggered: whenever auto-approval runs, no pass is left waiting (a restart included).
       if (!this.wave.paused) await this.releaseAwaiting(now);
-      for (const key of this.outboxes.live(this.vettingKind)) {
-        const record = this.deps.vetting.value[key];
-        const deadline = record && nextDeadline(record, this.settings);
-        if (deadline !== undefined && deadline <= now) await this.apply(key, { type: "tick", now });
-        this.outboxes.drain(this.vettingKind, key);
-      }
+      await this.vetting.tick(now);
       await this.lobbies.tick(now);
       if (now - this.lastPrune > 3_600_000) {
         this.lastPrune = now;
@@ -478,58 +296,7 @@ export class Engine implements EngineApi {
   }
 
   private async releaseAwaiting(now: number): Promise<void> {
-    for (const key of this.outboxes.live(this.vettingKind)) {
-      if (this.deps.vetting.value[key]?.phase === "awaiting_moderator")
-        await this.apply(key, { type: "release", now });
-    }
+    await this.vetting.releaseAwaiting(now);
     await this.lobbies.tick(now);
   }
-
-  private async decide(knock: KnockSeen): Promise<void> {
-    this.wave.arrive();
-    const facts = {
-      key: knock.key,
-      user: knock.user,
-      reason: clipKnockReason(knock.reason),
-      knockedAt: knock.ts,
-      ...(knock.displayName === undefined ? {} : { displayName: knock.displayName }),
-    };
-    const decision = decideKnock(
-      facts,
-      this.deps.codes.value,
-      activeRecordOf(this.deps.vetting.value, knock.user),
-      () => pickChallenge(this.deps.random),
-      this.settings,
-      carriedOverRecordFor(this.deps.vetting.value, facts),
-      this.deps.screen?.({ userId: knock.user, displayName: knock.displayName }),
-    );
-    const audit: AuditEntry[] = [
-      { type: "knock_received", user: knock.user, reason: facts.reason, event_id: knock.key },
-      ...decision.step.audit,
-    ];
-    if (decision.codes) {
-      const charged = decision.codes;
-      this.deps.codes.update(() => charged);
-      // The charge is durable before the room exists: a crash after this re-finds the charge by key.
-      await this.deps.codes.flush();
-      this.events.emit({ type: "codes", book: "invite", codes: charged });
-    }
-    await this.commit({ record: decision.step.record, audit });
-  }
-
-  private async apply(key: string, input: VettingInput): Promise<void> {
-    const record = this.deps.vetting.value[key];
-    if (!record) return;
-    const next = step(record, input, this.settings);
-    if (next.audit.length === 0 && JSON.stringify(next.record) === JSON.stringify(record)) return;
-    await this.commit(next);
-  }
-
-  private commit(next: Step): Promise<void> {
-    return this.outboxes.commit(this.vettingKind, asLedger(next));
-  }
-}
-
-function asLedger(next: Step): LedgerStep<VettingRecord> {
-  return next;
 }

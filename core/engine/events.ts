@@ -1,11 +1,10 @@
 /** The engine's change stream: every record change, code book change and audit entry, as they happen. */
-import type { CodeBook } from "../codes.js";
+import type { CodeBook } from "../codes/code-book.js";
 import type { AuditEntry } from "../effects.js";
-import type { VettingRecord } from "../vetting.js";
-import type { LobbyRecord } from "../lobby.js";
-import type { JoinWaveTransition } from "../moderation/join-wave.js";
-import type { JoinWaveStatus } from "./join-wave-desk.js";
-import type { PendingInvite } from "../invites.js";
+import type { VettingRecord } from "../vetting/record.js";
+import type { LobbyRecord } from "../lobby/record.js";
+import type { JoinWaveStatus, JoinWaveTransition } from "../moderation/join-wave.js";
+import type { PendingInvite } from "../admission/invites.js";
 
 /** Every event carries `seq`, increasing by one, so a snapshot can be joined with the stream. */
 export type EngineEvent = { seq: number } & (

@@ -9,10 +9,16 @@
  */
 import type { AuditEntry } from "../effects.js";
 import type { AuditSink, Clock } from "../ports.js";
-import { activeRecordOf, type VettingBook } from "../knocks.js";
-import { close, enqueue, type Step, type VettingRecord } from "../vetting.js";
+import { activeRecordOf } from "../vetting/knocks.js";
+import {
+  close,
+  enqueue,
+  type Step,
+  type VettingBook,
+  type VettingRecord,
+} from "../vetting/record.js";
 import type { EngineEvents } from "./events.js";
-import { knockVerdict, type Screen } from "./screening.js";
+import { knockVerdict, type Screen } from "../moderation/screening.js";
 import type { SerialQueue } from "./serial.js";
 import type { Store } from "../ports.js";
 

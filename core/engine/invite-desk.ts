@@ -23,7 +23,7 @@ import {
   type InviteSettings,
   type InviteWithdrawal,
   type PendingInvite,
-} from "../invites.js";
+} from "../admission/invites.js";
 import type { EngineEvents } from "./events.js";
 import { SerialQueue } from "./serial.js";
 

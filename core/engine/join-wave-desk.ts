@@ -16,26 +16,13 @@ import {
   recordArrival,
   resumeJoinWave,
   tickJoinWave,
-  type JoinWaveMode,
   type JoinWaveSettings,
   type JoinWaveState,
+  type JoinWaveStatus,
   type JoinWaveStep,
   type JoinWaveTransition,
 } from "../moderation/join-wave.js";
 import type { EngineEvents } from "./events.js";
-
-/** The wave as front ends see it. */
-export interface JoinWaveStatus {
-  /** 0 when the detector is off. */
-  readonly threshold: number;
-  readonly mode: JoinWaveMode;
-  /** Auto-approval is held back: passes wait for a moderator. */
-  readonly paused: boolean;
-  /** When the current wave started (ms). */
-  readonly since?: number;
-  readonly arrivalsLastMinute: number;
-  readonly arrivalsInWave: number;
-}
 
 export interface JoinWaveDeskDeps {
   readonly clock: Clock;

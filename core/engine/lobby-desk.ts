@@ -5,30 +5,30 @@
  * ticks, moderator commands. Decisions take their turn in the engine's one
  * serial queue, and effects run through the shared outboxes.
  */
-import { redeemCode, type CodeBook } from "../codes.js";
+import { redeemCode, type CodeBook } from "../codes/code-book.js";
 import type { CommandResult, OpenLobbyResult } from "../api.js";
 import { pickChallenge } from "../challenge/pick.js";
-import { lobbyCommand, type LobbyAction } from "../lobby-commands.js";
-import { lobbyRoomName } from "../lobby-messages.js";
+import { lobbyCommand, type LobbyAction } from "../lobby/commands.js";
+import { lobbyRoomName } from "../lobby/messages.js";
 import {
   ACTIVE_LOBBY_PHASES,
   nextLobbyDeadline,
   openingLobby,
   stepLobby,
+  type LobbyBook,
   type LobbyInput,
   type LobbyRecord,
   type LobbySettings,
   type LobbyStep,
-} from "../lobby.js";
+} from "../lobby/record.js";
 import type { Clock, Store } from "../ports.js";
 import type { EngineEvents } from "./events.js";
 import type { LedgerStep, Outboxes, RecordKind } from "./outboxes.js";
 import type { SerialQueue } from "./serial.js";
-import type { Screen } from "./screening.js";
+import type { Screen } from "../moderation/screening.js";
+import type { RoomMessage } from "./inputs.js";
 import { enqueueEffect, type AuditEntry } from "../effects.js";
 import { denyReasons } from "../challenge/messages.js";
-
-export type LobbyBook = Record<string, LobbyRecord>;
 
 export interface LobbyDeskDeps {
   readonly lobbies: Store<LobbyBook>;
@@ -45,16 +45,6 @@ export interface LobbyDeskDeps {
   autoApprovalPaused(): boolean;
   /** The blocklist and policy lists: a caught member is removed, never challenged. */
   readonly screen?: Screen;
-}
-
-export interface LobbyMessage {
-  readonly roomId: string;
-  readonly eventId: string;
-  readonly sender: string;
-  readonly body: string;
-  readonly displayName: string | undefined;
-  /** When it was sent (ms): a carried-over lobby does not judge what came before the switch. */
-  readonly sentAt?: number;
 }
 
 /** The lobby's key in the book: the caller's request key, in its own namespace. */
@@ -181,7 +171,7 @@ export class LobbyDesk {
   }
 
   /** A message in a lobby room (`key` is the lobby that owns the room). */
-  onMessage(key: string, message: LobbyMessage): Promise<void> {
+  onMessage(key: string, message: RoomMessage): Promise<void> {
     return this.deps.decisions.run(async () => {
       const lobby = this.deps.lobbies.value[key];
       const guest = lobby?.guests[message.sender];

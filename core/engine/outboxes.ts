@@ -5,7 +5,7 @@
  * transient failures with back-off that honours the homeserver's hint.
  * What an effect's outcome means to a record is the record kind's call.
  */
-import { refundCode, type CodeBook, type CodeEntry } from "../codes.js";
+import { refundCode, type CodeBook, type CodeEntry } from "../codes/code-book.js";
 import type { AuditEntry, Effect, OutboxRecord, PendingEffect } from "../effects.js";
 import type { AuditSink, Clock, Log, Store } from "../ports.js";
 import { HomeserverError } from "../ports.js";
@@ -215,7 +215,7 @@ export class Outboxes {
       const wait = dueAt - this.deps.clock.now();
       if (wait > 0) {
         // Wake up when due rather than on the next tick: retries after a rate limit stay prompt.
-        setTimeout(() => this.drain(kind, key), wait).unref?.();
+        this.deps.clock.wakeAfter(wait, () => this.drain(kind, key));
         return;
       }
       // No effect runs before its decision is durable (a write may be waiting for disk space).
@@ -277,7 +277,7 @@ export class Outboxes {
         const current = book[key];
         if (current) current.outbox = current.outbox.map((p) => (p.id === effectId ? retried : p));
       });
-      setTimeout(() => this.drain(kind, key), wait).unref?.();
+      this.deps.clock.wakeAfter(wait, () => this.drain(kind, key));
       return;
     }
     this.deps.log.error(

@@ -2,8 +2,8 @@
 import type { PendingEffect } from "../effects.js";
 import type { MatrixPort } from "../ports.js";
 import * as say from "../challenge/messages.js";
-import { lobbyRoomName, lobbyRoomTopic } from "../lobby-messages.js";
-import type { VettingRecord } from "../vetting.js";
+import { lobbyRoomName, lobbyRoomTopic } from "../lobby/messages.js";
+import type { VettingRecord } from "../vetting/record.js";
 import type { EffectResult, LedgerRecord } from "./outboxes.js";
 
 export interface Community {

@@ -7,7 +7,7 @@
  * challenged keep their tries and are not challenged again, and replies sent
  * before the switch (the reference judged them) are not judged again.
  */
-import { MAX_GUESTS, type LobbyGuest, type LobbyPhase, type LobbyRecord } from "../lobby.js";
+import { MAX_GUESTS, type LobbyGuest, type LobbyPhase, type LobbyRecord } from "../lobby/record.js";
 import { REFERENCE_KEY_PREFIX } from "./reference-vetting.js";
 
 export const REFERENCE_LOBBY_KEY_PREFIX = `lobby:${REFERENCE_KEY_PREFIX}`;

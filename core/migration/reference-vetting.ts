@@ -4,10 +4,9 @@
  * closed, …}); ours are keyed by the knock that opened them, which the reference
  * never kept. A carried-over record gets the key `reference:<room id>`: the
  * person's knock, still pending on the space, is then recognised as already
- * handled (see core/knocks.ts) instead of charging a code and opening a second room.
+ * handled (see core/vetting/knocks.ts) instead of charging a code and opening a second room.
  */
-import type { VettingBook } from "../knocks.js";
-import type { VettingPhase, VettingRecord } from "../vetting.js";
+import type { VettingBook, VettingPhase, VettingRecord } from "../vetting/record.js";
 
 export const REFERENCE_KEY_PREFIX = "reference:";
 

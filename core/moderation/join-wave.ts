@@ -211,3 +211,16 @@ function settleQuietWave(
     },
   };
 }
+
+/** The wave as front ends see it. */
+export interface JoinWaveStatus {
+  /** 0 when the detector is off. */
+  readonly threshold: number;
+  readonly mode: JoinWaveMode;
+  /** Auto-approval is held back: passes wait for a moderator. */
+  readonly paused: boolean;
+  /** When the current wave started (ms). */
+  readonly since?: number;
+  readonly arrivalsLastMinute: number;
+  readonly arrivalsInWave: number;
+}

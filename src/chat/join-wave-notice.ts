@@ -4,7 +4,7 @@
  * console carry the same news.
  */
 import type { EngineApi } from "../../core/api.js";
-import { waveEndedNotice, waveStartedNotice } from "../../core/join-wave-messages.js";
+import { waveEndedNotice, waveStartedNotice } from "../../core/moderation/join-wave-messages.js";
 import type { SendNotice } from "./notice.js";
 
 export interface JoinWaveNoticeDeps {

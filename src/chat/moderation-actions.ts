@@ -8,11 +8,11 @@
 import type { AuditSink } from "../../core/ports.js";
 import type { Role } from "../../core/moderation/power-levels.js";
 import type { SdkModerationPort } from "../matrix/moderation-port.js";
+import type { MemberAction } from "../../core/moderation-api.js";
 import {
   describeMemberAction,
   memberActionComplete,
   memberActionService,
-  type MemberAction,
   type MemberActionService,
 } from "../moderation/member-actions.js";
 import {

@@ -7,9 +7,9 @@
  */
 import type { EngineApi } from "../../core/api.js";
 import { NoticeBudget, waitingNotice } from "../../core/chat-commands/held.js";
-import { troubles } from "../../core/triage.js";
-import type { LobbyRecord } from "../../core/lobby.js";
-import type { VettingRecord } from "../../core/vetting.js";
+import { troubles } from "../../core/moderation/triage.js";
+import type { LobbyRecord } from "../../core/lobby/record.js";
+import type { VettingRecord } from "../../core/vetting/record.js";
 import type { SendNotice } from "./notice.js";
 
 export interface WaitingNoticeDeps {

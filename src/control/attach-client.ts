@@ -28,8 +28,8 @@
 import { Agent, request as httpRequest, type ClientRequest, type IncomingMessage } from "node:http";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
+import type { AuditQuery } from "../../core/ports.js";
 import type {
-  AuditQuery,
   CodeBookEdit,
   CodeBookName,
   CommandResult,
@@ -38,12 +38,12 @@ import type {
   MintRequest,
   OpenLobbyResult,
 } from "../../core/api.js";
-import type { CodeBook, CodeEntry } from "../../core/codes.js";
+import type { CodeBook, CodeEntry } from "../../core/codes/code-book.js";
 import type { EngineEvent } from "../../core/engine/events.js";
-import type { ModeratorAction } from "../../core/vetting-commands.js";
-import type { VettingRecord } from "../../core/vetting.js";
-import type { LobbyRecord } from "../../core/lobby.js";
-import type { LobbyAction } from "../../core/lobby-commands.js";
+import type { ModeratorAction } from "../../core/vetting/commands.js";
+import type { VettingRecord } from "../../core/vetting/record.js";
+import type { LobbyRecord } from "../../core/lobby/record.js";
+import type { LobbyAction } from "../../core/lobby/commands.js";
 import { SseParser, type SseEvent } from "./sse.js";
 
 export const ADMIN_SOCKET_NAME = "admin.sock";

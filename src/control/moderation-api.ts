@@ -1,58 +1,21 @@
 /**
- * Moderation for the console, beside EngineApi: the blocklist and the members
- * with their roles. Attached, it is the daemon's admin API over the socket;
- * in-process, the runtime's blocklist and role service (console-in-process.ts).
- * A request the daemon refuses (a bad pattern, an unknown role) resolves as
- * `{ok: false}`; a daemon that cannot be reached rejects.
+ * ModerationApi (core/moderation-api.ts) over the daemon's admin API on its
+ * socket, and the wordings the attached and the in-process one share.
  */
 import { Agent } from "node:http";
-import type { BlockEntry, BlockKind } from "../../core/moderation/blocklist.js";
+import type { BlockEntry } from "../../core/moderation/blocklist.js";
 import type { Role } from "../../core/moderation/power-levels.js";
 import type { RegistrationToken } from "../../core/ports.js";
 import type { CodeBookName } from "../../core/api.js";
-import type { Endorsement } from "../../core/endorsements.js";
-import type { MemberEndorsements } from "../moderation/endorsements.js";
+import type { Endorsement } from "../../core/admission/endorsements.js";
+import type {
+  MemberLevels,
+  ModerationApi,
+  ModerationOutcome,
+  RoomMemberResult,
+} from "../../core/moderation-api.js";
 import { AdminApiError, call } from "./attach-client.js";
-import {
-  memberActionOutcome,
-  type MemberAction,
-  type RoomMemberResult,
-} from "../moderation/member-actions.js";
-
-export interface MemberLevels {
-  readonly user: string;
-  readonly displayName?: string;
-  /** Power level per room ID; null is unlimited (a room creator). */
-  readonly levels: Readonly<Record<string, number | null>>;
-}
-
-export type { MemberAction };
-
-export type ModerationOutcome =
-  { readonly ok: true; readonly summary: string } | { readonly ok: false; readonly error: string };
-
-/** The homeserver's registration tokens, or why they cannot be had (the bot is not a server admin…). */
-export type TokenListing =
-  | { readonly ok: true; readonly tokens: readonly RegistrationToken[] }
-  | { readonly ok: false; readonly error: string };
-
-export type TokenIssued =
-  | { readonly ok: true; readonly token: RegistrationToken }
-  | { readonly ok: false; readonly error: string };
-
-/** What a new registration token may be given; without either, it is unlimited and never expires. */
-export interface TokenRequest {
-  readonly uses?: number;
-  /** ms since the epoch. */
-  readonly expiresAt?: number;
-}
-
-export type { MemberEndorsements };
-
-/** Who vouched for a member and whom they brought in, or why that cannot be had. */
-export type EndorsementListing =
-  | { readonly ok: true; readonly endorsements: MemberEndorsements }
-  | { readonly ok: false; readonly error: string };
+import { memberActionOutcome } from "../moderation/member-actions.js";
 
 /** The one wording, attached and in-process, of revoking a person's codes. */
 export function revokedCodesSummary(
@@ -65,33 +28,6 @@ export function revokedCodesSummary(
 
 /** The one wording, attached and in-process, of a revoke that found nothing. */
 export const NO_SUCH_TOKEN = "no such registration token";
-
-export interface ModerationApi {
-  blocklist(): Promise<readonly BlockEntry[]>;
-  addBlock(pattern: string, reason: string | undefined, by: string): Promise<ModerationOutcome>;
-  /** Removes the pattern's entries; of that kind only, when given. */
-  removeBlock(pattern: string, by: string, kind?: BlockKind): Promise<ModerationOutcome>;
-  members(): Promise<readonly MemberLevels[]>;
-  /** The configured roles, lowest first as configured. */
-  roles(): Promise<readonly Role[]>;
-  setRole(user: string, role: string, by: string): Promise<ModerationOutcome>;
-  demote(user: string, by: string): Promise<ModerationOutcome>;
-  /** Kick, ban or unban across the space and its rooms; a room that failed makes it `{ok: false}`. */
-  memberAction(
-    user: string,
-    action: MemberAction,
-    reason: string | undefined,
-    by: string,
-  ): Promise<ModerationOutcome>;
-  /** Homeserver registration tokens: what the homeserver refuses is `{ok: false}`, as above. */
-  registrationTokens(): Promise<TokenListing>;
-  issueToken(request: TokenRequest, by: string): Promise<TokenIssued>;
-  revokeToken(token: string, by: string): Promise<ModerationOutcome>;
-  /** Who vouched for `user` and whom they brought in (endorsements.jsonl), with their live codes. */
-  endorsements(user: string): Promise<EndorsementListing>;
-  /** Revokes every live code `user` minted or was given, in both books, each audited with `by`. */
-  revokeCodesOf(user: string, by: string): Promise<ModerationOutcome>;
-}
 
 const PREFIX = "/admin/v1";
 

@@ -4,7 +4,7 @@
  * an attached console (moderation-api.ts), without the HTTP in between.
  */
 import { HomeserverError } from "../../core/ports.js";
-import type { ModerationApi } from "./moderation-api.js";
+import type { ModerationApi } from "../../core/moderation-api.js";
 import { NO_SUCH_TOKEN, revokedCodesSummary, roleSummary } from "./moderation-api.js";
 import { memberEndorsements, revokeCodesOf } from "../moderation/endorsements.js";
 import { addBlock, removeBlock } from "../moderation/blocklist-edits.js";

@@ -7,7 +7,7 @@
  */
 import { setTimeout as delay } from "node:timers/promises";
 import type { EngineApi } from "../../core/api.js";
-import type { VettingPhase } from "../../core/vetting.js";
+import type { VettingPhase } from "../../core/vetting/record.js";
 import type { TestCommunity } from "../devserver/community.js";
 import { Newcomer, haikuWith, type Challenge } from "../devserver/newcomer-flow.js";
 import type { TestHomeserver } from "../devserver/synapse.js";

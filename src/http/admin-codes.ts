@@ -7,7 +7,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { CodeBookName, EngineApi } from "../../core/api.js";
-import { codeEntrySchema, codeLink } from "../../core/codes.js";
+import { codeEntrySchema, codeLink } from "../../core/codes/code-book.js";
 import {
   ACTOR_HEADER,
   ADMIN_PREFIX,

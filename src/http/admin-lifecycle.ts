@@ -7,7 +7,7 @@
  * (src/moderation/lifecycle.ts). `GET /lifecycle` shows what waits.
  */
 import type { FastifyInstance } from "fastify";
-import { checkLifecycleCall } from "../../core/lifecycle-queue.js";
+import { checkLifecycleCall } from "../../core/moderation/lifecycle-queue.js";
 import { lifecycleSucceeded, type Lifecycle } from "../moderation/lifecycle.js";
 import { roleAnswer } from "./admin-roles.js";
 import { ACTOR_HEADER, ADMIN_PREFIX, ApiError, parseActor } from "./admin-common.js";

@@ -8,14 +8,14 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { EngineApi } from "../../core/api.js";
-import type { ModeratorAction } from "../../core/vetting-commands.js";
+import type { ModeratorAction } from "../../core/vetting/commands.js";
 import {
   ACTIVE_PHASES,
   VETTING_PHASES,
   type VettingPhase,
   type VettingRecord,
-} from "../../core/vetting.js";
-import { LOBBY_PHASES } from "../../core/lobby.js";
+} from "../../core/vetting/record.js";
+import { LOBBY_PHASES } from "../../core/lobby/record.js";
 import {
   ACTOR_HEADER,
   ADMIN_PREFIX,

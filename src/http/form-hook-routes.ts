@@ -19,7 +19,7 @@ import {
   readFormRequest,
   submissionIdOf,
   type FormFieldSettings,
-} from "../../core/form-request.js";
+} from "../../core/vetting/form-request.js";
 import type { FormAnswer, FormMode, FormRequest } from "../../core/engine/form-desk.js";
 import { HttpProblem } from "./signup-routes.js";
 import { formSignatureValid } from "./form-hook-signature.js";

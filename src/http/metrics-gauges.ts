@@ -7,7 +7,7 @@
  */
 import { Gauge, type Registry } from "prom-client";
 import type { EngineApi } from "../../core/api.js";
-import { troubles, TROUBLE_KINDS } from "../../core/triage.js";
+import { troubles, TROUBLE_KINDS } from "../../core/moderation/triage.js";
 import type { SyncHealth } from "../matrix/space-watch.js";
 import { packageVersion } from "../package-info.js";
 

@@ -11,7 +11,8 @@ import {
   type MatrixEvent,
   type Room,
 } from "matrix-js-sdk";
-import type { Engine, KnockSeen, SpaceSnapshot } from "../../core/engine/engine.js";
+import type { Engine } from "../../core/engine/engine.js";
+import type { KnockSeen, SpaceSnapshot } from "../../core/engine/inputs.js";
 
 export interface SyncHealth {
   /** The first sync batch has been processed and reconciled. */

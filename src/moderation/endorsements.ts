@@ -1,7 +1,7 @@
 /**
  * The endorsement log (DATA_DIR/endorsements.jsonl, the reference approver's
  * file and shape): every admission that reaches the audit log also records
- * its endorser here (core/endorsements.ts decides who). The audit sink the
+ * its endorser here (core/admission/endorsements.ts decides who). The audit sink the
  * engine and the signup service write through does both.
  */
 import type { CodeBookName, EngineApi, EngineSnapshot } from "../../core/api.js";
@@ -11,8 +11,9 @@ import {
   liveCodesOf,
   type Endorsement,
   type EndorsementLookup,
-} from "../../core/endorsements.js";
+} from "../../core/admission/endorsements.js";
 import type { AuditSink, Log } from "../../core/ports.js";
+import type { MemberEndorsements } from "../../core/moderation-api.js";
 import type { AuditLog } from "../store/audit-log.js";
 import { readFileIfExists } from "../store/atomic-file.js";
 
@@ -93,14 +94,6 @@ export async function revokeCodesOf(
     }
   }
   return revoked;
-}
-
-/** A person's place in the tree and the live codes a revoke would stop, as the admin API and the console show it. */
-export interface MemberEndorsements {
-  readonly user: string;
-  readonly endorsedBy: Endorsement | undefined;
-  readonly endorsed: readonly Endorsement[];
-  readonly liveCodes: readonly { book: CodeBookName; code: string }[];
 }
 
 export async function memberEndorsements(

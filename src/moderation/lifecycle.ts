@@ -6,7 +6,7 @@
  *
  * A call that arrives before the engine is ready (first sync not processed,
  * homeserver down), or while older calls still wait, is queued on disk
- * (core/lifecycle-queue.ts keeps order and the last word per user) and
+ * (core/moderation/lifecycle-queue.ts keeps order and the last word per user) and
  * applied in order once ready. A call that fails for a transient reason goes
  * back to wait; one the homeserver refuses for good is audited and dropped.
  */
@@ -21,7 +21,7 @@ import {
   type LifecycleCall,
   type LifecycleQueue,
   type QueuedLifecycleCall,
-} from "../../core/lifecycle-queue.js";
+} from "../../core/moderation/lifecycle-queue.js";
 import { JsonStore } from "../store/json-store.js";
 import type { WriteRetry } from "../store/write-faults.js";
 import type { RoomOutcome } from "../matrix/moderation-port.js";

@@ -12,10 +12,10 @@ import type { AuditSink } from "../../core/ports.js";
 import { hasControlCharacters } from "../../core/chat-commands/matrix-ids.js";
 import { isValidUserId } from "../../core/moderation/matrix-ids.js";
 import { outOfReachReason, roomsOutOfReach } from "../../core/moderation/reach.js";
-import type { RoomAction, SdkModerationPort } from "../matrix/moderation-port.js";
+import type { SdkModerationPort } from "../matrix/moderation-port.js";
+import type { MemberAction, RoomMemberResult } from "../../core/moderation-api.js";
 import { readRoomPowerLevels } from "./room-power-levels.js";
 
-export type MemberAction = RoomAction;
 export const MEMBER_ACTIONS: readonly MemberAction[] = ["kick", "ban", "unban"];
 export const MAX_MEMBER_ACTION_REASON = 1000;
 
@@ -44,17 +44,6 @@ export interface MemberActionOptions {
    */
   readonly authority?: number;
 }
-
-/** One room's result: done (or already so), or failed at the homeserver. */
-export type RoomMemberResult =
-  | { readonly roomId: string; readonly outcome: "done" }
-  | {
-      readonly roomId: string;
-      readonly outcome: "failed";
-      readonly reason: string;
-      /** The homeserver may accept it later (down, rate-limited): worth a retry. */
-      readonly transient: boolean;
-    };
 
 export type MemberActionResult =
   /** Nothing was sent: the request itself is wrong. */

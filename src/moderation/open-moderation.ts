@@ -4,7 +4,7 @@
  * the `!block` action.
  */
 import type { MatrixClient } from "matrix-js-sdk";
-import type { Screen } from "../../core/engine/screening.js";
+import type { Screen } from "../../core/moderation/screening.js";
 import type { AuditSink, Log } from "../../core/ports.js";
 import type { DaemonConfig } from "../config.js";
 import { noticeSender } from "../chat/notice.js";

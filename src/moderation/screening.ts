@@ -9,7 +9,7 @@ import {
   matchPolicyRules,
   type PolicyRules,
 } from "../../core/moderation/policy-rules.js";
-import type { Screen, ScreenHit } from "../../core/engine/screening.js";
+import type { Screen, ScreenHit } from "../../core/moderation/screening.js";
 import type { BlocklistStore } from "../store/blocklist-store.js";
 
 export class Screening {

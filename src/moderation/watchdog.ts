@@ -11,7 +11,7 @@
  * is not removed on a resemblance. Each person is flagged once per change of
  * why they are caught, not on every pass (in memory: a restart flags again once).
  */
-import type { ScreenHit, Screen } from "../../core/engine/screening.js";
+import type { ScreenHit, Screen } from "../../core/moderation/screening.js";
 import { denyReasons } from "../../core/challenge/messages.js";
 import type { AuditSink, Log } from "../../core/ports.js";
 import type { RoomMember, RoomOutcome, SdkModerationPort } from "../matrix/moderation-port.js";

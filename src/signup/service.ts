@@ -23,13 +23,18 @@
  * The password and the access tokens never reach a log or the audit log.
  */
 import { randomUUID } from "node:crypto";
-import { redeemCode, refundCode, type CodeBook, type RedeemRefusal } from "../../core/codes.js";
+import {
+  redeemCode,
+  refundCode,
+  type CodeBook,
+  type RedeemRefusal,
+} from "../../core/codes/code-book.js";
 import type { Log, Store } from "../../core/ports.js";
 import { MatrixHttp, NoAnswerError, describeAnswer } from "./matrix-http.js";
 import { registerAccount, type Account, type RegisterFailure } from "./register.js";
 import type { SignupError, SignupRequest } from "./validate.js";
 import { WindowLimiter } from "../http/join-rate.js";
-import type { Screen } from "../../core/engine/screening.js";
+import type { Screen } from "../../core/moderation/screening.js";
 import { denyReasons } from "../../core/challenge/messages.js";
 import { isUserId } from "../../core/chat-commands/matrix-ids.js";
 import { directRoomRequest } from "./inviter-dm.js";

@@ -1,10 +1,8 @@
 /** Opens the data dir's JSON books with their shapes checked. */
 import { z } from "zod";
-import { parseCodeBook, type CodeBook } from "../../core/codes.js";
-import type { VettingBook } from "../../core/knocks.js";
-import { VETTING_PHASES, type VettingRecord } from "../../core/vetting.js";
-import { LOBBY_PHASES } from "../../core/lobby.js";
-import type { LobbyBook } from "../../core/engine/lobby-desk.js";
+import { parseCodeBook, type CodeBook } from "../../core/codes/code-book.js";
+import { VETTING_PHASES, type VettingBook, type VettingRecord } from "../../core/vetting/record.js";
+import { LOBBY_PHASES, type LobbyBook } from "../../core/lobby/record.js";
 import { JsonStore } from "./json-store.js";
 import { JournaledBook } from "./journaled-book.js";
 import type { WriteRetry } from "./write-faults.js";

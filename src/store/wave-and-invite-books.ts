@@ -1,7 +1,7 @@
 /** Opens join-wave.json (a pause that outlives a restart) and invites.json (invites waited on). */
 import { z } from "zod";
 import type { JoinWaveState } from "../../core/moderation/join-wave.js";
-import type { InviteBook } from "../../core/invites.js";
+import type { InviteBook } from "../../core/admission/invites.js";
 import { JsonStore } from "./json-store.js";
 import type { WriteRetry } from "./write-faults.js";
 

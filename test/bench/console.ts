@@ -34,7 +34,7 @@ process.env.FORCE_COLOR ??= "1";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { VettingRecord } from "../../core/vetting.js";
+import type { VettingRecord } from "../../core/vetting/record.js";
 import { World } from "../unit/engine-fixtures.js";
 import { serveOnAdminSocket } from "../ui/admin-socket.js";
 import { BenchStdin, BenchStdout } from "./console-terminal.js";

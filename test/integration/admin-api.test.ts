@@ -11,7 +11,7 @@ import { waitFor } from "../harness/wait.js";
 import { SseParser, type SseEvent } from "../../src/control/sse.js";
 import { connectEngine, isDaemonRunning } from "../../src/control/attach-client.js";
 import type { EngineSnapshot } from "../../core/api.js";
-import type { VettingRecord } from "../../core/vetting.js";
+import type { VettingRecord } from "../../core/vetting/record.js";
 import { http as call } from "../unit/admin-fakes.js";
 
 let hs: TestHomeserver;

@@ -14,7 +14,7 @@ import { TestDaemon } from "../harness/daemon.js";
 import { waitFor } from "../harness/wait.js";
 import { MatrixUserClient } from "../harness/newcomer.js";
 import { http as call } from "../unit/admin-fakes.js";
-import type { VettingRecord } from "../../core/vetting.js";
+import type { VettingRecord } from "../../core/vetting/record.js";
 
 const SECRET = "tally-signing-secret-1";
 const FORM_ENV = {

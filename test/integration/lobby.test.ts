@@ -11,8 +11,8 @@ import { createCommunity, type TestCommunity } from "../harness/community.js";
 import { TestDaemon } from "../harness/daemon.js";
 import { Newcomer, haikuWith } from "../harness/newcomer-flow.js";
 import { waitFor } from "../harness/wait.js";
-import type { CodeBook } from "../../core/codes.js";
-import type { LobbyRecord } from "../../core/lobby.js";
+import type { CodeBook } from "../../core/codes/code-book.js";
+import type { LobbyRecord } from "../../core/lobby/record.js";
 
 let hs: TestHomeserver;
 let community: TestCommunity;

@@ -16,7 +16,7 @@ import { openTestRuntime } from "../harness/runtime.js";
 import { Newcomer } from "../harness/newcomer-flow.js";
 import { waitFor } from "../harness/wait.js";
 import { http as call } from "../unit/admin-fakes.js";
-import type { VettingRecord } from "../../core/vetting.js";
+import type { VettingRecord } from "../../core/vetting/record.js";
 import { runtimeModeration } from "../../src/control/runtime-moderation.js";
 
 let hs: TestHomeserver;

@@ -19,7 +19,8 @@ import {
 } from "../harness/community-members.js";
 import { openTestRuntime } from "../harness/runtime.js";
 import { waitFor } from "../harness/wait.js";
-import { attachedModeration, type ModerationApi } from "../../src/control/moderation-api.js";
+import type { ModerationApi } from "../../core/moderation-api.js";
+import { attachedModeration } from "../../src/control/moderation-api.js";
 import { runtimeModeration } from "../../src/control/runtime-moderation.js";
 
 const ROLES = "member=0,helper=25,moderator=50,admin=100";

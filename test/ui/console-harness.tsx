@@ -5,7 +5,7 @@
  */
 import "./ci-off.js";
 import { render } from "ink-testing-library";
-import type { CodeBook } from "../../core/codes.js";
+import type { CodeBook } from "../../core/codes/code-book.js";
 import { ConsoleApp, type ConsoleAppProps } from "../../ui/console-app.js";
 import { World } from "../unit/engine-fixtures.js";
 

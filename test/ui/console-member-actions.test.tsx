@@ -1,11 +1,7 @@
 import "./ci-off.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type {
-  MemberAction,
-  MemberLevels,
-  ModerationApi,
-} from "../../src/control/moderation-api.js";
+import type { MemberAction, MemberLevels, ModerationApi } from "../../core/moderation-api.js";
 import type { World } from "../unit/engine-fixtures.js";
 import { renderConsole } from "./console-harness.js";
 

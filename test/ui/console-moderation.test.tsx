@@ -2,7 +2,7 @@ import "./ci-off.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { BlockEntry } from "../../core/moderation/blocklist.js";
-import type { MemberLevels, ModerationApi } from "../../src/control/moderation-api.js";
+import type { MemberLevels, ModerationApi } from "../../core/moderation-api.js";
 import { renderConsole } from "./console-harness.js";
 
 const SPACE = "!space:example.org";

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { EngineEvent } from "../../core/engine/events.js";
-import type { VettingRecord } from "../../core/vetting.js";
+import type { VettingRecord } from "../../core/vetting/record.js";
 import { complete, completions, parseCommand } from "../../ui/keys/command-line.js";
 import { REGISTRY, bindingFor } from "../../ui/keys/registry.js";
 import { MAX_AUDIT_LINES, initialConsoleState, VIEWS } from "../../ui/state/console-state.js";

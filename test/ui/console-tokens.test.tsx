@@ -9,7 +9,7 @@ import type {
   TokenIssued,
   TokenListing,
   TokenRequest,
-} from "../../src/control/moderation-api.js";
+} from "../../core/moderation-api.js";
 import { renderConsole } from "./console-harness.js";
 
 const base64 = (text: string) => Buffer.from(text, "utf8").toString("base64");

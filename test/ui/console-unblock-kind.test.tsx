@@ -2,7 +2,7 @@ import "./ci-off.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { BlockEntry, BlockKind } from "../../core/moderation/blocklist.js";
-import type { ModerationApi } from "../../src/control/moderation-api.js";
+import type { ModerationApi } from "../../core/moderation-api.js";
 import { renderConsole } from "./console-harness.js";
 
 test("d on a blocklist row removes exactly that entry: the same pattern of another kind stays", async () => {

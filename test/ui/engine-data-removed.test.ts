@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { LobbyRecord } from "../../core/lobby.js";
-import type { VettingRecord } from "../../core/vetting.js";
+import type { LobbyRecord } from "../../core/lobby/record.js";
+import type { VettingRecord } from "../../core/vetting/record.js";
 import { initialConsoleState } from "../../ui/state/console-state.js";
 import { applyEvents, applySnapshot } from "../../ui/state/engine-data.js";
 

@@ -3,9 +3,9 @@ import { request } from "node:http";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { PendingInvite } from "../../core/invites.js";
+import type { PendingInvite } from "../../core/admission/invites.js";
+import type { AuditQuery } from "../../core/ports.js";
 import type {
-  AuditQuery,
   CodeBookEdit,
   CodeBookName,
   CommandResult,
@@ -14,13 +14,13 @@ import type {
   MintRequest,
   OpenLobbyResult,
 } from "../../core/api.js";
-import type { LobbyAction } from "../../core/lobby-commands.js";
-import type { LobbyRecord } from "../../core/lobby.js";
-import type { CodeBook, CodeEntry } from "../../core/codes.js";
+import type { LobbyAction } from "../../core/lobby/commands.js";
+import type { LobbyRecord } from "../../core/lobby/record.js";
+import type { CodeBook, CodeEntry } from "../../core/codes/code-book.js";
 import { EngineEvents, type EngineEvent } from "../../core/engine/events.js";
-import type { JoinWaveStatus } from "../../core/engine/join-wave-desk.js";
-import type { ModeratorAction } from "../../core/vetting-commands.js";
-import type { VettingPhase, VettingRecord } from "../../core/vetting.js";
+import type { JoinWaveStatus } from "../../core/moderation/join-wave.js";
+import type { ModeratorAction } from "../../core/vetting/commands.js";
+import type { VettingPhase, VettingRecord } from "../../core/vetting/record.js";
 
 type AuditRow = { ts: number; type: string; [field: string]: unknown };
 

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import { ClientEvent, MatrixEvent, RoomEvent, SyncState, type MatrixClient } from "matrix-js-sdk";
 import type { CodeBookName, MintRequest } from "../../core/api.js";
-import type { CodeBook } from "../../core/codes.js";
+import type { CodeBook } from "../../core/codes/code-book.js";
 import { listenToOperatorRoom, type DeviceGate } from "../../src/chat/operator-room.js";
 import type { ChatCommandsApi } from "../../src/chat/run-command.js";
 import type { OperatorActions } from "../../src/chat/operator-actions.js";

@@ -10,8 +10,8 @@ import {
   waitingForModerator,
 } from "../../core/chat-commands/held.js";
 import { parseChatCommand } from "../../core/chat-commands/parse.js";
-import { troubles } from "../../core/triage.js";
-import type { VettingRecord } from "../../core/vetting.js";
+import { troubles } from "../../core/moderation/triage.js";
+import type { VettingRecord } from "../../core/vetting/record.js";
 import { record } from "./admin-fakes.js";
 
 const NOW = 1_700_000_000_000 + 2 * 3_600_000;

@@ -7,7 +7,7 @@ import {
   redeemCode,
   refundCode,
   seedCodeBook,
-} from "../../core/codes.js";
+} from "../../core/codes/code-book.js";
 
 const book = parseCodeBook({
   WELCOME1: { uses_remaining: 1, label: "one use" },

@@ -6,7 +6,7 @@ import {
   endorsementsOf,
   liveCodesOf,
   type EndorsementLookup,
-} from "../../core/endorsements.js";
+} from "../../core/admission/endorsements.js";
 
 const lookup: EndorsementLookup = {
   botUserId: "@bot:hs",

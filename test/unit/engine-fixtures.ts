@@ -1,11 +1,13 @@
 /** In-memory stand-ins for the engine's ports, for unit tests of core/ (no homeserver). */
-import { Engine, type EngineSettings, type KnockSeen } from "../../core/engine/engine.js";
+import { Engine, type EngineSettings } from "../../core/engine/engine.js";
+import type { KnockSeen } from "../../core/engine/inputs.js";
 import { HomeserverError, type MatrixPort, type Store } from "../../core/ports.js";
-import type { CodeBook } from "../../core/codes.js";
-import type { VettingBook } from "../../core/knocks.js";
-import type { LobbyBook } from "../../core/engine/lobby-desk.js";
+import type { CodeBook } from "../../core/codes/code-book.js";
+import type { VettingBook } from "../../core/vetting/record.js";
+import type { LobbyBook } from "../../core/lobby/record.js";
 import { DEFAULT_HAIKU_RULES } from "../../core/challenge/judge.js";
-import type { Screen } from "../../core/engine/screening.js";
+import type { Screen } from "../../core/moderation/screening.js";
+import { systemClock } from "../../src/system-clock.js";
 
 export class MemoryStore<T> implements Store<T> {
   flushes = 0;
@@ -119,7 +121,7 @@ export class World {
         vetting: this.vetting,
         lobbies: this.lobbies,
         audit: { append: async (r) => void this.audit.push(r), read: async () => this.audit },
-        clock: { now: () => this.now },
+        clock: { now: () => this.now, wakeAfter: systemClock.wakeAfter },
         log: { info() {}, warn() {}, error() {} },
         random: () => 0.5,
         secureRandom: (bytes) =>

@@ -8,14 +8,19 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Fastify from "fastify";
-import { normaliseUserId, readFormRequest, submissionIdOf } from "../../core/form-request.js";
+import {
+  normaliseUserId,
+  readFormRequest,
+  submissionIdOf,
+} from "../../core/vetting/form-request.js";
 import { HandledSubmissions } from "../../src/store/form-submissions.js";
 import { formSignatureValid } from "../../src/http/form-hook-signature.js";
 import { formHookRoutes, type FormIntake } from "../../src/http/form-hook-routes.js";
 import type { FormRequest } from "../../core/engine/form-desk.js";
 import { Engine } from "../../core/engine/engine.js";
-import type { Screen } from "../../core/engine/screening.js";
+import type { Screen } from "../../core/moderation/screening.js";
 import { World, settings } from "./engine-fixtures.js";
+import { systemClock } from "../../src/system-clock.js";
 
 const tally = (fields: { key: string; label: string; type: string; value: unknown }[]) => ({
   eventId: "a4cb511e-1",
@@ -232,7 +237,7 @@ function screenedEngine(world: World, screen: Screen): Engine {
       vetting: world.vetting,
       lobbies: world.lobbies,
       audit: { append: async (r) => void world.audit.push(r), read: async () => world.audit },
-      clock: { now: () => world.now },
+      clock: { now: () => world.now, wakeAfter: systemClock.wakeAfter },
       log: { info() {}, warn() {}, error() {} },
       random: () => 0.5,
       secureRandom: (bytes) => new Uint8Array(bytes),

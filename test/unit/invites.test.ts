@@ -6,7 +6,7 @@ import {
   dueInviteActions,
   welcomeMessage,
   type InviteBook,
-} from "../../core/invites.js";
+} from "../../core/admission/invites.js";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -15,6 +15,7 @@ import { parseChatCommand } from "../../core/chat-commands/parse.js";
 import { helpText } from "../../core/chat-commands/replies.js";
 import { runChatCommand } from "../../src/chat/run-command.js";
 import { LobbyWorld, MemoryStore, settings } from "./engine-fixtures.js";
+import { systemClock } from "../../src/system-clock.js";
 
 const haiku = (keyword: string) =>
   `morning light arrives\nthe ${keyword} waits beside the door\nwe begin again`;
@@ -35,7 +36,7 @@ function waveWorld(waveStore = new MemoryStore<JoinWaveState | undefined>(undefi
         vetting: world.vetting,
         lobbies: world.lobbies,
         audit: { append: async (r) => void world.audit.push(r), read: async () => world.audit },
-        clock: { now: () => world.now },
+        clock: { now: () => world.now, wakeAfter: systemClock.wakeAfter },
         log: { info() {}, warn() {}, error() {} },
         random: () => 0.5,
         secureRandom: (bytes) => Uint8Array.from({ length: bytes }, (_, i) => (i * 37) % 256),

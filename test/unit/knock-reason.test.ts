@@ -1,7 +1,7 @@
 /** Knock reasons are anyone's text: kept to 1 KiB, cut on a character boundary. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MAX_KNOCK_REASON_BYTES, clipKnockReason } from "../../core/knocks.js";
+import { MAX_KNOCK_REASON_BYTES, clipKnockReason } from "../../core/vetting/knocks.js";
 
 const bytes = (text: string) => Buffer.byteLength(text, "utf8");
 

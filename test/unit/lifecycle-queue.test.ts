@@ -9,7 +9,7 @@ import {
   settleLifecycleCall,
   type LifecycleCall,
   type LifecycleQueue,
-} from "../../core/lifecycle-queue.js";
+} from "../../core/moderation/lifecycle-queue.js";
 
 const ANN = "@ann:example.org";
 const BO = "@bo:example.org";

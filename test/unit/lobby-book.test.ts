@@ -4,7 +4,7 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openLobbyBook } from "../../src/store/books.js";
-import { openingLobby } from "../../core/lobby.js";
+import { openingLobby } from "../../core/lobby/record.js";
 import { DEFAULT_HAIKU_RULES } from "../../core/challenge/judge.js";
 
 const lobby = openingLobby(

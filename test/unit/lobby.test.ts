@@ -9,8 +9,8 @@ import {
   type LobbyInput,
   type LobbyRecord,
   type LobbySettings,
-} from "../../core/lobby.js";
-import { lobbyCommand, type LobbyAction } from "../../core/lobby-commands.js";
+} from "../../core/lobby/record.js";
+import { lobbyCommand, type LobbyAction } from "../../core/lobby/commands.js";
 
 const settings: LobbySettings = {
   maxTries: 3,

@@ -5,6 +5,7 @@ import { Outboxes, type LedgerRecord, type RecordKind } from "../../core/engine/
 import { SerialQueue, Slots } from "../../core/engine/serial.js";
 import type { Store } from "../../core/ports.js";
 import { MemoryStore } from "./engine-fixtures.js";
+import { systemClock } from "../../src/system-clock.js";
 
 /** A book whose writes wait until the test lets them land, as on a disk that is full for a while. */
 class HeldStore<T> extends MemoryStore<T> {
@@ -35,7 +36,7 @@ test("an effect added to a record does not run while the record is still on its 
     codes: new MemoryStore({}),
     signupCodes: new MemoryStore({}),
     audit: { append: async () => undefined, read: async () => [] },
-    clock: { now: () => 0 },
+    clock: { now: () => 0, wakeAfter: systemClock.wakeAfter },
     log: { info() {}, warn() {}, error() {} },
     random: () => 0.5,
     events: new EngineEvents(),

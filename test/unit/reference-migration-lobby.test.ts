@@ -8,7 +8,12 @@ import {
   referenceSettingsIgnored,
   UNSUPPORTED_REFERENCE_SETTINGS,
 } from "../../core/migration/reference-env.js";
-import { openingLobby, stepLobby, type LobbyRecord, type LobbySettings } from "../../core/lobby.js";
+import {
+  openingLobby,
+  stepLobby,
+  type LobbyRecord,
+  type LobbySettings,
+} from "../../core/lobby/record.js";
 import { DEFAULT_HAIKU_RULES } from "../../core/challenge/judge.js";
 import { openLobbyBook, parseLobbyBook } from "../../src/store/books.js";
 import { carryOverReferenceLobbies } from "../../src/store/reference-migration.js";

@@ -10,7 +10,7 @@ import {
   type LobbyInput,
   type LobbyRecord,
   type LobbySettings,
-} from "../../core/lobby.js";
+} from "../../core/lobby/record.js";
 import { carryOverLobbyBook } from "../../core/migration/reference-lobby.js";
 
 const settings: LobbySettings = {

@@ -7,9 +7,9 @@ import {
   carryOverVettingBook,
   isReferenceVettingBook,
 } from "../../core/migration/reference-vetting.js";
-import { carriedOverRecordFor, decideKnock } from "../../core/knocks.js";
-import { step, type VettingSettings } from "../../core/vetting.js";
-import { parseCodeBook } from "../../core/codes.js";
+import { carriedOverRecordFor, decideKnock } from "../../core/vetting/knocks.js";
+import { step, type VettingSettings } from "../../core/vetting/record.js";
+import { parseCodeBook } from "../../core/codes/code-book.js";
 import { DEFAULT_HAIKU_RULES } from "../../core/challenge/judge.js";
 import { openVettingBook, parseVettingBook } from "../../src/store/books.js";
 import { carryOverReferenceVetting } from "../../src/store/reference-migration.js";

@@ -4,7 +4,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { CodeBook } from "../../core/codes.js";
+import type { CodeBook } from "../../core/codes/code-book.js";
 import type { Log } from "../../core/ports.js";
 import { AuditLog, type AuditRecord } from "../../src/store/audit-log.js";
 import { openCodeBook } from "../../src/store/books.js";

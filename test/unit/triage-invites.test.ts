@@ -1,8 +1,8 @@
 // Triage lists invites nobody answered: once the engine reminded about them, or after a day.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { PendingInvite } from "../../core/invites.js";
-import { UNANSWERED_AFTER_MS } from "../../core/triage.js";
+import type { PendingInvite } from "../../core/admission/invites.js";
+import { UNANSWERED_AFTER_MS } from "../../core/moderation/triage.js";
 import { triageItems } from "../../ui/state/triage.js";
 import { bindingById } from "../../ui/keys/registry.js";
 import { record } from "./admin-fakes.js";

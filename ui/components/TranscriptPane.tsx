@@ -1,7 +1,7 @@
 /** The last messages of a vetting room or lobby, newest at the bottom, as many as fit. */
 import { usePalette } from "../console-context.js";
 import { Box, Text } from "ink";
-import type { TranscriptLine } from "../../core/vetting.js";
+import type { TranscriptLine } from "../../core/vetting/record.js";
 import { transcriptLines } from "../format/transcript-lines.js";
 
 const SPEAKER_TONES = { bot: "accent", newcomer: "newcomer", moderator: "moderator" } as const;

@@ -7,7 +7,7 @@
  * opened, so uses spent meanwhile are not undone by codes left alone.
  */
 import type { CodeBookName } from "../../core/api.js";
-import type { CodeBook } from "../../core/codes.js";
+import type { CodeBook } from "../../core/codes/code-book.js";
 import {
   bookText,
   diffBooks,

@@ -4,7 +4,7 @@
  * (open a dialog, ask for text, refuse, cancel).
  */
 import type { EngineApi } from "../../core/api.js";
-import type { ModerationApi } from "../../src/control/moderation-api.js";
+import type { ModerationApi } from "../../core/moderation-api.js";
 import type { ConsoleMode } from "../console-context.js";
 import { bindingContext } from "../keys/binding-context.js";
 import type { BindingContext } from "../keys/registry.js";

@@ -4,8 +4,8 @@
  * reason) or failed (the daemon could not be reached).
  */
 import type { CodeBookEdit, CodeBookName, EngineApi } from "../../core/api.js";
-import type { LobbyAction } from "../../core/lobby-commands.js";
-import type { ModeratorAction } from "../../core/vetting-commands.js";
+import type { LobbyAction } from "../../core/lobby/commands.js";
+import type { ModeratorAction } from "../../core/vetting/commands.js";
 import { codeLink } from "../format/code-link.js";
 import { sanitize } from "../sanitize.js";
 import type { ConsoleState } from "../state/console-state.js";

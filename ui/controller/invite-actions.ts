@@ -3,7 +3,7 @@
  * from the Triage view (the space and every room it went to), after a confirm
  * that starts on Cancel.
  */
-import type { PendingInvite } from "../../core/invites.js";
+import type { PendingInvite } from "../../core/admission/invites.js";
 import { relative } from "../format/time.js";
 import type { InviteActions } from "../keys/console-actions.js";
 import { sanitize } from "../sanitize.js";

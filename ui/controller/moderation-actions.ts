@@ -9,7 +9,7 @@ import type {
   MemberAction,
   ModerationApi,
   ModerationOutcome,
-} from "../../src/control/moderation-api.js";
+} from "../../core/moderation-api.js";
 import type { ModerationActions } from "../keys/console-actions.js";
 import { sanitize } from "../sanitize.js";
 import type { ModerationData } from "../state/console-state.js";

@@ -1,5 +1,5 @@
 /** Decisions on knocks and vetting rooms: approve, reject (with a reason), close, say as the bot. */
-import type { VettingRecord } from "../../core/vetting.js";
+import type { VettingRecord } from "../../core/vetting/record.js";
 import { displayRecord } from "../format/record-display.js";
 import type { VettingActions } from "../keys/console-actions.js";
 import { sanitize } from "../sanitize.js";

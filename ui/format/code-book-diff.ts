@@ -5,7 +5,7 @@
  * moderator's to edit, and the engine keeps it for every code that stays.
  */
 import type { CodeBookEdit } from "../../core/api.js";
-import { parseCodeBook, type CodeBook, type CodeEntry } from "../../core/codes.js";
+import { parseCodeBook, type CodeBook, type CodeEntry } from "../../core/codes/code-book.js";
 import { sanitize } from "../sanitize.js";
 
 export type { CodeBookEdit } from "../../core/api.js";

@@ -1,5 +1,5 @@
-/** Code links for the console: built as everywhere (core/codes.ts), from a public address checked first. */
-export { codeLink } from "../../core/codes.js";
+/** Code links for the console: built as everywhere (core/codes/code-book.ts), from a public address checked first. */
+export { codeLink } from "../../core/codes/code-book.js";
 
 /**
  * A public address fit for a link: http(s), no credentials, nothing a

@@ -3,7 +3,7 @@
  * people who came with their tries. Strings from Matrix (user ids, aliases,
  * errors) pass through the sanitizer; computed once per lobby object.
  */
-import type { LobbyPhase, LobbyRecord } from "../../core/lobby.js";
+import type { LobbyPhase, LobbyRecord } from "../../core/lobby/record.js";
 import { sanitize } from "../sanitize.js";
 
 export interface GuestDisplay {

@@ -1,7 +1,7 @@
 /** Blocklist entries and members as the console shows them: every string sanitized. */
 import type { BlockEntry } from "../../core/moderation/blocklist.js";
 import type { Role } from "../../core/moderation/power-levels.js";
-import type { MemberLevels } from "../../src/control/moderation-api.js";
+import type { MemberLevels } from "../../core/moderation-api.js";
 import { sanitize } from "../sanitize.js";
 
 export interface BlockDisplay {

@@ -4,7 +4,7 @@
  * Computed once per record object: records are replaced, never changed, when
  * the engine reports a change.
  */
-import type { VettingPhase, VettingRecord } from "../../core/vetting.js";
+import type { VettingPhase, VettingRecord } from "../../core/vetting/record.js";
 import { sanitize } from "../sanitize.js";
 
 export interface RecordDisplay {

@@ -2,7 +2,7 @@
  * A vetting room's transcript as screen lines: each message sanitized (line
  * breaks kept: haiku have three), wrapped to the width, newest at the bottom.
  */
-import type { TranscriptLine } from "../../core/vetting.js";
+import type { TranscriptLine } from "../../core/vetting/record.js";
 import { sanitize } from "../sanitize.js";
 import { clock } from "./time.js";
 

@@ -2,9 +2,9 @@
  * What a key binding is, and the checks the bindings share: where one applies,
  * and why it is disabled (registry.ts lists them all).
  */
-import type { PendingInvite } from "../../core/invites.js";
-import type { LobbyRecord } from "../../core/lobby.js";
-import type { VettingRecord } from "../../core/vetting.js";
+import type { PendingInvite } from "../../core/admission/invites.js";
+import type { LobbyRecord } from "../../core/lobby/record.js";
+import type { VettingRecord } from "../../core/vetting/record.js";
 import { VIEWS, type ConsoleState, type Screen, type ViewId } from "../state/console-state.js";
 import type { BlockRow, CodeRow, MemberRow, TokenRow } from "../state/rows.js";
 import type { TriageItem } from "../state/triage.js";

@@ -1,10 +1,10 @@
 /** What key bindings may ask of the console, by domain: the controller's modules implement them. */
 import type { CodeBookName } from "../../core/api.js";
-import type { LobbyAction } from "../../core/lobby-commands.js";
-import type { LobbyRecord } from "../../core/lobby.js";
-import type { PendingInvite } from "../../core/invites.js";
-import type { ModeratorAction } from "../../core/vetting-commands.js";
-import type { VettingRecord } from "../../core/vetting.js";
+import type { LobbyAction } from "../../core/lobby/commands.js";
+import type { LobbyRecord } from "../../core/lobby/record.js";
+import type { PendingInvite } from "../../core/admission/invites.js";
+import type { ModeratorAction } from "../../core/vetting/commands.js";
+import type { VettingRecord } from "../../core/vetting/record.js";
 import type { ViewId } from "../state/console-state.js";
 import type { ThemeName } from "../theme.js";
 import type { BlockRow, CodeRow, MemberRow, TokenRow } from "../state/rows.js";

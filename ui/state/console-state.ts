@@ -4,19 +4,15 @@
  * and the console's own place (view, selection, filter, the open dialog).
  */
 import type { CodeBookName } from "../../core/api.js";
-import type { CodeBook } from "../../core/codes.js";
-import type { LobbyRecord } from "../../core/lobby.js";
+import type { CodeBook } from "../../core/codes/code-book.js";
+import type { LobbyRecord } from "../../core/lobby/record.js";
 import type { BlockEntry, BlockKind } from "../../core/moderation/blocklist.js";
-import type { PendingInvite } from "../../core/invites.js";
+import type { PendingInvite } from "../../core/admission/invites.js";
 import type { Role } from "../../core/moderation/power-levels.js";
-import type {
-  EndorsementListing,
-  MemberAction,
-  MemberLevels,
-} from "../../src/control/moderation-api.js";
-import type { LobbyAction } from "../../core/lobby-commands.js";
-import type { VettingRecord } from "../../core/vetting.js";
-import type { ModeratorAction } from "../../core/vetting-commands.js";
+import type { EndorsementListing, MemberAction, MemberLevels } from "../../core/moderation-api.js";
+import type { LobbyAction } from "../../core/lobby/commands.js";
+import type { VettingRecord } from "../../core/vetting/record.js";
+import type { ModeratorAction } from "../../core/vetting/commands.js";
 import type { CodeBookEdit } from "../format/code-book-diff.js";
 import { noDaemonLog, type DaemonLog } from "./daemon-log.js";
 import type { ConsoleHealth } from "./health.js";

@@ -5,8 +5,8 @@
  */
 import type { EngineSnapshot } from "../../core/api.js";
 import type { EngineEvent } from "../../core/engine/events.js";
-import type { LobbyRecord } from "../../core/lobby.js";
-import type { VettingRecord } from "../../core/vetting.js";
+import type { LobbyRecord } from "../../core/lobby/record.js";
+import type { VettingRecord } from "../../core/vetting/record.js";
 import {
   MAX_AUDIT_LINES,
   MAX_RECORDS,

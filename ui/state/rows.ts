@@ -4,9 +4,9 @@
  * dispatcher and the views share one computation per change.
  */
 import type { CodeBookName } from "../../core/api.js";
-import type { CodeEntry } from "../../core/codes.js";
-import type { LobbyRecord } from "../../core/lobby.js";
-import type { VettingRecord } from "../../core/vetting.js";
+import type { CodeEntry } from "../../core/codes/code-book.js";
+import type { LobbyRecord } from "../../core/lobby/record.js";
+import type { VettingRecord } from "../../core/vetting/record.js";
 import { displayAudit } from "../format/audit-display.js";
 import { displayLobby } from "../format/lobby-display.js";
 import { displayRecord } from "../format/record-display.js";
@@ -17,7 +17,7 @@ import { displayLogLine } from "../format/log-line-display.js";
 import { triageItems, type TriageItem } from "./triage.js";
 import type { BlockEntry } from "../../core/moderation/blocklist.js";
 import type { Role } from "../../core/moderation/power-levels.js";
-import type { MemberLevels } from "../../src/control/moderation-api.js";
+import type { MemberLevels } from "../../core/moderation-api.js";
 import type { RegistrationToken } from "../../core/ports.js";
 import {
   displayBlock,
@@ -200,7 +200,7 @@ const logRows = memo((audit: readonly AuditLine[], filter: string): LogRow[] => 
   return rows;
 });
 
-/** What is stuck, most urgent first (see triage.ts). */
+/** What is stuck, most urgent first (see core/moderation/triage.ts). */
 const triageRows = memo(
   (
     records: ConsoleState["records"],

@@ -1,16 +1,16 @@
 /**
- * The Triage view's rows: core's list of what is stuck (core/triage.ts), each
+ * The Triage view's rows: core's list of what is stuck (core/moderation/triage.ts), each
  * with a line for the moderator saying what is wrong, sanitized for the terminal.
  */
-import type { LobbyRecord } from "../../core/lobby.js";
+import type { LobbyRecord } from "../../core/lobby/record.js";
 import type { PendingEffect } from "../../core/effects.js";
-import type { PendingInvite } from "../../core/invites.js";
-import { troubles, type Trouble } from "../../core/triage.js";
-import type { VettingRecord } from "../../core/vetting.js";
+import type { PendingInvite } from "../../core/admission/invites.js";
+import { troubles, type Trouble } from "../../core/moderation/triage.js";
+import type { VettingRecord } from "../../core/vetting/record.js";
 import { relative } from "../format/time.js";
 import { sanitize } from "../sanitize.js";
 
-export type { TroubleKind as TriageKind } from "../../core/triage.js";
+export type { TroubleKind as TriageKind } from "../../core/moderation/triage.js";
 
 export interface TriageItem extends Trouble {
   /** What is wrong, for the moderator, sanitized. */

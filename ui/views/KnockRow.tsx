@@ -2,7 +2,7 @@
 import { usePalette } from "../console-context.js";
 import { tone, type Tone } from "../theme.js";
 import { Box } from "ink";
-import type { VettingRecord } from "../../core/vetting.js";
+import type { VettingRecord } from "../../core/vetting/record.js";
 import { Cell } from "../components/Cell.js";
 import { SelectionMark } from "../components/SelectionMark.js";
 import { displayRecord } from "../format/record-display.js";

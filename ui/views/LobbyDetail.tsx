@@ -1,7 +1,7 @@
 /** The detail pane of one lobby: its room and code, everyone who came with their tries, the live transcript. */
 import { usePalette } from "../console-context.js";
 import { Box, Text } from "ink";
-import type { LobbyRecord } from "../../core/lobby.js";
+import type { LobbyRecord } from "../../core/lobby/record.js";
 import { TranscriptPane } from "../components/TranscriptPane.js";
 import { displayLobby } from "../format/lobby-display.js";
 import { relative, timeLeft } from "../format/time.js";

@@ -1,7 +1,7 @@
 /** One lobby in the Vetting view: its room, how many are in it, time left, the topic and keyword. */
 import { usePalette } from "../console-context.js";
 import { Box } from "ink";
-import type { LobbyRecord } from "../../core/lobby.js";
+import type { LobbyRecord } from "../../core/lobby/record.js";
 import { Cell } from "../components/Cell.js";
 import { SelectionMark } from "../components/SelectionMark.js";
 import { displayLobby } from "../format/lobby-display.js";

@@ -1,6 +1,6 @@
 /** One member's detail (Enter in Members): their role, who vouched for them, whom they brought in, their live codes. */
 import { Box, Text } from "ink";
-import type { Endorsement } from "../../core/endorsements.js";
+import type { Endorsement } from "../../core/admission/endorsements.js";
 import { useConsoleState } from "../console-context.js";
 import { useNow } from "../hooks/use-now.js";
 import { relative } from "../format/time.js";

@@ -1,7 +1,7 @@
 /** One vetting room: who, tries left, time left, the topic and keyword. */
 import { usePalette } from "../console-context.js";
 import { Box } from "ink";
-import type { VettingRecord } from "../../core/vetting.js";
+import type { VettingRecord } from "../../core/vetting/record.js";
 import { Cell } from "../components/Cell.js";
 import { SelectionMark } from "../components/SelectionMark.js";
 import { displayRecord } from "../format/record-display.js";

@@ -4,8 +4,8 @@
  * the bot itself. Written in the reference approver's endorsements.jsonl shape
  * (`endorser, invitee, code_or_manual, room_id, ts`), so its tree carries on.
  */
-import type { CodeBook } from "./codes.js";
-import type { AuditEntry } from "./effects.js";
+import type { CodeBook } from "../codes/code-book.js";
+import type { AuditEntry } from "../effects.js";
 
 export interface Endorsement {
   readonly endorser: string;

@@ -4,8 +4,8 @@
  * lines only a lobby needs: it is shared, so each line names the person, and
  * the way back in is a new join link, not a knock.
  */
-import type { Challenge } from "./challenge/pick.js";
-import { challengeText, durationPhrase, triesPhrase } from "./challenge/messages.js";
+import type { Challenge } from "../challenge/pick.js";
+import { challengeText, durationPhrase, triesPhrase } from "../challenge/messages.js";
 
 export function lobbyRoomName(): string {
   return "anteroom lobby: a haiku to get in";

@@ -1,8 +1,8 @@
 /** Deciding what a fresh knock on the space becomes. Pure: books in, decision out. */
-import { findCodeInReason, redeemCode, type CodeBook } from "./codes.js";
-import type { Challenge } from "./challenge/pick.js";
-import { REFERENCE_KEY_PREFIX } from "./migration/reference-vetting.js";
-import { knockVerdict, type ScreenHit } from "./engine/screening.js";
+import { findCodeInReason, redeemCode, type CodeBook } from "../codes/code-book.js";
+import type { Challenge } from "../challenge/pick.js";
+import { REFERENCE_KEY_PREFIX } from "../migration/reference-vetting.js";
+import { knockVerdict, type ScreenHit } from "../moderation/screening.js";
 import {
   ACTIVE_PHASES,
   deniedRecord,
@@ -11,11 +11,10 @@ import {
   supersededRecord,
   type KnockFacts,
   type Step,
+  type VettingBook,
   type VettingRecord,
   type VettingSettings,
-} from "./vetting.js";
-
-export type VettingBook = Record<string, VettingRecord>;
+} from "./record.js";
 
 /** A knock reason is kept to this many bytes of UTF-8 (in the record and the audit log): it is anyone's text. */
 export const MAX_KNOCK_REASON_BYTES = 1024;

@@ -3,18 +3,18 @@
  * link can join. Everyone who joins gets the vetting challenge a moment later;
  * tries are counted per person, across leaves and rejoins; the first pass
  * admits that person and closes the lobby. A pure state machine like
- * vetting.ts: `stepLobby(lobby, input, settings)` returns the next lobby (its
+ * vetting/record.ts: `stepLobby(lobby, input, settings)` returns the next lobby (its
  * effects appended to the outbox) and the audit entries.
  */
-import { welcomeCodeFor, welcomeMintedAudit } from "./welcome.js";
-import { enqueueEffect, type AuditEntry, type Effect, type PendingEffect } from "./effects.js";
-import type { Challenge } from "./challenge/pick.js";
-import type { CodeEntry } from "./codes.js";
-import { judgeHaiku, type HaikuRules } from "./challenge/judge.js";
-import { passedText } from "./challenge/messages.js";
-import type { TranscriptLine } from "./vetting.js";
-import * as say from "./lobby-messages.js";
-import { passAwaitsModeratorText, releasedText } from "./join-wave-messages.js";
+import { welcomeCodeFor, welcomeMintedAudit } from "../codes/welcome-code.js";
+import { enqueueEffect, type AuditEntry, type Effect, type PendingEffect } from "../effects.js";
+import type { Challenge } from "../challenge/pick.js";
+import type { CodeEntry } from "../codes/code-book.js";
+import { judgeHaiku, type HaikuRules } from "../challenge/judge.js";
+import { passedText } from "../challenge/messages.js";
+import type { TranscriptLine } from "../vetting/record.js";
+import * as say from "./messages.js";
+import { passAwaitsModeratorText, releasedText } from "../moderation/join-wave-messages.js";
 
 export const LOBBY_PHASES = [
   "opening", // code charged, room being made
@@ -70,6 +70,9 @@ export interface LobbyRecord {
   outcome?: string;
   errors?: string[];
 }
+
+/** Every lobby by key (the request that opened it), open or closed. */
+export type LobbyBook = Record<string, LobbyRecord>;
 
 export interface LobbySettings {
   readonly maxTries: number;

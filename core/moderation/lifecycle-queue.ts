@@ -9,7 +9,7 @@
  *
  * Pure data in and out; the store keeps it on disk (src/moderation/lifecycle.ts).
  */
-import { parseUserId } from "./moderation/matrix-ids.js";
+import { parseUserId } from "./matrix-ids.js";
 
 export const LIFECYCLE_ACTIONS = ["created", "revoked", "promoted", "demoted"] as const;
 export type LifecycleActionName = (typeof LIFECYCLE_ACTIONS)[number];

@@ -6,10 +6,10 @@
  * list, so an alert and the screen never disagree about what is stuck.
  * Each trouble names the console binding that fixes it.
  */
-import type { PendingEffect } from "./effects.js";
-import type { PendingInvite } from "./invites.js";
-import type { LobbyRecord } from "./lobby.js";
-import type { VettingRecord } from "./vetting.js";
+import type { PendingEffect } from "../effects.js";
+import type { PendingInvite } from "../admission/invites.js";
+import type { LobbyRecord } from "../lobby/record.js";
+import type { VettingRecord } from "../vetting/record.js";
 
 /** No word from the newcomer for this long in an open room: worth a nudge. */
 export const SILENT_AFTER_MS = 30 * 60_000;

@@ -1,10 +1,10 @@
 /**
  * What moderators may do to a lobby: close it, give more tries (to one person
  * or to everyone), give it more time, speak as the bot. Pure, like
- * vetting-commands.ts: the next lobby (effects in its outbox) and audit
+ * vetting/commands.ts: the next lobby (effects in its outbox) and audit
  * entries, or a refusal saying why.
  */
-import { enqueueEffect, type AuditEntry } from "./effects.js";
+import { enqueueEffect, type AuditEntry } from "../effects.js";
 import {
   closeLobby,
   post,
@@ -12,8 +12,8 @@ import {
   type LobbyRecord,
   type LobbySettings,
   type LobbyStep,
-} from "./lobby.js";
-import * as say from "./lobby-messages.js";
+} from "./record.js";
+import * as say from "./messages.js";
 
 export type LobbyAction =
   | { action: "close" }

@@ -9,7 +9,7 @@
  *   definition: {fields: [{id, ref, title}]}}}` (the title is the label)
  * - anything else: a flat object, `{mxid: "@a:b"}` or `{"Matrix ID": "@a:b"}`
  */
-import { MAX_USER_ID_LENGTH, parseUserId } from "./moderation/matrix-ids.js";
+import { MAX_USER_ID_LENGTH, parseUserId } from "../moderation/matrix-ids.js";
 
 export interface FormFieldSettings {
   /** The field carrying the Matrix ID: a key, ref, id or label. */

@@ -1,6 +1,6 @@
 /** The reference's welcome code: a signup code a new member can pass on, labelled with their id. */
-import type { CodeEntry } from "./codes.js";
-import type { AuditEntry } from "./effects.js";
+import type { CodeEntry } from "./code-book.js";
+import type { AuditEntry } from "../effects.js";
 
 export interface WelcomeCode {
   readonly code: string;

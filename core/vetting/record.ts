@@ -4,14 +4,14 @@
  * `step(record, input, ctx)` returns the next record; the effects it needs are
  * appended to the record's outbox, and the audit entries returned alongside.
  */
-import { welcomeCodeFor, welcomeMintedAudit } from "./welcome.js";
-import type { AuditEntry, Effect, PendingEffect } from "./effects.js";
-import type { Challenge } from "./challenge/pick.js";
-import type { CodeEntry } from "./codes.js";
-import type { ScreenHit } from "./engine/screening.js";
-import { judgeHaiku, type HaikuRules } from "./challenge/judge.js";
-import * as say from "./challenge/messages.js";
-import { passAwaitsModeratorText, releasedText } from "./join-wave-messages.js";
+import { welcomeCodeFor, welcomeMintedAudit } from "../codes/welcome-code.js";
+import type { AuditEntry, Effect, PendingEffect } from "../effects.js";
+import type { Challenge } from "../challenge/pick.js";
+import type { CodeEntry } from "../codes/code-book.js";
+import type { ScreenHit } from "../moderation/screening.js";
+import { judgeHaiku, type HaikuRules } from "../challenge/judge.js";
+import * as say from "../challenge/messages.js";
+import { passAwaitsModeratorText, releasedText } from "../moderation/join-wave-messages.js";
 
 export const VETTING_PHASES = [
   "held", // no code given: waits for a moderator
@@ -77,6 +77,9 @@ export interface VettingRecord {
   outcome?: string;
   errors?: string[];
 }
+
+/** Every knock and form request by key (the knock's event id), open or closed. */
+export type VettingBook = Record<string, VettingRecord>;
 
 export interface VettingSettings {
   readonly maxTries: number;

@@ -4,9 +4,9 @@
  * state machine it extends: `command(record, input, settings)` gives the next
  * record (effects in its outbox) and audit entries, or a refusal saying why.
  */
-import type { AuditEntry } from "./effects.js";
-import type { Challenge } from "./challenge/pick.js";
-import * as say from "./challenge/messages.js";
+import type { AuditEntry } from "../effects.js";
+import type { Challenge } from "../challenge/pick.js";
+import * as say from "../challenge/messages.js";
 import {
   ACTIVE_PHASES,
   challengeOf,
@@ -17,7 +17,7 @@ import {
   type Step,
   type VettingRecord,
   type VettingSettings,
-} from "./vetting.js";
+} from "./record.js";
 
 export type ModeratorAction =
   /** Let the person in now, whatever the challenge says (also overrides a failed or timed-out vetting). */

@@ -1,0 +1,212 @@
+/**
+ * The engine's vetting side: deciding each fresh knock (charge its code, hold
+ * it, deny it or open a vetting room), following knocks withdrawn or replaced
+ * on the space (level-triggered: the whole list of pending knocks after every
+ * sync), judging replies, ticks, moderator commands. Decisions take their turn
+ * in the engine's one serial queue, and effects run through the shared outboxes.
+ */
+import type { AuditEntry } from "../effects.js";
+import type { CodeBook } from "../codes/code-book.js";
+import type { CommandResult } from "../api.js";
+import { command, type ModeratorAction } from "../vetting/commands.js";
+import { pickChallenge } from "../challenge/pick.js";
+import type { Clock, Store } from "../ports.js";
+import {
+  activeRecordOf,
+  carriedOverRecordFor,
+  clipKnockReason,
+  decideKnock,
+} from "../vetting/knocks.js";
+import {
+  ACTIVE_PHASES,
+  nextDeadline,
+  step,
+  type Step,
+  type VettingBook,
+  type VettingInput,
+  type VettingRecord,
+  type VettingSettings,
+} from "../vetting/record.js";
+import type { Screen } from "../moderation/screening.js";
+import type { EngineEvents } from "./events.js";
+import type { LedgerStep, Outboxes, RecordKind } from "./outboxes.js";
+import type { SerialQueue } from "./serial.js";
+import type { KnockSeen, RoomMessage, SpaceSnapshot } from "./inputs.js";
+
+export interface VettingDeskDeps {
+  readonly vetting: Store<VettingBook>;
+  readonly codes: Store<CodeBook>;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly events: EngineEvents;
+  readonly decisions: SerialQueue;
+  readonly outboxes: Outboxes;
+  /** A fresh signup code that is not in the book yet (the welcome code, if the reply passes). */
+  freshSignupCode(): string;
+  /** A join wave holds auto-approval back: a pass waits for a moderator. */
+  autoApprovalPaused(): boolean;
+  /** A knock arrived (the join-wave detector counts it). */
+  arrived(): void;
+  /** The blocklist and policy lists at the door; none screens nobody. */
+  readonly screen?: Screen;
+}
+
+export class VettingDesk {
+  readonly kind: RecordKind<VettingRecord>;
+
+  constructor(
+    private readonly deps: VettingDeskDeps,
+    private readonly settings: VettingSettings,
+  ) {
+    this.kind = {
+      name: "vetting",
+      store: deps.vetting,
+      isActive: (record) => ACTIVE_PHASES.has(record.phase),
+      succeeded: (record, effect, result, now) =>
+        effect.kind === "createVettingRoom" && result.roomId !== undefined
+          ? asLedger(step(record, { type: "roomReady", roomId: result.roomId, now }, settings))
+          : undefined,
+      failedForGood: (record, pending, error, now) =>
+        asLedger(
+          step(record, { type: "effectFailed", effectId: pending.id, error, now }, settings),
+        ),
+      published: (record) => deps.events.emit({ type: "record", record }),
+    };
+  }
+
+  list(): VettingRecord[] {
+    return Object.values(this.deps.vetting.value);
+  }
+
+  moderate(key: string, action: ModeratorAction, by: string): Promise<CommandResult> {
+    return this.deps.decisions.run(async () => {
+      const record = this.deps.vetting.value[key];
+      if (!record) return { ok: false, error: `no knock or vetting room ${key}` };
+      const challenge =
+        (action.action === "repost" || action.action === "vet") && !action.challenge
+          ? pickChallenge(this.deps.random)
+          : undefined;
+      const outcome = command(
+        record,
+        { ...action, ...(challenge ? { challenge } : {}), by, now: this.deps.clock.now() },
+        this.settings,
+      );
+      if (!outcome.ok) return outcome;
+      await this.commit(outcome.step);
+      return { ok: true };
+    });
+  }
+
+  /** Compares the knocks pending on the space with the records: new ones are decided, gone ones closed. */
+  reconcile(space: SpaceSnapshot): Promise<void> {
+    return this.deps.decisions.run(async () => {
+      const now = this.deps.clock.now();
+      const pending = new Set(space.knocks.map((k) => k.key));
+      for (const key of this.deps.outboxes.live(this.kind)) {
+        const record = this.deps.vetting.value[key];
+        if (!record || !ACTIVE_PHASES.has(record.phase) || pending.has(key)) continue;
+        const membership = space.membershipOf(record.user);
+        // Not in the state at all: the state is older than the record (a restored cache), not a withdrawal.
+        if (membership === undefined) continue;
+        // A newer knock of the same person replaced this one: it carries on under the new key.
+        if (membership === "knock" && record.phase === "held") {
+          await this.commit({
+            record: { ...record, phase: "superseded", closedAt: now, outcome: "reknocked" },
+            audit: [],
+          });
+        } else if (membership !== "knock") {
+          await this.apply(key, { type: "knockGone", membership, now });
+        }
+      }
+      for (const knock of space.knocks) {
+        if (this.deps.vetting.value[knock.key]) continue;
+        await this.decide(knock);
+      }
+    });
+  }
+
+  /** A message in a vetting room (`key` is the record that owns the room). */
+  onMessage(key: string, message: RoomMessage): Promise<void> {
+    return this.deps.decisions.run(async () => {
+      const record = this.deps.vetting.value[key];
+      if (!record || record.user !== message.sender) return;
+      await this.apply(key, {
+        type: "reply",
+        eventId: message.eventId,
+        body: message.body,
+        displayName: message.displayName,
+        ...(message.sentAt === undefined ? {} : { sentAt: message.sentAt }),
+        now: this.deps.clock.now(),
+        welcomeCode: this.deps.freshSignupCode(),
+        paused: this.deps.autoApprovalPaused(),
+      });
+    });
+  }
+
+  /** Runs inside the engine's tick (already in the decision queue). */
+  async tick(now: number): Promise<void> {
+    for (const key of this.deps.outboxes.live(this.kind)) {
+      const record = this.deps.vetting.value[key];
+      const deadline = record && nextDeadline(record, this.settings);
+      if (deadline !== undefined && deadline <= now) await this.apply(key, { type: "tick", now });
+      this.deps.outboxes.drain(this.kind, key);
+    }
+  }
+
+  /** The passes that waited for a moderator go in (inside the decision queue). */
+  async releaseAwaiting(now: number): Promise<void> {
+    for (const key of this.deps.outboxes.live(this.kind)) {
+      if (this.deps.vetting.value[key]?.phase === "awaiting_moderator")
+        await this.apply(key, { type: "release", now });
+    }
+  }
+
+  /** Makes a record's next state durable and runs its effects (the form desk's requests too). */
+  commit(next: Step): Promise<void> {
+    return this.deps.outboxes.commit(this.kind, asLedger(next));
+  }
+
+  private async decide(knock: KnockSeen): Promise<void> {
+    this.deps.arrived();
+    const facts = {
+      key: knock.key,
+      user: knock.user,
+      reason: clipKnockReason(knock.reason),
+      knockedAt: knock.ts,
+      ...(knock.displayName === undefined ? {} : { displayName: knock.displayName }),
+    };
+    const decision = decideKnock(
+      facts,
+      this.deps.codes.value,
+      activeRecordOf(this.deps.vetting.value, knock.user),
+      () => pickChallenge(this.deps.random),
+      this.settings,
+      carriedOverRecordFor(this.deps.vetting.value, facts),
+      this.deps.screen?.({ userId: knock.user, displayName: knock.displayName }),
+    );
+    const audit: AuditEntry[] = [
+      { type: "knock_received", user: knock.user, reason: facts.reason, event_id: knock.key },
+      ...decision.step.audit,
+    ];
+    if (decision.codes) {
+      const charged = decision.codes;
+      this.deps.codes.update(() => charged);
+      // The charge is durable before the room exists: a crash after this re-finds the charge by key.
+      await this.deps.codes.flush();
+      this.deps.events.emit({ type: "codes", book: "invite", codes: charged });
+    }
+    await this.commit({ record: decision.step.record, audit });
+  }
+
+  private async apply(key: string, input: VettingInput): Promise<void> {
+    const record = this.deps.vetting.value[key];
+    if (!record) return;
+    const next = step(record, input, this.settings);
+    if (next.audit.length === 0 && JSON.stringify(next.record) === JSON.stringify(record)) return;
+    await this.commit(next);
+  }
+}
+
+function asLedger(next: Step): LedgerStep<VettingRecord> {
+  return next;
+}
