@@ -6,10 +6,10 @@
  * cannot drift from what the console shows.
  */
 import { Gauge, type Registry } from "prom-client";
-import type { EngineApi } from "../../core/api.js";
-import { troubles, TROUBLE_KINDS } from "../../core/triage.js";
-import type { SyncHealth } from "../matrix/space-watch.js";
-import { packageVersion } from "../package-info.js";
+import type { EngineApi } from "../../../core/api.js";
+import { troubles, TROUBLE_KINDS } from "../../../core/triage.js";
+import type { SyncHealth } from "../../matrix/space-watch.js";
+import { packageVersion } from "../../package-info.js";
 
 const OPEN_PHASES: ReadonlySet<string> = new Set(["opening", "open", "awaiting_moderator"]);
 

@@ -18,8 +18,8 @@
 import formbody from "@fastify/formbody";
 import rateLimit from "@fastify/rate-limit";
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
-import { disabledError, type SignupAnswer, type SignupService } from "../signup/service.js";
-import { parseSignupJson, validateSignup } from "../signup/validate.js";
+import { disabledError, type SignupAnswer, type SignupService } from "../../signup/service.js";
+import { parseSignupJson, validateSignup } from "../../signup/validate.js";
 import {
   PAGE_HEADERS,
   renderSignupDone,

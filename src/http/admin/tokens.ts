@@ -1,17 +1,17 @@
 /**
  * Homeserver registration tokens in the admin API: `GET /tokens`,
  * `POST /tokens`, `DELETE /tokens/:token` under `/admin/v1`. The same
- * conventions as admin.ts: bodies validated here (400), errors as
+ * conventions as routes.ts: bodies validated here (400), errors as
  * `{error, message}`. What the homeserver refuses is 502 `homeserver_refused`
  * with its reason; a homeserver that cannot be reached is 503
  * `homeserver_unavailable`. Token values are secrets: never logged.
  */
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { HomeserverError, type RegistrationToken } from "../../core/ports.js";
-import type { AuditedTokens } from "../moderation/audited-tokens.js";
-import { SYNAPSE_TOKEN_PATTERN } from "../matrix/registration-tokens.js";
-import { ACTOR_HEADER, ADMIN_PREFIX, ApiError, parseActor, parseOr400 } from "./admin-common.js";
+import { HomeserverError, type RegistrationToken } from "../../../core/ports.js";
+import type { AuditedTokens } from "../../moderation/audited-tokens.js";
+import { SYNAPSE_TOKEN_PATTERN } from "../../matrix/registration-tokens.js";
+import { ACTOR_HEADER, ADMIN_PREFIX, ApiError, parseActor, parseOr400 } from "./common.js";
 
 /**
  * A token value, chosen or to revoke: Synapse's rule (its own tokens hold "."

@@ -1,7 +1,7 @@
 /** The daemon's HTTP sidecar. For now: health. */
 import Fastify, { type FastifyBaseLogger, type FastifyServerFactory } from "fastify";
 import type { Logger } from "pino";
-import type { SyncHealth } from "../matrix/space-watch.js";
+import type { SyncHealth } from "../../matrix/space-watch.js";
 
 /** A sync older than this means the homeserver is unreachable or the loop is stuck. */
 const STALE_SYNC_MS = 90_000;

@@ -2,12 +2,12 @@
  * Pending invites in the admin API, under `/admin/v1`: `GET /invites` (the
  * invites anteroom sent that nobody answered yet) and `DELETE /invites/{user}`
  * (a moderator takes one back, in the space and every room it went to). Same
- * conventions as admin.ts: input validated here (400), errors `{error, message}`.
+ * conventions as routes.ts: input validated here (400), errors `{error, message}`.
  */
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import type { EngineApi } from "../../core/api.js";
-import { ACTOR_HEADER, ADMIN_PREFIX, ApiError, parseActor, parseOr400 } from "./admin-common.js";
+import type { EngineApi } from "../../../core/api.js";
+import { ACTOR_HEADER, ADMIN_PREFIX, ApiError, parseActor, parseOr400 } from "./common.js";
 
 const userSchema = z
   .string()

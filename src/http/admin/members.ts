@@ -9,15 +9,15 @@
  */
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { hasControlCharacters } from "../../core/chat-commands/matrix-ids.js";
+import { hasControlCharacters } from "../../../core/chat-commands/matrix-ids.js";
 import {
   MAX_MEMBER_ACTION_REASON,
   MEMBER_ACTIONS,
   homeserverUnreachable,
   memberActionComplete,
   type MemberActionService,
-} from "../moderation/member-actions.js";
-import { ACTOR_HEADER, ADMIN_PREFIX, ApiError, parseActor, parseOr400 } from "./admin-common.js";
+} from "../../moderation/member-actions.js";
+import { ACTOR_HEADER, ADMIN_PREFIX, ApiError, parseActor, parseOr400 } from "./common.js";
 
 const memberActionSchema = z.strictObject({
   action: z.enum(MEMBER_ACTIONS),

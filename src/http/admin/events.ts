@@ -1,8 +1,8 @@
 /** The engine's change stream in the admin API (`GET /admin/v1/events`), one client at a time. */
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { EngineApi, EngineSnapshot } from "../../core/api.js";
-import type { EngineEvent } from "../../core/engine/events.js";
-import { encodeSseEvent } from "../control/sse.js";
+import type { EngineApi, EngineSnapshot } from "../../../core/api.js";
+import type { EngineEvent } from "../../../core/engine/events.js";
+import { encodeSseEvent } from "../../control/sse.js";
 import { SseConnection, type SseOptions } from "./sse-connection.js";
 
 /**

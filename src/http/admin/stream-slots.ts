@@ -5,7 +5,7 @@
  * reader, so their number is bounded: the 17th client is answered 503
  * `too_many_streams` until another one leaves.
  */
-import { ApiError } from "./admin-common.js";
+import { ApiError } from "./common.js";
 
 export const MAX_EVENT_STREAMS = 16;
 

@@ -1,7 +1,7 @@
 /**
  * What every admin API route shares: the path prefix, the actor header, the
  * `{error, message}` answer, and the validation helpers. A module of its own,
- * so route files can use it while they load (admin.ts imports them all).
+ * so route files can use it while they load (routes.ts imports them all).
  */
 import { z } from "zod";
 

@@ -2,16 +2,16 @@
  * The blocklist in the admin API, under `/admin/v1`: `GET /blocklist` (the
  * entries, and the policy lists followed), `POST /blocklist` (add
  * `{pattern, kind?, reason?}`), `DELETE /blocklist?pattern=…[&kind=…]`. Same
- * conventions as admin.ts: bodies validated here (400), errors `{error, message}`.
+ * conventions as routes.ts: bodies validated here (400), errors `{error, message}`.
  */
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { BLOCK_KINDS } from "../../core/moderation/blocklist.js";
-import type { AuditSink } from "../../core/ports.js";
-import type { PolicyListStatus } from "../moderation/policy-lists.js";
-import type { BlocklistStore } from "../store/blocklist-store.js";
-import { addBlock, removeBlock } from "../moderation/blocklist-edits.js";
-import { ACTOR_HEADER, ADMIN_PREFIX, ApiError, parseActor, parseOr400 } from "./admin-common.js";
+import { BLOCK_KINDS } from "../../../core/moderation/blocklist.js";
+import type { AuditSink } from "../../../core/ports.js";
+import type { PolicyListStatus } from "../../moderation/policy-lists.js";
+import type { BlocklistStore } from "../../store/blocklist-store.js";
+import { addBlock, removeBlock } from "../../moderation/blocklist-edits.js";
+import { ACTOR_HEADER, ADMIN_PREFIX, ApiError, parseActor, parseOr400 } from "./common.js";
 
 export interface BlocklistAdmin {
   readonly blocklist: BlocklistStore;

@@ -3,19 +3,19 @@
  * change stream as Server-Sent Events. The routes only translate: every body
  * and query is validated here, every decision is the engine's. Errors are
  * `{error, message}` and never carry a stack. Served on a unix socket by
- * default (see admin-server.ts); docs/admin-api.md documents it.
+ * default (see server.ts); docs/admin-api.md documents it.
  */
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import type { EngineApi } from "../../core/api.js";
-import type { ModeratorAction } from "../../core/vetting-commands.js";
+import type { EngineApi } from "../../../core/api.js";
+import type { ModeratorAction } from "../../../core/vetting-commands.js";
 import {
   ACTIVE_PHASES,
   VETTING_PHASES,
   type VettingPhase,
   type VettingRecord,
-} from "../../core/vetting.js";
-import { LOBBY_PHASES } from "../../core/lobby.js";
+} from "../../../core/vetting.js";
+import { LOBBY_PHASES } from "../../../core/lobby.js";
 import {
   ACTOR_HEADER,
   ADMIN_PREFIX,
@@ -24,25 +24,25 @@ import {
   noControl,
   parseActor,
   parseOr400,
-} from "./admin-common.js";
-import { registerTokenRoutes } from "./admin-tokens.js";
-import type { AuditedTokens } from "../moderation/audited-tokens.js";
-import { registerRoleRoutes, type AdminRoles } from "./admin-roles.js";
-import { registerLifecycleRoutes } from "./admin-lifecycle.js";
-import type { Lifecycle } from "../moderation/lifecycle.js";
-import { registerBlocklistRoutes, type BlocklistAdmin } from "./admin-blocklist.js";
-import { registerInviteRoutes } from "./admin-invites.js";
-import { registerIdentityRoutes } from "./admin-identities.js";
-import type { IdentityApproval } from "../matrix/crypto/identity-approval.js";
-import { registerMemberActionRoutes } from "./admin-members.js";
-import { registerEndorsementRoutes } from "./admin-endorsements.js";
-import type { MemberActionService } from "../moderation/member-actions.js";
-import { registerLogRoutes } from "./admin-log.js";
-import { registerCodeRoutes } from "./admin-codes.js";
-import { EventStream } from "./admin-events.js";
-import { registerLobbyRoutes } from "./admin-lobbies.js";
-import type { RecentLog } from "../recent-log.js";
-import { StreamSlots } from "./admin-stream-slots.js";
+} from "./common.js";
+import { registerTokenRoutes } from "./tokens.js";
+import type { AuditedTokens } from "../../moderation/audited-tokens.js";
+import { registerRoleRoutes, type AdminRoles } from "./roles.js";
+import { registerLifecycleRoutes } from "./lifecycle.js";
+import type { Lifecycle } from "../../moderation/lifecycle.js";
+import { registerBlocklistRoutes, type BlocklistAdmin } from "./blocklist.js";
+import { registerInviteRoutes } from "./invites.js";
+import { registerIdentityRoutes } from "./identities.js";
+import type { IdentityApproval } from "../../matrix/crypto/identity-approval.js";
+import { registerMemberActionRoutes } from "./members.js";
+import { registerEndorsementRoutes } from "./endorsements.js";
+import type { MemberActionService } from "../../moderation/member-actions.js";
+import { registerLogRoutes } from "./log.js";
+import { registerCodeRoutes } from "./codes.js";
+import { EventStream } from "./events.js";
+import { registerLobbyRoutes } from "./lobbies.js";
+import type { RecentLog } from "../../recent-log.js";
+import { StreamSlots } from "./stream-slots.js";
 
 export interface AdminRoutesOptions {
   readonly engine: EngineApi;
@@ -58,21 +58,21 @@ export interface AdminRoutesOptions {
    * and is disconnected, to reconnect and start again from a snapshot.
    */
   readonly maxBufferedBytes?: number;
-  /** Homeserver registration tokens (admin-tokens.ts); without it those routes answer 503. */
+  /** Homeserver registration tokens (tokens.ts); without it those routes answer 503. */
   readonly tokens?: AuditedTokens;
-  /** Roles across the space (admin-roles.ts); without it those routes answer 503. */
+  /** Roles across the space (roles.ts); without it those routes answer 503. */
   readonly roles?: AdminRoles;
-  /** User-lifecycle hooks (admin-lifecycle.ts); without it that route answers 503. */
+  /** User-lifecycle hooks (lifecycle.ts); without it that route answers 503. */
   readonly lifecycle?: Lifecycle;
-  /** The blocklist (admin-blocklist.ts); without it those routes answer 503. */
+  /** The blocklist (blocklist.ts); without it those routes answer 503. */
   readonly blocklist?: BlocklistAdmin;
-  /** Kick, ban and unban (admin-members.ts); without it that route answers 503. */
+  /** Kick, ban and unban (members.ts); without it that route answers 503. */
   readonly memberActions?: MemberActionService;
-  /** endorsements.jsonl (admin-endorsements.ts); without it the tree answers 503. */
+  /** endorsements.jsonl (endorsements.ts); without it the tree answers 503. */
   readonly endorsementsPath?: string;
-  /** Accepting changed cross-signing identities (admin-identities.ts); without it 503. */
+  /** Accepting changed cross-signing identities (identities.ts); without it 503. */
   readonly identities?: IdentityApproval;
-  /** The daemon's recent log lines (admin-log.ts); without it those routes answer 503. */
+  /** The daemon's recent log lines (log.ts); without it those routes answer 503. */
   readonly recentLog?: RecentLog;
   /** Open event streams, counted across every listener that shares it (default: this app's own). */
   readonly streamSlots?: StreamSlots;

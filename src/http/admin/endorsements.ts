@@ -6,10 +6,10 @@
  * (audited per code with the moderator's name).
  */
 import type { FastifyInstance } from "fastify";
-import type { EngineApi } from "../../core/api.js";
-import { isUserId } from "../../core/chat-commands/matrix-ids.js";
-import { memberEndorsements, revokeCodesOf } from "../moderation/endorsements.js";
-import { ACTOR_HEADER, ADMIN_PREFIX, ApiError, parseActor } from "./admin-common.js";
+import type { EngineApi } from "../../../core/api.js";
+import { isUserId } from "../../../core/chat-commands/matrix-ids.js";
+import { memberEndorsements, revokeCodesOf } from "../../moderation/endorsements.js";
+import { ACTOR_HEADER, ADMIN_PREFIX, ApiError, parseActor } from "./common.js";
 
 export function registerEndorsementRoutes(
   app: FastifyInstance,

@@ -9,15 +9,15 @@
  */
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { HomeserverError } from "../../core/ports.js";
-import type { SdkModerationPort } from "../matrix/moderation-port.js";
+import { HomeserverError } from "../../../core/ports.js";
+import type { SdkModerationPort } from "../../matrix/moderation-port.js";
 import {
   roleChangeComplete,
   type MemberRoles,
   type RoleChangeResult,
   type RoleService,
-} from "../moderation/roles.js";
-import { ACTOR_HEADER, ADMIN_PREFIX, ApiError, parseActor, parseOr400 } from "./admin-common.js";
+} from "../../moderation/roles.js";
+import { ACTOR_HEADER, ADMIN_PREFIX, ApiError, parseActor, parseOr400 } from "./common.js";
 
 export interface AdminRoles {
   readonly service: RoleService;

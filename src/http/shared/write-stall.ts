@@ -5,7 +5,7 @@
  * (the engine acts only on what is on disk, so it neither runs twice nor half).
  */
 import type { FastifyInstance, FastifyReply, RouteHandlerMethod } from "fastify";
-import { ApiError } from "./admin-common.js";
+import { ApiError } from "../admin/common.js";
 
 /** How long a caller waits on a stuck write before its 503. */
 export const WRITE_STALL_MS = 10_000;

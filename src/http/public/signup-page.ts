@@ -7,8 +7,8 @@
  * Every piece of text from a request or the homeserver is escaped.
  */
 import { createHash } from "node:crypto";
-import type { SignupStep, SignupSuccess } from "../signup/service.js";
-import { PASSWORD_MIN, USERNAME_MAX } from "../signup/validate.js";
+import type { SignupStep, SignupSuccess } from "../../signup/service.js";
+import { PASSWORD_MIN, USERNAME_MAX } from "../../signup/validate.js";
 import { escapeHtml, pageShell } from "./page-shell.js";
 
 const SCRIPT = `document.querySelector("form").addEventListener("submit",function(){var b=document.querySelector("button[type=submit]");if(b){setTimeout(function(){b.disabled=true;b.textContent="Creating your account…";},0);}});`;

@@ -2,12 +2,12 @@
  * The code books in the admin API, under `/admin/v1/codes/{invite|signup}`:
  * list, mint (with the link to hand out), revoke (regardless of case, as
  * codes are redeemed), and a moderator's edit of a whole book. Same
- * conventions as admin.ts.
+ * conventions as routes.ts.
  */
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import type { CodeBookName, EngineApi } from "../../core/api.js";
-import { codeEntrySchema, codeLink } from "../../core/codes.js";
+import type { CodeBookName, EngineApi } from "../../../core/api.js";
+import { codeEntrySchema, codeLink } from "../../../core/codes.js";
 import {
   ACTOR_HEADER,
   ADMIN_PREFIX,
@@ -15,7 +15,7 @@ import {
   noControl,
   parseActor,
   parseOr400,
-} from "./admin-common.js";
+} from "./common.js";
 
 /** The largest code-book edit (`POST /codes/:book/edits`); every other body is at most 64 KiB. */
 const BOOK_EDIT_BODY_LIMIT = 8 * 1024 * 1024;

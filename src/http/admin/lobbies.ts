@@ -1,14 +1,14 @@
 /**
  * Lobbies in the admin API, under `/admin/v1/lobbies`: list, one, open one
  * for a code (what the join page does), and a moderator's actions. Same
- * conventions as admin.ts.
+ * conventions as routes.ts.
  */
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import type { EngineApi } from "../../core/api.js";
-import { ACTIVE_LOBBY_PHASES, LOBBY_PHASES, type LobbyRecord } from "../../core/lobby.js";
-import type { LobbyAction } from "../../core/lobby-commands.js";
+import type { EngineApi } from "../../../core/api.js";
+import { ACTIVE_LOBBY_PHASES, LOBBY_PHASES, type LobbyRecord } from "../../../core/lobby.js";
+import type { LobbyAction } from "../../../core/lobby-commands.js";
 import {
   ACTOR_HEADER,
   ADMIN_PREFIX,
@@ -16,7 +16,7 @@ import {
   listParam,
   parseActor,
   parseOr400,
-} from "./admin-common.js";
+} from "./common.js";
 
 /** A moderator's action on a lobby; ranges are the engine's call, as for knocks. */
 const lobbyActionSchema = z.discriminatedUnion("action", [

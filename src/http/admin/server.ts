@@ -11,20 +11,20 @@ import { chmod, lstat, unlink } from "node:fs/promises";
 import { connect } from "node:net";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import type { DaemonConfig } from "../config.js";
-import type { Runtime } from "../runtime.js";
-import { healthReport } from "./server.js";
+import type { DaemonConfig } from "../../config.js";
+import type { Runtime } from "../../runtime.js";
+import { healthReport } from "../public/server.js";
 import {
   installAdminErrorHandling,
   registerAdminRoutes,
   type AdminRoutesOptions,
-} from "./admin.js";
-import { StreamSlots } from "./admin-stream-slots.js";
-import { boundAdminCommands, type WriteStall } from "./write-stall.js";
+} from "./routes.js";
+import { StreamSlots } from "./stream-slots.js";
+import { boundAdminCommands, type WriteStall } from "../shared/write-stall.js";
 
 export interface AdminListenOptions extends AdminRoutesOptions {
   readonly logger: Logger;
-  /** Commands wait on a failing disk only this long (write-stall.ts). */
+  /** Commands wait on a failing disk only this long (../shared/write-stall.ts). */
   readonly writeStall?: WriteStall;
   readonly socketPath: string;
   /** TCP as well; only with a token (config.ts refuses a port without one). */

@@ -7,10 +7,10 @@
  * (src/moderation/lifecycle.ts). `GET /lifecycle` shows what waits.
  */
 import type { FastifyInstance } from "fastify";
-import { checkLifecycleCall } from "../../core/lifecycle-queue.js";
-import { lifecycleSucceeded, type Lifecycle } from "../moderation/lifecycle.js";
-import { roleAnswer } from "./admin-roles.js";
-import { ACTOR_HEADER, ADMIN_PREFIX, ApiError, parseActor } from "./admin-common.js";
+import { checkLifecycleCall } from "../../../core/lifecycle-queue.js";
+import { lifecycleSucceeded, type Lifecycle } from "../../moderation/lifecycle.js";
+import { roleAnswer } from "./roles.js";
+import { ACTOR_HEADER, ADMIN_PREFIX, ApiError, parseActor } from "./common.js";
 
 export function registerLifecycleRoutes(
   app: FastifyInstance,

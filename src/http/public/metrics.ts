@@ -5,10 +5,10 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { FastifyInstance } from "fastify";
-import type { EngineApi } from "../../core/api.js";
-import type { VettingRecord } from "../../core/vetting.js";
-import type { SyncHealth } from "../matrix/space-watch.js";
-import type { WriteFaults } from "../store/write-faults.js";
+import type { EngineApi } from "../../../core/api.js";
+import type { VettingRecord } from "../../../core/vetting.js";
+import type { SyncHealth } from "../../matrix/space-watch.js";
+import type { WriteFaults } from "../../store/write-faults.js";
 import { registerOnCallGauges } from "./metrics-gauges.js";
 
 export interface Metrics {

@@ -21,10 +21,10 @@ import { randomUUID } from "node:crypto";
 import formbody from "@fastify/formbody";
 import rateLimit from "@fastify/rate-limit";
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
-import type { EngineApi, OpenLobbyResult } from "../../core/api.js";
+import type { EngineApi, OpenLobbyResult } from "../../../core/api.js";
 import { HttpProblem } from "./signup-routes.js";
 import { WindowLimiter } from "./join-rate.js";
-import { settleWithin, WRITE_STALL_MS, type WriteStall } from "./write-stall.js";
+import { settleWithin, WRITE_STALL_MS, type WriteStall } from "../shared/write-stall.js";
 import {
   type CommunityFacts,
   JOIN_PAGE_HEADERS,

@@ -19,8 +19,8 @@ import {
   readFormRequest,
   submissionIdOf,
   type FormFieldSettings,
-} from "../../core/form-request.js";
-import type { FormAnswer, FormMode, FormRequest } from "../../core/engine/form-desk.js";
+} from "../../../core/form-request.js";
+import type { FormAnswer, FormMode, FormRequest } from "../../../core/engine/form-desk.js";
 import { HttpProblem } from "./signup-routes.js";
 import { formSignatureValid } from "./form-hook-signature.js";
 

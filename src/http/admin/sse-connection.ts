@@ -6,7 +6,7 @@
  * stalled reader can never grow the daemon's memory.
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { encodeSseComment, encodeSseEvent } from "../control/sse.js";
+import { encodeSseComment, encodeSseEvent } from "../../control/sse.js";
 
 export interface SseOptions {
   /** A comment line this often (default 15 s). */

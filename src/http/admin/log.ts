@@ -3,15 +3,15 @@
  * recent lines the daemon keeps in memory, see recent-log.ts) and
  * `GET /log/stream` (those lines, then every new one, as Server-Sent Events,
  * with a heartbeat and a bounded buffer per client as `/events` has). Same
- * conventions as admin.ts: input validated here (400), errors `{error, message}`.
+ * conventions as routes.ts: input validated here (400), errors `{error, message}`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { encodeSseEvent } from "../control/sse.js";
+import { encodeSseEvent } from "../../control/sse.js";
 import { SseConnection, type SseOptions } from "./sse-connection.js";
-import type { RecentLog, RecentLogLine } from "../recent-log.js";
-import { ADMIN_PREFIX, ApiError, parseOr400 } from "./admin-common.js";
-import type { StreamSlots } from "./admin-stream-slots.js";
+import type { RecentLog, RecentLogLine } from "../../recent-log.js";
+import { ADMIN_PREFIX, ApiError, parseOr400 } from "./common.js";
+import type { StreamSlots } from "./stream-slots.js";
 
 export interface LogRoutesOptions extends SseOptions {
   /** Without it (a process that keeps no recent lines) the routes answer 503. */
