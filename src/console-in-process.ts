@@ -10,7 +10,7 @@ import { pino } from "pino";
 import type { DaemonConfig } from "./config.js";
 import { openRuntime, loggerOptions } from "./runtime.js";
 import { runConsole, type RunConsoleOptions } from "../ui/run-console.js";
-import { healthReport } from "./http/public/server.js";
+import { healthReport } from "./http/shared/health.js";
 import { runtimeModeration } from "./control/runtime-moderation.js";
 import { PRIVATE_FILE_MODE } from "./store/atomic-file.js";
 

@@ -6,7 +6,7 @@ import type { SdkMatrixPort } from "../matrix/matrix-port.js";
 import { SdkModerationPort } from "../matrix/moderation-port.js";
 import type { SyncHealth } from "../matrix/space-watch.js";
 import { openSynapseUserAdmin } from "../matrix/synapse-user-admin.js";
-import { healthReport } from "../http/public/server.js";
+import { healthReport } from "../http/shared/health.js";
 import type { AdminRoles } from "../http/admin/roles.js";
 import { Lifecycle, openLifecycleQueue } from "./lifecycle.js";
 import type { WriteRetry } from "../store/write-faults.js";

@@ -8,7 +8,7 @@ import Fastify from "fastify";
 import type { OpenLobbyResult } from "../../core/api.js";
 import { installAdminErrorHandling } from "../../src/http/admin/routes.js";
 import { joinRoutes } from "../../src/http/public/join-routes.js";
-import { boundAdminCommands } from "../../src/http/shared/write-stall.js";
+import { boundAdminCommands } from "../../src/http/admin/bounded-commands.js";
 
 const FULL = "cannot write codes.json: ENOSPC: no space left on device; retrying";
 

@@ -13,18 +13,19 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from "pino";
 import type { DaemonConfig } from "../../config.js";
 import type { Runtime } from "../../runtime.js";
-import { healthReport } from "../public/server.js";
+import { healthReport } from "../shared/health.js";
 import {
   installAdminErrorHandling,
   registerAdminRoutes,
   type AdminRoutesOptions,
 } from "./routes.js";
 import { StreamSlots } from "./stream-slots.js";
-import { boundAdminCommands, type WriteStall } from "../shared/write-stall.js";
+import { boundAdminCommands } from "./bounded-commands.js";
+import type { WriteStall } from "../shared/write-stall.js";
 
 export interface AdminListenOptions extends AdminRoutesOptions {
   readonly logger: Logger;
-  /** Commands wait on a failing disk only this long (../shared/write-stall.ts). */
+  /** Commands wait on a failing disk only this long (bounded-commands.ts). */
   readonly writeStall?: WriteStall;
   readonly socketPath: string;
   /** TCP as well; only with a token (config.ts refuses a port without one). */

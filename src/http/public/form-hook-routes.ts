@@ -13,16 +13,22 @@
  * gets the same answer as anyone else. No error answer carries a stack.
  */
 import { createHash } from "node:crypto";
-import rateLimit from "@fastify/rate-limit";
-import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyPluginAsync, FastifyReply } from "fastify";
 import {
   readFormRequest,
   submissionIdOf,
   type FormFieldSettings,
 } from "../../../core/form-request.js";
 import type { FormAnswer, FormMode, FormRequest } from "../../../core/engine/form-desk.js";
-import { HttpProblem } from "./signup-routes.js";
+import {
+  problemBody,
+  sendJson,
+  toProblem,
+  type Problem,
+  type ProblemWords,
+} from "../shared/answers.js";
 import { formSignatureValid } from "./form-hook-signature.js";
+import { perAddressLimit } from "./address-limit.js";
 
 /** What the route needs of the engine. */
 export interface FormIntake {
@@ -50,34 +56,30 @@ export interface FormHookOptions {
 /** Typeform sends the whole form definition along; 64 KiB leaves room for long forms. */
 export const FORM_BODY_LIMIT = 64 * 1024;
 
-type Problem = { status: number; error: string; message: string };
+const FORM_PROBLEMS: ProblemWords = {
+  bodyLimit: FORM_BODY_LIMIT,
+  failed: "form webhook failed",
+  internal: "Something went wrong on our side; the form service may retry later.",
+};
 
 export const formHookRoutes: FastifyPluginAsync<FormHookOptions> = async (app, opts) => {
-  await app.register(rateLimit, { global: false });
-  const perIp = app.rateLimit({
-    max: opts.perIpPerMinute,
-    timeWindow: 60_000,
-    errorResponseBuilder: (_request, context) =>
-      new HttpProblem(
-        429,
-        "rate_limited",
-        `Too many form posts from this address; try again in ${context.after}.`,
-      ),
-  });
+  const guard = await perAddressLimit(
+    app,
+    opts.perIpPerMinute,
+    (after) => `Too many form posts from this address; try again in ${after}.`,
+  );
   // The signature covers the bytes as sent, so the body is kept raw and parsed here.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
   app.setErrorHandler((error, request, reply) => {
-    const problem = toProblem(error, request);
+    const problem = toProblem(error, request, FORM_PROBLEMS);
     return sendJson(reply, problem.status, { error: problem.error, message: problem.message });
   });
 
   app.post(
     "/hooks/form",
     {
-      onRequest: async (request, reply) => {
-        await perIp.call(app, request, reply);
-      },
+      onRequest: guard,
       bodyLimit: FORM_BODY_LIMIT,
     },
     async (request, reply) => {
@@ -142,33 +144,6 @@ function parseBody(raw: Buffer, contentType: string | undefined): unknown {
   }
 }
 
-function toProblem(error: unknown, request: FastifyRequest): Problem {
-  if (error instanceof HttpProblem) {
-    return { status: error.statusCode, error: error.error, message: error.message };
-  }
-  const status = (error as FastifyError).statusCode;
-  if (status === 413) {
-    return {
-      status: 413,
-      error: "body_too_large",
-      message: `The request body is larger than ${FORM_BODY_LIMIT} bytes.`,
-    };
-  }
-  if (status !== undefined && status >= 400 && status < 500) {
-    return { status: 400, error: "bad_json", message: "The request could not be read." };
-  }
-  request.log.error({ err: error }, "form webhook failed");
-  return {
-    status: 500,
-    error: "internal",
-    message: "Something went wrong on our side; the form service may retry later.",
-  };
-}
-
 function problem(reply: FastifyReply, p: Problem): FastifyReply {
-  return sendJson(reply, p.status, { error: p.error, message: p.message });
-}
-
-function sendJson(reply: FastifyReply, status: number, body: object): FastifyReply {
-  return reply.code(status).header("cache-control", "no-store").send(body);
+  return sendJson(reply, p.status, problemBody(p));
 }

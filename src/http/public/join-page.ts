@@ -6,23 +6,14 @@
  * its hash in the Content-Security-Policy) calls `/join/api` instead and
  * shows the link in place. Every piece of text from a request is escaped.
  */
-import { createHash } from "node:crypto";
-import { escapeHtml, pageShell } from "./page-shell.js";
+import { escapeHtml, pageHeaders, pageShell, problemBox } from "./page-shell.js";
 
 // Builds the answer with textContent and setAttribute only: nothing from the server becomes markup.
 // The copy button shows only where the clipboard can be written; without JavaScript the code stays selectable.
 const SCRIPT = `(function(){var k=document.getElementById("copy"),t=document.getElementById("the-code");if(k&&t&&navigator.clipboard){k.hidden=false;k.addEventListener("click",function(){navigator.clipboard.writeText(t.textContent).then(function(){k.textContent="Copied";},function(){k.textContent="Select the code and copy it";});});}var f=document.getElementById("join");if(!f||!window.fetch)return;var rk=(f.querySelector("input[name=request_key]")||{}).value;f.addEventListener("submit",function(e){e.preventDefault();var b=f.querySelector("button"),o=document.getElementById("outcome"),c=f.querySelector("input[name=code]").value;b.disabled=true;b.textContent="Making your room…";fetch("/join/api",{method:"POST",headers:{"content-type":"application/json"},body:JSON.stringify(rk?{code:c,request_key:rk}:{code:c})}).then(function(r){return r.json().then(function(j){return{ok:r.ok,j:j};});}).then(function(x){o.textContent="";if(x.j&&x.j.request_key)rk=x.j.request_key;var p=document.createElement("p");if(x.ok&&x.j.url){p.textContent="Your room is ready. Open it in your Matrix client and join: ";var a=document.createElement("a");a.href=x.j.url;a.textContent=x.j.alias||x.j.url;a.id="room-link";p.appendChild(a);o.appendChild(p);var n=document.createElement("p");n.textContent="A few seconds after you join, the bot posts a small challenge there.";o.appendChild(n);f.hidden=true;}else{p.textContent="That did not work: "+(x.j&&x.j.message?x.j.message:"please try again.");o.appendChild(p);b.disabled=false;b.textContent="Make my room";}o.focus();}).catch(function(){o.textContent="The request did not go through; check your connection and try again.";b.disabled=false;b.textContent="Make my room";});});})();`;
-const SCRIPT_HASH = createHash("sha256").update(SCRIPT).digest("base64");
 
-/** Headers for every page: nothing external but this origin's API, no framing, no referrer (the URL carries the code). */
-export const JOIN_PAGE_HEADERS: Readonly<Record<string, string>> = {
-  "content-type": "text/html; charset=utf-8",
-  "content-security-policy": `default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${SCRIPT_HASH}'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
-  "x-content-type-options": "nosniff",
-  "referrer-policy": "no-referrer",
-  "x-frame-options": "DENY",
-  "cache-control": "no-store",
-};
+/** Headers for every page: its script may call this origin's API. */
+export const JOIN_PAGE_HEADERS = pageHeaders(SCRIPT, { callsApi: true });
 
 /** What the pages say of the community, and where a newcomer knocks (the space in a Matrix client). */
 export interface CommunityFacts {
@@ -111,7 +102,7 @@ export function renderJoinProblem(
   return page(
     "That did not work",
     `<h1>Join ${community.name ? escapeHtml(community.name) : "the community"}</h1>
-<div class="problem" role="alert"><p><strong>That did not work.</strong> ${escapeHtml(problem.message)}</p><p class="ref">Reference: <code>${escapeHtml(problem.error)}</code></p></div>
+${problemBox(problem)}
 ${joinForm(code, problem.requestKey)}
 <div id="outcome" role="status" aria-live="polite" tabindex="-1"></div>`,
     true,

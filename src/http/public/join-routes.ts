@@ -19,11 +19,20 @@
  */
 import { randomUUID } from "node:crypto";
 import formbody from "@fastify/formbody";
-import rateLimit from "@fastify/rate-limit";
-import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { EngineApi, OpenLobbyResult } from "../../../core/api.js";
-import { HttpProblem } from "./signup-routes.js";
+import {
+  firstText,
+  FORM_EXPECTED,
+  problemBody,
+  sendJson,
+  sendPage,
+  toProblem,
+  type Problem,
+  type ProblemWords,
+} from "../shared/answers.js";
 import { WindowLimiter } from "./join-rate.js";
+import { perAddressLimit } from "./address-limit.js";
 import { settleWithin, WRITE_STALL_MS, type WriteStall } from "../shared/write-stall.js";
 import {
   type CommunityFacts,
@@ -50,29 +59,25 @@ export const JOIN_BODY_LIMIT = 4 * 1024;
 /** Longer than any code anteroom mints or the reference used; longer input is not a code. */
 const CODE_MAX = 200;
 
-type Guard = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
-type Problem = { status: number; error: string; message: string; requestKey?: string };
+const JOIN_PROBLEMS: ProblemWords = {
+  bodyLimit: JOIN_BODY_LIMIT,
+  failed: "join route failed",
+  unsupportedMedia: FORM_EXPECTED,
+  internal: "Something went wrong on our side. Try again later.",
+};
 
 /** A request key as the admin API takes it; a client repeats it to repeat the same request. */
 const REQUEST_KEY = /^[A-Za-z0-9._-]{1,100}$/;
 
 export const joinRoutes: FastifyPluginAsync<JoinRoutesOptions> = async (app, opts) => {
-  await app.register(rateLimit, { global: false });
-  const perIp = app.rateLimit({
-    max: opts.perIpPerMinute ?? 10,
-    timeWindow: 60_000,
-    errorResponseBuilder: (_request, context) =>
-      new HttpProblem(
-        429,
-        "rate_limited",
-        `Too many join requests from your address; try again in ${context.after}. Nothing was spent.`,
-      ),
-  });
+  const guard = await perAddressLimit(
+    app,
+    opts.perIpPerMinute ?? 10,
+    (after) =>
+      `Too many join requests from your address; try again in ${after}. Nothing was spent.`,
+  );
   const perCode = new WindowLimiter(opts.perCodePerMinute ?? 5, 60_000);
   const community = opts.community ?? {};
-  const guard: Guard = async (request, reply) => {
-    await perIp.call(app, request, reply);
-  };
   /** Checks the per-code limit, then asks the engine for a lobby. */
   const openLobby = async (
     request: FastifyRequest,
@@ -139,7 +144,7 @@ export const joinRoutes: FastifyPluginAsync<JoinRoutesOptions> = async (app, opt
       done(null, body),
     );
     api.setErrorHandler((error, request, reply) => {
-      const problem = toProblem(error, request);
+      const problem = toProblem(error, request, JOIN_PROBLEMS);
       return sendJson(reply, problem.status, { error: problem.error, message: problem.message });
     });
     api.post(
@@ -163,13 +168,16 @@ export const joinRoutes: FastifyPluginAsync<JoinRoutesOptions> = async (app, opt
   await app.register(async (pages) => {
     await pages.register(formbody);
     pages.setErrorHandler((error, request, reply) => {
-      const problem = toProblem(error, request);
-      return sendPage(reply, problem.status, renderJoinProblem(undefined, problem, community));
+      const problem = toProblem(error, request, JOIN_PROBLEMS);
+      return page(reply, problem.status, renderJoinProblem(undefined, problem, community));
     });
-    pages.get("/", async (_request, reply) => sendPage(reply, 200, renderLanding(community)));
+    pages.get("/", async (_request, reply) => page(reply, 200, renderLanding(community)));
     pages.get("/join", async (request, reply) => {
-      const code = firstText((request.query as Record<string, unknown> | undefined)?.code);
-      return sendPage(reply, 200, renderJoinPage(code, community));
+      const code = firstText(
+        (request.query as Record<string, unknown> | undefined)?.code,
+        CODE_MAX,
+      );
+      return page(reply, 200, renderJoinPage(code, community));
     });
     pages.post(
       "/join",
@@ -177,20 +185,19 @@ export const joinRoutes: FastifyPluginAsync<JoinRoutesOptions> = async (app, opt
       async (request, reply) => {
         const body = request.body as Record<string, unknown> | undefined;
         const code = typeof body?.code === "string" ? body.code.trim() : "";
-        if (!code)
-          return sendPage(reply, 400, renderJoinProblem(undefined, missingCode(), community));
+        if (!code) return page(reply, 400, renderJoinProblem(undefined, missingCode(), community));
         // A page answering write_stalled sends its request key back: the same request again.
         const repeated = body?.request_key;
         const requestKey =
           typeof repeated === "string" && REQUEST_KEY.test(repeated) ? repeated : undefined;
         const outcome = await openLobby(request, reply, code, requestKey);
         if ("status" in outcome)
-          return sendPage(
+          return page(
             reply,
             outcome.status,
             renderJoinProblem(code.slice(0, CODE_MAX), outcome, community),
           );
-        return sendPage(reply, 200, renderJoinDone(outcome));
+        return page(reply, 200, renderJoinDone(outcome));
       },
     );
   });
@@ -245,55 +252,7 @@ function invalidCode(refusal: "unknown_code" | "used_up" | "expired"): Problem {
   };
 }
 
-function firstText(value: unknown): string | undefined {
-  if (typeof value === "string") return value.slice(0, CODE_MAX);
-  if (Array.isArray(value) && typeof value[0] === "string") return value[0].slice(0, CODE_MAX);
-  return undefined;
-}
-
-/** Any error in a join route, as a reference-shaped refusal; a 5xx is logged, never shown. */
-function toProblem(error: unknown, request: FastifyRequest): Problem {
-  if (error instanceof HttpProblem) {
-    return { status: error.statusCode, error: error.error, message: error.message };
-  }
-  const status = (error as FastifyError).statusCode;
-  if (status === 413) {
-    return {
-      status: 413,
-      error: "body_too_large",
-      message: `The request body is larger than ${JOIN_BODY_LIMIT} bytes.`,
-    };
-  }
-  if (status === 415) {
-    return {
-      status: 415,
-      error: "unsupported_media_type",
-      message: "Send the form as application/x-www-form-urlencoded.",
-    };
-  }
-  if (status !== undefined && status >= 400 && status < 500) {
-    return { status: 400, error: "bad_json", message: "The request could not be read." };
-  }
-  request.log.error({ err: error, route: request.routeOptions.url }, "join route failed");
-  return {
-    status: 500,
-    error: "internal",
-    message: "Something went wrong on our side. Try again later.",
-  };
-}
-
-function problemBody(problem: Problem): { error: string; message: string; request_key?: string } {
-  return {
-    error: problem.error,
-    message: problem.message,
-    ...(problem.requestKey === undefined ? {} : { request_key: problem.requestKey }),
-  };
-}
-
-function sendJson(reply: FastifyReply, status: number, body: object): FastifyReply {
-  return reply.code(status).header("cache-control", "no-store").send(body);
-}
-
-function sendPage(reply: FastifyReply, status: number, html: string): FastifyReply {
-  return reply.code(status).headers(JOIN_PAGE_HEADERS).send(html);
+/** A join page, with the headers its script's hash allows. */
+function page(reply: FastifyReply, status: number, html: string): FastifyReply {
+  return sendPage(reply, status, html, JOIN_PAGE_HEADERS);
 }

@@ -1,4 +1,5 @@
 /** The plain HTML shell the public pages share: one stylesheet, no external resources, an optional inline script. */
+import { createHash } from "node:crypto";
 
 export function escapeHtml(text: string): string {
   return text
@@ -46,4 +47,30 @@ ${script === undefined ? "" : `<script>${script}</script>`}
 </body>
 </html>
 `;
+}
+
+/**
+ * Headers for every page of a set: nothing external (but this origin's API when the script
+ * calls it), only the inline `script` (allowed by its hash), no framing, no referrer (the URL
+ * carries the code).
+ */
+export function pageHeaders(
+  script: string,
+  opts: { readonly callsApi: boolean },
+): Readonly<Record<string, string>> {
+  const hash = createHash("sha256").update(script).digest("base64");
+  const connect = opts.callsApi ? " connect-src 'self';" : "";
+  return {
+    "content-type": "text/html; charset=utf-8",
+    "content-security-policy": `default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${hash}';${connect} form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+    "cache-control": "no-store",
+  };
+}
+
+/** A refusal shown above a form: what happened, and its reference code. */
+export function problemBox(problem: { readonly error: string; readonly message: string }): string {
+  return `<div class="problem" role="alert"><p><strong>That did not work.</strong> ${escapeHtml(problem.message)}</p><p class="ref">Reference: <code>${escapeHtml(problem.error)}</code></p></div>`;
 }

@@ -6,23 +6,14 @@
  * button while the request runs, so a double click cannot send the form twice.
  * Every piece of text from a request or the homeserver is escaped.
  */
-import { createHash } from "node:crypto";
 import type { SignupStep, SignupSuccess } from "../../signup/service.js";
 import { PASSWORD_MIN, USERNAME_MAX } from "../../signup/validate.js";
-import { escapeHtml, pageShell } from "./page-shell.js";
+import { escapeHtml, pageHeaders, pageShell, problemBox } from "./page-shell.js";
 
 const SCRIPT = `document.querySelector("form").addEventListener("submit",function(){var b=document.querySelector("button[type=submit]");if(b){setTimeout(function(){b.disabled=true;b.textContent="Creating your account…";},0);}});`;
-const SCRIPT_HASH = createHash("sha256").update(SCRIPT).digest("base64");
 
-/** Headers for every signup page: nothing external, no framing, no referrer (the URL carries the code). */
-export const PAGE_HEADERS: Readonly<Record<string, string>> = {
-  "content-type": "text/html; charset=utf-8",
-  "content-security-policy": `default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${SCRIPT_HASH}'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
-  "x-content-type-options": "nosniff",
-  "referrer-policy": "no-referrer",
-  "x-frame-options": "DENY",
-  "cache-control": "no-store",
-};
+/** Headers for every signup page. */
+export const PAGE_HEADERS = pageHeaders(SCRIPT, { callsApi: false });
 
 export interface FormValues {
   readonly code?: string;
@@ -39,9 +30,7 @@ export interface FormPageOptions {
 
 export function renderSignupForm(opts: FormPageOptions): string {
   const v = opts.values ?? {};
-  const problem = opts.problem
-    ? `<div class="problem" role="alert"><p><strong>That did not work.</strong> ${escapeHtml(opts.problem.message)}</p><p class="ref">Reference: <code>${escapeHtml(opts.problem.error)}</code></p></div>`
-    : "";
+  const problem = opts.problem ? problemBox(opts.problem) : "";
   return page(
     "Create an account",
     `<h1>Create an account</h1>

@@ -16,8 +16,7 @@
  * the use is charged: 429 `rate_limited` with Retry-After, nothing spent.
  */
 import formbody from "@fastify/formbody";
-import rateLimit from "@fastify/rate-limit";
-import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyPluginAsync, FastifyReply } from "fastify";
 import { disabledError, type SignupAnswer, type SignupService } from "../../signup/service.js";
 import { parseSignupJson, validateSignup } from "../../signup/validate.js";
 import {
@@ -27,6 +26,16 @@ import {
   renderSignupUnavailable,
   type FormValues,
 } from "./signup-page.js";
+import { perAddressLimit, type Guard } from "./address-limit.js";
+import {
+  firstText,
+  FORM_EXPECTED,
+  problemBody,
+  sendJson,
+  sendPage,
+  toProblem,
+  type ProblemWords,
+} from "../shared/answers.js";
 
 export interface SignupRoutesOptions {
   readonly service: SignupService;
@@ -37,36 +46,27 @@ export interface SignupRoutesOptions {
 /** Small: a signup is four short fields. */
 export const SIGNUP_BODY_LIMIT = 16 * 1024;
 
-/** A refusal in the reference shape, thrown from hooks and parsers. */
-export class HttpProblem extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly error: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = "HttpProblem";
-  }
-}
-
-type Guard = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+const SIGNUP_PROBLEMS: ProblemWords = {
+  bodyLimit: SIGNUP_BODY_LIMIT,
+  failed: "signup route failed",
+  unsupportedMedia: FORM_EXPECTED,
+  internal: "Something went wrong on our side; nothing was spent. Try again later.",
+  // Keeps Fastify's status: the form shows it, and the API turns a 400 into `bad_json`.
+  unreadable: (status) => ({
+    status,
+    error: "bad_request",
+    message: "The request could not be read.",
+  }),
+};
 
 export const signupRoutes: FastifyPluginAsync<SignupRoutesOptions> = async (app, opts) => {
-  await app.register(rateLimit, { global: false });
-  const limit = app.rateLimit({
-    max: opts.ratePerMinute ?? 10,
-    timeWindow: 60_000,
-    errorResponseBuilder: (_request, context) =>
-      new HttpProblem(
-        429,
-        "rate_limited",
-        `Too many signup attempts from your address; try again in ${context.after}. Nothing was spent.`,
-      ),
-  });
   // One limiter, one store: the API and the form draw on the same allowance.
-  const guard: Guard = async (request, reply) => {
-    await limit.call(app, request, reply);
-  };
+  const guard = await perAddressLimit(
+    app,
+    opts.ratePerMinute ?? 10,
+    (after) =>
+      `Too many signup attempts from your address; try again in ${after}. Nothing was spent.`,
+  );
   await app.register(apiRoute, { service: opts.service, guard });
   await app.register(pageRoutes, { service: opts.service, guard });
 };
@@ -79,12 +79,12 @@ const apiRoute: FastifyPluginAsync<{ service: SignupService; guard: Guard }> = a
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => done(null, body));
   app.setErrorHandler((error, request, reply) => {
-    const problem = toProblem(error, request);
-    if (problem.statusCode === 400 && problem.error === "bad_request") {
+    const problem = toProblem(error, request, SIGNUP_PROBLEMS);
+    if (problem.status === 400 && problem.error === "bad_request") {
       // A body Fastify could not even read as text.
       problem.error = "bad_json";
     }
-    return sendJson(reply, problem.statusCode, { error: problem.error, message: problem.message });
+    return sendJson(reply, problem.status, { error: problem.error, message: problem.message });
   });
 
   app.post(
@@ -109,9 +109,9 @@ const pageRoutes: FastifyPluginAsync<{ service: SignupService; guard: Guard }> =
 ) => {
   await app.register(formbody);
   app.setErrorHandler((error, request, reply) => {
-    const problem = toProblem(error, request);
-    if (problem.statusCode === 429) {
-      return sendPage(
+    const problem = toProblem(error, request, SIGNUP_PROBLEMS);
+    if (problem.status === 429) {
+      return page(
         reply,
         429,
         renderSignupForm({
@@ -120,15 +120,15 @@ const pageRoutes: FastifyPluginAsync<{ service: SignupService; guard: Guard }> =
         }),
       );
     }
-    return sendPage(
+    return page(
       reply,
-      problem.statusCode,
+      problem.status,
       renderSignupForm({
         homeserver: service.homeserver,
         problem: {
           error: problem.error,
           message:
-            problem.statusCode >= 500
+            problem.status >= 500
               ? problem.message
               : `The form could not be read (${problem.message}). Please fill it in again.`,
         },
@@ -137,14 +137,9 @@ const pageRoutes: FastifyPluginAsync<{ service: SignupService; guard: Guard }> =
   });
 
   app.get("/signup", async (request, reply) => {
-    if (!service.enabled)
-      return sendPage(reply, 503, renderSignupUnavailable(disabledError().message));
-    const code = firstText((request.query as Record<string, unknown> | undefined)?.code);
-    return sendPage(
-      reply,
-      200,
-      renderSignupForm({ homeserver: service.homeserver, values: { code } }),
-    );
+    if (!service.enabled) return page(reply, 503, renderSignupUnavailable(disabledError().message));
+    const code = firstText((request.query as Record<string, unknown> | undefined)?.code, 200);
+    return page(reply, 200, renderSignupForm({ homeserver: service.homeserver, values: { code } }));
   });
 
   app.post(
@@ -152,7 +147,7 @@ const pageRoutes: FastifyPluginAsync<{ service: SignupService; guard: Guard }> =
     { onRequest: guard, bodyLimit: SIGNUP_BODY_LIMIT },
     async (request, reply) => {
       if (!service.enabled)
-        return sendPage(reply, 503, renderSignupUnavailable(disabledError().message));
+        return page(reply, 503, renderSignupUnavailable(disabledError().message));
       const fields = formFields(request.body);
       const values: FormValues = {
         code: fields.code,
@@ -160,17 +155,13 @@ const pageRoutes: FastifyPluginAsync<{ service: SignupService; guard: Guard }> =
         displayName: fields.display_name,
       };
       const again = (status: number, problem: { error: string; message: string }) =>
-        sendPage(
-          reply,
-          status,
-          renderSignupForm({ homeserver: service.homeserver, values, problem }),
-        );
+        page(reply, status, renderSignupForm({ homeserver: service.homeserver, values, problem }));
       const checked = validateSignup(fields);
       if (!checked.ok) return again(checked.problem.status, problemBody(checked.problem));
       const answer = await service.signup(checked.value, { via: "form", logout: true });
       setRetryAfter(reply, answer);
       if (!answer.ok) return again(answer.status, answer.body);
-      return sendPage(reply, 200, renderSignupDone(answer.body, checked.value.username));
+      return page(reply, 200, renderSignupDone(answer.body, checked.value.username));
     },
   );
 };
@@ -186,67 +177,13 @@ function formFields(body: unknown): Record<string, string | undefined> {
   return out;
 }
 
-function firstText(value: unknown): string | undefined {
-  if (typeof value === "string") return value.slice(0, 200);
-  if (Array.isArray(value) && typeof value[0] === "string") return value[0].slice(0, 200);
-  return undefined;
-}
-
-interface Problem {
-  statusCode: number;
-  error: string;
-  message: string;
-}
-
-/** Any error in a signup route, as a reference-shaped refusal; a 5xx is logged, never shown. */
-function toProblem(error: unknown, request: FastifyRequest): Problem {
-  if (error instanceof HttpProblem) {
-    return { statusCode: error.statusCode, error: error.error, message: error.message };
-  }
-  const status = (error as FastifyError).statusCode;
-  if (status === 413) {
-    return {
-      statusCode: 413,
-      error: "body_too_large",
-      message: `The request body is larger than ${SIGNUP_BODY_LIMIT} bytes.`,
-    };
-  }
-  if (status === 415) {
-    return {
-      statusCode: 415,
-      error: "unsupported_media_type",
-      message: "Send the form as application/x-www-form-urlencoded.",
-    };
-  }
-  if (status !== undefined && status >= 400 && status < 500) {
-    return { statusCode: status, error: "bad_request", message: "The request could not be read." };
-  }
-  request.log.error({ err: error, route: request.routeOptions.url }, "signup route failed");
-  return {
-    statusCode: 500,
-    error: "internal",
-    message: "Something went wrong on our side; nothing was spent. Try again later.",
-  };
-}
-
-function problemBody(problem: { error: string; message: string }): {
-  error: string;
-  message: string;
-} {
-  return { error: problem.error, message: problem.message };
-}
-
 function setRetryAfter(reply: FastifyReply, answer: SignupAnswer): void {
   if (!answer.ok && answer.retryAfterSec !== undefined) {
     reply.header("retry-after", String(answer.retryAfterSec));
   }
 }
 
-function sendJson(reply: FastifyReply, status: number, body: object): FastifyReply {
-  // The answer may carry the new user's access token: no cache may keep it.
-  return reply.code(status).header("cache-control", "no-store").send(body);
-}
-
-function sendPage(reply: FastifyReply, status: number, html: string): FastifyReply {
-  return reply.code(status).headers(PAGE_HEADERS).send(html);
+/** A signup page, with the headers its script's hash allows. */
+function page(reply: FastifyReply, status: number, html: string): FastifyReply {
+  return sendPage(reply, status, html, PAGE_HEADERS);
 }
