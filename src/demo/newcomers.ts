@@ -10,7 +10,7 @@ import type { EngineApi } from "../../core/api.js";
 import type { VettingPhase } from "../../core/vetting.js";
 import type { TestCommunity } from "../devserver/community.js";
 import { Newcomer, haikuWith, type Challenge } from "../devserver/newcomer-flow.js";
-import type { TestHomeserver } from "../devserver/synapse.js";
+import type { TestHomeserver } from "../devserver/test-homeserver.js";
 import { errorMessage } from "../devserver/wait.js";
 
 export type Outcome = "invited" | "denied-after-tries" | "denied" | "held" | "open";

@@ -22,9 +22,9 @@ import {
   homeserverReady,
   homeserverUnavailableReason,
   startHomeserver,
-  synapseRootDir,
-  type TestHomeserver,
 } from "../devserver/synapse.js";
+import { synapseRootDir } from "../devserver/synapse-root.js";
+import type { TestHomeserver } from "../devserver/test-homeserver.js";
 import { errorMessage } from "../devserver/wait.js";
 import { loggerOptions, openRuntime, type Runtime } from "../runtime.js";
 import { LOCK_FILE_NAME } from "../store/data-dir-lock.js";

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { runDemo } from "../../src/demo/run-demo.js";
-import { provisionScriptPath } from "../../src/devserver/synapse.js";
+import { provisionScriptPath } from "../../src/devserver/synapse-root.js";
 
 test("`anteroom demo --no-console` prints each newcomer's outcome and exits 0", async () => {
   const dataDir = await mkdtemp(join(tmpdir(), "anteroom-demo-test-"));
