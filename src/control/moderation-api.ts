@@ -1,7 +1,7 @@
 /**
  * Moderation for the console, beside EngineApi: the blocklist and the members
  * with their roles. Attached, it is the daemon's admin API over the socket;
- * in-process, the runtime's blocklist and role service (console-in-process.ts).
+ * in-process, the runtime's blocklist and role service (src/entry/console-in-process.ts).
  * A request the daemon refuses (a bad pattern, an unknown role) resolves as
  * `{ok: false}`; a daemon that cannot be reached rejects.
  */

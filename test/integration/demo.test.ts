@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
-import { runDemo } from "../../src/demo/run-demo.js";
+import { runDemo } from "../../src/entry/demo/run-demo.js";
 import { provisionScriptPath } from "../../src/devserver/synapse-root.js";
 
 test("`anteroom demo --no-console` prints each newcomer's outcome and exits 0", async () => {
@@ -13,7 +13,7 @@ test("`anteroom demo --no-console` prints each newcomer's outcome and exits 0", 
   try {
     const run = await execa(
       process.execPath,
-      ["--import", "tsx", "src/cli.ts", "demo", "--no-console"],
+      ["--import", "tsx", "src/entry/cli.ts", "demo", "--no-console"],
       {
         reject: false,
         timeout: 150_000,

@@ -1,4 +1,4 @@
-/** The daemon's public HTTP sidecar, with its health routes; daemon.ts registers the other routes on it. */
+/** The daemon's public HTTP sidecar, with its health routes; src/entry/daemon.ts registers the other routes on it. */
 import Fastify, { type FastifyBaseLogger, type FastifyServerFactory } from "fastify";
 import type { Logger } from "pino";
 import type { SyncHealth } from "../../matrix/space-watch.js";

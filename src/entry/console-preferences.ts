@@ -2,14 +2,14 @@
  * The console's start-up check of its config file: the preferences to restore and the key map to
  * apply, or one line saying what is wrong with the file (the console then refuses to start).
  */
-import { ConfigError } from "./config.js";
-import { openConsoleConfigFile, type ConsoleConfigFile } from "./console-config-file.js";
-import { defaultKeyMap, readKeyMap, type KeyMap } from "../ui/keys/key-map.js";
+import { ConfigError } from "../config.js";
+import { openConsoleConfigFile, type ConsoleConfigFile } from "../console-config-file.js";
+import { defaultKeyMap, readKeyMap, type KeyMap } from "../../ui/keys/key-map.js";
 import {
   DEFAULT_PREFERENCES,
   readPreferences,
   type PreferencesStore,
-} from "../ui/preferences/preferences.js";
+} from "../../ui/preferences/preferences.js";
 
 export interface ConsolePreferences {
   readonly path: string;

@@ -1,12 +1,12 @@
 /** The command line: `anteroom` (the console), `init`, `demo`, `--daemon`, `--help`, `--version`. */
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { ConfigError, loadConfig } from "./config.js";
+import { ConfigError, loadConfig } from "../config.js";
 import { DAEMON_USAGE, DEMO_USAGE, USAGE } from "./cli-usage.js";
-import { consoleModerator, moderatorName } from "./moderator-name.js";
-import { loadSettingsFile, settingsSource, type SettingsFile } from "./settings-file.js";
-import { explainFailure } from "./start-failure.js";
-import { usePrivateUmask } from "./store/private-data-dir.js";
+import { consoleModerator, moderatorName } from "../moderator-name.js";
+import { loadSettingsFile, settingsSource, type SettingsFile } from "../settings-file.js";
+import { explainFailure } from "../start-failure.js";
+import { usePrivateUmask } from "../store/private-data-dir.js";
+import { packageVersion } from "../package-info.js";
 
 // --debug goes with any command: a failure then shows its stack trace too.
 const debug = process.argv.includes("--debug");
@@ -19,7 +19,7 @@ async function main(): Promise<number> {
     const wantsHelp = initArgs.includes("--help") || initArgs.includes("-h");
     const file = wantsHelp ? undefined : readSettingsFile();
     if (file) console.error(settingsSource(file));
-    const { runInitCommand } = await import("./init/init-command.js");
+    const { runInitCommand } = await import("../init/init-command.js");
     usePrivateUmask(); // the bot's session it keeps in DATA_DIR, the .env it writes
     return runInitCommand(initArgs, process.env, {
       out: (text) => console.log(text),
@@ -53,10 +53,7 @@ async function main(): Promise<number> {
     return 0;
   }
   if (values.version) {
-    const pkg = JSON.parse(
-      readFileSync(new URL("../../package.json", import.meta.url), "utf8"),
-    ) as { version: string };
-    console.log(pkg.version);
+    console.log(packageVersion());
     return 0;
   }
   if (command !== "" && command !== "demo") return usageError(`unknown command: ${command}`);
@@ -112,8 +109,8 @@ async function openConsole(readonly: boolean, as: string | undefined): Promise<n
   }
   // Checked before anything loads Ink: without a terminal, raw mode throws.
   const { hasTerminal, NO_TERMINAL_MESSAGE, preloadConsole, runConsole } =
-    await import("../ui/run-console.js");
-  const { drawSplash, leaveSplash } = await import("../ui/splash.js");
+    await import("../../ui/run-console.js");
+  const { drawSplash, leaveSplash } = await import("../../ui/splash.js");
   if (!hasTerminal()) {
     console.error(NO_TERMINAL_MESSAGE);
     return 2;
@@ -126,7 +123,7 @@ async function openConsole(readonly: boolean, as: string | undefined): Promise<n
   });
   const dataDir = process.env.DATA_DIR || "/data";
   const { adminSocketOf, connectEngine, isDaemonRunning } =
-    await import("./control/attach-client.js");
+    await import("../control/attach-client.js");
   if (!(await isDaemonRunning(dataDir))) {
     // No daemon serves the data dir: run the engine here, as the approver bot.
     let config;
@@ -154,7 +151,7 @@ async function openConsole(readonly: boolean, as: string | undefined): Promise<n
   drawSplash("attached", by, "connecting…");
   // Ink, the views and the moderation client load side by side.
   const [{ attachedModeration }] = await Promise.all([
-    import("./control/moderation-api.js"),
+    import("../control/moderation-api.js"),
     preloadConsole(),
   ]);
   const socketPath = adminSocketOf(dataDir);
@@ -173,7 +170,7 @@ async function openConsole(readonly: boolean, as: string | undefined): Promise<n
 /** `anteroom --print-config`: the console's defaults as its config file takes them; where it is. */
 async function printConfig(): Promise<number> {
   const { defaultConsoleConfig } = await import("./console-preferences.js");
-  const { CONFIG_DIR_VARIABLE, consoleConfigPath } = await import("./console-config-file.js");
+  const { CONFIG_DIR_VARIABLE, consoleConfigPath } = await import("../console-config-file.js");
   process.stdout.write(defaultConsoleConfig());
   console.error(
     `the console reads this from ${consoleConfigPath(process.env)} ` +
@@ -195,7 +192,7 @@ async function askAtTerminal(question: string): Promise<string> {
 
 /** `anteroom demo [--no-console]`: the console (or, headless, the outcomes) on a local Synapse. */
 async function demo(noConsole: boolean, as: string | undefined): Promise<number> {
-  const { hasTerminal } = await import("../ui/run-console.js");
+  const { hasTerminal } = await import("../../ui/run-console.js");
   const { runDemo } = await import("./demo/run-demo.js");
   const headless = noConsole || !hasTerminal();
   if (!noConsole && headless)

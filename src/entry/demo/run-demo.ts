@@ -12,23 +12,23 @@ import { mkdir, rm } from "node:fs/promises";
 import { homedir, hostname } from "node:os";
 import { join } from "node:path";
 import { pino, type Logger } from "pino";
-import { loadConfig } from "../config.js";
+import { loadConfig } from "../../config.js";
 import {
   communitySettings,
   initTestCommunity,
   type TestCommunity,
-} from "../devserver/community.js";
+} from "../../devserver/community.js";
 import {
   homeserverReady,
   homeserverUnavailableReason,
   startHomeserver,
-} from "../devserver/synapse.js";
-import { synapseRootDir } from "../devserver/synapse-root.js";
-import type { TestHomeserver } from "../devserver/test-homeserver.js";
-import { errorMessage } from "../devserver/wait.js";
-import { loggerOptions, openRuntime, type Runtime } from "../runtime.js";
-import { LOCK_FILE_NAME } from "../store/data-dir-lock.js";
-import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "../store/atomic-file.js";
+} from "../../devserver/synapse.js";
+import { synapseRootDir } from "../../devserver/synapse-root.js";
+import type { TestHomeserver } from "../../devserver/test-homeserver.js";
+import { errorMessage } from "../../devserver/wait.js";
+import { loggerOptions, openRuntime, type Runtime } from "../../runtime.js";
+import { LOCK_FILE_NAME } from "../../store/data-dir-lock.js";
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "../../store/atomic-file.js";
 import {
   OUTCOME_TEXT,
   PERSONAS,
@@ -240,7 +240,7 @@ async function withConsole(
   uniqueLocalparts: boolean,
   log: Logger,
 ): Promise<number> {
-  const { runConsole } = await import("../../ui/run-console.js");
+  const { runConsole } = await import("../../../ui/run-console.js");
   // The newcomers act while the console is up; their outcomes go to the engine's log file.
   for (const persona of PERSONAS) {
     playPersona(persona, ctx, uniqueLocalparts).then(

@@ -1,19 +1,19 @@
 /** `anteroom --daemon`: the engine runtime, the HTTP sidecar, and clean stops on signals. */
-import type { DaemonConfig } from "./config.js";
-import { buildHttpServer } from "./http/public/server.js";
-import { createMetrics, registerMetricsRoutes } from "./http/public/metrics.js";
-import { loggedWriteFaults, openRuntime, type Runtime } from "./runtime.js";
-import { createDaemonLogger } from "./daemon-logger.js";
-import { signupRoutes } from "./http/public/signup-routes.js";
-import { joinRoutes } from "./http/public/join-routes.js";
-import { formHookRoutes } from "./http/public/form-hook-routes.js";
-import { signupOptions } from "./signup/wire.js";
-import { startAdminApiFor, type AdminApi } from "./http/admin/server.js";
-import { openFrontDoor, type FrontDoor } from "./http/public/front-door.js";
+import type { DaemonConfig } from "../config.js";
+import { buildHttpServer } from "../http/public/server.js";
+import { createMetrics, registerMetricsRoutes } from "../http/public/metrics.js";
+import { loggedWriteFaults, openRuntime, type Runtime } from "../runtime.js";
+import { createDaemonLogger } from "../daemon-logger.js";
+import { signupRoutes } from "../http/public/signup-routes.js";
+import { joinRoutes } from "../http/public/join-routes.js";
+import { formHookRoutes } from "../http/public/form-hook-routes.js";
+import { signupOptions } from "../signup/wire.js";
+import { startAdminApiFor, type AdminApi } from "../http/admin/server.js";
+import { openFrontDoor, type FrontDoor } from "../http/public/front-door.js";
 import type { Logger } from "pino";
-import type { WriteFaults } from "./store/write-faults.js";
-import { HandledSubmissions } from "./store/form-submissions.js";
-import { settingsSource, type SettingsFile } from "./settings-file.js";
+import type { WriteFaults } from "../store/write-faults.js";
+import { HandledSubmissions } from "../store/form-submissions.js";
+import { settingsSource, type SettingsFile } from "../settings-file.js";
 
 /** A stop that takes longer (a hung disk or homeserver) ends the process anyway, within 2 s. */
 const STOP_DEADLINE_MS = 1_500;

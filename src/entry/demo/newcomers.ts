@@ -6,12 +6,12 @@
  * knock held for a moderator) they read from the engine's snapshot.
  */
 import { setTimeout as delay } from "node:timers/promises";
-import type { EngineApi } from "../../core/api.js";
-import type { VettingPhase } from "../../core/vetting.js";
-import type { TestCommunity } from "../devserver/community.js";
-import { Newcomer, haikuWith, type Challenge } from "../devserver/newcomer-flow.js";
-import type { TestHomeserver } from "../devserver/test-homeserver.js";
-import { errorMessage } from "../devserver/wait.js";
+import type { EngineApi } from "../../../core/api.js";
+import type { VettingPhase } from "../../../core/vetting.js";
+import type { TestCommunity } from "../../devserver/community.js";
+import { Newcomer, haikuWith, type Challenge } from "../../devserver/newcomer-flow.js";
+import type { TestHomeserver } from "../../devserver/test-homeserver.js";
+import { errorMessage } from "../../devserver/wait.js";
 
 export type Outcome = "invited" | "denied-after-tries" | "denied" | "held" | "open";
 

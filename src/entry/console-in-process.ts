@@ -5,14 +5,14 @@
  * terminal Ink draws on.
  */
 import { join } from "node:path";
-import { prepareDataDir } from "./store/data-dir.js";
+import { prepareDataDir } from "../store/data-dir.js";
 import { pino } from "pino";
-import type { DaemonConfig } from "./config.js";
-import { openRuntime, loggerOptions } from "./runtime.js";
-import { runConsole, type RunConsoleOptions } from "../ui/run-console.js";
-import { healthReport } from "./http/shared/health.js";
-import { runtimeModeration } from "./control/runtime-moderation.js";
-import { PRIVATE_FILE_MODE } from "./store/atomic-file.js";
+import type { DaemonConfig } from "../config.js";
+import { openRuntime, loggerOptions } from "../runtime.js";
+import { runConsole, type RunConsoleOptions } from "../../ui/run-console.js";
+import { healthReport } from "../http/shared/health.js";
+import { runtimeModeration } from "../control/runtime-moderation.js";
+import { PRIVATE_FILE_MODE } from "../store/atomic-file.js";
 
 export async function runConsoleInProcess(
   config: DaemonConfig,
