@@ -75,8 +75,34 @@ export default tseslint.config(
     },
   },
   {
+    // Only the entry points (src/entry/: cli, daemon, in-process console, demo) start the console;
+    // the rest of src/ is adapters the console reaches through src/control, never the other way.
+    files: ["src/**/*.ts", "src/**/*.tsx"],
+    ignores: ["src/entry/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "^(\\.\\./)+ui(/|$)",
+              message: "only src/entry/ imports ui/; move the code that needs the console there",
+            },
+          ],
+        },
+      ],
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "ImportExpression[source.value=/^(\\.\\.\\/)+ui(\\/|$)/]",
+          message: "only src/entry/ imports ui/; move the code that needs the console there",
+        },
+      ],
+    },
+  },
+  {
     // Entry points and the test harness talk to the terminal.
-    files: ["src/cli.ts", "test/**/*.ts"],
+    files: ["src/entry/**/*.ts", "test/**/*.ts"],
     rules: { "no-console": "off" },
   },
 );

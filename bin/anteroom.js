@@ -29,4 +29,4 @@ if (daemon && !chosen && typeof process.execve === "function") {
     ...process.argv.slice(1),
   ]);
 }
-await import("../dist/src/cli.js");
+await import("../dist/src/entry/cli.js");

@@ -89,7 +89,7 @@ const envSchema = z.object({
     .string()
     .regex(/^[a-z0-9._=/-]{1,40}$/, "up to 40 of a-z 0-9 . _ = - / (e.g. community-lobby-)")
     .default("anteroom-lobby-"),
-  // The form webhook (POST /hooks/form, src/http/form-hook-routes.ts); off unless configured (formHookOf).
+  // The form webhook (POST /hooks/form, src/http/public/form-hook-routes.ts); off unless configured (formHookOf).
   FORM_MODE: z.enum(["queue", "invite"]).optional(),
   FORM_FIELD_MXID: z.string().trim().min(1).optional(),
   FORM_HONEYPOT_FIELD: z.string().trim().min(1).optional(),
@@ -123,7 +123,7 @@ const envSchema = z.object({
   ENDORSEMENTS_PATH: z.string().optional(),
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8001),
   HTTP_HOST: z.string().default("0.0.0.0"),
-  // Admin API (src/http/admin*.ts): always on DATA_DIR/admin.sock; on TCP only with a bearer token.
+  // Admin API (src/http/admin/): always on DATA_DIR/admin.sock; on TCP only with a bearer token.
   ADMIN_TOKEN: z
     .string()
     .min(16, "at least 16 characters (e.g. `openssl rand -hex 32`)")

@@ -46,7 +46,7 @@ import { openOperatorRoom } from "./chat/wire.js";
 import { openModeration, type Moderation } from "./moderation/open-moderation.js";
 import { openRoles } from "./moderation/open-roles.js";
 import type { Lifecycle } from "./moderation/lifecycle.js";
-import type { AdminRoles } from "./http/admin-roles.js";
+import type { AdminRoles } from "./http/admin/roles.js";
 import { SdkModerationPort } from "./matrix/moderation-port.js";
 import { memberActionService, type MemberActionService } from "./moderation/member-actions.js";
 
@@ -477,7 +477,7 @@ export function loggerOptions(config: DaemonConfig): LoggerOptions {
         "token",
         "*.password",
         "*.access_token",
-        // The log is also served by the admin API (src/http/admin-log.ts): a bearer header or a
+        // The log is also served by the admin API (src/http/admin/log.ts): a bearer header or a
         // token one level down stays out of it too.
         "*.accessToken",
         "*.token",

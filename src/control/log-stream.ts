@@ -1,6 +1,6 @@
 /**
  * Follows the daemon's own log over its admin socket (`GET /admin/v1/log/stream`,
- * see src/http/admin-log.ts): the recent lines it keeps, then every new one.
+ * see src/http/admin/log.ts): the recent lines it keeps, then every new one.
  * When the stream drops (the daemon restarts, or cut this client for being
  * slow) it reconnects with back-off and sends `Last-Event-ID`, so the same
  * daemon resumes after the last line seen and a restarted one sends its own

@@ -1,6 +1,7 @@
 /**
  * ModerationApi (core/moderation-api.ts) over the daemon's admin API on its
- * socket, and the wordings the attached and the in-process one share.
+ * socket, and the wordings the attached and the in-process one
+ * (src/entry/console-in-process.ts) share.
  */
 import { Agent } from "node:http";
 import type { BlockEntry } from "../../core/moderation/blocklist.js";
@@ -217,7 +218,7 @@ function tokenRefusal(error: unknown): { ok: false; error: string } {
   throw error;
 }
 
-/** A token as the admin API shows it (tokenJson in admin-tokens.ts), times back to ms. */
+/** A token as the admin API shows it (tokenJson in src/http/admin/tokens.ts), times back to ms. */
 function tokenOf(value: unknown): RegistrationToken[] {
   const raw = object(value);
   const count = (field: unknown) =>
@@ -237,7 +238,7 @@ function tokenOf(value: unknown): RegistrationToken[] {
   ];
 }
 
-/** One room's outcome as the admin API answers it (admin-members.ts). */
+/** One room's outcome as the admin API answers it (src/http/admin/members.ts). */
 function roomResultOf(value: unknown): RoomMemberResult[] {
   const room = object(value);
   if (typeof room.roomId !== "string") return [];

@@ -2,7 +2,7 @@
 
 import { randomBytes } from "node:crypto";
 import { initCommunity } from "../init/init.js";
-import type { TestHomeserver, TestUser } from "./synapse.js";
+import type { TestHomeserver, TestUser } from "./test-homeserver.js";
 import { MatrixUserClient } from "./newcomer.js";
 
 export interface TestCommunity {

@@ -1,6 +1,6 @@
 /** A simulated newcomer's side of the vetting flow, as a person (or an agent) would do it. */
 import type { TestCommunity } from "./community.js";
-import type { TestHomeserver } from "./synapse.js";
+import type { TestHomeserver } from "./test-homeserver.js";
 import { MatrixUserClient } from "./newcomer.js";
 
 export interface Challenge {

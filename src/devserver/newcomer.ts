@@ -4,7 +4,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- Matrix JSON is untyped by nature here */
 
 import { randomBytes } from "node:crypto";
-import type { TestUser } from "./synapse.js";
+import type { TestUser } from "./test-homeserver.js";
 import { errorMessage, sleep } from "./wait.js";
 
 const DEFAULT_TIMEOUT_MS = 20_000;

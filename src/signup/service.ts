@@ -33,7 +33,7 @@ import type { Log, Store } from "../../core/ports.js";
 import { MatrixHttp, NoAnswerError, describeAnswer } from "./matrix-http.js";
 import { registerAccount, type Account, type RegisterFailure } from "./register.js";
 import type { SignupError, SignupRequest } from "./validate.js";
-import { WindowLimiter } from "../http/join-rate.js";
+import { WindowLimiter } from "../http/public/join-rate.js";
 import type { Screen } from "../../core/moderation/screening.js";
 import { denyReasons } from "../../core/challenge/messages.js";
 import { isUserId } from "../../core/chat-commands/matrix-ids.js";

@@ -1,7 +1,7 @@
 /** Wiring only: the signup routes' options from the daemon's config and runtime. */
 import type { Logger } from "pino";
 import type { DaemonConfig } from "../config.js";
-import type { SignupRoutesOptions } from "../http/signup-routes.js";
+import type { SignupRoutesOptions } from "../http/public/signup-routes.js";
 import type { Runtime } from "../runtime.js";
 import { SignupService } from "./service.js";
 

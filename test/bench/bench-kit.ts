@@ -39,9 +39,12 @@ export async function daemonCommand(log: (message: string) => void): Promise<str
   }
   if (process.env.BENCH_DAEMON) return [process.env.BENCH_DAEMON, "--daemon"];
   // The entry point as shipped (it re-executes node with the daemon's V8 flags), not cli.js.
-  if (existsSync(join(REPO, "dist", "src", "cli.js"))) return ["bin/anteroom.js", "--daemon"];
-  log("no dist/src/cli.js: the daemon runs through tsx, which is then part of what is measured");
-  return ["--import", "tsx", "src/cli.ts", "--daemon"];
+  if (existsSync(join(REPO, "dist", "src", "entry", "cli.js")))
+    return ["bin/anteroom.js", "--daemon"];
+  log(
+    "no dist/src/entry/cli.js: the daemon runs through tsx, which is then part of what is measured",
+  );
+  return ["--import", "tsx", "src/entry/cli.ts", "--daemon"];
 }
 
 export function fmt(value: number, digits = 0): string {

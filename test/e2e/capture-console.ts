@@ -33,7 +33,7 @@ async function captureDemo(): Promise<Shot[]> {
     columns: COLUMNS,
     rows: ROWS,
     cwd: REPO,
-    command: [process.execPath, "--import", "tsx", "src/cli.ts", "demo"],
+    command: [process.execPath, "--import", "tsx", "src/entry/cli.ts", "demo"],
     // CI=false keeps Ink drawing every frame, but turns colour detection off: forced back on.
     env: { CI: "false", FORCE_COLOR: "3", USER: "moderator" },
   });

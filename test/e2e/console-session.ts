@@ -112,7 +112,7 @@ async function startConsole(
     columns: opts.columns,
     rows: ROWS,
     cwd: REPO,
-    command: [process.execPath, "--import", "tsx", "src/cli.ts", ...args],
+    command: [process.execPath, "--import", "tsx", "src/entry/cli.ts", ...args],
     env: { ...CONSOLE_ENV, ANTEROOM_CONFIG_DIR: configDir, ...env },
   });
   cleanups.unshift(() => tmux.stop());

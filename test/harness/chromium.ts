@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { synapseRootDir } from "../../src/devserver/synapse.js";
+import { synapseRootDir } from "../../src/devserver/synapse-root.js";
 import { ensureRootPackage } from "./root-package.js";
 
 const IN_ROOT = fileURLToPath(new URL("./chromium-in-root.sh", import.meta.url));

@@ -20,15 +20,15 @@ export interface DaemonOptions {
   /** Wait for /healthz to answer 200 (default true). */
   readonly waitReady?: boolean;
   /**
-   * What node runs, after its own path (default: `--import tsx src/cli.ts --daemon`), e.g.
-   * `["dist/src/cli.js", "--daemon"]` for the compiled build. Relative to the repository.
+   * What node runs, after its own path (default: `--import tsx src/entry/cli.ts --daemon`), e.g.
+   * `["dist/src/entry/cli.js", "--daemon"]` for the compiled build. Relative to the repository.
    */
   readonly nodeArgs?: readonly string[];
   /** A command node runs under, e.g. `unshare` to give the daemon a host name of its own. */
   readonly wrapper?: readonly string[];
 }
 
-const TSX_DAEMON = ["--import", "tsx", "src/cli.ts", "--daemon"] as const;
+const TSX_DAEMON = ["--import", "tsx", "src/entry/cli.ts", "--daemon"] as const;
 
 export class TestDaemon {
   readonly logs: Record<string, unknown>[] = [];

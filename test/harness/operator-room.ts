@@ -3,7 +3,7 @@
  * power level 50 in it: where chat commands are given (ADMIN_COMMAND_ROOM) and notices arrive.
  */
 import type { TestCommunity } from "../../src/devserver/community.js";
-import type { TestHomeserver } from "../../src/devserver/synapse.js";
+import type { TestHomeserver } from "../../src/devserver/test-homeserver.js";
 import { MatrixUserClient } from "../../src/devserver/newcomer.js";
 
 export interface OperatorRoom {

@@ -4,7 +4,7 @@
  */
 import { copyFile, mkdtemp, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { synapseRootDir } from "../../src/devserver/synapse.js";
+import { synapseRootDir } from "../../src/devserver/synapse-root.js";
 import { ensureRootPackage, runInRoot } from "./root-package.js";
 
 /** `promtool check rules FILE`: its output, or a rejection with what promtool said. */

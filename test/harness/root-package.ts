@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
-import { ensureSynapseRoot, synapseRootDir } from "../../src/devserver/synapse.js";
+import { ensureSynapseRoot, synapseRootDir } from "../../src/devserver/synapse-root.js";
 import { runProvisionScript } from "../../src/devserver/provision.js";
 
 const PROVISION = fileURLToPath(new URL("./provision-root-package.sh", import.meta.url));

@@ -5,15 +5,15 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
-import { runDemo } from "../../src/demo/run-demo.js";
-import { provisionScriptPath } from "../../src/devserver/synapse.js";
+import { runDemo } from "../../src/entry/demo/run-demo.js";
+import { provisionScriptPath } from "../../src/devserver/synapse-root.js";
 
 test("`anteroom demo --no-console` prints each newcomer's outcome and exits 0", async () => {
   const dataDir = await mkdtemp(join(tmpdir(), "anteroom-demo-test-"));
   try {
     const run = await execa(
       process.execPath,
-      ["--import", "tsx", "src/cli.ts", "demo", "--no-console"],
+      ["--import", "tsx", "src/entry/cli.ts", "demo", "--no-console"],
       {
         reject: false,
         timeout: 150_000,

@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
-import { synapseRootDir } from "../../src/devserver/synapse.js";
+import { synapseRootDir } from "../../src/devserver/synapse-root.js";
 import { ensureRootPackage, runInRoot } from "../harness/root-package.js";
 
 const UNIT = fileURLToPath(new URL("../../deploy/anteroom.service", import.meta.url));

@@ -240,7 +240,7 @@ test("SIGTERM to a standby waiting for the data dir: out within 2 s, and the act
   const standby = await TestDaemon.start(hs, community, {
     dataDir: active.dataDir,
     waitReady: false,
-    nodeArgs: ["--import", "tsx", "src/cli.ts", "--daemon", "--standby"],
+    nodeArgs: ["--import", "tsx", "src/entry/cli.ts", "--daemon", "--standby"],
   });
   try {
     await waitFor(() => standby.logged(/^standing by/), {

@@ -13,7 +13,7 @@ import { startHomeserver, type TestHomeserver } from "../harness/homeserver.js";
 import { freePort } from "../harness/daemon.js";
 import { waitFor } from "../harness/wait.js";
 
-const CLI = fileURLToPath(new URL("../../src/cli.ts", import.meta.url));
+const CLI = fileURLToPath(new URL("../../src/entry/cli.ts", import.meta.url));
 const TSX = import.meta.resolve("tsx");
 
 let hs: TestHomeserver;

@@ -426,7 +426,7 @@ test("the env init writes starts the daemon, and a knock with a code gets its ch
     [
       "--import",
       "tsx",
-      "src/cli.ts",
+      "src/entry/cli.ts",
       "init",
       "--hs",
       hs.url,

@@ -15,8 +15,8 @@ import { waitFor } from "../harness/wait.js";
 import { http as call } from "../unit/admin-fakes.js";
 import { HomeserverTokenIssuer } from "../../src/matrix/registration-tokens.js";
 import { detectHomeserverFlavour, sdkProbe } from "../../src/matrix/homeserver-flavour.js";
-import { installAdminErrorHandling } from "../../src/http/admin.js";
-import { registerTokenRoutes } from "../../src/http/admin-tokens.js";
+import { installAdminErrorHandling } from "../../src/http/admin/routes.js";
+import { registerTokenRoutes } from "../../src/http/admin/tokens.js";
 import type { TokenIssuer } from "../../core/ports.js";
 
 let hs: TestHomeserver;

@@ -22,7 +22,7 @@ import {
   type FuzzRequest,
 } from "../harness/fuzz-http.js";
 import { listeningTcpPorts } from "../harness/listening-ports.js";
-import { REQUEST_TIMEOUT_MS } from "../../src/http/server.js";
+import { REQUEST_TIMEOUT_MS } from "../../src/http/public/server.js";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const RATE = 5;

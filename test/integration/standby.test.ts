@@ -17,7 +17,7 @@ import { LOCK_TIMING } from "../../src/store/data-dir-lock.js";
 const OTHER_HOST = "anteroom-active";
 /** Runs the daemon with a host name of its own (needs root, as the test homeserver does). */
 const ON_OTHER_HOST = ["unshare", "--uts", "sh", "-c", 'hostname "$0" && exec "$@"', OTHER_HOST];
-const STANDBY = ["--import", "tsx", "src/cli.ts", "--daemon", "--standby"];
+const STANDBY = ["--import", "tsx", "src/entry/cli.ts", "--daemon", "--standby"];
 
 let hs: TestHomeserver;
 let community: TestCommunity;

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { startAdminApi } from "../../src/http/admin-server.js";
+import { startAdminApi } from "../../src/http/admin/server.js";
 import { connectEngine, type RemoteEngine } from "../../src/control/attach-client.js";
 import type { World } from "../unit/engine-fixtures.js";
 

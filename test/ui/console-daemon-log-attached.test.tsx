@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { adminSocketOf, connectEngine } from "../../src/control/attach-client.js";
-import { buildAdminServer } from "../../src/http/admin-server.js";
+import { buildAdminServer } from "../../src/http/admin/server.js";
 import { startHomeserver, type TestHomeserver } from "../harness/homeserver.js";
 import { createCommunity, type TestCommunity } from "../harness/community.js";
 import { TestDaemon } from "../harness/daemon.js";

@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { startAdminApi } from "../../src/http/admin-server.js";
+import { startAdminApi } from "../../src/http/admin/server.js";
 import { attachedModeration } from "../../src/control/moderation-api.js";
 import type { RoleService } from "../../src/moderation/roles.js";
 import { World } from "../unit/engine-fixtures.js";

@@ -7,7 +7,10 @@ import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError } from "../../src/config.js";
-import { defaultConsoleConfig, loadConsolePreferences } from "../../src/console-preferences.js";
+import {
+  defaultConsoleConfig,
+  loadConsolePreferences,
+} from "../../src/entry/console-preferences.js";
 import { qrLines } from "../../ui/format/qr-lines.js";
 import { renderConsole, type HarnessOptions } from "./console-harness.js";
 

@@ -14,8 +14,8 @@ import {
   clearStaleSocket,
   startAdminApi,
   type AdminApi,
-} from "../../src/http/admin-server.js";
-import { parseActor } from "../../src/http/admin-common.js";
+} from "../../src/http/admin/server.js";
+import { parseActor } from "../../src/http/admin/common.js";
 import { ConfigError, loadConfig } from "../../src/config.js";
 import { FakeEngine, http, record, tempDir } from "./admin-fakes.js";
 import { RecentLog } from "../../src/recent-log.js";

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pino } from "pino";
 import { connectEngine } from "../../src/control/attach-client.js";
-import { startAdminApi } from "../../src/http/admin-server.js";
+import { startAdminApi } from "../../src/http/admin/server.js";
 import { FakeEngine, http, tempDir } from "./admin-fakes.js";
 import { waitFor } from "../harness/wait.js";
 

@@ -4,7 +4,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { pino } from "pino";
 import { followDaemonLog, type DaemonLogStreamState } from "../../src/control/log-stream.js";
-import { buildAdminServer } from "../../src/http/admin-server.js";
+import { buildAdminServer } from "../../src/http/admin/server.js";
 import { RecentLog } from "../../src/recent-log.js";
 import { waitFor } from "../harness/wait.js";
 import { FakeEngine, http, tempDir } from "./admin-fakes.js";

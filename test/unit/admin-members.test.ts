@@ -7,7 +7,7 @@ import { pino } from "pino";
 import { HomeserverError } from "../../core/ports.js";
 import type { RoomOutcome } from "../../src/matrix/moderation-port.js";
 import { attachedModeration } from "../../src/control/moderation-api.js";
-import { startAdminApi } from "../../src/http/admin-server.js";
+import { startAdminApi } from "../../src/http/admin/server.js";
 import {
   memberActionService,
   type MemberActionService,

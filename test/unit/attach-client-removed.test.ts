@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { pino } from "pino";
 import type { EngineEvent } from "../../core/engine/events.js";
 import { connectEngine } from "../../src/control/attach-client.js";
-import { startAdminApi } from "../../src/http/admin-server.js";
+import { startAdminApi } from "../../src/http/admin/server.js";
 import { FakeEngine, record, tempDir } from "./admin-fakes.js";
 import { waitFor } from "../harness/wait.js";
 

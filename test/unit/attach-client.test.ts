@@ -6,7 +6,7 @@ import { pino } from "pino";
 import type { EngineSnapshot } from "../../core/api.js";
 import type { EngineEvent } from "../../core/engine/events.js";
 import { connectEngine, isDaemonRunning } from "../../src/control/attach-client.js";
-import { startAdminApi, type AdminApi } from "../../src/http/admin-server.js";
+import { startAdminApi, type AdminApi } from "../../src/http/admin/server.js";
 import { FakeEngine, record, tempDir } from "./admin-fakes.js";
 import { waitFor } from "../harness/wait.js";
 

@@ -12,7 +12,7 @@ import { DataDirUnwritableError } from "../../src/store/data-dir.js";
 import { explainFailure } from "../../src/start-failure.js";
 import { consoleModerator, moderatorName, rememberedNameFile } from "../../src/moderator-name.js";
 
-const CLI = fileURLToPath(new URL("../../src/cli.ts", import.meta.url));
+const CLI = fileURLToPath(new URL("../../src/entry/cli.ts", import.meta.url));
 const TSX = import.meta.resolve("tsx");
 const folders: string[] = [];
 

@@ -14,8 +14,8 @@ import {
   submissionIdOf,
 } from "../../core/vetting/form-request.js";
 import { HandledSubmissions } from "../../src/store/form-submissions.js";
-import { formSignatureValid } from "../../src/http/form-hook-signature.js";
-import { formHookRoutes, type FormIntake } from "../../src/http/form-hook-routes.js";
+import { formSignatureValid } from "../../src/http/public/form-hook-signature.js";
+import { formHookRoutes, type FormIntake } from "../../src/http/public/form-hook-routes.js";
 import type { FormRequest } from "../../core/engine/form-desk.js";
 import { Engine } from "../../core/engine/engine.js";
 import type { Screen } from "../../core/moderation/screening.js";

@@ -7,7 +7,7 @@ import type { JoinWaveSettings, JoinWaveState } from "../../core/moderation/join
 import type { EngineEvent } from "../../core/engine/events.js";
 import { join } from "node:path";
 import { pino } from "pino";
-import { startAdminApi } from "../../src/http/admin-server.js";
+import { startAdminApi } from "../../src/http/admin/server.js";
 import { connectEngine } from "../../src/control/attach-client.js";
 import { http, tempDir } from "./admin-fakes.js";
 import { waitFor } from "../harness/wait.js";

@@ -2,7 +2,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pino } from "pino";
-import { startAdminApi, type AdminApi } from "../../src/http/admin-server.js";
+import { startAdminApi, type AdminApi } from "../../src/http/admin/server.js";
 import { connectEngine, type RemoteEngine } from "../../src/control/attach-client.js";
 import { http, tempDir } from "./admin-fakes.js";
 import { LobbyWorld } from "./engine-fixtures.js";

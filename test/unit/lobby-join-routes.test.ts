@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import Fastify from "fastify";
 import type { OpenLobbyResult } from "../../core/api.js";
-import { joinRoutes } from "../../src/http/join-routes.js";
+import { joinRoutes } from "../../src/http/public/join-routes.js";
 
 /** A sidecar with the join routes over a stand-in engine that knows one code with `uses` uses. */
 async function sidecar(

@@ -5,8 +5,8 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Fastify from "fastify";
-import { installAdminErrorHandling } from "../../src/http/admin.js";
-import { registerBlocklistRoutes } from "../../src/http/admin-blocklist.js";
+import { installAdminErrorHandling } from "../../src/http/admin/routes.js";
+import { registerBlocklistRoutes } from "../../src/http/admin/blocklist.js";
 import { BlocklistStore } from "../../src/store/blocklist-store.js";
 
 test("an operator adds, lists and removes blocklist entries; a bad pattern is a 400", async () => {

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { pino } from "pino";
-import { buildHttpServer } from "../../src/http/server.js";
-import { signupRoutes } from "../../src/http/signup-routes.js";
-import { escapeHtml } from "../../src/http/page-shell.js";
+import { buildHttpServer } from "../../src/http/public/server.js";
+import { signupRoutes } from "../../src/http/public/signup-routes.js";
+import { escapeHtml } from "../../src/http/public/page-shell.js";
 import type { SignupDeps } from "../../src/signup/service.js";
 import { signupFixture, type SignupFixture } from "./signup-fixtures.js";
 

@@ -6,9 +6,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import Fastify from "fastify";
 import type { OpenLobbyResult } from "../../core/api.js";
-import { installAdminErrorHandling } from "../../src/http/admin.js";
-import { joinRoutes } from "../../src/http/join-routes.js";
-import { boundAdminCommands } from "../../src/http/write-stall.js";
+import { installAdminErrorHandling } from "../../src/http/admin/routes.js";
+import { joinRoutes } from "../../src/http/public/join-routes.js";
+import { boundAdminCommands } from "../../src/http/admin/bounded-commands.js";
 
 const FULL = "cannot write codes.json: ENOSPC: no space left on device; retrying";
 
