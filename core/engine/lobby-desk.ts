@@ -6,6 +6,7 @@
  * serial queue, and effects run through the shared outboxes.
  */
 import { redeemCode, type CodeBook } from "../codes/code-book.js";
+import { codeNamed } from "../codes/lookup.js";
 import type { CommandResult, OpenLobbyResult } from "../api.js";
 import { pickChallenge } from "../challenge/pick.js";
 import { lobbyCommand, type LobbyAction } from "../lobby/commands.js";
@@ -292,13 +293,4 @@ function answerFor(lobby: LobbyRecord): OpenLobbyResult {
   return lobby.phase === "create_failed"
     ? { ok: false, error: "create_failed" }
     : { ok: false, error: "closed" };
-}
-
-/** The code as the book spells it: links carry it as minted, people retype it in any case. */
-function codeNamed(book: CodeBook, wanted: string): string | undefined {
-  const trimmed = wanted.trim();
-  if (!trimmed) return undefined;
-  if (Object.hasOwn(book, trimmed)) return trimmed;
-  const folded = trimmed.toLowerCase();
-  return Object.keys(book).find((code) => code.toLowerCase() === folded);
 }

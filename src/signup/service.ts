@@ -29,6 +29,7 @@ import {
   type CodeBook,
   type RedeemRefusal,
 } from "../../core/codes/code-book.js";
+import { codeNamed } from "../../core/codes/lookup.js";
 import type { Log, Store } from "../../core/ports.js";
 import { MatrixHttp, NoAnswerError, describeAnswer } from "./matrix-http.js";
 import { registerAccount, type Account, type RegisterFailure } from "./register.js";
@@ -36,7 +37,7 @@ import type { SignupError, SignupRequest } from "./validate.js";
 import { WindowLimiter } from "../http/join-rate.js";
 import type { Screen } from "../../core/moderation/screening.js";
 import { denyReasons } from "../../core/challenge/messages.js";
-import { isUserId } from "../../core/chat-commands/matrix-ids.js";
+import { isUserId } from "../../core/moderation/matrix-ids.js";
 import { directRoomRequest } from "./inviter-dm.js";
 
 /** The bot's side: in the daemon, `SdkMatrixPort.invite` (already invited or joined counts as done). */
@@ -280,7 +281,7 @@ export class SignupService {
   > {
     const charged = await this.exclusive(async () => {
       const book = this.deps.codes.value;
-      const code = lookupCode(book, given);
+      const code = codeNamed(book, given);
       if (code === undefined) return { ok: false as const, refusal: "unknown_code" as const };
       const outcome = redeemCode(book, code, key, Math.floor(this.now() / 1000));
       if (!outcome.ok) return outcome;
@@ -569,14 +570,6 @@ export class SignupService {
       );
     }
   }
-}
-
-/** The code as given, or the one code that matches it ignoring case (people type codes in lowercase). */
-export function lookupCode(book: CodeBook, given: string): string | undefined {
-  if (Object.hasOwn(book, given)) return given;
-  const folded = given.toLowerCase();
-  const matches = Object.keys(book).filter((code) => code.toLowerCase() === folded);
-  return matches.length === 1 ? matches[0] : undefined;
 }
 
 export function disabledError(): SignupError {
