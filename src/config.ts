@@ -11,7 +11,7 @@ import { DEFAULT_HAIKU_RULES } from "../core/challenge/judge.js";
 import type { EngineSettings } from "../core/engine/engine.js";
 import { checkJoinWaveSettings } from "../core/moderation/join-wave.js";
 import { DEFAULT_INVITE_SETTINGS } from "../core/admission/invites.js";
-import { isUserId } from "../core/chat-commands/matrix-ids.js";
+import { isUserId, serverHost } from "../core/moderation/matrix-ids.js";
 import { checkRoles, parseRolesSetting, type Role } from "../core/moderation/power-levels.js";
 import { referenceSettingsIgnored } from "../core/migration/reference-env.js";
 import {
@@ -63,7 +63,7 @@ const envSchema = z.object({
   // The server part of lobby aliases carried over from the reference approver (default: SPACE_ID's server).
   SERVER_NAME: z
     .string()
-    .regex(/^[A-Za-z0-9.:[\]-]+$/, "a Matrix server name such as example.org")
+    .refine((name) => serverHost(name) !== undefined, "a Matrix server name such as example.org")
     .optional(),
   INITIAL_CODES: codeSeed,
   INITIAL_SIGNUP_CODES: codeSeed,

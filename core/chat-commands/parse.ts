@@ -12,7 +12,8 @@ import {
   type Lifetime,
   type MintKind,
 } from "./commands.js";
-import { hasControlCharacters, isUserId, withoutControlCharacters } from "./matrix-ids.js";
+import { hasControlCharacters, withoutControlCharacters } from "./matrix-ids.js";
+import { isUserId } from "../moderation/matrix-ids.js";
 
 export type ParsedMessage =
   | { readonly kind: "none" }

@@ -33,24 +33,6 @@ export function parseCodeBook(raw: unknown): CodeBook {
   throw new Error(`at ${where}: ${issue?.message ?? "not a code book"}`);
 }
 
-/**
- * Finds the code a knock reason names: the whole reason, or one of its words,
- * compared without regard to case. People paste "my code is ABC-123" as often
- * as the bare code.
- */
-export function findCodeInReason(book: CodeBook, reason: string): string | undefined {
-  const wanted = reason.trim();
-  if (!wanted) return undefined;
-  const byFolded = new Map(Object.keys(book).map((code) => [code.toLowerCase(), code]));
-  const whole = byFolded.get(wanted.toLowerCase());
-  if (whole) return whole;
-  for (const word of wanted.split(/[\s,;:"'`]+/)) {
-    const hit = byFolded.get(word.toLowerCase());
-    if (hit) return hit;
-  }
-  return undefined;
-}
-
 export type RedeemRefusal = "unknown_code" | "used_up" | "expired";
 export type RedeemOutcome =
   | { ok: true; book: CodeBook; code: string; entry: CodeEntry; alreadyCharged: boolean }

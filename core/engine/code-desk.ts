@@ -1,13 +1,23 @@
 /**
  * The engine's code-book side: a moderator mints, revokes or edits codes in
- * either book (invite codes, signup codes). Each change takes its turn in the
- * engine's one serial queue, is made durable and audited, then published as a
- * `codes` event so every front end sees the book as it is now.
+ * either book (invite codes, signup codes), and the signup page spends and
+ * gives back signup codes. Each change takes its turn in the engine's one
+ * serial queue, is made durable (and audited), then published as a `codes`
+ * event so every front end sees the book as it is now.
  */
 import type { AuditEntry } from "../effects.js";
-import { formatCode, parseCodeBook, type CodeBook, type CodeEntry } from "../codes/code-book.js";
+import {
+  formatCode,
+  parseCodeBook,
+  redeemCode,
+  refundCode,
+  type CodeBook,
+  type CodeEntry,
+  type RedeemRefusal,
+} from "../codes/code-book.js";
+import { codeNamed } from "../codes/lookup.js";
 import type { CodeBookEdit, CodeBookName, CommandResult, MintRequest } from "../api.js";
-import type { AuditSink, Clock, Store } from "../ports.js";
+import type { AuditSink, Clock, Log, Store } from "../ports.js";
 import type { EngineEvents } from "./events.js";
 import type { SerialQueue } from "./serial.js";
 
@@ -20,9 +30,31 @@ export interface CodeDeskDeps {
   readonly decisions: SerialQueue;
   /** Unpredictable bytes, for minting codes. */
   readonly secureRandom: (bytes: number) => Uint8Array;
+  readonly log: Log;
 }
 
-export class CodeDesk {
+/** A per-code allowance asked just before a use would be spent (signup's rate per code). */
+export type UseAllowance = (code: string) => { ok: true } | { ok: false; retryAfterSec: number };
+
+/** What a signup's charge came to: the use is spent and durable, or why nothing was spent. */
+export type SignupCharge =
+  | { ok: true; code: string; entry: CodeEntry }
+  | { ok: false; refusal: RedeemRefusal }
+  | { ok: false; refusal: "rate_limited"; retryAfterSec: number }
+  /** The book could not be written: the use was given back. */
+  | { ok: false; refusal: "store_failed"; error: unknown };
+
+/** The signup page's side of the engine: the one writer of the signup book and the audit log. */
+export interface SignupCodes {
+  /** Spends one use of the signup code `typed` names for `key`, durably, unless `allow` says no. */
+  chargeSignup(typed: string, key: string, allow?: UseAllowance): Promise<SignupCharge>;
+  /** Gives back the use charged for `key` (the homeserver refused the account). */
+  refundSignup(code: string, key: string): Promise<void>;
+  /** Audits a step of a signup (`ts` is now); published like every audit entry. */
+  recordAudit(entry: AuditEntry): Promise<void>;
+}
+
+export class CodeDesk implements SignupCodes {
   constructor(private readonly deps: CodeDeskDeps) {}
 
   mint(book: CodeBookName, request: MintRequest): Promise<{ code: string; entry: CodeEntry }> {
@@ -103,12 +135,57 @@ export class CodeDesk {
     });
   }
 
+  chargeSignup(typed: string, key: string, allow?: UseAllowance): Promise<SignupCharge> {
+    return this.deps.decisions.run(async (): Promise<SignupCharge> => {
+      const store = this.deps.signupCodes;
+      const code = codeNamed(store.value, typed);
+      if (code === undefined) return { ok: false, refusal: "unknown_code" };
+      const nowSec = Math.floor(this.deps.clock.now() / 1000);
+      const redeemed = redeemCode(store.value, code, key, nowSec);
+      if (!redeemed.ok) return redeemed;
+      // Asked only for a use that would be spent: a used-up code is refused as such.
+      const allowed = allow?.(code);
+      if (allowed && !allowed.ok) {
+        return { ok: false, refusal: "rate_limited", retryAfterSec: allowed.retryAfterSec };
+      }
+      store.update(() => redeemed.book);
+      try {
+        // Durable before the homeserver is asked for the account.
+        await store.flush();
+      } catch (error) {
+        await this.giveBack(code, key);
+        return { ok: false, refusal: "store_failed", error };
+      }
+      this.deps.events.emit({ type: "codes", book: "signup", codes: store.value });
+      return { ok: true, code, entry: redeemed.entry };
+    });
+  }
+
+  refundSignup(code: string, key: string): Promise<void> {
+    return this.deps.decisions.run(() => this.giveBack(code, key));
+  }
+
+  async recordAudit(entry: AuditEntry): Promise<void> {
+    const ts = this.deps.clock.now() / 1000;
+    await this.deps.audit.append({ ts, ...entry });
+    this.deps.events.emit({ type: "audit", entry: { ts, ...entry } });
+  }
+
   /** A code that is not in `book` yet (minted codes, welcome codes). */
   freshCode(book: CodeBookName): string {
     const taken = this.book(book).value;
     let code = formatCode(this.deps.secureRandom(10));
     while (code in taken) code = formatCode(this.deps.secureRandom(10));
     return code;
+  }
+
+  private async giveBack(code: string, key: string): Promise<void> {
+    const store = this.deps.signupCodes;
+    store.update((book) => refundCode(book, code, key));
+    this.deps.events.emit({ type: "codes", book: "signup", codes: store.value });
+    await store.flush().catch((error: unknown) => {
+      this.deps.log.error({ err: error }, "signup: could not record a refunded signup code use");
+    });
   }
 
   private book(name: CodeBookName): Store<CodeBook> {

@@ -8,6 +8,7 @@
  * with its records, and `reconcileLobbies` the members of each lobby room, so
  * a replayed event, a lost sync cursor or a restart changes nothing.
  */
+import type { AuditEntry } from "../effects.js";
 import type { CodeBook, CodeEntry } from "../codes/code-book.js";
 import type {
   CodeBookEdit,
@@ -29,7 +30,7 @@ import { Outboxes } from "./outboxes.js";
 import { performEffect } from "./perform.js";
 import { LobbyDesk } from "./lobby-desk.js";
 import { VettingDesk } from "./vetting-desk.js";
-import { CodeDesk } from "./code-desk.js";
+import { CodeDesk, type SignupCharge, type SignupCodes, type UseAllowance } from "./code-desk.js";
 import { JoinWaveDesk } from "./join-wave-desk.js";
 import { InviteDesk, memoryInviteBook } from "./invite-desk.js";
 import type { JoinWaveSettings, JoinWaveState } from "../moderation/join-wave.js";
@@ -87,7 +88,7 @@ export interface EngineDeps {
   readonly screen?: Screen;
 }
 
-export class Engine implements EngineApi {
+export class Engine implements EngineApi, SignupCodes {
   readonly events = new EngineEvents();
   private readonly decisions = new SerialQueue();
   private readonly outboxes: Outboxes;
@@ -253,6 +254,19 @@ export class Engine implements EngineApi {
 
   editCodes(book: CodeBookName, edit: CodeBookEdit, by: string): Promise<CommandResult> {
     return this.codes.edit(book, edit, by);
+  }
+
+  /** The signup page spends a signup code (code-desk.ts): published like every change of a book. */
+  chargeSignup(typed: string, key: string, allow?: UseAllowance): Promise<SignupCharge> {
+    return this.codes.chargeSignup(typed, key, allow);
+  }
+
+  refundSignup(code: string, key: string): Promise<void> {
+    return this.codes.refundSignup(code, key);
+  }
+
+  recordAudit(entry: AuditEntry): Promise<void> {
+    return this.codes.recordAudit(entry);
   }
 
   audit(

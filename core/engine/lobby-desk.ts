@@ -6,6 +6,7 @@
  * serial queue, and effects run through the shared outboxes.
  */
 import { redeemCode, type CodeBook } from "../codes/code-book.js";
+import { codeNamed } from "../codes/lookup.js";
 import type { CommandResult, OpenLobbyResult } from "../api.js";
 import { pickChallenge } from "../challenge/pick.js";
 import { lobbyCommand, type LobbyAction } from "../lobby/commands.js";
@@ -107,28 +108,27 @@ export class LobbyDesk {
         ? redeemCode(this.deps.codes.value, name, key, Math.floor(now / 1000))
         : ({ ok: false, refusal: "unknown_code" } as const);
       if (!redeemed.ok) return redeemed.refusal;
-      this.deps.codes.update(() => redeemed.book);
-      // The charge is durable before the room exists: a repeat of this request finds it by key.
-      await this.deps.codes.flush();
-      this.deps.events.emit({ type: "codes", book: "invite", codes: redeemed.book });
       const opened = openingLobby(
         { key, code: redeemed.code, codeLabel: redeemed.entry.label, now },
         pickChallenge(this.deps.random),
         this.settings,
       );
-      await this.commit({
-        lobby: opened.lobby,
-        audit: [
-          {
-            type: "code_redeemed",
-            code: redeemed.code,
-            label: redeemed.entry.label,
-            uses_remaining: redeemed.entry.uses_remaining,
-            lobby: key,
-          },
-          { type: "lobby_requested", lobby: key, code_label: redeemed.entry.label },
-        ],
-      });
+      await this.commit(
+        {
+          lobby: opened.lobby,
+          audit: [
+            {
+              type: "code_redeemed",
+              code: redeemed.code,
+              label: redeemed.entry.label,
+              uses_remaining: redeemed.entry.uses_remaining,
+              lobby: key,
+            },
+            { type: "lobby_requested", lobby: key, code_label: redeemed.entry.label },
+          ],
+        },
+        redeemed.book,
+      );
       return this.deps.lobbies.value[key];
     });
     if (typeof lobby === "string") return { ok: false, error: "invalid_code", refusal: lobby };
@@ -251,8 +251,10 @@ export class LobbyDesk {
     await this.commit(next);
   }
 
-  private commit(step: LobbyStep): Promise<void> {
-    return this.deps.outboxes.commit(this.kind, asLedger(step));
+  /** `charged`: the invite book with this lobby's use spent, made durable with it. */
+  private commit(step: LobbyStep, charged?: CodeBook): Promise<void> {
+    const ledger = asLedger(step);
+    return this.deps.outboxes.commit(this.kind, charged ? { ...ledger, charged } : ledger);
   }
 
   private settled(key: string): Promise<LobbyRecord> {
@@ -292,13 +294,4 @@ function answerFor(lobby: LobbyRecord): OpenLobbyResult {
   return lobby.phase === "create_failed"
     ? { ok: false, error: "create_failed" }
     : { ok: false, error: "closed" };
-}
-
-/** The code as the book spells it: links carry it as minted, people retype it in any case. */
-function codeNamed(book: CodeBook, wanted: string): string | undefined {
-  const trimmed = wanted.trim();
-  if (!trimmed) return undefined;
-  if (Object.hasOwn(book, trimmed)) return trimmed;
-  const folded = trimmed.toLowerCase();
-  return Object.keys(book).find((code) => code.toLowerCase() === folded);
 }

@@ -22,6 +22,8 @@ export interface LedgerRecord extends OutboxRecord {
 export interface LedgerStep<R> {
   readonly record: R;
   readonly audit: readonly AuditEntry[];
+  /** The invite book with this record's use charged (a knock's code, a lobby's): durable first. */
+  readonly charged?: CodeBook;
   /** A signup code to add to the signup book along with this step (before any message names it). */
   readonly welcome?: { readonly code: string; readonly entry: CodeEntry };
   /** An invite code use to give back. */
@@ -131,6 +133,13 @@ export class Outboxes {
   async commit<R extends LedgerRecord>(kind: RecordKind<R>, next: LedgerStep<R>): Promise<void> {
     const any = kind as unknown as AnyKind;
     const { record } = next;
+    if (next.charged) {
+      const charged = next.charged;
+      this.deps.codes.update(() => charged);
+      // The charge is durable before the room exists: a crash or a repeat re-finds it by key.
+      await this.deps.codes.flush();
+      this.deps.events.emit({ type: "codes", book: "invite", codes: charged });
+    }
     if (next.welcome) {
       const { code, entry } = next.welcome;
       this.deps.signupCodes.update((codes) => ({ ...codes, [code]: entry }));

@@ -188,14 +188,11 @@ export class VettingDesk {
       { type: "knock_received", user: knock.user, reason: facts.reason, event_id: knock.key },
       ...decision.step.audit,
     ];
-    if (decision.codes) {
-      const charged = decision.codes;
-      this.deps.codes.update(() => charged);
-      // The charge is durable before the room exists: a crash after this re-finds the charge by key.
-      await this.deps.codes.flush();
-      this.deps.events.emit({ type: "codes", book: "invite", codes: charged });
-    }
-    await this.commit({ record: decision.step.record, audit });
+    const record = decision.step.record;
+    await this.deps.outboxes.commit(
+      this.kind,
+      decision.codes ? { record, audit, charged: decision.codes } : { record, audit },
+    );
   }
 
   private async apply(key: string, input: VettingInput): Promise<void> {

@@ -9,6 +9,7 @@
  */
 import { MAX_GUESTS, type LobbyGuest, type LobbyPhase, type LobbyRecord } from "../lobby/record.js";
 import { REFERENCE_KEY_PREFIX } from "./reference-vetting.js";
+import { isUserId } from "../moderation/matrix-ids.js";
 
 export const REFERENCE_LOBBY_KEY_PREFIX = `lobby:${REFERENCE_KEY_PREFIX}`;
 
@@ -181,10 +182,6 @@ function aliasOf(localpart: unknown, serverName: string | undefined): string | u
   if (localpart.startsWith("#")) return localpart;
   if (!/^[!-9;-~]+$/.test(localpart)) return undefined; // printable, no ':' (what an alias localpart may hold)
   return `#${localpart}:${serverName}`;
-}
-
-function isUserId(value: unknown): value is string {
-  return typeof value === "string" && /^@[^:\s]+:\S+$/.test(value);
 }
 
 function isRecord(value: unknown): value is Record<string, number> {

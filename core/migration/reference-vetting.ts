@@ -7,6 +7,7 @@
  * handled (see core/vetting/knocks.ts) instead of charging a code and opening a second room.
  */
 import type { VettingBook, VettingPhase, VettingRecord } from "../vetting/record.js";
+import { isUserId } from "../moderation/matrix-ids.js";
 
 export const REFERENCE_KEY_PREFIX = "reference:";
 
@@ -79,7 +80,7 @@ function carryOver(
   entry: ReferenceVettingEntry,
   context: CarryOverContext,
 ): VettingRecord | string {
-  if (!/^@[^:]+:.+$/.test(entry.mxid)) return `"mxid" is not a Matrix user id`;
+  if (!isUserId(entry.mxid)) return `"mxid" is not a Matrix user id`;
   const createdMs = seconds(entry.created) ?? context.now;
   const phase = phaseOf(entry);
   const record: VettingRecord = {

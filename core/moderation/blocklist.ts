@@ -25,13 +25,7 @@
  *
  * Unknown fields on an entry (a "note", say) are kept as they are.
  */
-import {
-  hasGlobWildcard,
-  isValidUserId,
-  matrixGlob,
-  parseUserId,
-  serverHost,
-} from "./matrix-ids.js";
+import { hasGlobWildcard, isUserId, matrixGlob, parseUserId, serverHost } from "./matrix-ids.js";
 import { foldName, foldedForms, fuzzyMatch, type FoldedName, type FuzzyHit } from "./fuzzy.js";
 
 export const BLOCK_KINDS = ["user", "server", "glob", "displayname"] as const;
@@ -69,7 +63,7 @@ export function blockPatternProblem(kind: BlockKind, pattern: string): string | 
     case "user":
       if (hasGlobWildcard(pattern))
         return `a user entry is one user ID; use kind "glob" for wildcards`;
-      return isValidUserId(pattern) ? undefined : "not a user ID (expected @name:server)";
+      return isUserId(pattern) ? undefined : "not a user ID (expected @name:server)";
     case "server":
       if (hasGlobWildcard(pattern))
         return `a server entry is one server name; use kind "glob" for wildcards`;

@@ -1,5 +1,6 @@
 /**
- * Matrix identifiers as the moderation code needs them: user IDs split into
+ * Matrix identifiers, the one grammar for the whole tree (chat commands, the
+ * admin API, config, forms, moderation): user IDs checked and split into
  * localpart and server, server names checked, and the spec's glob matching.
  * Everything here takes hostile strings and never throws.
  */
@@ -15,11 +16,13 @@ export interface UserIdParts {
 /** The spec caps a user ID at 255 bytes; they are ASCII, so bytes = characters. */
 export const MAX_USER_ID_LENGTH = 255;
 
-// Localparts of new accounts: a-z 0-9 . _ = - / +. Accounts made before that rule
-// may hold any printable ASCII but ':' ("historical user IDs"), and they still exist
-// on federation, so anteroom accepts them rather than refuse to act on a real person.
+// The spec's grammar (appendices, "Identifier grammar"). Localparts of new accounts are
+// a-z 0-9 . _ = - / +; accounts made before that rule may hold any printable ASCII but ':'
+// ("historical user IDs") and still exist on federation, so anteroom accepts them rather
+// than refuse to act on a real person. server_name = hostname [":" 1*5DIGIT], the hostname
+// an IPv4 literal, "[" 2*45 of 0-9 A-F a-f : . "]", or a dns-name of 1*255 of 0-9 A-Z a-z - .
 const HISTORICAL_LOCALPART = /^[\x21-\x39\x3b-\x7e]+$/;
-const DNS_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})*\.?$/;
+const DNS_NAME = /^[A-Za-z0-9.-]{1,255}$/;
 const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 const IPV6_LITERAL = /^\[[0-9A-Fa-f:.]{2,45}\]$/;
 
@@ -37,8 +40,9 @@ export function parseUserId(userId: string): UserIdParts | undefined {
   return { localpart, server, host };
 }
 
-export function isValidUserId(userId: string): boolean {
-  return parseUserId(userId) !== undefined;
+/** A full Matrix user ID such as `@alice:example.org`, by the spec's grammar. */
+export function isUserId(value: unknown): value is string {
+  return typeof value === "string" && parseUserId(value) !== undefined;
 }
 
 /**
@@ -50,10 +54,11 @@ export function serverHost(server: string): string | undefined {
   let host = server;
   const port = /:(\d{1,5})$/.exec(server);
   if (port && !server.endsWith("]")) {
-    if (Number(port[1]) > 65535) return undefined;
+    if (Number(port[1]) > 65535) return undefined; // no such TCP port
     host = server.slice(0, port.index);
   }
   if (IPV6_LITERAL.test(host)) return host.toLowerCase();
+  // A dotted quad is an IPv4 literal, whose numbers the spec keeps to 0–255.
   if (IPV4.test(host)) return host.split(".").every((n) => Number(n) <= 255) ? host : undefined;
   if (!DNS_NAME.test(host)) return undefined;
   return host.toLowerCase().replace(/\.$/, "");

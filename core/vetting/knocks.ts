@@ -1,5 +1,6 @@
 /** Deciding what a fresh knock on the space becomes. Pure: books in, decision out. */
-import { findCodeInReason, redeemCode, type CodeBook } from "../codes/code-book.js";
+import { redeemCode, type CodeBook } from "../codes/code-book.js";
+import { findCodeInReason } from "../codes/lookup.js";
 import type { Challenge } from "../challenge/pick.js";
 import { REFERENCE_KEY_PREFIX } from "../migration/reference-vetting.js";
 import { knockVerdict, type ScreenHit } from "../moderation/screening.js";

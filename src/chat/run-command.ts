@@ -18,7 +18,8 @@ import {
 } from "../../core/chat-commands/replies.js";
 import { heldReply, knockOf, waitingForModerator } from "../../core/chat-commands/held.js";
 import { HomeserverError } from "../../core/ports.js";
-import { isUserId } from "../../core/chat-commands/matrix-ids.js";
+import { isUserId } from "../../core/moderation/matrix-ids.js";
+import { codeNamed } from "../../core/codes/lookup.js";
 import { revokeCodesOf } from "../moderation/endorsements.js";
 import type { AuditedTokens } from "../moderation/audited-tokens.js";
 import {
@@ -215,10 +216,7 @@ async function revoke(wanted: string, by: string, api: ChatCommandsApi): Promise
     ["invite", snapshot.codes],
     ["signup", snapshot.signupCodes],
   ] as const) {
-    const code =
-      wanted in codes
-        ? wanted
-        : Object.keys(codes).find((c) => c.toLowerCase() === wanted.toLowerCase());
+    const code = codeNamed(codes, wanted);
     if (code === undefined) continue;
     const result = await api.revokeCode(book, code, by);
     if (result.ok) {

@@ -9,6 +9,7 @@ import type { BotCredentials } from "./bot-session.js";
 import type { CommunitySpec, RoomSpec } from "./community-plan.js";
 import { InitError } from "./homeserver-api.js";
 import { homeserverUrlProblem, normalizeHomeserverUrl } from "../homeserver-url.js";
+import { isUserId } from "../../core/moderation/matrix-ids.js";
 
 export const INIT_USAGE = `anteroom init — make (or finish) the community anteroom guards, and print
 the settings the daemon needs
@@ -90,7 +91,6 @@ export const DEFAULT_SPACE_TOPIC =
 
 // Alias localparts kept to a portable set: lowercase letters, digits and . _ = - /
 const LOCALPART = /^[a-z0-9._=\-/]{1,100}$/;
-const USER_ID = /^@[a-z0-9._=\-/+]+:[A-Za-z0-9.\-:[\]]+$/;
 
 /** The parsed command line, or "help". Throws an InitError listing every problem. */
 export function parseInitArgs(
@@ -164,7 +164,7 @@ export function parseInitArgs(
     .map((a) => a.trim())
     .filter(Boolean);
   for (const admin of admins)
-    if (!USER_ID.test(admin))
+    if (!isUserId(admin))
       problems.push(
         `--admins: ${JSON.stringify(admin)} is not a user id such as @alice:example.org`,
       );

@@ -10,7 +10,7 @@
  */
 import type { AuditSink } from "../../core/ports.js";
 import { hasControlCharacters } from "../../core/chat-commands/matrix-ids.js";
-import { isValidUserId } from "../../core/moderation/matrix-ids.js";
+import { isUserId } from "../../core/moderation/matrix-ids.js";
 import { outOfReachReason, roomsOutOfReach } from "../../core/moderation/reach.js";
 import type { SdkModerationPort } from "../matrix/moderation-port.js";
 import type { MemberAction, RoomMemberResult } from "../../core/moderation-api.js";
@@ -133,7 +133,7 @@ function checkRequest(
   user: string,
   reason: string | undefined,
 ): string | undefined {
-  if (!isValidUserId(user)) {
+  if (!isUserId(user)) {
     return `${JSON.stringify(String(user).slice(0, 300))} is not a valid user ID (expected @name:server, at most 255 characters)`;
   }
   if (user === botUserId) return `anteroom does not ${action} itself`;

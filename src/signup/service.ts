@@ -3,8 +3,9 @@
  * community's homeserver, invited to and joined into the space and its child
  * rooms.
  *
- * 1. The use is charged atomically (in memory, synchronously, under a key
- *    unique to this request) and made durable before the homeserver is asked:
+ * 1. The use is charged by the engine, the book's one writer (in its decision
+ *    queue, under a key unique to this request), which publishes the change
+ *    and makes it durable before the homeserver is asked:
  *    N concurrent requests for a code with one use left give one success.
  *    A code spends at most SIGNUP_CODE_RATE_PER_MIN uses a minute: past that
  *    the use is not charged and the answer is 429, so a leaked many-use code
@@ -20,23 +21,21 @@
  *    is attempted and reported in `steps`; a failure there is never hidden
  *    and never turns the answer into an error.
  *
- * The password and the access tokens never reach a log or the audit log.
+ * Audit entries go through the engine too, so an attached console sees each
+ * signup as it happens. The password and the access tokens never reach a log
+ * or the audit log.
  */
 import { randomUUID } from "node:crypto";
-import {
-  redeemCode,
-  refundCode,
-  type CodeBook,
-  type RedeemRefusal,
-} from "../../core/codes/code-book.js";
-import type { Log, Store } from "../../core/ports.js";
+import type { RedeemRefusal } from "../../core/codes/code-book.js";
+import type { SignupCodes } from "../../core/engine/code-desk.js";
+import type { Log } from "../../core/ports.js";
 import { MatrixHttp, NoAnswerError, describeAnswer } from "./matrix-http.js";
 import { registerAccount, type Account, type RegisterFailure } from "./register.js";
 import type { SignupError, SignupRequest } from "./validate.js";
 import { WindowLimiter } from "../http/public/join-rate.js";
 import type { Screen } from "../../core/moderation/screening.js";
 import { denyReasons } from "../../core/challenge/messages.js";
-import { isUserId } from "../../core/chat-commands/matrix-ids.js";
+import { isUserId } from "../../core/moderation/matrix-ids.js";
 import { directRoomRequest } from "./inviter-dm.js";
 
 /** The bot's side: in the daemon, `SdkMatrixPort.invite` (already invited or joined counts as done). */
@@ -45,10 +44,8 @@ export interface Inviter {
 }
 
 export interface SignupDeps {
-  readonly codes: Store<CodeBook>;
-  readonly audit: {
-    append(record: { ts: number; type: string; [k: string]: unknown }): Promise<void>;
-  };
+  /** The engine: it spends and gives back signup codes and writes the audit log, and publishes both. */
+  readonly codes: SignupCodes;
   readonly log: Log;
   readonly inviter: Inviter;
   /** Where anteroom reaches the homeserver (HS). */
@@ -59,9 +56,7 @@ export interface SignupDeps {
   readonly registrationToken: string | undefined;
   readonly spaceId: string;
   readonly childIds: readonly string[];
-  /** Runs a change of the code book between the engine's own decisions (in the daemon: `engine.exclusive`). */
-  readonly exclusive?: <T>(work: () => Promise<T>) => Promise<T>;
-  /** ms since the epoch. */
+  /** ms since the epoch (the per-code rate). */
   readonly now?: () => number;
   /** Per homeserver request (default 15 s). */
   readonly timeoutMs?: number;
@@ -121,7 +116,6 @@ export const INVALID_CODE_MESSAGE = "That signup code is unknown, used up or exp
 export class SignupService {
   private readonly http: MatrixHttp;
   private readonly now: () => number;
-  private readonly exclusive: <T>(work: () => Promise<T>) => Promise<T>;
   private readonly perCode: WindowLimiter | undefined;
 
   constructor(private readonly deps: SignupDeps) {
@@ -131,7 +125,6 @@ export class SignupService {
       ...(deps.fetch ? { fetch: deps.fetch } : {}),
     });
     this.now = deps.now ?? Date.now;
-    this.exclusive = deps.exclusive ?? ((work) => work());
     const perMinute = deps.codeRatePerMinute ?? 5;
     this.perCode = perMinute > 0 ? new WindowLimiter(perMinute, 60_000, this.now) : undefined;
   }
@@ -260,10 +253,7 @@ export class SignupService {
     };
   }
 
-  /**
-   * Spends one use for `key`, in memory at once, then on disk; nothing else runs in between.
-   * A code past its per-minute allowance is not charged.
-   */
+  /** Spends one use for `key` through the engine (durable before it resolves), within the code's allowance. */
   private async charge(
     given: string,
     key: string,
@@ -278,31 +268,23 @@ export class SignupService {
         retryAfterSec?: number;
       }
   > {
-    const charged = await this.exclusive(async () => {
-      const book = this.deps.codes.value;
-      const code = lookupCode(book, given);
-      if (code === undefined) return { ok: false as const, refusal: "unknown_code" as const };
-      const outcome = redeemCode(book, code, key, Math.floor(this.now() / 1000));
-      if (!outcome.ok) return outcome;
-      // Checked only for a use that would be spent: a used-up code still answers invalid_code.
-      const allowed = this.perCode?.hit(code);
-      if (allowed && !allowed.ok) {
-        return {
-          ok: false as const,
-          refusal: "rate_limited" as const,
-          retryAfterSec: allowed.retryAfterSec,
-        };
-      }
-      this.deps.codes.update(() => outcome.book);
+    const perCode = this.perCode;
+    const charged = await this.deps.codes.chargeSignup(
+      given,
+      key,
+      perCode && ((code) => perCode.hit(code)),
+    );
+    if (charged.ok) {
+      const { entry } = charged;
       return {
-        ok: true as const,
-        code,
-        label: outcome.entry.label,
-        usesRemaining: outcome.entry.uses_remaining,
-        ...(outcome.entry.inviter === undefined ? {} : { inviter: outcome.entry.inviter }),
+        ok: true,
+        code: charged.code,
+        label: entry.label,
+        usesRemaining: entry.uses_remaining,
+        ...(entry.inviter === undefined ? {} : { inviter: entry.inviter }),
       };
-    });
-    if (!charged.ok && charged.refusal === "rate_limited") {
+    }
+    if (charged.refusal === "rate_limited") {
       return {
         ok: false,
         reason: "rate_limited",
@@ -312,20 +294,11 @@ export class SignupService {
         retryAfterSec: charged.retryAfterSec,
       };
     }
-    if (!charged.ok) {
-      return {
-        ok: false,
-        reason: charged.refusal,
-        status: 403,
-        error: "invalid_code",
-        message: INVALID_CODE_MESSAGE,
-      };
-    }
-    try {
-      await this.deps.codes.flush();
-    } catch (error) {
-      this.deps.log.error({ err: error }, "signup: could not record the use of a signup code");
-      await this.refund(charged.code, key);
+    if (charged.refusal === "store_failed") {
+      this.deps.log.error(
+        { err: charged.error },
+        "signup: could not record the use of a signup code",
+      );
       return {
         ok: false,
         reason: "store_failed",
@@ -334,17 +307,18 @@ export class SignupService {
         message: "The signup could not be recorded; nothing was spent. Try again later.",
       };
     }
-    return charged;
+    return {
+      ok: false,
+      reason: charged.refusal,
+      status: 403,
+      error: "invalid_code",
+      message: INVALID_CODE_MESSAGE,
+    };
   }
 
   private async refund(code: string, key: string): Promise<void> {
-    await this.exclusive(async () => {
-      this.deps.codes.update((book) => refundCode(book, code, key));
-      this.perCode?.release(code);
-    });
-    await this.deps.codes.flush().catch((error: unknown) => {
-      this.deps.log.error({ err: error }, "signup: could not record a refunded signup code use");
-    });
+    await this.deps.codes.refundSignup(code, key);
+    this.perCode?.release(code);
   }
 
   /**
@@ -561,7 +535,7 @@ export class SignupService {
 
   private async appendAudit(record: { type: string; [k: string]: unknown }): Promise<void> {
     try {
-      await this.deps.audit.append({ ts: this.now() / 1000, ...record });
+      await this.deps.codes.recordAudit(record);
     } catch (error) {
       this.deps.log.error(
         { err: error, type: record.type },
@@ -569,14 +543,6 @@ export class SignupService {
       );
     }
   }
-}
-
-/** The code as given, or the one code that matches it ignoring case (people type codes in lowercase). */
-export function lookupCode(book: CodeBook, given: string): string | undefined {
-  if (Object.hasOwn(book, given)) return given;
-  const folded = given.toLowerCase();
-  const matches = Object.keys(book).filter((code) => code.toLowerCase() === folded);
-  return matches.length === 1 ? matches[0] : undefined;
 }
 
 export function disabledError(): SignupError {

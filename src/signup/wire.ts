@@ -11,8 +11,7 @@ export function signupOptions(
   log: Logger,
 ): SignupRoutesOptions {
   const service = new SignupService({
-    codes: runtime.signupCodes,
-    audit: runtime.admissionAudit,
+    codes: runtime.engine,
     log: log.child({ part: "signup" }),
     inviter: runtime.matrix,
     homeserverUrl: config.homeserverUrl,
@@ -20,7 +19,6 @@ export function signupOptions(
     registrationToken: config.signup.registrationToken,
     spaceId: config.engine.spaceId,
     childIds: config.engine.childIds,
-    exclusive: (work) => runtime.engine.exclusive(work),
     codeRatePerMinute: config.signup.codeRatePerMinute,
     screen: runtime.moderation.screen,
     serverName: runtime.matrix.userId.slice(runtime.matrix.userId.indexOf(":") + 1),

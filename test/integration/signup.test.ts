@@ -10,6 +10,9 @@ import { startHomeserver, type TestHomeserver } from "../harness/homeserver.js";
 import { createCommunity, type TestCommunity } from "../harness/community.js";
 import { TestDaemon } from "../harness/daemon.js";
 import { MatrixUserClient } from "../../src/devserver/newcomer.js";
+import { connectEngine } from "../../src/control/attach-client.js";
+import type { EngineEvent } from "../../core/engine/events.js";
+import { waitFor } from "../harness/wait.js";
 
 let hs: TestHomeserver;
 let community: TestCommunity;
@@ -25,6 +28,7 @@ const CODES = {
   FORM: { uses_remaining: 2, label: "form" },
   LEAKED: { uses_remaining: 10, label: "leaked" },
   PLAIN: { uses_remaining: 2, label: "no inviter" },
+  WATCHED: { uses_remaining: 3, label: "watched" },
 };
 const CODE_RATE = 5;
 
@@ -177,6 +181,37 @@ test("a signup makes an account that can log in, in the space and every child ro
     assert.ok(!audit.includes(secret), "not in the audit log");
     assert.ok(!logs.includes(secret), "not in the daemon's log");
   }
+});
+
+test("an attached console sees a signup's use of its code and its audit entry as they happen", async (t) => {
+  const attached = await connectEngine(join(daemon.dataDir, "admin.sock"));
+  t.after(() => attached.close());
+  const events: EngineEvent[] = [];
+  t.after(attached.subscribe((event) => events.push(event)));
+  const name = username("watched");
+  const res = await signupApi({
+    code: "WATCHED",
+    username: name,
+    password: `pw-${randomBytes(8).toString("hex")}`,
+  });
+  assert.equal(res.status, 200, res.text);
+
+  await waitFor(
+    () =>
+      events.some(
+        (e) => e.type === "codes" && e.book === "signup" && e.codes.WATCHED?.uses_remaining === 2,
+      ),
+    { what: "the signup book's change in the console's event stream" },
+  );
+  const userId = `@${name}:${hs.serverName}`;
+  await waitFor(
+    () =>
+      events.some(
+        (e) => e.type === "audit" && e.entry.type === "signup" && e.entry.user_id === userId,
+      ),
+    { what: "the signup's audit entry in the console's event stream" },
+  );
+  assert.equal(attached.snapshot().signupCodes.WATCHED?.uses_remaining, 2);
 });
 
 test("a code with an inviter: the new account opens a DM with them; a code without one opens none", async () => {

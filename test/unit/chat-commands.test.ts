@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { parseChatCommand, type ParsedMessage } from "../../core/chat-commands/parse.js";
 import { COMMAND_NAMES } from "../../core/chat-commands/commands.js";
 import { isOperator, powerLevelOf } from "../../core/chat-commands/authorize.js";
-import { isUserId } from "../../core/chat-commands/matrix-ids.js";
+import { isUserId } from "../../core/moderation/matrix-ids.js";
 import { codesReply, helpText, mintReply, revokeReply } from "../../core/chat-commands/replies.js";
 import { dayStats, statsReply } from "../../core/chat-commands/stats.js";
 import { loadConfig } from "../../src/config.js";

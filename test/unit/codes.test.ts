@@ -1,13 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  findCodeInReason,
   formatCode,
   parseCodeBook,
   redeemCode,
   refundCode,
   seedCodeBook,
 } from "../../core/codes/code-book.js";
+import { findCodeInReason } from "../../core/codes/lookup.js";
 
 const book = parseCodeBook({
   WELCOME1: { uses_remaining: 1, label: "one use" },

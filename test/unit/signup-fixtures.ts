@@ -10,6 +10,11 @@ import { AuditLog, type AuditRecord } from "../../src/store/audit-log.js";
 import { openCodeBook } from "../../src/store/books.js";
 import type { JsonStore } from "../../src/store/json-store.js";
 import { SignupService, type SignupDeps } from "../../src/signup/service.js";
+import { CodeDesk } from "../../core/engine/code-desk.js";
+import { EngineEvents } from "../../core/engine/events.js";
+import { SerialQueue } from "../../core/engine/serial.js";
+import { systemClock } from "../../src/system-clock.js";
+import { MemoryStore } from "./engine-fixtures.js";
 
 export const TOKEN = "server-held-token";
 
@@ -206,9 +211,20 @@ export async function signupFixture(
   const audit = await AuditLog.open(join(dir, "log.jsonl"));
   const hs = new FakeHomeserver();
   const invites: { roomId: string; userId: string }[] = [];
-  const service = new SignupService({
-    codes,
+  const now = overrides.now ?? Date.now;
+  // The engine's code desk, the signup book's one writer, over the fixture's files.
+  const desk = new CodeDesk({
+    codes: new MemoryStore<CodeBook>({}),
+    signupCodes: codes,
     audit,
+    clock: { now, wakeAfter: systemClock.wakeAfter },
+    events: new EngineEvents(),
+    decisions: new SerialQueue(),
+    secureRandom: (bytes) => new Uint8Array(bytes),
+    log: silentLog,
+  });
+  const service = new SignupService({
+    codes: desk,
     log: silentLog,
     inviter: {
       invite: async (roomId, userId) => {

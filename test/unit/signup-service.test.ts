@@ -3,7 +3,6 @@ import { readFile } from "node:fs/promises";
 import { test } from "node:test";
 import { HomeserverError } from "../../core/ports.js";
 import { chooseFlow } from "../../src/signup/register.js";
-import { lookupCode } from "../../src/signup/service.js";
 import { signupFixture, TOKEN } from "./signup-fixtures.js";
 
 const request = (username: string, extra: Record<string, string> = {}) => ({
@@ -283,16 +282,6 @@ test("transient invite failures are tried again", async () => {
   } finally {
     await f.close();
   }
-});
-
-test("codes are matched exactly, or ignoring case when that is unambiguous", () => {
-  const entry = { uses_remaining: 1, label: "" };
-  assert.equal(lookupCode({ ABC: entry }, "ABC"), "ABC");
-  assert.equal(lookupCode({ ABC: entry }, "abc"), "ABC");
-  assert.equal(lookupCode({ ABC: entry, abc: entry }, "abc"), "abc");
-  assert.equal(lookupCode({ ABC: entry, abc: entry }, "Abc"), undefined);
-  assert.equal(lookupCode({ ABC: entry }, "toString"), undefined);
-  assert.equal(lookupCode({ ABC: entry }, "__proto__"), undefined);
 });
 
 test("only flows made entirely of stages anteroom can complete are chosen", () => {

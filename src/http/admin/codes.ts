@@ -7,7 +7,9 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { CodeBookName, EngineApi } from "../../../core/api.js";
+import { isUserId } from "../../../core/moderation/matrix-ids.js";
 import { codeEntrySchema, codeLink } from "../../../core/codes/code-book.js";
+import { codeNamed } from "../../../core/codes/lookup.js";
 import {
   ACTOR_HEADER,
   ADMIN_PREFIX,
@@ -28,7 +30,7 @@ const mintSchema = z.strictObject({
   inviter: z
     .string()
     .max(255)
-    .regex(/^@[^:\s]+:\S+$/, "a Matrix user id such as @alice:example.org")
+    .refine(isUserId, "a Matrix user id such as @alice:example.org")
     .optional(),
 });
 
@@ -73,14 +75,11 @@ export function registerCodeRoutes(
     async (request) => {
       const book = bookOf(request.params.book);
       const by = parseActor(request.headers[ACTOR_HEADER]);
-      // Codes are matched without regard to case when redeemed; so here.
+      // Codes are found as when redeemed (trimmed, ignoring case when that is unambiguous).
       const snapshot = engine.snapshot();
       const codes = book === "invite" ? snapshot.codes : snapshot.signupCodes;
       const wanted = request.params.code;
-      const code =
-        wanted in codes
-          ? wanted
-          : Object.keys(codes).find((c) => c.toLowerCase() === wanted.toLowerCase());
+      const code = codeNamed(codes, wanted);
       if (code === undefined) throw new ApiError(404, "not_found", `no ${book} code ${wanted}`);
       const result = await engine.revokeCode(book, code, by);
       if (!result.ok) throw new ApiError(404, "not_found", result.error);

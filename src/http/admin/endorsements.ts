@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { EngineApi } from "../../../core/api.js";
-import { isUserId } from "../../../core/chat-commands/matrix-ids.js";
+import { isUserId } from "../../../core/moderation/matrix-ids.js";
 import { memberEndorsements, revokeCodesOf } from "../../moderation/endorsements.js";
 import { ACTOR_HEADER, ADMIN_PREFIX, ApiError, parseActor } from "./common.js";
 

@@ -5,7 +5,7 @@
  * 409 `encryption_off` when the bot's encryption is off.
  */
 import type { FastifyInstance } from "fastify";
-import { isUserId } from "../../../core/chat-commands/matrix-ids.js";
+import { isUserId } from "../../../core/moderation/matrix-ids.js";
 import type { IdentityApproval } from "../../matrix/crypto/identity-approval.js";
 import { ACTOR_HEADER, ADMIN_PREFIX, ApiError, parseActor } from "./common.js";
 

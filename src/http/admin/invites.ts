@@ -7,12 +7,13 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { EngineApi } from "../../../core/api.js";
+import { isUserId } from "../../../core/moderation/matrix-ids.js";
 import { ACTOR_HEADER, ADMIN_PREFIX, ApiError, parseActor, parseOr400 } from "./common.js";
 
 const userSchema = z
   .string()
   .max(255)
-  .regex(/^@[^:\s]+:\S+$/, "a Matrix user id such as @alice:example.org");
+  .refine(isUserId, "a Matrix user id such as @alice:example.org");
 
 export function registerInviteRoutes(app: FastifyInstance, engine: EngineApi): void {
   app.get(`${ADMIN_PREFIX}/invites`, async () => ({ invites: engine.snapshot().invites ?? [] }));
