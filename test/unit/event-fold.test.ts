@@ -43,7 +43,7 @@ test("a batch with nothing newer hands back the same view", () => {
 test("the changes between two pictures, folded into the first, give the second", () => {
   const after = viewOfSnapshot({
     seq: 20,
-    records: [record("$a:hs", "@a:hs", "approved"), record("$d:hs", "@d:hs")],
+    records: [record("$a:hs", "@a:hs", "passed"), record("$d:hs", "@d:hs")],
     lobbies: [],
     codes: {},
     signupCodes: { S: { uses_remaining: 1, label: "" } },
