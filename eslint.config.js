@@ -1,5 +1,6 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import reactHooks from "eslint-plugin-react-hooks";
 
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/", "bin/", ".tmp/"] },
@@ -53,6 +54,11 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // The console's components and hooks (use-x.ts) follow the rules of hooks.
+    files: ["ui/**/*.ts", "ui/**/*.tsx"],
+    ...reactHooks.configs.flat.recommended,
   },
   {
     files: ["ui/**/*.ts", "ui/**/*.tsx"],

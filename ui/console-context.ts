@@ -4,7 +4,7 @@
  * the console was started with.
  */
 import { createContext, useContext, useSyncExternalStore } from "react";
-import type { ConsoleController } from "./controller/console-controller.js";
+import type { ConsoleActions } from "./keys/console-actions.js";
 import type { ConsoleState } from "./state/console-state.js";
 import type { ConsoleStore } from "./state/console-store.js";
 import { PALETTES, type Palette } from "./theme.js";
@@ -19,8 +19,17 @@ export interface ConsoleSettings {
   readonly now: () => number;
 }
 
+/** What the console's components may ask of its controller (ui/controller/console-controller.ts). */
+export interface ConsoleControls {
+  /** What the registry's bindings call. */
+  readonly actions: ConsoleActions;
+  handleKey(key: string): void;
+  handlePaste(text: string): void;
+  fetchShownView(): void;
+}
+
 export const ConsoleStoreContext = createContext<ConsoleStore | undefined>(undefined);
-export const ConsoleActionsContext = createContext<ConsoleController | undefined>(undefined);
+export const ConsoleActionsContext = createContext<ConsoleControls | undefined>(undefined);
 export const ConsoleSettingsContext = createContext<ConsoleSettings | undefined>(undefined);
 
 function required<T>(value: T | undefined, name: string): T {
@@ -33,7 +42,7 @@ export function useConsoleState(): ConsoleState {
   return useSyncExternalStore(store.subscribe, store.getState);
 }
 
-export function useConsoleActions(): ConsoleController {
+export function useConsoleActions(): ConsoleControls {
   return required(useContext(ConsoleActionsContext), "useConsoleActions");
 }
 

@@ -15,7 +15,7 @@ import type {
   ModerationOutcome,
   RoomMemberResult,
 } from "../../core/moderation-api.js";
-import { AdminApiError, call } from "./attach-client.js";
+import { ADMIN_PREFIX, AdminApiError, call } from "./admin-socket.js";
 import { memberActionOutcome } from "../moderation/member-actions.js";
 
 /** The one wording, attached and in-process, of revoking a person's codes. */
@@ -29,8 +29,6 @@ export function revokedCodesSummary(
 
 /** The one wording, attached and in-process, of a revoke that found nothing. */
 export const NO_SUCH_TOKEN = "no such registration token";
-
-const PREFIX = "/admin/v1";
 
 /** The summary of a role change as the admin API answers it. */
 export function roleSummary(user: string, role: string | undefined, complete: boolean): string {
@@ -66,13 +64,13 @@ export function attachedModeration(socketPath: string): ModerationApi & { close(
   };
   return {
     async blocklist() {
-      const { body } = await request("GET", `${PREFIX}/blocklist`);
+      const { body } = await request("GET", `${ADMIN_PREFIX}/blocklist`);
       const entries = object(body).entries;
       return Array.isArray(entries) ? entries.filter(isBlockEntry) : [];
     },
     async addBlock(pattern, reason, by) {
       try {
-        const { body } = await request("POST", `${PREFIX}/blocklist`, {
+        const { body } = await request("POST", `${ADMIN_PREFIX}/blocklist`, {
           body: { pattern, ...(reason ? { reason } : {}) },
           actor: by,
         });
@@ -86,30 +84,30 @@ export function attachedModeration(socketPath: string): ModerationApi & { close(
     async removeBlock(pattern, by, kind) {
       const query = new URLSearchParams({ pattern, ...(kind ? { kind } : {}) });
       try {
-        await request("DELETE", `${PREFIX}/blocklist?${query.toString()}`, { actor: by });
+        await request("DELETE", `${ADMIN_PREFIX}/blocklist?${query.toString()}`, { actor: by });
         return { ok: true, summary: `unblocked ${kind ? `${pattern} (${kind})` : pattern}` };
       } catch (error) {
         return refusal(error);
       }
     },
     async members() {
-      const { body } = await request("GET", `${PREFIX}/members`);
+      const { body } = await request("GET", `${ADMIN_PREFIX}/members`);
       const members = object(body).members;
       return Array.isArray(members) ? members.flatMap(memberOf) : [];
     },
     async roles() {
-      const { body } = await request("GET", `${PREFIX}/roles`);
+      const { body } = await request("GET", `${ADMIN_PREFIX}/roles`);
       const roles = object(body).roles;
       return Array.isArray(roles) ? roles.filter(isRole) : [];
     },
-    setRole: (user, role, by) => roleChange("POST", `${PREFIX}/roles`, { user, role }, by),
+    setRole: (user, role, by) => roleChange("POST", `${ADMIN_PREFIX}/roles`, { user, role }, by),
     demote: (user, by) =>
-      roleChange("DELETE", `${PREFIX}/roles/${encodeURIComponent(user)}`, undefined, by),
+      roleChange("DELETE", `${ADMIN_PREFIX}/roles/${encodeURIComponent(user)}`, undefined, by),
     async memberAction(user, action, reason, by) {
       try {
         const { body } = await request(
           "POST",
-          `${PREFIX}/members/${encodeURIComponent(user)}/actions`,
+          `${ADMIN_PREFIX}/members/${encodeURIComponent(user)}/actions`,
           { body: { action, ...(reason === undefined ? {} : { reason }) }, actor: by },
         );
         const rooms = object(body).rooms;
@@ -130,7 +128,7 @@ export function attachedModeration(socketPath: string): ModerationApi & { close(
     },
     async registrationTokens() {
       try {
-        const { body } = await request("GET", `${PREFIX}/tokens`);
+        const { body } = await request("GET", `${ADMIN_PREFIX}/tokens`);
         const tokens = object(body).tokens;
         return { ok: true, tokens: Array.isArray(tokens) ? tokens.flatMap(tokenOf) : [] };
       } catch (error) {
@@ -139,7 +137,7 @@ export function attachedModeration(socketPath: string): ModerationApi & { close(
     },
     async issueToken(wanted, by) {
       try {
-        const { body } = await request("POST", `${PREFIX}/tokens`, {
+        const { body } = await request("POST", `${ADMIN_PREFIX}/tokens`, {
           body: {
             ...(wanted.uses === undefined ? {} : { uses: wanted.uses }),
             ...(wanted.expiresAt === undefined ? {} : { expires_at: wanted.expiresAt / 1000 }),
@@ -154,7 +152,9 @@ export function attachedModeration(socketPath: string): ModerationApi & { close(
     },
     async revokeToken(token, by) {
       try {
-        await request("DELETE", `${PREFIX}/tokens/${encodeURIComponent(token)}`, { actor: by });
+        await request("DELETE", `${ADMIN_PREFIX}/tokens/${encodeURIComponent(token)}`, {
+          actor: by,
+        });
         return { ok: true, summary: `revoked registration token ${token}` };
       } catch (error) {
         if (error instanceof AdminApiError && error.status === 404) {
@@ -165,7 +165,7 @@ export function attachedModeration(socketPath: string): ModerationApi & { close(
     },
     async endorsements(user) {
       try {
-        const path = `${PREFIX}/members/${encodeURIComponent(user)}/endorsements`;
+        const path = `${ADMIN_PREFIX}/members/${encodeURIComponent(user)}/endorsements`;
         const answer = object((await request("GET", path)).body);
         const endorsedBy = endorsementOf(answer.endorsed_by)[0];
         return {
@@ -189,7 +189,7 @@ export function attachedModeration(socketPath: string): ModerationApi & { close(
     },
     async revokeCodesOf(user, by) {
       try {
-        const path = `${PREFIX}/members/${encodeURIComponent(user)}/codes/revoke`;
+        const path = `${ADMIN_PREFIX}/members/${encodeURIComponent(user)}/codes/revoke`;
         const revoked = object((await request("POST", path, { actor: by })).body).revoked;
         return {
           ok: true,

@@ -41,6 +41,7 @@ import { BenchStdin, BenchStdout } from "./console-terminal.js";
 import { percentile } from "./measure.js";
 import { daemonCommand, fmt } from "./bench-kit.js";
 import { timeConsoleStart, type ConsoleStart } from "./console-process.js";
+import { waitFor } from "../harness/wait.js";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const RESULTS = join(REPO, "test", "bench", "results", "console.json");
@@ -55,15 +56,14 @@ const BUDGET = { firstFrameMs: 500, keyMedianMs: 50 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) {
-      if (process.env.BENCH_DEBUG) console.error(debugTail());
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+function until(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
+  // Frames are timed by their writes, so polling every millisecond costs no accuracy.
+  return waitFor(check, {
+    what,
+    timeoutMs,
+    intervalMs: 1,
+    ...(process.env.BENCH_DEBUG ? { seen: () => debugTail() } : {}),
+  }).then(() => undefined);
 }
 
 function openRoom(i: number, now: number): VettingRecord {

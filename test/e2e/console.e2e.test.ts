@@ -131,9 +131,10 @@ test("at 80×24 every view fits the screen, and the QR code of a link is drawn w
         (lines[23] ?? "").startsWith("? help")
       );
     });
+    // Fitting is the wait's check: a row wider than 80 would wrap and push the header off.
+    // (tmux never captures a row wider than its pane, so a width check here could not fail.)
     const lines = screen.split("\n");
     assert.equal(lines.filter((line) => line.includes("anteroom · attached")).length, 1);
-    assert.ok(lines.every((line) => [...line].length <= 80));
   }
   await tmux.keys("3", "Enter");
   const screen = await tmux.waitForText("join?code=");

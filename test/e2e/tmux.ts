@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { runProvisionScript } from "../../src/devserver/provision.js";
+import { waitFor } from "../harness/wait.js";
 
 const PROVISION_TMUX = fileURLToPath(new URL("../harness/provision-tmux.sh", import.meta.url));
 
@@ -121,16 +122,14 @@ export class TmuxSession {
     check: (screen: string) => boolean,
     timeoutMs = 20_000,
   ): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    let screen: string;
-    for (;;) {
-      screen = await this.capture();
-      if (check(screen)) return screen;
-      if (Date.now() > deadline) {
-        throw new Error(`timed out waiting for ${what}; the screen shows:\n${screen}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    let screen = "";
+    return waitFor(
+      async () => {
+        screen = await this.capture();
+        return check(screen) && screen;
+      },
+      { what, timeoutMs, seen: () => `the screen shows:\n${screen}` },
+    );
   }
 
   waitForText(text: string, timeoutMs?: number): Promise<string> {

@@ -13,6 +13,8 @@ export interface WaitForOptions {
   what: string;
   /** Treat a throwing `fn` as "not yet" (the last error is reported on timeout). Default false: rethrow. */
   ignoreErrors?: boolean;
+  /** What the test saw, for the timeout message ("the screen shows: …"). */
+  seen?: () => string;
 }
 
 /**
@@ -38,7 +40,8 @@ export async function waitFor<T>(
     const left = deadline - Date.now();
     if (left <= 0) {
       const detail = lastError === undefined ? "" : ` (last error: ${errorMessage(lastError)})`;
-      throw new Error(`timed out waiting for ${opts.what} after ${timeoutMs} ms${detail}`);
+      const seen = opts.seen ? `; ${opts.seen()}` : "";
+      throw new Error(`timed out waiting for ${opts.what} after ${timeoutMs} ms${detail}${seen}`);
     }
     await sleep(Math.min(intervalMs, left));
   }

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import type { EngineSnapshot } from "../../core/api.js";
 import type { EngineEvent } from "../../core/engine/events.js";
 import { World } from "../unit/engine-fixtures.js";
-import { renderConsole } from "./console-harness.js";
+import { openConsole } from "./console-harness.js";
 
 /**
  * An engine that looks attached: the World's engine, plus the two hooks the
@@ -47,31 +47,27 @@ function attachedWorld() {
   };
 }
 
-test("attached: a lost stream shows in the header, and the fresh picture replaces the old one", async () => {
+test("attached: a lost stream shows in the header, and the fresh picture replaces the old one", async (t) => {
   const remote = attachedWorld();
-  const c = renderConsole({ world: remote.world, api: remote.api, mode: "attached" });
-  try {
-    remote.world.knock("@gone:example.org", "");
-    remote.world.knock("@stays:example.org", "");
-    await remote.world.reconcile();
-    await c.waitForText("Knocks 2");
-    remote.drop("the daemon ended the event stream");
-    await c.waitForText("reconnecting (the daemon ended the event stream)");
-    // Meanwhile the daemon forgot a record (pruned): only a snapshot can say so.
-    const snapshot = remote.world.engine.snapshot();
-    remote.back({
-      ...snapshot,
-      records: snapshot.records.filter((r) => r.user !== "@gone:example.org"),
-    });
-    const frame = await c.waitForText("Knocks 1");
-    assert.doesNotMatch(frame, /reconnecting|@gone/);
-    assert.match(frame, /anteroom · attached/);
-  } finally {
-    c.unmount();
-  }
+  const c = openConsole(t, { world: remote.world, api: remote.api, mode: "attached" });
+  remote.world.knock("@gone:example.org", "");
+  remote.world.knock("@stays:example.org", "");
+  await remote.world.reconcile();
+  await c.waitForText("Knocks 2");
+  remote.drop("the daemon ended the event stream");
+  await c.waitForText("reconnecting (the daemon ended the event stream)");
+  // Meanwhile the daemon forgot a record (pruned): only a snapshot can say so.
+  const snapshot = remote.world.engine.snapshot();
+  remote.back({
+    ...snapshot,
+    records: snapshot.records.filter((r) => r.user !== "@gone:example.org"),
+  });
+  const frame = await c.waitForText("Knocks 1");
+  assert.doesNotMatch(frame, /reconnecting|@gone/);
+  assert.match(frame, /anteroom · attached/);
 });
 
-test("attached: a new code shows the link the daemon gives", async () => {
+test("attached: a new code shows the link the daemon gives", async (t) => {
   const remote = attachedWorld();
   const api = {
     ...remote.api,
@@ -80,15 +76,11 @@ test("attached: a new code shows the link the daemon gives", async () => {
       link: "https://gate.example.net/join?code=FROMDAEMON",
     }),
   };
-  const c = renderConsole({ world: remote.world, api, mode: "attached" });
-  try {
-    c.press("3", "n", "i", "enter");
-    await c.waitForText("label for the new invite code");
-    c.press("enter");
-    await c.waitForText("the new invite code ends");
-    c.press("enter");
-    await c.waitForText("link: https://gate.example.net/join?code=FROMDAEMON");
-  } finally {
-    c.unmount();
-  }
+  const c = openConsole(t, { world: remote.world, api, mode: "attached" });
+  c.press("3", "n", "i", "enter");
+  await c.waitForText("label for the new invite code");
+  c.press("enter");
+  await c.waitForText("the new invite code ends");
+  c.press("enter");
+  await c.waitForText("link: https://gate.example.net/join?code=FROMDAEMON");
 });

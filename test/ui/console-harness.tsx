@@ -4,10 +4,12 @@
  * Tests wait on what the screen shows, with a deadline; they never sleep.
  */
 import "./ci-off.js";
+import type { TestContext } from "node:test";
 import { render } from "ink-testing-library";
 import type { CodeBook } from "../../core/codes/code-book.js";
 import { ConsoleApp, type ConsoleAppProps } from "../../ui/console-app.js";
 import { World } from "../unit/engine-fixtures.js";
+import { waitFor } from "../harness/wait.js";
 
 const KEYS: Readonly<Record<string, string>> = {
   enter: "\r",
@@ -48,6 +50,13 @@ export interface HarnessOptions extends Partial<ConsoleAppProps> {
   readonly rows?: number;
 }
 
+/** Renders the console for one test, and unmounts it when the test ends, passed or failed. */
+export function openConsole(t: TestContext, options: HarnessOptions = {}): ConsoleHarness {
+  const c = renderConsole(options);
+  t.after(() => c.unmount());
+  return c;
+}
+
 export function renderConsole(options: HarnessOptions = {}): ConsoleHarness {
   const world =
     options.world ?? new World(options.codes ?? { ABC: { uses_remaining: 5, label: "friends" } });
@@ -81,15 +90,18 @@ export function renderConsole(options: HarnessOptions = {}): ConsoleHarness {
   setSize(options.columns ?? 80, options.rows ?? 24);
   const frame = () => app.lastFrame() ?? "";
   const until = async (what: string, check: () => boolean, timeoutMs = 3000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!check()) {
-      if (Date.now() > deadline) {
-        throw new Error(`timed out waiting for ${what}; the screen shows:\n${frame()}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    await waitFor(check, {
+      what,
+      timeoutMs,
+      intervalMs: 5,
+      seen: () => `the screen shows:\n${frame()}`,
+    });
   };
-  const waitFor = async (what: string, check: (frame: string) => boolean, timeoutMs?: number) => {
+  const waitForFrame = async (
+    what: string,
+    check: (frame: string) => boolean,
+    timeoutMs?: number,
+  ) => {
     await until(what, () => check(frame()), timeoutMs);
     return frame();
   };
@@ -103,8 +115,8 @@ export function renderConsole(options: HarnessOptions = {}): ConsoleHarness {
     },
     type: (text) => app.stdin.write(text),
     resize: setSize,
-    waitFor,
-    waitForText: (text, timeoutMs) => waitFor(`"${text}"`, (f) => f.includes(text), timeoutMs),
+    waitFor: waitForFrame,
+    waitForText: (text, timeoutMs) => waitForFrame(`"${text}"`, (f) => f.includes(text), timeoutMs),
     until,
     unmount: () => app.unmount(),
   };

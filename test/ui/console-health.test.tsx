@@ -5,11 +5,11 @@ import { appendFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MAX_DAEMON_LOG_LINES, appendLogLines, noDaemonLog } from "../../ui/state/daemon-log.js";
-import { renderConsole } from "./console-harness.js";
+import { openConsole } from "./console-harness.js";
 
-test("Health shows the homeserver reachable, a fresh sync, knocks by phase and effects in flight", async () => {
+test("Health shows the homeserver reachable, a fresh sync, knocks by phase and effects in flight", async (t) => {
   let sync = "SYNCING";
-  const c = renderConsole({
+  const c = openConsole(t, {
     columns: 100,
     rows: 30,
     health: async () => ({
@@ -22,27 +22,23 @@ test("Health shows the homeserver reachable, a fresh sync, knocks by phase and e
       },
     }),
   });
-  try {
-    c.world.knock("@held:example.org", "");
-    await c.world.reconcile();
-    c.press("5");
-    let frame = await c.waitForText("reachable (sync SYNCING)");
-    assert.match(frame, /status\s+✓ ready/);
-    assert.match(frame, /last sync\s+✓ 2 s ago/);
-    assert.match(frame, /knocks\s+1 held/);
-    assert.match(frame, /in flight\s+\d+ effects/);
-    assert.match(frame, /daemon pid\s+4242/);
-    // The homeserver goes away: the next check says so.
-    sync = "RECONNECTING";
-    frame = await c.waitForText("unreachable (sync RECONNECTING", 10_000);
-    assert.match(frame, /status\s+✗ not ready \(starting\)/);
-  } finally {
-    c.unmount();
-  }
+  c.world.knock("@held:example.org", "");
+  await c.world.reconcile();
+  c.press("5");
+  let frame = await c.waitForText("reachable (sync SYNCING)");
+  assert.match(frame, /status\s+✓ ready/);
+  assert.match(frame, /last sync\s+✓ 2 s ago/);
+  assert.match(frame, /knocks\s+1 held/);
+  assert.match(frame, /in flight\s+\d+ effects/);
+  assert.match(frame, /daemon pid\s+4242/);
+  // The homeserver goes away: the next check says so.
+  sync = "RECONNECTING";
+  frame = await c.waitForText("unreachable (sync RECONNECTING", 10_000);
+  assert.match(frame, /status\s+✗ not ready \(starting\)/);
 });
 
-test("Health says why the daemon is not ready when a write to the data dir fails", async () => {
-  const c = renderConsole({
+test("Health says why the daemon is not ready when a write to the data dir fails", async (t) => {
+  const c = openConsole(t, {
     columns: 160,
     rows: 30,
     health: async () => ({
@@ -56,33 +52,22 @@ test("Health says why the daemon is not ready when a write to the data dir fails
       },
     }),
   });
-  try {
-    c.press("5");
-    const frame = await c.waitForText("not ready (write_failing)");
-    assert.match(
-      frame,
-      /why\s+✗ cannot write \/data\/vetting\.json\.journal: ENOSPC: no space left/,
-    );
-  } finally {
-    c.unmount();
-  }
+  c.press("5");
+  const frame = await c.waitForText("not ready (write_failing)");
+  assert.match(frame, /why\s+✗ cannot write \/data\/vetting\.json\.journal: ENOSPC: no space left/);
 });
 
-test("a health check that fails says why", async () => {
-  const c = renderConsole({
+test("a health check that fails says why", async (t) => {
+  const c = openConsole(t, {
     health: async () => {
       throw new Error("connect ENOENT /data/admin.sock");
     },
   });
-  try {
-    c.press("5");
-    await c.waitForText("failed: connect ENOENT /data/admin.sock");
-  } finally {
-    c.unmount();
-  }
+  c.press("5");
+  await c.waitForText("failed: connect ENOENT /data/admin.sock");
 });
 
-test("the Daemon log follows the log file, newest first, as inert text", async () => {
+test("the Daemon log follows the log file, newest first, as inert text", async (t) => {
   const dir = await mkdtemp(join(tmpdir(), "anteroom-log-"));
   const path = join(dir, "anteroom.log");
   const line = (msg: string, extra: object = {}) =>
@@ -96,39 +81,31 @@ test("the Daemon log follows the log file, newest first, as inert text", async (
       ...extra,
     }) + "\n";
   await writeFile(path, line("anteroom started") + line("knock", { user: "@a\x1b]0;pwned\x07:x" }));
-  const c = renderConsole({ columns: 100, rows: 30, daemonLogPath: path });
-  try {
-    c.press("6");
-    let frame = await c.waitForText("Daemon log 2");
-    assert.match(frame, /knock\s+user=@a:x/);
-    assert.ok(!frame.includes("\x1b") && !frame.includes("pwned"));
-    await appendFile(
-      path,
-      JSON.stringify({ level: 40, time: Date.now(), msg: "send circuit breaker open" }) + "\n",
-    );
-    frame = await c.waitForText("Daemon log 3", 10_000);
-    const rows = frame.split("\n");
-    const newest = rows.findIndex((r) => r.includes("send circuit breaker open"));
-    const oldest = rows.findIndex((r) => r.includes("anteroom started"));
-    assert.ok(newest > 0 && newest < oldest, "newest first");
-    assert.match(rows[newest] ?? "", /warn/);
-    c.press("/");
-    c.type("breaker");
-    await c.waitForText("Daemon log 1");
-  } finally {
-    c.unmount();
-    await rm(dir, { recursive: true, force: true });
-  }
+  const c = openConsole(t, { columns: 100, rows: 30, daemonLogPath: path });
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  c.press("6");
+  let frame = await c.waitForText("Daemon log 2");
+  assert.match(frame, /knock\s+user=@a:x/);
+  assert.ok(!frame.includes("\x1b") && !frame.includes("pwned"));
+  await appendFile(
+    path,
+    JSON.stringify({ level: 40, time: Date.now(), msg: "send circuit breaker open" }) + "\n",
+  );
+  frame = await c.waitForText("Daemon log 3", 10_000);
+  const rows = frame.split("\n");
+  const newest = rows.findIndex((r) => r.includes("send circuit breaker open"));
+  const oldest = rows.findIndex((r) => r.includes("anteroom started"));
+  assert.ok(newest > 0 && newest < oldest, "newest first");
+  assert.match(rows[newest] ?? "", /warn/);
+  c.press("/");
+  c.type("breaker");
+  await c.waitForText("Daemon log 1");
 });
 
-test("attached, the Daemon log view says where the daemon's log is instead", async () => {
-  const c = renderConsole({ mode: "attached" });
-  try {
-    c.press("6");
-    await c.waitForText("read it where it runs");
-  } finally {
-    c.unmount();
-  }
+test("attached, the Daemon log view says where the daemon's log is instead", async (t) => {
+  const c = openConsole(t, { mode: "attached" });
+  c.press("6");
+  await c.waitForText("read it where it runs");
 });
 
 test("the daemon log keeps only the newest lines", () => {
@@ -143,9 +120,9 @@ test("the daemon log keeps only the newest lines", () => {
   assert.equal(log.lines[0]?.msg, "line 500");
 });
 
-test("Health says whether the bot's encryption is on and counts what it could not decrypt", async () => {
+test("Health says whether the bot's encryption is on and counts what it could not decrypt", async (t) => {
   let undecryptable = 0;
-  const c = renderConsole({
+  const c = openConsole(t, {
     columns: 140,
     rows: 30,
     health: async () => ({
@@ -158,13 +135,9 @@ test("Health says whether the bot's encryption is on and counts what it could no
       },
     }),
   });
-  try {
-    c.press("5");
-    await c.waitForText("encryption");
-    assert.match(c.frame(), /encryption\s+✓ on/);
-    undecryptable = 2;
-    await c.waitForText("2 message(s) in the operator room could not be decrypted", 10_000);
-  } finally {
-    c.unmount();
-  }
+  c.press("5");
+  await c.waitForText("encryption");
+  assert.match(c.frame(), /encryption\s+✓ on/);
+  undecryptable = 2;
+  await c.waitForText("2 message(s) in the operator room could not be decrypted", 10_000);
 });

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { MemberAction, MemberLevels, ModerationApi } from "../../core/moderation-api.js";
 import type { World } from "../unit/engine-fixtures.js";
-import { renderConsole } from "./console-harness.js";
+import { openConsole } from "./console-harness.js";
 
 const SPACE = "!space:example.org";
 
@@ -46,181 +46,153 @@ class FakeModeration implements ModerationApi {
   }
 }
 
-test("b on a knock asks for a reason, confirms with Cancel focused, bans, and the knock closes as banned", async () => {
+test("b on a knock asks for a reason, confirms with Cancel focused, bans, and the knock closes as banned", async (t) => {
   const moderation = new FakeModeration();
-  const c = renderConsole({ moderation });
+  const c = openConsole(t, { moderation });
   moderation.world = c.world;
-  try {
-    c.world.knock("@spammer:evil.example", "");
-    await c.world.reconcile();
-    await c.waitFor("the held knock", (f) => /held\s+@spammer:evil\.example/.test(f));
-    c.press("b");
-    await c.waitForText("reason for the ban of @spammer:evil.example (optional)");
-    c.type("link spam");
-    c.press("enter");
-    let frame = await c.waitForText("Ban @spammer:evil.example?");
-    assert.match(frame, /Reason: link spam/);
-    // Enter out of habit lands on Cancel: nothing happens.
-    c.press("enter");
-    await c.waitForText("cancelled");
-    assert.deepEqual(moderation.calls, []);
+  c.world.knock("@spammer:evil.example", "");
+  await c.world.reconcile();
+  await c.waitFor("the held knock", (f) => /held\s+@spammer:evil\.example/.test(f));
+  c.press("b");
+  await c.waitForText("reason for the ban of @spammer:evil.example (optional)");
+  c.type("link spam");
+  c.press("enter");
+  const frame = await c.waitForText("Ban @spammer:evil.example?");
+  assert.match(frame, /Reason: link spam/);
+  // Enter out of habit lands on Cancel: nothing happens.
+  c.press("enter");
+  await c.waitForText("cancelled");
+  assert.deepEqual(moderation.calls, []);
 
-    c.press("b");
-    await c.waitForText("reason for the ban");
-    c.type("link spam");
-    c.press("enter");
-    await c.waitForText("Ban @spammer:evil.example?");
-    c.press("tab", "enter");
-    frame = await c.waitForText("banned @spammer:evil.example in 3 of 3 rooms");
-    assert.deepEqual(moderation.calls, ["ban @spammer:evil.example link spam mod-alice"]);
-    await c.until(
-      "the knock to close",
-      () => c.world.record("@spammer:evil.example")?.outcome === "banned",
-    );
-    // The knock's row (not the notice, which says "banned … in 3 of 3 rooms").
-    await c.waitFor("the knock shown as banned", (f) =>
-      f.split("\n").some((l) => /banned\s+@spammer:evil\.example\s+none/.test(l)),
-    );
-  } finally {
-    c.unmount();
-  }
+  c.press("b");
+  await c.waitForText("reason for the ban");
+  c.type("link spam");
+  c.press("enter");
+  await c.waitForText("Ban @spammer:evil.example?");
+  c.press("tab", "enter");
+  await c.waitForText("banned @spammer:evil.example in 3 of 3 rooms");
+  assert.deepEqual(moderation.calls, ["ban @spammer:evil.example link spam mod-alice"]);
+  await c.until(
+    "the knock to close",
+    () => c.world.record("@spammer:evil.example")?.outcome === "banned",
+  );
+  // The knock's row (not the notice, which says "banned … in 3 of 3 rooms").
+  await c.waitFor("the knock shown as banned", (f) =>
+    f.split("\n").some((l) => /banned\s+@spammer:evil\.example\s+none/.test(l)),
+  );
 });
 
-test(":ban with a reason skips the prompt and goes straight to the confirmation", async () => {
+test(":ban with a reason skips the prompt and goes straight to the confirmation", async (t) => {
   const moderation = new FakeModeration();
-  const c = renderConsole({ moderation });
-  try {
-    c.world.knock("@troll:evil.example", "");
-    await c.world.reconcile();
-    await c.waitForText("@troll:evil.example");
-    c.press(":");
-    c.type("ban harassment of members");
-    c.press("enter");
-    const frame = await c.waitForText("Ban @troll:evil.example?");
-    assert.match(frame, /Reason: harassment of members/);
-    c.press("tab", "enter");
-    await c.waitForText("banned @troll:evil.example");
-    assert.deepEqual(moderation.calls, ["ban @troll:evil.example harassment of members mod-alice"]);
-  } finally {
-    c.unmount();
-  }
+  const c = openConsole(t, { moderation });
+  c.world.knock("@troll:evil.example", "");
+  await c.world.reconcile();
+  await c.waitForText("@troll:evil.example");
+  c.press(":");
+  c.type("ban harassment of members");
+  c.press("enter");
+  const frame = await c.waitForText("Ban @troll:evil.example?");
+  assert.match(frame, /Reason: harassment of members/);
+  c.press("tab", "enter");
+  await c.waitForText("banned @troll:evil.example");
+  assert.deepEqual(moderation.calls, ["ban @troll:evil.example harassment of members mod-alice"]);
 });
 
-test("members: K kicks and b bans the selected member, each after a Cancel-focused confirmation", async () => {
+test("members: K kicks and b bans the selected member, each after a Cancel-focused confirmation", async (t) => {
   const moderation = new FakeModeration();
-  const c = renderConsole({ moderation });
-  try {
-    c.press("9");
-    await c.waitForText("@carol:example.org");
-    c.press("K");
-    await c.waitForText("reason for the kick of @bob:example.org");
-    c.press("enter");
-    let frame = await c.waitForText("Kick @bob:example.org?");
-    assert.match(frame, /No reason given/);
-    c.press("tab", "enter");
-    await c.waitForText("kicked @bob:example.org in 3 of 3 rooms");
-    await c.waitFor(
-      "bob gone from the list",
-      (f) => /Members 1\b/.test(f) && !/@bob:example\.org\s+Bob/.test(f),
-    );
+  const c = openConsole(t, { moderation });
+  c.press("9");
+  await c.waitForText("@carol:example.org");
+  c.press("K");
+  await c.waitForText("reason for the kick of @bob:example.org");
+  c.press("enter");
+  const frame = await c.waitForText("Kick @bob:example.org?");
+  assert.match(frame, /No reason given/);
+  c.press("tab", "enter");
+  await c.waitForText("kicked @bob:example.org in 3 of 3 rooms");
+  await c.waitFor(
+    "bob gone from the list",
+    (f) => /Members 1\b/.test(f) && !/@bob:example\.org\s+Bob/.test(f),
+  );
 
-    c.press("b");
-    await c.waitForText("reason for the ban of @carol:example.org");
-    c.type("raid");
-    c.press("enter");
-    frame = await c.waitForText("Ban @carol:example.org?");
-    c.press("esc");
-    await c.waitForText("cancelled");
-    assert.deepEqual(moderation.calls, ["kick @bob:example.org - mod-alice"]);
-    c.press("b");
-    c.type("raid");
-    c.press("enter");
-    await c.waitForText("Ban @carol:example.org?");
-    c.press("tab", "enter");
-    await c.waitForText("banned @carol:example.org");
-    assert.deepEqual(moderation.calls, [
-      "kick @bob:example.org - mod-alice",
-      "ban @carol:example.org raid mod-alice",
-    ]);
-  } finally {
-    c.unmount();
-  }
+  c.press("b");
+  await c.waitForText("reason for the ban of @carol:example.org");
+  c.type("raid");
+  c.press("enter");
+  await c.waitForText("Ban @carol:example.org?");
+  c.press("esc");
+  await c.waitForText("cancelled");
+  assert.deepEqual(moderation.calls, ["kick @bob:example.org - mod-alice"]);
+  c.press("b");
+  c.type("raid");
+  c.press("enter");
+  await c.waitForText("Ban @carol:example.org?");
+  c.press("tab", "enter");
+  await c.waitForText("banned @carol:example.org");
+  assert.deepEqual(moderation.calls, [
+    "kick @bob:example.org - mod-alice",
+    "ban @carol:example.org raid mod-alice",
+  ]);
 });
 
-test(":unban lifts a ban from the Blocklist view; U on Members asks whom to unban", async () => {
+test(":unban lifts a ban from the Blocklist view; U on Members asks whom to unban", async (t) => {
   const moderation = new FakeModeration();
-  const c = renderConsole({ moderation });
-  try {
-    c.press("8");
-    await c.waitForText("Blocklist");
-    c.press(":");
-    c.type("unban @spammer:evil.example appealed by mail");
-    c.press("enter");
-    await c.waitForText("unbanned @spammer:evil.example in 3 of 3 rooms");
-    c.press("9");
-    await c.waitForText("@carol:example.org");
-    c.press("U");
-    await c.waitForText("unban which user");
-    c.type("@troll:evil.example");
-    c.press("enter");
-    await c.waitForText("unbanned @troll:evil.example");
-    assert.deepEqual(moderation.calls, [
-      "unban @spammer:evil.example appealed by mail mod-alice",
-      "unban @troll:evil.example - mod-alice",
-    ]);
-  } finally {
-    c.unmount();
-  }
+  const c = openConsole(t, { moderation });
+  c.press("8");
+  await c.waitForText("Blocklist");
+  c.press(":");
+  c.type("unban @spammer:evil.example appealed by mail");
+  c.press("enter");
+  await c.waitForText("unbanned @spammer:evil.example in 3 of 3 rooms");
+  c.press("9");
+  await c.waitForText("@carol:example.org");
+  c.press("U");
+  await c.waitForText("unban which user");
+  c.type("@troll:evil.example");
+  c.press("enter");
+  await c.waitForText("unbanned @troll:evil.example");
+  assert.deepEqual(moderation.calls, [
+    "unban @spammer:evil.example appealed by mail mod-alice",
+    "unban @troll:evil.example - mod-alice",
+  ]);
 });
 
-test("read-only: ban, kick and unban are refused with the reason, and nothing is called", async () => {
+test("read-only: ban, kick and unban are refused with the reason, and nothing is called", async (t) => {
   const moderation = new FakeModeration();
-  const c = renderConsole({ moderation, readonly: true });
-  try {
-    c.world.knock("@held:example.org", "");
-    await c.world.reconcile();
-    await c.waitForText("@held:example.org");
-    c.press("b");
-    await c.waitForText("can't ban: read-only");
-    c.press("9");
-    await c.waitForText("@carol:example.org");
-    c.press("K");
-    await c.waitForText("can't kick: read-only");
-    c.press("b");
-    await c.waitForText("can't ban: read-only");
-    c.press(":");
-    c.type("unban @x:example.org");
-    c.press("enter");
-    await c.waitForText("can't unban: read-only");
-    assert.deepEqual(moderation.calls, []);
-  } finally {
-    c.unmount();
-  }
+  const c = openConsole(t, { moderation, readonly: true });
+  c.world.knock("@held:example.org", "");
+  await c.world.reconcile();
+  await c.waitForText("@held:example.org");
+  c.press("b");
+  await c.waitForText("can't ban: read-only");
+  c.press("9");
+  await c.waitForText("@carol:example.org");
+  c.press("K");
+  await c.waitForText("can't kick: read-only");
+  c.press("b");
+  await c.waitForText("can't ban: read-only");
+  c.press(":");
+  c.type("unban @x:example.org");
+  c.press("enter");
+  await c.waitForText("can't unban: read-only");
+  assert.deepEqual(moderation.calls, []);
 });
 
-test("without moderation, b on a knock says it is not available", async () => {
-  const c = renderConsole();
-  try {
-    c.world.knock("@held:example.org", "");
-    await c.world.reconcile();
-    await c.waitForText("@held:example.org");
-    c.press("b");
-    await c.waitForText("can't ban: not available in this console");
-  } finally {
-    c.unmount();
-  }
+test("without moderation, b on a knock says it is not available", async (t) => {
+  const c = openConsole(t);
+  c.world.knock("@held:example.org", "");
+  await c.world.reconcile();
+  await c.waitForText("@held:example.org");
+  c.press("b");
+  await c.waitForText("can't ban: not available in this console");
 });
 
-test("members: the hint bar at 80 columns offers ban and kick", async () => {
+test("members: the hint bar at 80 columns offers ban and kick", async (t) => {
   const moderation = new FakeModeration();
-  const c = renderConsole({ moderation });
-  try {
-    c.press("9");
-    const frame = await c.waitForText("@carol:example.org");
-    const bar = frame.split("\n").at(-1) ?? "";
-    assert.match(bar, /b ban .*K kick/);
-    for (const line of frame.split("\n")) assert.ok([...line].length <= 80, `too wide: ${line}`);
-  } finally {
-    c.unmount();
-  }
+  const c = openConsole(t, { moderation });
+  c.press("9");
+  const frame = await c.waitForText("@carol:example.org");
+  const bar = frame.split("\n").at(-1) ?? "";
+  assert.match(bar, /b ban .*K kick/);
+  for (const line of frame.split("\n")) assert.ok([...line].length <= 80, `too wide: ${line}`);
 });

@@ -13,7 +13,7 @@ import type { TestCommunity } from "../harness/community.js";
 import { memberOfAll, startCommunityWithReader } from "../harness/community-members.js";
 import { openTestRuntime } from "../harness/runtime.js";
 import { runtimeModeration } from "../../src/control/runtime-moderation.js";
-import { renderConsole } from "./console-harness.js";
+import { openConsole } from "./console-harness.js";
 
 let hs: TestHomeserver;
 let community: TestCommunity;
@@ -45,35 +45,31 @@ test("in-process: Enter on a member shows whom they brought in, and X revokes th
     by: "mod-carol",
   });
   const moderation = runtimeModeration(runtime, endorsementsPath);
-  const c = renderConsole({
+  const c = openConsole(t, {
     api: runtime.engine,
     mode: "in-process",
     moderation,
     now: Date.now,
     columns: 140,
   });
-  try {
-    c.press("9");
-    await c.waitForText(bob.userId, 30_000);
-    c.press("/");
-    c.type("bob-vouches");
-    c.press("enter", "enter");
-    const frame = await c.waitForText(`live codes: ${code} (invite)`);
-    assert.match(frame, /vouched for by: not recorded/);
-    assert.match(frame, /brought in: 1/);
-    assert.match(frame, /@erin:example\.org\s+let in by hand/);
-    c.press("X");
-    await c.waitForText(`Revoke every live code of ${bob.userId}?`);
-    c.press("tab", "enter");
-    await c.waitForText(`revoked 1 code of ${bob.userId}`);
-    await c.waitForText("live codes: none");
-    assert.equal(runtime.engine.snapshot().codes[code], undefined);
-    const audit = await runtime.engine.audit({ types: ["code_revoked"] });
-    assert.deepEqual(
-      audit.map((e) => [e.code, e.by]),
-      [[code, "mod-alice"]],
-    );
-  } finally {
-    c.unmount();
-  }
+  c.press("9");
+  await c.waitForText(bob.userId, 30_000);
+  c.press("/");
+  c.type("bob-vouches");
+  c.press("enter", "enter");
+  const frame = await c.waitForText(`live codes: ${code} (invite)`);
+  assert.match(frame, /vouched for by: not recorded/);
+  assert.match(frame, /brought in: 1/);
+  assert.match(frame, /@erin:example\.org\s+let in by hand/);
+  c.press("X");
+  await c.waitForText(`Revoke every live code of ${bob.userId}?`);
+  c.press("tab", "enter");
+  await c.waitForText(`revoked 1 code of ${bob.userId}`);
+  await c.waitForText("live codes: none");
+  assert.equal(runtime.engine.snapshot().codes[code], undefined);
+  const audit = await runtime.engine.audit({ types: ["code_revoked"] });
+  assert.deepEqual(
+    audit.map((e) => [e.code, e.by]),
+    [[code, "mod-alice"]],
+  );
 });

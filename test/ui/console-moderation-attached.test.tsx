@@ -10,7 +10,7 @@ import { attachedModeration } from "../../src/control/moderation-api.js";
 import type { RoleService } from "../../src/moderation/roles.js";
 import { BlocklistStore } from "../../src/store/blocklist-store.js";
 import { World } from "../unit/engine-fixtures.js";
-import { renderConsole } from "./console-harness.js";
+import { openConsole } from "./console-harness.js";
 
 const SPACE = "!space:example.org";
 
@@ -41,7 +41,7 @@ function memoryRoles(levels: Map<string, number>): RoleService {
   };
 }
 
-test("attached: the blocklist and roles go through the daemon's admin API, audited as the moderator", async () => {
+test("attached: the blocklist and roles go through the daemon's admin API, audited as the moderator", async (t) => {
   const dir = await mkdtemp(join(tmpdir(), "anteroom-mod-"));
   const socketPath = join(dir, "admin.sock");
   const blocklist = await BlocklistStore.open(join(dir, "blocklist.json"));
@@ -62,43 +62,41 @@ test("attached: the blocklist and roles go through the daemon's admin API, audit
     roles: { service: memoryRoles(levels), members: { members: async () => [] } },
   });
   const moderation = attachedModeration(socketPath);
-  const c = renderConsole({ world, moderation });
-  try {
-    c.press("8");
-    await c.waitForText("Nobody is blocked");
-    c.press("n");
-    c.type("@troll:evil.example");
-    c.press("enter");
-    await c.waitForText("reason for blocking");
-    c.type("spam");
-    c.press("enter");
-    await c.waitFor("the entry listed", (f) => /@troll:evil\.example\s+user\s+spam/.test(f));
-    assert.deepEqual(
-      blocklist.entries.map((e) => [e.pattern, e.added_by]),
-      [["@troll:evil.example", "mod-alice"]],
-    );
-    c.press("d");
-    await c.waitForText("Unblock @troll:evil.example?");
-    c.press("tab", "enter");
-    await c.waitForText("Nobody is blocked");
-    assert.deepEqual(
-      audit.map((e) => [e.type, e.by]),
-      [
-        ["blocklist_added", "mod-alice"],
-        ["blocklist_removed", "mod-alice"],
-      ],
-    );
-
-    c.press("9");
-    await c.waitFor("bob as member", (f) => /@bob:example\.org\s+member/.test(f));
-    c.press("p", "down", "enter");
-    await c.waitFor("bob as moderator", (f) => /@bob:example\.org\s+moderator/.test(f));
-    assert.equal(levels.get("@bob:example.org"), 50);
-  } finally {
-    c.unmount();
+  const c = openConsole(t, { world, moderation });
+  t.after(async () => {
     moderation.close();
     await admin.close();
     await blocklist.close();
     await rm(dir, { recursive: true, force: true });
-  }
+  });
+  c.press("8");
+  await c.waitForText("Nobody is blocked");
+  c.press("n");
+  c.type("@troll:evil.example");
+  c.press("enter");
+  await c.waitForText("reason for blocking");
+  c.type("spam");
+  c.press("enter");
+  await c.waitFor("the entry listed", (f) => /@troll:evil\.example\s+user\s+spam/.test(f));
+  assert.deepEqual(
+    blocklist.entries.map((e) => [e.pattern, e.added_by]),
+    [["@troll:evil.example", "mod-alice"]],
+  );
+  c.press("d");
+  await c.waitForText("Unblock @troll:evil.example?");
+  c.press("tab", "enter");
+  await c.waitForText("Nobody is blocked");
+  assert.deepEqual(
+    audit.map((e) => [e.type, e.by]),
+    [
+      ["blocklist_added", "mod-alice"],
+      ["blocklist_removed", "mod-alice"],
+    ],
+  );
+
+  c.press("9");
+  await c.waitFor("bob as member", (f) => /@bob:example\.org\s+member/.test(f));
+  c.press("p", "down", "enter");
+  await c.waitFor("bob as moderator", (f) => /@bob:example\.org\s+moderator/.test(f));
+  assert.equal(levels.get("@bob:example.org"), 50);
 });

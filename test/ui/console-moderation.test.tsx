@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { BlockEntry } from "../../core/moderation/blocklist.js";
 import type { MemberLevels, ModerationApi } from "../../core/moderation-api.js";
-import { renderConsole } from "./console-harness.js";
+import { openConsole } from "./console-harness.js";
 
 const SPACE = "!space:example.org";
 const ROOM = "!general:example.org";
@@ -64,134 +64,106 @@ class FakeModeration implements ModerationApi {
   }
 }
 
-test("blocklist: n asks for a pattern then a reason, and the new entry is listed", async () => {
+test("blocklist: n asks for a pattern then a reason, and the new entry is listed", async (t) => {
   const moderation = new FakeModeration();
-  const c = renderConsole({ moderation });
-  try {
-    c.press("8");
-    await c.waitForText("@spammer:bad.example");
-    c.press("n");
-    await c.waitForText("block which pattern");
-    c.type("@troll:evil.example");
-    c.press("enter");
-    await c.waitForText("reason for blocking @troll:evil.example");
-    c.type("harassment");
-    c.press("enter");
-    const frame = await c.waitForText("Blocklist 2");
-    assert.match(frame, /@troll:evil\.example\s+user\s+harassment/);
-    assert.deepEqual(moderation.calls, ["add @troll:evil.example harassment mod-alice"]);
-  } finally {
-    c.unmount();
-  }
+  const c = openConsole(t, { moderation });
+  c.press("8");
+  await c.waitForText("@spammer:bad.example");
+  c.press("n");
+  await c.waitForText("block which pattern");
+  c.type("@troll:evil.example");
+  c.press("enter");
+  await c.waitForText("reason for blocking @troll:evil.example");
+  c.type("harassment");
+  c.press("enter");
+  const frame = await c.waitForText("Blocklist 2");
+  assert.match(frame, /@troll:evil\.example\s+user\s+harassment/);
+  assert.deepEqual(moderation.calls, ["add @troll:evil.example harassment mod-alice"]);
 });
 
-test("blocklist: a refused pattern says why and adds nothing", async () => {
+test("blocklist: a refused pattern says why and adds nothing", async (t) => {
   const moderation = new FakeModeration();
-  const c = renderConsole({ moderation });
-  try {
-    c.press("8");
-    await c.waitForText("Blocklist 1");
-    c.press("n");
-    c.type("nonsense");
-    c.press("enter");
-    await c.waitForText("reason for blocking");
-    c.press("enter");
-    await c.waitForText("refused: not a user ID");
-    assert.equal(moderation.entries.length, 1);
-  } finally {
-    c.unmount();
-  }
+  const c = openConsole(t, { moderation });
+  c.press("8");
+  await c.waitForText("Blocklist 1");
+  c.press("n");
+  c.type("nonsense");
+  c.press("enter");
+  await c.waitForText("reason for blocking");
+  c.press("enter");
+  await c.waitForText("refused: not a user ID");
+  assert.equal(moderation.entries.length, 1);
 });
 
-test("blocklist: d asks with Cancel focused; Enter keeps the entry, confirming removes it", async () => {
+test("blocklist: d asks with Cancel focused; Enter keeps the entry, confirming removes it", async (t) => {
   const moderation = new FakeModeration();
-  const c = renderConsole({ moderation });
-  try {
-    c.press("8");
-    await c.waitForText("@spammer:bad.example");
-    c.press("d");
-    await c.waitForText("Unblock @spammer:bad.example?");
-    c.press("enter");
-    await c.waitForText("cancelled");
-    assert.equal(moderation.entries.length, 1);
-    c.press("d");
-    await c.waitForText("Unblock @spammer:bad.example?");
-    c.press("tab", "enter");
-    await c.waitForText("Nobody is blocked");
-    assert.deepEqual(moderation.calls, ["remove @spammer:bad.example mod-alice"]);
-  } finally {
-    c.unmount();
-  }
+  const c = openConsole(t, { moderation });
+  c.press("8");
+  await c.waitForText("@spammer:bad.example");
+  c.press("d");
+  await c.waitForText("Unblock @spammer:bad.example?");
+  c.press("enter");
+  await c.waitForText("cancelled");
+  assert.equal(moderation.entries.length, 1);
+  c.press("d");
+  await c.waitForText("Unblock @spammer:bad.example?");
+  c.press("tab", "enter");
+  await c.waitForText("Nobody is blocked");
+  assert.deepEqual(moderation.calls, ["remove @spammer:bad.example mod-alice"]);
 });
 
-test("members: each shows its role by name; p gives a role picked from the list", async () => {
+test("members: each shows its role by name; p gives a role picked from the list", async (t) => {
   const moderation = new FakeModeration();
-  const c = renderConsole({ moderation });
-  try {
-    c.press("9");
-    const list = await c.waitForText("@carol:example.org");
-    assert.match(list, /@bob:example\.org\s+Bob\s+member/);
-    assert.match(list, /@carol:example\.org\s+moderator/);
-    c.press("p");
-    await c.waitForText("Role for @bob:example.org");
-    c.press("down", "down", "enter");
-    await c.waitForText("made @bob:example.org admin");
-    await c.waitFor("bob listed as admin", (f) => /@bob:example\.org\s+Bob\s+admin/.test(f));
-    assert.deepEqual(moderation.calls, ["role @bob:example.org admin mod-alice"]);
-  } finally {
-    c.unmount();
-  }
+  const c = openConsole(t, { moderation });
+  c.press("9");
+  const list = await c.waitForText("@carol:example.org");
+  assert.match(list, /@bob:example\.org\s+Bob\s+member/);
+  assert.match(list, /@carol:example\.org\s+moderator/);
+  c.press("p");
+  await c.waitForText("Role for @bob:example.org");
+  c.press("down", "down", "enter");
+  await c.waitForText("made @bob:example.org admin");
+  await c.waitFor("bob listed as admin", (f) => /@bob:example\.org\s+Bob\s+admin/.test(f));
+  assert.deepEqual(moderation.calls, ["role @bob:example.org admin mod-alice"]);
 });
 
-test("members: D demotes after a Cancel-focused confirmation", async () => {
+test("members: D demotes after a Cancel-focused confirmation", async (t) => {
   const moderation = new FakeModeration();
-  const c = renderConsole({ moderation });
-  try {
-    c.press("9");
-    await c.waitForText("@carol:example.org");
-    c.press("j", "D");
-    await c.waitForText("Demote @carol:example.org?");
-    c.press("enter");
-    await c.waitForText("cancelled");
-    assert.deepEqual(moderation.calls, []);
-    c.press("D");
-    await c.waitForText("Demote @carol:example.org?");
-    c.press("tab", "enter");
-    await c.waitFor("carol listed as member", (f) => /@carol:example\.org\s+member/.test(f));
-    assert.deepEqual(moderation.calls, ["demote @carol:example.org mod-alice"]);
-  } finally {
-    c.unmount();
-  }
+  const c = openConsole(t, { moderation });
+  c.press("9");
+  await c.waitForText("@carol:example.org");
+  c.press("j", "D");
+  await c.waitForText("Demote @carol:example.org?");
+  c.press("enter");
+  await c.waitForText("cancelled");
+  assert.deepEqual(moderation.calls, []);
+  c.press("D");
+  await c.waitForText("Demote @carol:example.org?");
+  c.press("tab", "enter");
+  await c.waitFor("carol listed as member", (f) => /@carol:example\.org\s+member/.test(f));
+  assert.deepEqual(moderation.calls, ["demote @carol:example.org mod-alice"]);
 });
 
-test("without moderation both views say not available, and their keys say why", async () => {
-  const c = renderConsole();
-  try {
-    c.press("8");
-    await c.waitForText("Not available");
-    c.press("n");
-    await c.waitForText("can't block: not available in this console");
-    c.press("9");
-    await c.waitForText("Not available");
-    c.press("p");
-    await c.waitForText("can't promote: not available in this console");
-  } finally {
-    c.unmount();
-  }
+test("without moderation both views say not available, and their keys say why", async (t) => {
+  const c = openConsole(t);
+  c.press("8");
+  await c.waitForText("Not available");
+  c.press("n");
+  await c.waitForText("can't block: not available in this console");
+  c.press("9");
+  await c.waitForText("Not available");
+  c.press("p");
+  await c.waitForText("can't promote: not available in this console");
 });
 
-test("Matrix strings are sanitized: an escape in a display name never reaches the terminal", async () => {
+test("Matrix strings are sanitized: an escape in a display name never reaches the terminal", async (t) => {
   const moderation = new FakeModeration();
   moderation.people = [
     { user: "@eve:example.org", displayName: "Eve\x1b]0;pwned\x07", levels: { [SPACE]: 0 } },
   ];
-  const c = renderConsole({ moderation });
-  try {
-    c.press("9");
-    const frame = await c.waitForText("@eve:example.org");
-    assert.ok(!frame.includes("\x1b]0;"), "no OSC sequence on screen");
-    assert.ok(!frame.includes("pwned"), "the sequence's payload is removed with it");
-  } finally {
-    c.unmount();
-  }
+  const c = openConsole(t, { moderation });
+  c.press("9");
+  const frame = await c.waitForText("@eve:example.org");
+  assert.ok(!frame.includes("\x1b]0;"), "no OSC sequence on screen");
+  assert.ok(!frame.includes("pwned"), "the sequence's payload is removed with it");
 });

@@ -1,7 +1,7 @@
 // What the console remembers for the person at the terminal (conf, in their config folder), and
 // the key map they can write there: two runs share one config dir, as two days at the console do.
 import "./ci-off.js";
-import { test, after } from "node:test";
+import { test, after, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -12,7 +12,7 @@ import {
   loadConsolePreferences,
 } from "../../src/entry/console-preferences.js";
 import { qrLines } from "../../ui/format/qr-lines.js";
-import { renderConsole, type HarnessOptions } from "./console-harness.js";
+import { openConsole, type HarnessOptions } from "./console-harness.js";
 
 const dirs: string[] = [];
 after(async () => {
@@ -27,9 +27,9 @@ async function configDir(contents?: string): Promise<NodeJS.ProcessEnv> {
 }
 
 /** The console as `anteroom` opens it: with what its config file says. */
-function openConsole(env: NodeJS.ProcessEnv, options: HarnessOptions = {}) {
+function openConfigured(t: TestContext, env: NodeJS.ProcessEnv, options: HarnessOptions = {}) {
   const { preferences, keyMap } = loadConsolePreferences(env);
-  return renderConsole({ ...options, preferences, keyMap });
+  return openConsole(t, { ...options, preferences, keyMap });
 }
 
 const CODES = {
@@ -37,65 +37,54 @@ const CODES = {
   XYZ: { uses_remaining: 1, label: "family" },
 };
 
-test("the view, filter, QR inversion and theme set in one run are there in the next", async () => {
+test("the view, filter, QR inversion and theme set in one run are there in the next", async (t) => {
   const env = await configDir();
   const link = "https://join.example.org/join?code=XYZ";
-  const first = openConsole(env, { codes: CODES });
-  try {
-    first.press("3");
-    await first.waitForText("friends");
-    first.press("/");
-    first.type("fam");
-    first.press("enter");
-    await first.waitFor("the filtered list", (f) => f.includes("family") && !f.includes("friends"));
-    first.press("enter");
-    await first.waitForText(qrLines(link)[1] ?? "?");
-    first.press("i");
-    await first.waitForText(qrLines(link, { isInverted: true })[1] ?? "?");
-    first.press("esc", "T");
-    await first.waitForText("light theme");
-  } finally {
-    first.unmount();
-  }
+  const first = openConfigured(t, env, { codes: CODES });
+  first.press("3");
+  await first.waitForText("friends");
+  first.press("/");
+  first.type("fam");
+  first.press("enter");
+  await first.waitFor("the filtered list", (f) => f.includes("family") && !f.includes("friends"));
+  first.press("enter");
+  await first.waitForText(qrLines(link)[1] ?? "?");
+  first.press("i");
+  await first.waitForText(qrLines(link, { isInverted: true })[1] ?? "?");
+  first.press("esc", "T");
+  await first.waitForText("light theme");
+  first.unmount(); // the next run starts as the console is left
   const file = join(env.ANTEROOM_CONFIG_DIR ?? "", "config.json");
   assert.equal((await stat(file)).mode & 0o777, 0o600, "only its owner reads it");
   const made = join(env.ANTEROOM_CONFIG_DIR ?? "", "made");
   loadConsolePreferences({ ANTEROOM_CONFIG_DIR: made });
   assert.equal((await stat(made)).mode & 0o777, 0o700, "a folder it makes is private too");
 
-  const next = openConsole(env, { codes: CODES });
-  try {
-    const frame = await next.waitForText("filter “fam”");
-    assert.match(frame, /family/);
-    assert.doesNotMatch(frame, /friends/, "the Codes view opens filtered, as it was left");
-    next.press("enter");
-    await next.waitForText(qrLines(link, { isInverted: true })[1] ?? "?");
-    // The theme was light: T now goes back to dark.
-    next.press("esc", "T");
-    await next.waitForText("dark theme");
-  } finally {
-    next.unmount();
-  }
+  const next = openConfigured(t, env, { codes: CODES });
+  const frame = await next.waitForText("filter “fam”");
+  assert.match(frame, /family/);
+  assert.doesNotMatch(frame, /friends/, "the Codes view opens filtered, as it was left");
+  next.press("enter");
+  await next.waitForText(qrLines(link, { isInverted: true })[1] ?? "?");
+  // The theme was light: T now goes back to dark.
+  next.press("esc", "T");
+  await next.waitForText("dark theme");
 });
 
-test("a remapped key runs its binding and the old key no longer does", async () => {
+test("a remapped key runs its binding and the old key no longer does", async (t) => {
   const env = await configDir(JSON.stringify({ keys: { approve: ["A"] } }));
-  const c = openConsole(env, { columns: 120 });
-  try {
-    c.world.knock("@held:example.org", "");
-    await c.world.reconcile();
-    const frame = await c.waitForText("@held:example.org");
-    assert.match(frame, /A approve/, "the hint bar shows the new key");
-    // a, then a view change: once the Codes view shows, the a was handled, and did nothing.
-    c.press("a", "3");
-    await c.waitForText("Codes");
-    assert.equal(c.world.matrix.ops("invite").length, 0, "a approved nobody");
-    c.press("1", "A");
-    await c.waitForText("approved @held:example.org");
-    await c.until("the invite", () => c.world.matrix.ops("invite").length > 0);
-  } finally {
-    c.unmount();
-  }
+  const c = openConfigured(t, env, { columns: 120 });
+  c.world.knock("@held:example.org", "");
+  await c.world.reconcile();
+  const frame = await c.waitForText("@held:example.org");
+  assert.match(frame, /A approve/, "the hint bar shows the new key");
+  // a, then a view change: once the Codes view shows, the a was handled, and did nothing.
+  c.press("a", "3");
+  await c.waitForText("Codes");
+  assert.equal(c.world.matrix.ops("invite").length, 0, "a approved nobody");
+  c.press("1", "A");
+  await c.waitForText("approved @held:example.org");
+  await c.until("the invite", () => c.world.matrix.ops("invite").length > 0);
 });
 
 /** The line `anteroom` prints before refusing to start. */

@@ -18,7 +18,7 @@ import { attachedModeration } from "../../src/control/moderation-api.js";
 import { runtimeModeration } from "../../src/control/runtime-moderation.js";
 import { createClient } from "matrix-js-sdk";
 import { HomeserverTokenIssuer } from "../../src/matrix/registration-tokens.js";
-import { renderConsole, type ConsoleHarness } from "./console-harness.js";
+import { openConsole, type ConsoleHarness } from "./console-harness.js";
 import type { EngineApi } from "../../core/api.js";
 
 let hs: TestHomeserver;
@@ -119,38 +119,30 @@ test("attached: a token issued from the console's keys registers on Synapse, and
   t.after(() => engine.close());
   const moderation = attachedModeration(socketPath);
   t.after(() => moderation.close());
-  const c = renderConsole({ api: engine, mode: "attached", moderation, now: Date.now });
-  try {
-    await assertAudited(engine, await issueUseRevoke(c), "admin-api");
-    // Synapse's own tokens may hold "." and "~" (its generator uses them): those revoke too.
-    const issuer = new HomeserverTokenIssuer({
-      client: createClient({ baseUrl: hs.url, accessToken: hs.admin.accessToken }),
-    });
-    const dotted = `a.b~${randomBytes(4).toString("hex")}`;
-    await issuer.issue({ token: dotted });
-    assert.deepEqual(await moderation.revokeToken(dotted, "mod-bob"), {
-      ok: true,
-      summary: `revoked registration token ${dotted}`,
-    });
-    assert.deepEqual(await moderation.revokeToken(dotted, "mod-bob"), {
-      ok: false,
-      error: "no such registration token",
-    });
-  } finally {
-    c.unmount();
-  }
+  const c = openConsole(t, { api: engine, mode: "attached", moderation, now: Date.now });
+  await assertAudited(engine, await issueUseRevoke(c), "admin-api");
+  // Synapse's own tokens may hold "." and "~" (its generator uses them): those revoke too.
+  const issuer = new HomeserverTokenIssuer({
+    client: createClient({ baseUrl: hs.url, accessToken: hs.admin.accessToken }),
+  });
+  const dotted = `a.b~${randomBytes(4).toString("hex")}`;
+  await issuer.issue({ token: dotted });
+  assert.deepEqual(await moderation.revokeToken(dotted, "mod-bob"), {
+    ok: true,
+    summary: `revoked registration token ${dotted}`,
+  });
+  assert.deepEqual(await moderation.revokeToken(dotted, "mod-bob"), {
+    ok: false,
+    error: "no such registration token",
+  });
 });
 
 test("in-process: the same keys on a runtime's tokens do the same on Synapse", async (t) => {
   const { runtime, close } = await openTestRuntime(hs, community);
   t.after(close);
   const moderation = runtimeModeration(runtime);
-  const c = renderConsole({ api: runtime.engine, mode: "in-process", moderation, now: Date.now });
-  try {
-    await assertAudited(runtime.engine, await issueUseRevoke(c), "console");
-  } finally {
-    c.unmount();
-  }
+  const c = openConsole(t, { api: runtime.engine, mode: "in-process", moderation, now: Date.now });
+  await assertAudited(runtime.engine, await issueUseRevoke(c), "console");
 });
 
 test("a bot that is not a server admin: the Codes view says so, and issuing is refused with the reason", async (t) => {
@@ -162,19 +154,15 @@ test("a bot that is not a server admin: the Codes view says so, and issuing is r
   const socketPath = join(daemon.dataDir, "admin.sock");
   const moderation: ModerationApi & { close(): void } = attachedModeration(socketPath);
   t.after(() => moderation.close());
-  const c = renderConsole({ moderation, columns: 200 });
-  try {
-    c.press("3");
-    await c.waitForText("Homeserver tokens not available:", 30_000);
-    await c.waitForText("is not a server admin");
-    c.press("n", "t");
-    await c.waitForText("uses of the new homeserver token");
-    c.press("enter");
-    await c.waitForText("the new homeserver token works for");
-    c.press("enter");
-    await c.waitForText("new homeserver token refused:", 30_000);
-    assert.match(c.frame(), /is not a server admin/);
-  } finally {
-    c.unmount();
-  }
+  const c = openConsole(t, { moderation, columns: 200 });
+  c.press("3");
+  await c.waitForText("Homeserver tokens not available:", 30_000);
+  await c.waitForText("is not a server admin");
+  c.press("n", "t");
+  await c.waitForText("uses of the new homeserver token");
+  c.press("enter");
+  await c.waitForText("the new homeserver token works for");
+  c.press("enter");
+  await c.waitForText("new homeserver token refused:", 30_000);
+  assert.match(c.frame(), /is not a server admin/);
 });

@@ -10,7 +10,7 @@ import type {
   TokenListing,
   TokenRequest,
 } from "../../core/moderation-api.js";
-import { renderConsole } from "./console-harness.js";
+import { openConsole } from "./console-harness.js";
 
 const base64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
 const NOW = 1_700_000_000_000; // the World's clock
@@ -65,197 +65,161 @@ class FakeTokens {
   }
 }
 
-test("the Codes view lists the homeserver's tokens with their uses, pending and expiry", async () => {
+test("the Codes view lists the homeserver's tokens with their uses, pending and expiry", async (t) => {
   const tokens = new FakeTokens();
-  const c = renderConsole({ moderation: tokens.api, columns: 100 });
-  try {
-    c.press("3");
-    const frame = await c.waitForText("zz-spent");
-    assert.match(frame, /token\s+abcDEF123-xyz\.~Q\s+2\/5 used\s+1 pending · expires in 2 d/);
-    assert.match(frame, /token\s+zz-spent\s+1\/1 used\s+used up · never expires/);
-    assert.match(frame, /invite\s+ABC\s+5 left\s+friends/, "the codes are still there");
-    assert.match(frame, /Codes 3/);
-  } finally {
-    c.unmount();
-  }
+  const c = openConsole(t, { moderation: tokens.api, columns: 100 });
+  c.press("3");
+  const frame = await c.waitForText("zz-spent");
+  assert.match(frame, /token\s+abcDEF123-xyz\.~Q\s+2\/5 used\s+1 pending · expires in 2 d/);
+  assert.match(frame, /token\s+zz-spent\s+1\/1 used\s+used up · never expires/);
+  assert.match(frame, /invite\s+ABC\s+5 left\s+friends/, "the codes are still there");
+  assert.match(frame, /Codes 3/);
 });
 
-test("n, t issues a token with the uses and lifetime typed, shows it, and lists it", async () => {
+test("n, t issues a token with the uses and lifetime typed, shows it, and lists it", async (t) => {
   const tokens = new FakeTokens();
-  const c = renderConsole({ moderation: tokens.api });
-  try {
-    c.press("3");
-    await c.waitForText("zz-spent");
-    c.press("n");
-    await c.waitForText("homeserver registration token");
-    c.press("t");
-    await c.waitForText("uses of the new homeserver token");
-    c.press("backspace");
-    c.type("3");
-    c.press("enter");
-    await c.waitForText("the new homeserver token works for");
-    c.press("backspace", "backspace");
-    c.type("12h");
-    c.press("enter");
-    const card = await c.waitForText("New homeserver registration token");
-    assert.match(card, /token: new-token-1/);
-    assert.match(card, /0\/3 used · expires in 12 h/);
-    assert.deepEqual(tokens.calls, [
-      `issue ${JSON.stringify({ uses: 3, expiresAt: NOW + 12 * HOUR })}`,
-    ]);
-    c.press("enter");
-    const list = await c.waitForText("new-token-1");
-    assert.match(list, /› token\s+new-token-1\s+0\/3 used/, "the new token is selected");
-  } finally {
-    c.unmount();
-  }
+  const c = openConsole(t, { moderation: tokens.api });
+  c.press("3");
+  await c.waitForText("zz-spent");
+  c.press("n");
+  await c.waitForText("homeserver registration token");
+  c.press("t");
+  await c.waitForText("uses of the new homeserver token");
+  c.press("backspace");
+  c.type("3");
+  c.press("enter");
+  await c.waitForText("the new homeserver token works for");
+  c.press("backspace", "backspace");
+  c.type("12h");
+  c.press("enter");
+  const card = await c.waitForText("New homeserver registration token");
+  assert.match(card, /token: new-token-1/);
+  assert.match(card, /0\/3 used · expires in 12 h/);
+  assert.deepEqual(tokens.calls, [
+    `issue ${JSON.stringify({ uses: 3, expiresAt: NOW + 12 * HOUR })}`,
+  ]);
+  c.press("enter");
+  const list = await c.waitForText("new-token-1");
+  assert.match(list, /› token\s+new-token-1\s+0\/3 used/, "the new token is selected");
 });
 
-test("an empty uses and lifetime issue an unlimited token that never expires; a bad one is asked again", async () => {
+test("an empty uses and lifetime issue an unlimited token that never expires; a bad one is asked again", async (t) => {
   const tokens = new FakeTokens();
-  const c = renderConsole({ moderation: tokens.api, columns: 200 });
-  try {
-    c.press("3");
-    await c.waitForText("zz-spent");
-    c.press("n", "t");
-    await c.waitForText("uses of the new homeserver token");
-    c.press("backspace");
-    c.type("zero");
-    c.press("enter");
-    await c.waitForText("uses must be 1–1000000, or empty for no limit");
-    c.press("\x15"); // C-u clears the field
-    c.press("enter");
-    await c.waitForText("the new homeserver token works for");
-    c.press("\x15");
-    c.type("forever");
-    c.press("enter");
-    await c.waitForText("a lifetime is 1m to 366d");
-    assert.deepEqual(tokens.calls, [], "nothing issued from a bad value");
-    c.press("\x15", "enter");
-    const card = await c.waitForText("New homeserver registration token");
-    assert.match(card, /0\/∞ used · never expires/);
-    assert.deepEqual(tokens.calls, ["issue {}"]);
-  } finally {
-    c.unmount();
-  }
+  const c = openConsole(t, { moderation: tokens.api, columns: 200 });
+  c.press("3");
+  await c.waitForText("zz-spent");
+  c.press("n", "t");
+  await c.waitForText("uses of the new homeserver token");
+  c.press("backspace");
+  c.type("zero");
+  c.press("enter");
+  await c.waitForText("uses must be 1–1000000, or empty for no limit");
+  c.press("\x15"); // C-u clears the field
+  c.press("enter");
+  await c.waitForText("the new homeserver token works for");
+  c.press("\x15");
+  c.type("forever");
+  c.press("enter");
+  await c.waitForText("a lifetime is 1m to 366d");
+  assert.deepEqual(tokens.calls, [], "nothing issued from a bad value");
+  c.press("\x15", "enter");
+  const card = await c.waitForText("New homeserver registration token");
+  assert.match(card, /0\/∞ used · never expires/);
+  assert.deepEqual(tokens.calls, ["issue {}"]);
 });
 
-test("r on a token asks with Cancel focused; Enter keeps it, confirming revokes it", async () => {
+test("r on a token asks with Cancel focused; Enter keeps it, confirming revokes it", async (t) => {
   const tokens = new FakeTokens();
-  const c = renderConsole({ moderation: tokens.api });
-  try {
-    c.press("3");
-    await c.waitForText("zz-spent");
-    c.press("G"); // the last row: zz-spent
-    c.press("r");
-    await c.waitForText("Revoke the homeserver token zz-spent?");
-    c.press("enter");
-    await c.waitForText("cancelled");
-    assert.deepEqual(tokens.calls, []);
-    c.press("r");
-    await c.waitForText("Revoke the homeserver token zz-spent?");
-    c.press("tab", "enter");
-    await c.waitForText("revoked registration token zz-spent");
-    await c.waitFor("zz-spent gone", (f) => !f.includes("zz-spent ") && /Codes 2/.test(f));
-    assert.deepEqual(tokens.calls, ["revoke zz-spent"]);
-  } finally {
-    c.unmount();
-  }
+  const c = openConsole(t, { moderation: tokens.api });
+  c.press("3");
+  await c.waitForText("zz-spent");
+  c.press("G"); // the last row: zz-spent
+  c.press("r");
+  await c.waitForText("Revoke the homeserver token zz-spent?");
+  c.press("enter");
+  await c.waitForText("cancelled");
+  assert.deepEqual(tokens.calls, []);
+  c.press("r");
+  await c.waitForText("Revoke the homeserver token zz-spent?");
+  c.press("tab", "enter");
+  await c.waitForText("revoked registration token zz-spent");
+  await c.waitFor("zz-spent gone", (f) => !f.includes("zz-spent ") && /Codes 2/.test(f));
+  assert.deepEqual(tokens.calls, ["revoke zz-spent"]);
 });
 
-test("y copies the token itself (OSC 52); Enter shows it in full, and y there copies it too", async () => {
+test("y copies the token itself (OSC 52); Enter shows it in full, and y there copies it too", async (t) => {
   const tokens = new FakeTokens();
-  const c = renderConsole({ moderation: tokens.api });
-  try {
-    c.press("3");
-    await c.waitForText("zz-spent");
-    c.press("j"); // past the code ABC, onto the first token
-    c.press("y");
-    await c.waitForText("copied the homeserver token to your clipboard");
-    assert.deepEqual(c.terminalWrites, [`\x1b]52;c;${base64("abcDEF123-xyz.~Q")}\x07`]);
-    c.press("enter");
-    await c.waitForText("Homeserver registration token");
-    c.press("y");
-    await c.until("a second copy", () => c.terminalWrites.length === 2);
-    assert.equal(c.terminalWrites[1], c.terminalWrites[0]);
-    c.press("esc");
-    await c.waitForText("Codes 3");
-  } finally {
-    c.unmount();
-  }
+  const c = openConsole(t, { moderation: tokens.api });
+  c.press("3");
+  await c.waitForText("zz-spent");
+  c.press("j"); // past the code ABC, onto the first token
+  c.press("y");
+  await c.waitForText("copied the homeserver token to your clipboard");
+  assert.deepEqual(c.terminalWrites, [`\x1b]52;c;${base64("abcDEF123-xyz.~Q")}\x07`]);
+  c.press("enter");
+  await c.waitForText("Homeserver registration token");
+  c.press("y");
+  await c.until("a second copy", () => c.terminalWrites.length === 2);
+  assert.equal(c.terminalWrites[1], c.terminalWrites[0]);
+  c.press("esc");
+  await c.waitForText("Codes 3");
 });
 
-test("when the homeserver will not give tokens the view says why, and the codes still work", async () => {
+test("when the homeserver will not give tokens the view says why, and the codes still work", async (t) => {
   const tokens = new FakeTokens();
   tokens.refusal = "the bot is not a server admin: You are not a server admin";
-  const c = renderConsole({ moderation: tokens.api, columns: 120 });
-  try {
-    c.press("3");
-    const frame = await c.waitForText(
-      "Homeserver tokens not available: the bot is not a server admin",
-    );
-    assert.match(frame, /invite\s+ABC\s+5 left/);
-    assert.ok(!frame.includes("zz-spent"));
-    c.press("n", "t");
-    await c.waitForText("uses of the new homeserver token");
-    c.press("enter");
-    await c.waitForText("the new homeserver token works for");
-    c.press("enter");
-    await c.waitForText("new homeserver token refused: the bot is not a server admin");
-  } finally {
-    c.unmount();
-  }
+  const c = openConsole(t, { moderation: tokens.api, columns: 120 });
+  c.press("3");
+  const frame = await c.waitForText(
+    "Homeserver tokens not available: the bot is not a server admin",
+  );
+  assert.match(frame, /invite\s+ABC\s+5 left/);
+  assert.ok(!frame.includes("zz-spent"));
+  c.press("n", "t");
+  await c.waitForText("uses of the new homeserver token");
+  c.press("enter");
+  await c.waitForText("the new homeserver token works for");
+  c.press("enter");
+  await c.waitForText("new homeserver token refused: the bot is not a server admin");
 });
 
-test("Ctrl+R fetches the tokens again", async () => {
+test("Ctrl+R fetches the tokens again", async (t) => {
   const tokens = new FakeTokens();
-  const c = renderConsole({ moderation: tokens.api });
-  try {
-    c.press("3");
-    await c.waitForText("zz-spent");
-    tokens.tokens = [
-      ...tokens.tokens,
-      { token: "made-elsewhere", usesAllowed: null, pending: 0, completed: 0, expiresAt: null },
-    ];
-    c.press("\x12"); // Ctrl+R
-    await c.waitForText("made-elsewhere");
-  } finally {
-    c.unmount();
-  }
+  const c = openConsole(t, { moderation: tokens.api });
+  c.press("3");
+  await c.waitForText("zz-spent");
+  tokens.tokens = [
+    ...tokens.tokens,
+    { token: "made-elsewhere", usesAllowed: null, pending: 0, completed: 0, expiresAt: null },
+  ];
+  c.press("\x12"); // Ctrl+R
+  await c.waitForText("made-elsewhere");
 });
 
-test("read-only: tokens are listed and copied, but neither issued nor revoked", async () => {
+test("read-only: tokens are listed and copied, but neither issued nor revoked", async (t) => {
   const tokens = new FakeTokens();
-  const c = renderConsole({ moderation: tokens.api, readonly: true });
-  try {
-    c.press("3");
-    await c.waitForText("zz-spent");
-    c.press("G", "r");
-    await c.waitForText("can't revoke: read-only");
-    c.press("n");
-    await c.waitForText("can't new code: read-only");
-    c.press("y");
-    await c.waitForText("copied the homeserver token");
-    assert.deepEqual(tokens.calls, []);
-  } finally {
-    c.unmount();
-  }
+  const c = openConsole(t, { moderation: tokens.api, readonly: true });
+  c.press("3");
+  await c.waitForText("zz-spent");
+  c.press("G", "r");
+  await c.waitForText("can't revoke: read-only");
+  c.press("n");
+  await c.waitForText("can't new code: read-only");
+  c.press("y");
+  await c.waitForText("copied the homeserver token");
+  assert.deepEqual(tokens.calls, []);
 });
 
-test("without moderation the codes work as before and Ctrl+R says tokens are not available", async () => {
-  const c = renderConsole();
-  try {
-    c.press("3");
-    const frame = await c.waitForText("ABC");
-    assert.ok(
-      !frame.includes("Homeserver tokens not available"),
-      "no complaint where none was asked",
-    );
-    c.press("\x12");
-    await c.waitForText("can't fetch tokens: not available in this console");
-    c.press("n", "t");
-    await c.waitForText("homeserver tokens: not available in this console");
-  } finally {
-    c.unmount();
-  }
+test("without moderation the codes work as before and Ctrl+R says tokens are not available", async (t) => {
+  const c = openConsole(t);
+  c.press("3");
+  const frame = await c.waitForText("ABC");
+  assert.ok(
+    !frame.includes("Homeserver tokens not available"),
+    "no complaint where none was asked",
+  );
+  c.press("\x12");
+  await c.waitForText("can't fetch tokens: not available in this console");
+  c.press("n", "t");
+  await c.waitForText("homeserver tokens: not available in this console");
 });

@@ -3,9 +3,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { BlockEntry, BlockKind } from "../../core/moderation/blocklist.js";
 import type { ModerationApi } from "../../core/moderation-api.js";
-import { renderConsole } from "./console-harness.js";
+import { openConsole } from "./console-harness.js";
 
-test("d on a blocklist row removes exactly that entry: the same pattern of another kind stays", async () => {
+test("d on a blocklist row removes exactly that entry: the same pattern of another kind stays", async (t) => {
   let entries: BlockEntry[] = [
     { pattern: "spam.example", kind: "server", reason: "their server" },
     { pattern: "spam.example", kind: "displayname", reason: "their name" },
@@ -22,18 +22,14 @@ test("d on a blocklist row removes exactly that entry: the same pattern of anoth
       return { ok: true, summary: `unblocked ${pattern} (${kind ?? "any kind"})` };
     },
   };
-  const c = renderConsole({ moderation: moderation as ModerationApi, columns: 100 });
-  try {
-    c.press("8");
-    await c.waitForText("Blocklist 2");
-    c.press("j", "d");
-    await c.waitForText("Unblock spam.example?");
-    c.press("right", "enter");
-    const frame = await c.waitForText("Blocklist 1");
-    assert.deepEqual(calls, ["remove spam.example displayname mod-alice"]);
-    assert.match(frame, /spam\.example\s+server\s+their server/);
-    assert.doesNotMatch(frame, /their name/);
-  } finally {
-    c.unmount();
-  }
+  const c = openConsole(t, { moderation: moderation as ModerationApi, columns: 100 });
+  c.press("8");
+  await c.waitForText("Blocklist 2");
+  c.press("j", "d");
+  await c.waitForText("Unblock spam.example?");
+  c.press("right", "enter");
+  const frame = await c.waitForText("Blocklist 1");
+  assert.deepEqual(calls, ["remove spam.example displayname mod-alice"]);
+  assert.match(frame, /spam\.example\s+server\s+their server/);
+  assert.doesNotMatch(frame, /their name/);
 });

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { JournaledBook, type JournaledBookOptions } from "../../src/store/journaled-book.js";
 import { StoreParseError } from "../../src/store/json-store.js";
+import { waitFor } from "../harness/wait.js";
 
 interface Entry {
   n: number;
@@ -80,11 +81,10 @@ test("the base file catches up once the book is quiet, and close removes the jou
     draft.a = { n: 1 };
   });
   await book.flush();
-  const deadline = Date.now() + 10_000;
-  while (JSON.stringify(await readJson(path).catch(() => null)) !== '{"a":{"n":1}}') {
-    assert.ok(Date.now() < deadline, "the base file was not brought up to date");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await waitFor(
+    async () => JSON.stringify(await readJson(path).catch(() => null)) === '{"a":{"n":1}}',
+    { what: "the base file brought up to date", timeoutMs: 10_000, intervalMs: 10 },
+  );
   book.update((draft) => {
     draft.b = { n: 2 };
   });

@@ -6,6 +6,7 @@ import { MatrixEvent, RoomStateEvent, type MatrixClient } from "matrix-js-sdk";
 import { HomeserverError } from "../../core/ports.js";
 import { emptyPolicyRules, type PolicyRules } from "../../core/moderation/policy-rules.js";
 import { PolicyLists } from "../../src/moderation/policy-lists.js";
+import { waitFor } from "../harness/wait.js";
 
 const LIST = "!bans:example.org";
 const rule = (stateKey: string, entity: string) => ({
@@ -45,9 +46,11 @@ test("rules are read at the join, followed live, and dropped when the bot is rem
   });
   lists.start();
   try {
-    const deadline = Date.now() + 5000;
-    while (lists.status().filter((s) => s.joined || s.error).length < 2 && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 10));
+    await waitFor(() => lists.status().filter((s) => s.joined || s.error).length >= 2, {
+      what: "both policy lists joined or refused",
+      timeoutMs: 5000,
+      intervalMs: 10,
+    });
     const [followed, gone] = lists.status();
     assert.deepEqual([followed?.joined, followed?.rules], [true, 1]);
     assert.equal(gone?.joined, false);

@@ -4,7 +4,7 @@
  * window moves only as far as it must to keep the selection in view.
  */
 import { Box, Text } from "ink";
-import { useRef, type ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 
 export interface WindowedListProps<T> {
   readonly items: readonly T[];
@@ -21,12 +21,13 @@ export function WindowedList<T>({
   emptyText,
   renderRow,
 }: WindowedListProps<T>) {
-  const offset = useRef(0);
+  const [offset, setOffset] = useState(0);
   const rows = Math.max(1, height);
-  let start = Math.min(offset.current, Math.max(0, items.length - rows));
+  let start = Math.min(offset, Math.max(0, items.length - rows));
   if (selectedIndex >= 0 && selectedIndex < start) start = selectedIndex;
   if (selectedIndex >= start + rows) start = selectedIndex - rows + 1;
-  offset.current = start;
+  // Where the window was last is state kept from the previous render (React's way, not a ref).
+  if (start !== offset) setOffset(start);
   if (items.length === 0) {
     return (
       <Box height={rows}>

@@ -4,6 +4,7 @@
  * names, the views read the store it updates. This file routes keys; each
  * domain's actions live in their own module.
  */
+import type { ConsoleControls } from "../console-context.js";
 import type { ConsoleActions } from "../keys/console-actions.js";
 import { bindingFor, type Binding, type BindingContext } from "../keys/registry.js";
 import { sanitize } from "../sanitize.js";
@@ -20,7 +21,7 @@ import { refreshTokens } from "./token-actions.js";
 
 export type { ControllerOptions } from "./console-core.js";
 
-export class ConsoleController {
+export class ConsoleController implements ConsoleControls {
   private readonly core: ConsoleCore;
   /** What the registry's bindings call. */
   readonly actions: ConsoleActions;

@@ -13,12 +13,14 @@ import { CODE_BINDINGS } from "./bindings/codes.js";
 import { MODERATION_BINDINGS } from "./bindings/moderation.js";
 import { NAVIGATION_BINDINGS } from "./bindings/navigation.js";
 import { RECORD_BINDINGS } from "./bindings/records.js";
+import { triageFixBinding } from "./bindings/triage-fix.js";
 
 export type { Binding, BindingContext } from "./binding.js";
 
 /** In this order: the first binding that claims a key on a screen runs it. */
 export const DEFAULT_BINDINGS: readonly Binding[] = [
   ...NAVIGATION_BINDINGS,
+  triageFixBinding(bindingById),
   ...RECORD_BINDINGS,
   ...CODE_BINDINGS,
   ...MODERATION_BINDINGS,

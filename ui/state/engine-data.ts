@@ -1,12 +1,11 @@
 /**
- * Folds the engine's change stream into the console state: a snapshot first,
- * then every event newer than it (snapshot-then-changes, see core/api.ts).
+ * The engine's change stream in the console state: core's event fold
+ * (core/engine/event-fold.ts), with the audit entries numbered as log lines.
  * Pure; the buffers stay bounded however long the console runs.
  */
 import type { EngineSnapshot } from "../../core/api.js";
 import type { EngineEvent } from "../../core/engine/events.js";
-import type { LobbyRecord } from "../../core/lobby/record.js";
-import type { VettingRecord } from "../../core/vetting/record.js";
+import { foldEvents, viewOfSnapshot } from "../../core/engine/event-fold.js";
 import {
   MAX_AUDIT_LINES,
   MAX_RECORDS,
@@ -17,17 +16,14 @@ import {
 type RawAudit = { readonly ts: number; readonly type: string; readonly [field: string]: unknown };
 
 export function applySnapshot(state: ConsoleState, snapshot: EngineSnapshot): ConsoleState {
-  const records = new Map<string, VettingRecord>();
-  for (const record of snapshot.records) records.set(record.key, record);
-  // A daemon from before lobbies sends none.
-  const lobbies = new Map((snapshot.lobbies ?? []).map((lobby) => [lobby.key, lobby]));
+  const view = viewOfSnapshot(snapshot);
   return {
     ...state,
-    seq: snapshot.seq,
-    records: boundRecords(records),
-    lobbies: boundRecords(lobbies),
-    codes: { invite: snapshot.codes, signup: snapshot.signupCodes },
-    invites: snapshot.invites ?? [],
+    seq: view.seq,
+    records: boundRecords(view.records),
+    lobbies: boundRecords(view.lobbies),
+    codes: view.codes,
+    invites: view.invites ?? [],
   };
 }
 
@@ -41,52 +37,16 @@ export function applyResync(state: ConsoleState, snapshot: EngineSnapshot): Cons
 }
 
 export function applyEvents(state: ConsoleState, events: readonly EngineEvent[]): ConsoleState {
-  const fresh = events.filter((event) => event.seq > state.seq);
-  if (fresh.length === 0) return state;
-  let records: Map<string, VettingRecord> | undefined;
-  let lobbies: Map<string, LobbyRecord> | undefined;
-  let codes = state.codes;
-  let invites = state.invites;
-  const audit: RawAudit[] = [];
-  for (const event of fresh) {
-    switch (event.type) {
-      case "record":
-        records ??= new Map(state.records);
-        records.set(event.record.key, event.record);
-        break;
-      case "lobby":
-        lobbies ??= new Map(state.lobbies);
-        lobbies.set(event.lobby.key, event.lobby);
-        break;
-      case "codes":
-        codes = { ...codes, [event.book]: event.codes };
-        break;
-      case "audit":
-        audit.push(event.entry);
-        break;
-      case "invites":
-        invites = event.invites;
-        break;
-      case "removed":
-        if (event.kind === "vetting") {
-          records ??= new Map(state.records);
-          records.delete(event.key);
-        } else {
-          lobbies ??= new Map(state.lobbies);
-          lobbies.delete(event.key);
-        }
-        break;
-    }
-  }
-  const last = fresh[fresh.length - 1];
+  const { view, audit } = foldEvents(state, events);
+  if (view === state) return state;
   return appendAudit(
     {
       ...state,
-      seq: last ? last.seq : state.seq,
-      records: records ? boundRecords(records) : state.records,
-      lobbies: lobbies ? boundRecords(lobbies) : state.lobbies,
-      codes,
-      invites,
+      seq: view.seq,
+      records: view.records === state.records ? state.records : boundRecords(view.records),
+      lobbies: view.lobbies === state.lobbies ? state.lobbies : boundRecords(view.lobbies),
+      codes: view.codes,
+      invites: view.invites ?? [],
     },
     audit,
   );
@@ -138,12 +98,13 @@ function fingerprint(ts: number, type: string, fields: unknown): string {
 
 /** Forgets the oldest closed records (or lobbies) beyond MAX_RECORDS; open ones always stay. */
 function boundRecords<R extends { readonly key: string; readonly closedAt?: number }>(
-  records: Map<string, R>,
-): Map<string, R> {
+  records: ReadonlyMap<string, R>,
+): ReadonlyMap<string, R> {
   if (records.size <= MAX_RECORDS) return records;
+  const bounded = new Map(records);
   const closed = [...records.values()]
     .filter((record) => record.closedAt !== undefined)
     .sort((a, b) => (a.closedAt ?? 0) - (b.closedAt ?? 0));
-  for (const record of closed.slice(0, records.size - MAX_RECORDS)) records.delete(record.key);
-  return records;
+  for (const record of closed.slice(0, records.size - MAX_RECORDS)) bounded.delete(record.key);
+  return bounded;
 }

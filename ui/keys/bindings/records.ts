@@ -1,4 +1,4 @@
-/** The key bindings for decisions on a knock, a vetting room or a lobby, and the Triage fixes. */
+/** The key bindings for decisions on a knock, a vetting room or a lobby (the Triage fix: triage-fix.ts). */
 import {
   ACTIVE,
   OVERRIDABLE,
@@ -12,27 +12,8 @@ import {
   pendingInvite,
   type Binding,
 } from "../binding.js";
-import { bindingById } from "../registry.js";
 
 export const RECORD_BINDINGS: readonly Binding[] = [
-  binding({
-    id: "fix",
-    keys: ["f"],
-    description: "the fix for the selected trouble (its key is on the row)",
-    hint: "fix",
-    onBar: true,
-    mutates: true,
-    screens: ["triage"],
-    disabled: (ctx) => {
-      if (!ctx.trouble) return "nothing selected";
-      const fix = bindingById(ctx.trouble.fix);
-      return fix ? fix.disabled(ctx) : "no fix";
-    },
-    run: (ctx, actions, args) => {
-      const fix = ctx.trouble && bindingById(ctx.trouble.fix);
-      fix?.run(ctx, actions, args);
-    },
-  }),
   binding({
     id: "approve",
     keys: ["a"],
