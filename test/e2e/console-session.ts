@@ -17,9 +17,10 @@ const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const ROWS = 30;
 /**
  * A generous bound on `firstFrameMs`: the issue asks for 500 ms (test/bench/console.ts measures
- * that); here tsx compiles the sources at start on a machine shared with other tests.
+ * that); here tsx compiles the sources at start on a machine shared with other tests (0.7–1.9 s
+ * seen). Before the splash, the first frame came after login and sync: 4.2 s and more.
  */
-export const FIRST_FRAME_BOUND_MS = 3_000;
+export const FIRST_FRAME_BOUND_MS = 4_000;
 /** The console's own settings in every session: a drawing terminal and a moderator's name. */
 const CONSOLE_ENV = { CI: "false", USER: "mod-e2e" } as const;
 

@@ -6,8 +6,12 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { waitFor } from "../harness/wait.js";
-import type { TmuxSession } from "./tmux.js";
+import { TmuxSession } from "./tmux.js";
 import {
   FIRST_FRAME_BOUND_MS,
   startInProcessConsole,
@@ -55,4 +59,24 @@ test("the view and its filter set in one run are there in the next", async () =>
   const screen = await again.waitForText("filter “FRIENDS”");
   assert.match(screen, /\[3 Codes\]/, "it opens on Codes, the view left last time");
   await quit(again);
+});
+
+test("anteroom demo opens the moderator's own console: its config file is read, a bad key map stops it in one line", async () => {
+  const configDir = await mkdtemp(join(tmpdir(), "anteroom-config-"));
+  await writeFile(join(configDir, "config.json"), JSON.stringify({ keys: { approve: ["x"] } }));
+  const demo = await TmuxSession.start({
+    columns: 160,
+    rows: 10,
+    cwd: fileURLToPath(new URL("../..", import.meta.url)),
+    command: [process.execPath, "--import", "tsx", "src/cli.ts", "demo"],
+    env: { CI: "false", USER: "mod-e2e", ANTEROOM_CONFIG_DIR: configDir },
+  });
+  try {
+    const screen = await demo.waitForText("fix it or remove it");
+    assert.match(screen, /keys: "x" is taken twice on the knocks screen/);
+    await waitFor(() => demo.exited(), { what: "the demo to stop", timeoutMs: 10_000 });
+  } finally {
+    await demo.stop();
+    await rm(configDir, { recursive: true, force: true });
+  }
 });
