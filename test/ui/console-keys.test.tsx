@@ -243,6 +243,23 @@ test("Ctrl+C backs out of a prompt, then asks to quit, and a second Ctrl+C quits
   }
 });
 
+test("with quit remapped to Q in the key map, Q twice quits and q no longer does", async () => {
+  let exited = false;
+  const c = renderConsole({ onExit: () => (exited = true), keyMap: { quit: ["Q", "ctrl+c"] } });
+  try {
+    await c.waitForText("Knocks 0");
+    c.press("q", "3");
+    await c.waitForText("[3 Codes]");
+    assert.doesNotMatch(c.frame(), /Quit the console\?/);
+    c.press("Q");
+    await c.waitForText("Quit the console?");
+    c.press("Q");
+    await c.until("the console to exit", () => exited);
+  } finally {
+    c.unmount();
+  }
+});
+
 test("q twice quits", async () => {
   let exited = false;
   const c = renderConsole({ onExit: () => (exited = true) });
