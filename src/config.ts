@@ -387,6 +387,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
         uses: e.LOBBY_WELCOME_CODE_USES,
         linkBase: (e.HS_PUBLIC ?? e.HS).replace(/\/+$/, ""),
       },
+      ...(e.COMMUNITY_NAME ? { communityName: e.COMMUNITY_NAME } : {}),
       maxInFlight: e.MAX_IN_FLIGHT,
       retentionMs: e.RETENTION_DAYS * 86_400_000,
       joinWave: joinWaveSettings(

@@ -14,6 +14,8 @@ import {
   type LockOptions,
 } from "./store/data-dir-lock.js";
 import type { AuditSink } from "../core/ports.js";
+import type { EngineEvents } from "../core/engine/events.js";
+import { publishedAudit } from "./store/published-audit.js";
 import { AuditLog } from "./store/audit-log.js";
 import { endorsingAudit } from "./moderation/endorsements.js";
 import { makeDataDirPrivate } from "./store/private-data-dir.js";
@@ -209,14 +211,17 @@ async function openLocked(
   const matrix = new SdkMatrixPort(bot.client, breaker, {
     lobbyAliasPrefix: config.lobbyAliasPrefix,
   });
+  // What the services beside the engine audit reaches the console live, as the engine's own entries.
+  const made: { events?: EngineEvents } = {};
+  const liveAudit = publishedAudit(audit, () => made.events);
   if (config.encryption.shareRoomHistory) {
-    const shareHistory = roomHistorySharing(bot.client, { audit, log, now: Date.now });
+    const shareHistory = roomHistorySharing(bot.client, { audit: liveAudit, log, now: Date.now });
     matrix.onInvited = (roomId, user) => void shareHistory(roomId, user);
   }
   const moderation = await openModeration(config, {
     client: bot.client,
     breaker,
-    audit,
+    audit: liveAudit,
     log,
     writes: writeFaults,
   });
@@ -252,6 +257,7 @@ async function openLocked(
     },
     config.engine,
   );
+  made.events = engine.events;
   const notifyRoom = config.moderation.notifyRoom;
   const notify = noticeSender(bot.client, breaker);
   const stopNotices = notifyRoom
@@ -295,13 +301,13 @@ async function openLocked(
       adminLabel: config.tokenAdmin.label,
       ...(config.tokenAdmin.flavour === undefined ? {} : { flavour: config.tokenAdmin.flavour }),
     }),
-    audit,
+    liveAudit,
     Date.now,
   );
   const { roles, lifecycle } = await openRoles(config, {
     bot,
     matrix,
-    audit,
+    audit: liveAudit,
     log,
     health,
     writes: writeFaults,
@@ -309,7 +315,7 @@ async function openLocked(
   const memberActions = memberActionService({
     port: new SdkModerationPort(bot.client),
     rooms: [config.engine.spaceId, ...config.engine.childIds],
-    audit,
+    audit: liveAudit,
     now: Date.now,
   });
   // Chat commands: listening before the first sync, so the backlog is told apart from live commands.
@@ -317,7 +323,7 @@ async function openLocked(
     client: bot.client,
     breaker,
     api: engine,
-    audit,
+    audit: liveAudit,
     log,
     actions: moderation.actions,
     roles: roles.service,
@@ -336,7 +342,7 @@ async function openLocked(
   const runtime: Runtime = {
     onUndecryptable: () => undefined,
     encryption,
-    identities: identityApproval(bot.client, audit, Date.now),
+    identities: identityApproval(bot.client, liveAudit, Date.now),
     engine,
     matrix,
     bot,

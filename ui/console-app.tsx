@@ -31,6 +31,7 @@ import {
   daemonLogFromSocket,
 } from "./state/daemon-log-stream-feed.js";
 import { applyKeyMap } from "./keys/registry.js";
+import { followMemberChanges } from "./state/member-changes.js";
 import type { KeyMap } from "./keys/key-map.js";
 import { DEFAULT_PREFERENCES, type PreferencesStore } from "./preferences/preferences.js";
 import { rememberPreferences } from "./preferences/remember-preferences.js";
@@ -159,13 +160,26 @@ function openSession(
     exit,
   });
   controller.fetchShownView();
+  const stopMembers = followMemberChanges(
+    props.api,
+    () => store.getState().view === "members",
+    () => controller.fetchShownView(),
+  );
   const settings: ConsoleSettings = {
     mode: props.mode,
     by: props.by,
     readonly,
     now: props.now ?? Date.now,
   };
-  return { store, controller, settings, disconnect };
+  return {
+    store,
+    controller,
+    settings,
+    disconnect: () => {
+      stopMembers();
+      disconnect();
+    },
+  };
 }
 
 export function ConsoleApp(props: ConsoleAppProps) {

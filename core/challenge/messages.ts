@@ -11,18 +11,25 @@ export function triesPhrase(triesLeft: number): string {
 
 export function durationPhrase(seconds: number): string {
   if (seconds >= 7200 && seconds % 3600 === 0) return `${seconds / 3600} hours`;
-  if (seconds >= 3600) return `${Math.round(seconds / 360) / 10} hours`;
+  if (seconds >= 3600) {
+    const hours = Math.round(seconds / 360) / 10;
+    return `${hours} ${hours === 1 ? "hour" : "hours"}`;
+  }
   if (seconds >= 120) return `${Math.round(seconds / 60)} minutes`;
   return `${seconds} seconds`;
 }
 
+/** `communityName` (COMMUNITY_NAME) tells the newcomer whose door this is. */
 export function challengeText(
   challenge: Challenge,
   triesLeft: number,
   lifetimeSec: number,
+  communityName?: string,
 ): string {
   return [
-    "welcome! one small step before you join:",
+    communityName
+      ? `welcome to ${communityName}! one small step before you join:`
+      : "welcome! one small step before you join:",
     `write a 3-line haiku about: ${challenge.topic}`,
     `include the word "${challenge.keyword}"`,
     `reply here with your haiku. ${triesPhrase(triesLeft)}; this room closes in ${durationPhrase(lifetimeSec)}.`,

@@ -62,10 +62,16 @@ export class VettingDesk {
       name: "vetting",
       store: deps.vetting,
       isActive: (record) => ACTIVE_PHASES.has(record.phase),
-      succeeded: (record, effect, result, now) =>
-        effect.kind === "createVettingRoom" && result.roomId !== undefined
-          ? asLedger(step(record, { type: "roomReady", roomId: result.roomId, now }, settings))
-          : undefined,
+      succeeded: (record, effect, result, now) => {
+        if (effect.kind === "createVettingRoom" && result.roomId !== undefined)
+          return asLedger(
+            step(record, { type: "roomReady", roomId: result.roomId, now }, settings),
+          );
+        // A re-invite that worked: the failure it repaired leaves Triage.
+        if (effect.kind === "admitToCommunity" && record.errors?.length)
+          return asLedger(step(record, { type: "admitted", now }, settings));
+        return undefined;
+      },
       failedForGood: (record, pending, error, now) =>
         asLedger(
           step(record, { type: "effectFailed", effectId: pending.id, error, now }, settings),

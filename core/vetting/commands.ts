@@ -143,7 +143,13 @@ export function command(
         next.challenge = input.challenge;
       }
       const left = Math.max(1, Math.round((next.expiresAt - input.now) / 1000));
-      post(next, say.challengeText(challengeOf(next), next.triesLeft, left), input.now);
+      const text = say.challengeText(
+        challengeOf(next),
+        next.triesLeft,
+        left,
+        settings.communityName,
+      );
+      post(next, text, input.now);
       audit.push({
         type: "vetting_reposted",
         topic: next.challenge?.topic,

@@ -91,6 +91,8 @@ export interface VettingSettings {
   readonly rules: HaikuRules;
   /** A signup code for the new member to share after a pass; 0 uses turns it off. */
   readonly welcome: { readonly uses: number; readonly linkBase: string };
+  /** COMMUNITY_NAME: named in the challenge, the bot's first message in a vetting room. */
+  readonly communityName?: string;
 }
 
 export type VettingInput =
@@ -112,7 +114,9 @@ export type VettingInput =
   /** Auto-approval runs again (the wave ended): a pass that waited is let in. */
   | { type: "release"; now: number }
   | { type: "knockGone"; membership: string; now: number }
-  | { type: "effectFailed"; effectId: string; error: string; now: number };
+  | { type: "effectFailed"; effectId: string; error: string; now: number }
+  /** The person was invited into the community: an earlier failed attempt is no longer trouble. */
+  | { type: "admitted"; now: number };
 
 export interface Step {
   readonly record: VettingRecord;
@@ -197,7 +201,12 @@ export function step(record: VettingRecord, input: VettingInput, settings: Vetti
       next.expiresAt = input.now + settings.lifetimeSec * 1000;
       post(
         next,
-        say.challengeText(challengeOf(next), next.triesLeft, settings.lifetimeSec),
+        say.challengeText(
+          challengeOf(next),
+          next.triesLeft,
+          settings.lifetimeSec,
+          settings.communityName,
+        ),
         input.now,
       );
       audit.push({
@@ -230,6 +239,10 @@ export function step(record: VettingRecord, input: VettingInput, settings: Vetti
         input.now + settings.farewellDelaySec * 1000,
       );
       audit.push({ type: "promoted", user: next.user, via: "vetting", room_id: next.roomId });
+      break;
+    case "admitted":
+      next.errors = next.errors?.filter((error) => !error.startsWith("admitToCommunity:"));
+      if (next.errors?.length === 0) delete next.errors;
       break;
     case "effectFailed":
       (next.errors ??= []).push(input.error);

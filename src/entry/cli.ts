@@ -1,6 +1,7 @@
 /** The command line: `anteroom` (the console), `init`, `demo`, `--daemon`, `--help`, `--version`. */
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config.js";
+import type { ConsolePreferences } from "./console-preferences.js";
 import { DAEMON_USAGE, DEMO_USAGE, USAGE } from "./cli-usage.js";
 import { consoleModerator, moderatorName } from "../moderator-name.js";
 import { loadSettingsFile, settingsSource, type SettingsFile } from "../settings-file.js";
@@ -94,19 +95,28 @@ function usageError(problem: string): number {
   return 2;
 }
 
-/** `anteroom` with no flag: the console, attached to the daemon that serves the data dir. */
-async function openConsole(readonly: boolean, as: string | undefined): Promise<number> {
-  // The moderator's config file first: a mistake in their key map is one line, before anything draws.
+/**
+ * The moderator's config file (preferences, key map), read before anything draws: a mistake in
+ * their key map is one line on stderr, and the exit status 2 to return.
+ */
+async function readConsoleConfig(): Promise<
+  Pick<ConsolePreferences, "preferences" | "keyMap"> | number
+> {
   const { loadConsolePreferences } = await import("./console-preferences.js");
-  let remembered;
   try {
     const { preferences, keyMap } = loadConsolePreferences(process.env);
-    remembered = { preferences, keyMap };
+    return { preferences, keyMap };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(`anteroom: ${error.message}`);
     return 2;
   }
+}
+
+/** `anteroom` with no flag: the console, attached to the daemon that serves the data dir. */
+async function openConsole(readonly: boolean, as: string | undefined): Promise<number> {
+  const remembered = await readConsoleConfig();
+  if (typeof remembered === "number") return remembered;
   // Checked before anything loads Ink: without a terminal, raw mode throws.
   const { hasTerminal, NO_TERMINAL_MESSAGE, preloadConsole, runConsole } =
     await import("../../ui/run-console.js");
@@ -197,8 +207,12 @@ async function demo(noConsole: boolean, as: string | undefined): Promise<number>
   const headless = noConsole || !hasTerminal();
   if (!noConsole && headless)
     console.error("no terminal: running headless, as `anteroom demo --no-console`");
+  // The demo's console is the moderator's own: their preferences and key map, as `anteroom` has.
+  const remembered = headless ? undefined : await readConsoleConfig();
+  if (typeof remembered === "number") return remembered;
   return runDemo({
     console: !headless,
+    ...(remembered ? { remembered } : {}),
     by: moderatorName(as, process.env),
     out: (line) => console.log(line),
     err: (line) => console.error(line),

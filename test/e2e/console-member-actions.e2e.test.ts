@@ -73,3 +73,29 @@ test("b on a live knock bans the newcomer on the homeserver, and the knock shows
   );
   assert.equal(answer.json.entries[0]?.by, "alice");
 });
+
+test("the Members list follows a ban made elsewhere (the admin API): the member goes without a key", async () => {
+  const member = await Newcomer.register(hs, community, "Kim Kicked");
+  await community.botClient.invite(community.spaceId, member.userId);
+  await member.client.join(community.spaceId);
+  await tmux.keys("9", "/", "Escape", "/");
+  await tmux.type("Kim Kicked");
+  await tmux.keys("Enter");
+  // Kim joined outside anteroom: the list is fetched again until she is in it.
+  await tmux.waitForScreen("Kim listed", (screen) => {
+    if (screen.includes(member.userId)) return true;
+    void tmux.keys("C-r");
+    return false;
+  });
+  const answer = await call(
+    { socketPath: join(daemon.dataDir, "admin.sock") },
+    "POST",
+    `/admin/v1/members/${encodeURIComponent(member.userId)}/actions`,
+    { body: { action: "ban", reason: "raid" }, headers: { "x-anteroom-actor": "bob" } },
+  );
+  assert.equal(answer.status, 200, answer.text);
+  // No key from here on: the daemon's audit entry reaches the console and the list is fetched again.
+  await tmux.waitForScreen("Kim gone from Members", (s) => !s.includes(member.userId));
+  await tmux.keys("4");
+  await tmux.waitForText(`user_banned`);
+});

@@ -10,7 +10,11 @@ import { waitFor } from "../harness/wait.js";
 import type { TestHomeserver } from "../harness/homeserver.js";
 import type { TestCommunity } from "../harness/community.js";
 import type { TmuxSession } from "./tmux.js";
-import { startAttachedConsole, type AttachedConsoleSession } from "./console-session.js";
+import {
+  FIRST_FRAME_BOUND_MS,
+  startAttachedConsole,
+  type AttachedConsoleSession,
+} from "./console-session.js";
 
 const PUBLIC = "https://join.e2e.example";
 
@@ -37,6 +41,14 @@ after(async () => {
   await session?.stop();
 });
 
+test("attached: the first frame is on screen at once after the process starts", () => {
+  console.log(`attached: first frame ${session.firstFrameMs} ms after the process started`);
+  assert.ok(
+    session.firstFrameMs < FIRST_FRAME_BOUND_MS,
+    `the first frame took ${session.firstFrameMs} ms`,
+  );
+});
+
 test("a knock with a code shows up live; A (remapped from a in the key map) invites the newcomer into the space", async () => {
   const newcomer = await Newcomer.register(hs, community, "Ada Lovelace");
   await newcomer.knock("FRIENDS");
@@ -57,6 +69,28 @@ test("a knock with a code shows up live; A (remapped from a in the key map) invi
   await newcomer.client.waitForInvite(community.spaceId);
   await newcomer.client.join(community.spaceId);
   assert.equal(await newcomer.client.membership(community.spaceId), "join");
+});
+
+test("a newcomer's replies appear live in the Vetting view's transcript while it is open", async () => {
+  const newcomer = await Newcomer.register(hs, community, "Tove Transcript");
+  await newcomer.knock("FRIENDS");
+  const challenge = await newcomer.readChallenge();
+  await tmux.keys("2", "/");
+  await tmux.type("Tove Transcript");
+  await tmux.keys("Enter");
+  await tmux.waitForScreen("Tove's room selected", (s) =>
+    s.split("\n").some((line) => line.includes("›") && line.includes("Tove Transcript")),
+  );
+  await tmux.keys("Enter");
+  await tmux.waitForText("transcript (live)");
+  await tmux.waitForText("write a 3-line haiku about");
+  // No key pressed from here on: what the newcomer writes on Synapse shows up by itself.
+  await newcomer.reply(challenge, "is this where I ask to join?");
+  await tmux.waitForText("is this where I ask to join?");
+  await tmux.waitForText("not yet");
+  await newcomer.reply(challenge, "sorry, a haiku is coming");
+  await tmux.waitForText("sorry, a haiku is coming");
+  await tmux.keys("Escape", "2", "/", "Escape");
 });
 
 test("y copies a code's link through the terminal: it lands in tmux's clipboard", async () => {

@@ -195,6 +195,19 @@ test("Ctrl+C backs out of a prompt, then asks to quit, and a second Ctrl+C quits
   await c.until("the console to exit", () => exited);
 });
 
+test("with quit remapped to Q in the key map, Q twice quits and q no longer does", async (t) => {
+  let exited = false;
+  const c = openConsole(t, { onExit: () => (exited = true), keyMap: { quit: ["Q", "ctrl+c"] } });
+  await c.waitForText("Knocks 0");
+  c.press("q", "3");
+  await c.waitForText("[3 Codes]");
+  assert.doesNotMatch(c.frame(), /Quit the console\?/);
+  c.press("Q");
+  await c.waitForText("Quit the console?");
+  c.press("Q");
+  await c.until("the console to exit", () => exited);
+});
+
 test("q twice quits", async (t) => {
   let exited = false;
   const c = openConsole(t, { onExit: () => (exited = true) });

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { MemberAction, MemberLevels, ModerationApi } from "../../core/moderation-api.js";
 import type { World } from "../unit/engine-fixtures.js";
+import { haikuWith } from "../../src/devserver/newcomer-flow.js";
 import { openConsole } from "./console-harness.js";
 
 const SPACE = "!space:example.org";
@@ -195,4 +196,20 @@ test("members: the hint bar at 80 columns offers ban and kick", async (t) => {
   const bar = frame.split("\n").at(-1) ?? "";
   assert.match(bar, /b ban .*K kick/);
   for (const line of frame.split("\n")) assert.ok([...line].length <= 80, `too wide: ${line}`);
+});
+
+test("the Members list follows the engine: a newcomer who accepts the invite shows up without a key", async (t) => {
+  const moderation = new FakeModeration();
+  const c = openConsole(t, { moderation, codes: { ABC: { uses_remaining: 5, label: "" } } });
+  const user = "@newt:example.org";
+  c.press("9");
+  await c.waitForText("@carol:example.org");
+  c.world.knock(user, "ABC");
+  await c.world.reconcile();
+  await c.world.reply(user, haikuWith(c.world.record(user)?.challenge?.keyword ?? "?"));
+  // The homeserver's side: Newt joined the space, so the daemon's member list has them.
+  moderation.people = [...moderation.people, { user, displayName: "Newt", levels: { [SPACE]: 0 } }];
+  c.world.memberships.set(user, "join");
+  await c.world.reconcile();
+  await c.waitForText(user);
 });

@@ -87,6 +87,25 @@ test("a remapped key runs its binding and the old key no longer does", async (t)
   await c.until("the invite", () => c.world.matrix.ops("invite").length > 0);
 });
 
+test("the key map remaps the keys inside a confirmation too; the old ones no longer act there", async (t) => {
+  const env = await configDir(
+    JSON.stringify({ keys: { "dialog-switch": ["tab", "L"], "dialog-cancel": ["esc", "N"] } }),
+  );
+  const c = openConfigured(t, env, { columns: 120 });
+  c.world.knock("@held:example.org", "");
+  await c.world.reconcile();
+  await c.waitForText("@held:example.org");
+  c.press("x");
+  await c.waitForText("Reject @held:example.org?");
+  // The reason is asked only if n did not cancel, l did not move the focus and L did.
+  c.press("n", "l", "L", "enter");
+  await c.waitForText("reason for @held:example.org");
+  c.press("esc", "x");
+  await c.waitForText("Reject @held:example.org?");
+  c.press("N");
+  await c.waitFor("the dialog cancelled", (f) => !f.includes("Reject @held:example.org?"));
+});
+
 /** The line `anteroom` prints before refusing to start. */
 async function refusal(contents: string): Promise<string> {
   const env = await configDir(contents);
@@ -111,6 +130,10 @@ test("a bad key map file is one line naming the file and the mistake", async () 
     /keys: "x" is taken twice on the knocks screen: by "approve" and "reject"/,
   );
   assert.match(await refusal(JSON.stringify({ keys: { approve: "A" } })), /needs a list of keys/);
+  assert.match(
+    await refusal(JSON.stringify({ keys: { "dialog-cancel": ["enter"] } })),
+    /keys: "enter" is taken twice in dialogs: by "dialog-choose" and "dialog-cancel"/,
+  );
   assert.match(await refusal(JSON.stringify({ keys: { approve: ["Ctrl-A"] } })), /is not a key/);
   assert.match(await refusal('{ "keys": { "approve": ['), /not a JSON object.*fix it or remove/);
   // The file's own text is quoted as JSON writes it: no escape sequence of it reaches the terminal.

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { EngineEvent } from "../../core/engine/events.js";
 import { HomeserverError } from "../../core/ports.js";
+import { troubles } from "../../core/moderation/triage.js";
 import { World, forbidden, rateLimited, settings } from "./engine-fixtures.js";
 
 const haiku = (keyword: string) =>
@@ -193,6 +194,24 @@ test("a final failure is recorded and audited, not retried forever", async () =>
   await world.reply("@new:example.org", haiku(keywordOf(world, "@new:example.org")));
   assert.ok(world.audit.some((a) => a.type === "effect_failed" && /banned/.test(String(a.error))));
   assert.match(String(world.matrix.ops("sendText").at(-1)?.[1]), /^passed!/);
+});
+
+test("an invite given up on and then sent again with reinvite is no longer listed as trouble", async () => {
+  const world = new World({ ABC: { uses_remaining: 1, label: "" } });
+  world.matrix.failures.set("invite", [forbidden()]);
+  world.knock("@new:example.org", "ABC");
+  await world.reconcile();
+  await world.reply("@new:example.org", haiku(keywordOf(world, "@new:example.org")));
+  await world.settle();
+  const record = () => Object.values(world.vetting.value)[0]!;
+  const kinds = () => troubles([record()], [], [], world.now).map((t) => t.kind);
+  assert.deepEqual(kinds(), ["failed"]);
+  const result = await world.engine.moderate(record().key, { action: "reinvite" }, "mod");
+  assert.deepEqual(result, { ok: true });
+  // Effects run in order: the re-invite after the vetting room's delayed farewell.
+  await world.advance(settings.farewellDelaySec * 1000);
+  assert.equal(world.matrix.ops("invite").length, 1 + 1 + settings.childIds.length);
+  assert.deepEqual(kinds(), []);
 });
 
 test("after a restart the engine finishes the effects it had recorded and makes no second room", async () => {

@@ -56,3 +56,11 @@ test("the challenge keeps the reference phrasing agents parse", () => {
   assert.match(text, /3 tries left/);
   assert.equal(notYetText("too short", 1), "not yet — too short. 1 try left.");
 });
+
+test("the challenge names the community when COMMUNITY_NAME is set, and says 1 hour, not 1 hours", () => {
+  const challenge = { topic: "a lighthouse in fog", keyword: "beam" };
+  const named = challengeText(challenge, 3, 3600, "Shape Rotators");
+  assert.match(named, /^welcome to Shape Rotators! one small step before you join:$/m);
+  assert.match(named, /this room closes in 1 hour\.$/);
+  assert.match(challengeText(challenge, 3, 3600), /^welcome! one small step/);
+});

@@ -5,6 +5,7 @@
  */
 import { usePalette } from "../console-context.js";
 import { Box, Text } from "ink";
+import { closeKeys } from "../keys/registry.js";
 import { qrLines } from "../format/qr-lines.js";
 import { sanitize } from "../sanitize.js";
 import type { Overlay } from "../state/console-state.js";
@@ -39,7 +40,8 @@ export function CodeLinkModal({ shown, width, height }: CodeLinkModalProps) {
           </Text>
         )}
         <Text dimColor wrap="wrap">
-          y copies the link · {fits ? "i inverts (light themes) · " : ""}Enter or Esc closes
+          y copies the link · {fits ? "i inverts (light themes) · " : ""}
+          {closeKeys()} closes
         </Text>
       </Box>
     </Box>

@@ -1,6 +1,7 @@
 /** A code just minted: the code itself and the link to hand out. */
 import { usePalette } from "../console-context.js";
 import { Box, Text } from "ink";
+import { closeKeys } from "../keys/registry.js";
 import type { Overlay } from "../state/console-state.js";
 import { format } from "date-fns/format";
 import { sanitize } from "../sanitize.js";
@@ -29,7 +30,7 @@ export function MintedCode({ minted, width }: { readonly minted: Minted; readonl
         uses: {minted.uses} · label: {sanitize(minted.label) || "none"} · {ends}
       </Text>
       <Text wrap="wrap">link: {sanitize(minted.link)}</Text>
-      <Text dimColor>y copies the link · v shows its QR code · Enter or Esc closes</Text>
+      <Text dimColor>y copies the link · v shows its QR code · {closeKeys()} closes</Text>
     </Box>
   );
 }

@@ -1,6 +1,7 @@
 /** A homeserver registration token in full: just issued, or the one selected in the Codes view. */
 import { usePalette } from "../console-context.js";
 import { Box, Text } from "ink";
+import { closeKeys } from "../keys/registry.js";
 import { useNow } from "../hooks/use-now.js";
 import { tokenState, tokenUses } from "../format/token-display.js";
 import type { Overlay } from "../state/console-state.js";
@@ -33,7 +34,7 @@ export function TokenCard({ shown, width }: { readonly shown: Shown; readonly wi
         It registers an account on the homeserver from any Matrix client (no link: hand out the
         token).
       </Text>
-      <Text dimColor>y copies the token · Enter or Esc closes</Text>
+      <Text dimColor>y copies the token · {closeKeys()} closes</Text>
     </Box>
   );
 }

@@ -4,8 +4,9 @@
  * The open thing takes every key; none reaches the view's bindings.
  */
 import { searchBindings } from "../keys/binding-context.js";
+import { isDialogKey } from "../keys/dialog-keys.js";
 import { commandBinding, complete, parseCommand } from "../keys/command-line.js";
-import type { Binding } from "../keys/registry.js";
+import { bindingById, type Binding } from "../keys/registry.js";
 import { sanitize } from "../sanitize.js";
 import type { ConfirmDialog, Overlay } from "../state/console-state.js";
 import { askUses, copyLink } from "./code-actions.js";
@@ -25,7 +26,7 @@ export function overlayKey(core: ConsoleCore, overlay: Overlay, key: string, run
   if (
     overlay.kind === "confirm" &&
     overlay.then.kind === "quit" &&
-    (key === "q" || key === "ctrl+c")
+    (key === "ctrl+c" || bindingById("quit")?.keys.includes(key))
   ) {
     core.set({ overlay: undefined });
     return followConfirmed(core, overlay.then);
@@ -101,11 +102,11 @@ export function overlayKey(core: ConsoleCore, overlay: Overlay, key: string, run
         const isInverted = core.state.qrInverted;
         return core.set({ overlay: { kind: "codeLink", book, code, link, isInverted } });
       }
-      if (CLOSE_KEYS.has(key)) core.set({ overlay: undefined });
+      if (isDialogKey("dialog-close", key)) core.set({ overlay: undefined });
       return;
     case "token":
       if (key === "y") return copyToken(core, overlay.token.token);
-      if (CLOSE_KEYS.has(key)) core.set({ overlay: undefined });
+      if (isDialogKey("dialog-close", key)) core.set({ overlay: undefined });
       return;
     case "codeLink":
       if (key === "y") return copyLink(core, overlay.book, overlay.code, overlay.link);
@@ -114,12 +115,10 @@ export function overlayKey(core: ConsoleCore, overlay: Overlay, key: string, run
         const isInverted = !overlay.isInverted;
         return core.set({ overlay: { ...overlay, isInverted }, qrInverted: isInverted });
       }
-      if (CLOSE_KEYS.has(key)) core.set({ overlay: undefined });
+      if (isDialogKey("dialog-close", key)) core.set({ overlay: undefined });
       return;
   }
 }
-
-const CLOSE_KEYS = new Set(["esc", "enter", "q", " "]);
 
 function helpKey(
   core: ConsoleCore,
@@ -149,13 +148,12 @@ function helpKey(
 function confirmKey(core: ConsoleCore, dialog: ConfirmDialog, key: string): void {
   // With a word to type, letters go to the field: only Tab and arrows move the focus.
   const typing = dialog.typeWord !== undefined;
-  if (key === "esc" || (!typing && key === "n")) return core.cancel();
-  const switchKeys = typing ? SWITCH_KEYS : [...SWITCH_KEYS, "h", "l"];
-  if (switchKeys.includes(key)) {
+  if (isDialogKey("dialog-cancel", key, typing)) return core.cancel();
+  if (isDialogKey("dialog-switch", key, typing)) {
     const focus = dialog.focus === "cancel" ? "confirm" : "cancel";
     return core.set({ overlay: { ...dialog, focus } });
   }
-  if (key !== "enter") {
+  if (!isDialogKey("dialog-choose", key, typing)) {
     const typed = typing ? editText(dialog.typed ?? "", key) : undefined;
     if (typed !== undefined) core.set({ overlay: { ...dialog, typed } });
     return;
@@ -167,8 +165,6 @@ function confirmKey(core: ConsoleCore, dialog: ConfirmDialog, key: string): void
   core.set({ overlay: undefined });
   followConfirmed(core, dialog.then);
 }
-
-const SWITCH_KEYS = ["tab", "shift+tab", "left", "right"];
 
 function runCommandLine(core: ConsoleCore, line: string, run: RunByName): void {
   core.set({ overlay: undefined });

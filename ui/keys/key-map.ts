@@ -4,13 +4,17 @@
  * is one line at the prompt, never a key that silently does something else.
  */
 import type { Binding } from "./binding.js";
+import { DEFAULT_DIALOG_KEYS, dialogClash, isDialogKeyId } from "./dialog-keys.js";
 import { DEFAULT_BINDINGS } from "./registry.js";
 
 export type KeyMap = Readonly<Record<string, readonly string[]>>;
 
-/** Every binding with its default keys: what `anteroom --print-config` shows. */
+/** Every binding, then every dialog key, with its default keys: what `anteroom --print-config` shows. */
 export function defaultKeyMap(): Record<string, string[]> {
-  return Object.fromEntries(DEFAULT_BINDINGS.map((binding) => [binding.id, [...binding.keys]]));
+  return Object.fromEntries([
+    ...DEFAULT_BINDINGS.map((binding) => [binding.id, [...binding.keys]]),
+    ...Object.entries(DEFAULT_DIALOG_KEYS).map(([id, keys]) => [id, [...keys]]),
+  ]);
 }
 
 /** The key map in a config file, or why it cannot be used (one sentence, no path). */
@@ -22,7 +26,7 @@ export function readKeyMap(raw: unknown): { keyMap: KeyMap } | { problem: string
     };
   const keyMap: Record<string, string[]> = {};
   for (const [id, keys] of Object.entries(raw)) {
-    if (!DEFAULT_BINDINGS.some((binding) => binding.id === id))
+    if (!isDialogKeyId(id) && !DEFAULT_BINDINGS.some((binding) => binding.id === id))
       return { problem: `${quote(id)} is not a binding id (anteroom --print-config lists them)` };
     if (!Array.isArray(keys) || keys.length === 0 || !keys.every((key) => typeof key === "string"))
       return { problem: `${quote(id)} needs a list of keys, e.g. ["A"]` };
@@ -33,7 +37,7 @@ export function readKeyMap(raw: unknown): { keyMap: KeyMap } | { problem: string
       };
     keyMap[id] = keys;
   }
-  const clash = newClash(keyMap);
+  const clash = newClash(keyMap) ?? dialogClash(keyMap);
   return clash ? { problem: clash } : { keyMap };
 }
 

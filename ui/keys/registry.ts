@@ -14,6 +14,7 @@ import { MODERATION_BINDINGS } from "./bindings/moderation.js";
 import { NAVIGATION_BINDINGS } from "./bindings/navigation.js";
 import { RECORD_BINDINGS } from "./bindings/records.js";
 import { triageFixBinding } from "./bindings/triage-fix.js";
+import { applyDialogKeyMap, dialogKeysOf } from "./dialog-keys.js";
 
 export type { Binding, BindingContext } from "./binding.js";
 
@@ -34,6 +35,7 @@ export let REGISTRY: readonly Binding[] = DEFAULT_BINDINGS;
  * process, so the registry every reader sees is swapped, not threaded through each of them.
  */
 export function applyKeyMap(keys: Readonly<Record<string, readonly string[]>>): void {
+  applyDialogKeyMap(keys);
   REGISTRY = DEFAULT_BINDINGS.map((binding) => {
     const remapped = keys[binding.id];
     return remapped ? { ...binding, keys: remapped } : binding;
@@ -68,4 +70,9 @@ export function keyLabel(keys: readonly string[]): string {
   return keys
     .map((key) => KEY_LABELS[key] ?? (key.startsWith("ctrl+") ? `C-${key.slice(5)}` : key))
     .join("/");
+}
+
+/** "Esc/Enter": the first two keys that close a shown code or token, as the key map has them. */
+export function closeKeys(): string {
+  return keyLabel(dialogKeysOf("dialog-close").slice(0, 2));
 }

@@ -13,6 +13,7 @@ import { homedir, hostname } from "node:os";
 import { join } from "node:path";
 import { pino, type Logger } from "pino";
 import { loadConfig } from "../../config.js";
+import type { ConsolePreferences } from "../console-preferences.js";
 import {
   communitySettings,
   initTestCommunity,
@@ -43,6 +44,8 @@ export interface DemoOptions {
   readonly console: boolean;
   /** Who runs the console (recorded with moderator actions). */
   readonly by: string;
+  /** The console's remembered preferences and key map (the moderator's config file). */
+  readonly remembered?: Pick<ConsolePreferences, "preferences" | "keyMap">;
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;
   /** Headless: how long the newcomers have to reach their outcomes (default 75 s). */
@@ -258,7 +261,13 @@ async function withConsole(
   options.out(
     `opening the console: ${PERSONAS.length} simulated newcomers arrive over the next seconds; q quits`,
   );
-  await runConsole({ api: runtime.engine, mode: "demo", by: options.by, publicUrl });
+  await runConsole({
+    api: runtime.engine,
+    mode: "demo",
+    by: options.by,
+    publicUrl,
+    ...options.remembered,
+  });
   options.out("stopping the simulated newcomers, the engine and Synapse…");
   return 0;
 }
