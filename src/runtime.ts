@@ -13,6 +13,7 @@ import {
   type LockOptions,
 } from "./store/data-dir-lock.js";
 import type { AuditSink } from "../core/ports.js";
+import type { UndecryptableMessages } from "../core/triage.js";
 import { AuditLog } from "./store/audit-log.js";
 import { endorsingAudit } from "./moderation/endorsements.js";
 import { makeDataDirPrivate } from "./store/private-data-dir.js";
@@ -81,7 +82,11 @@ export interface Runtime {
   /** Told of each message in the operator room that stayed encrypted (for metrics). */
   onUndecryptable: () => void;
   /** Whether the bot's encryption is on, and the operator-room messages it could not decrypt. */
-  readonly encryption: { readonly on: boolean; readonly undecryptable: number };
+  readonly encryption: {
+    readonly on: boolean;
+    readonly undecryptable: number;
+    readonly last?: UndecryptableMessages["last"];
+  };
   /** Starts syncing and the clock; resolves once the first sync request is under way. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -322,12 +327,20 @@ async function openLocked(
     roles: roles.service,
     memberActions,
     tokens,
-    onUndecryptable: () => {
+    onUndecryptable: (failure) => {
       encryption.undecryptable++;
+      encryption.last = {
+        at: Date.now(),
+        ...(failure.sender === undefined ? {} : { sender: failure.sender }),
+      };
       runtime.onUndecryptable();
     },
   });
-  const encryption = { on: bot.crypto !== undefined, undecryptable: 0 };
+  const encryption: {
+    on: boolean;
+    undecryptable: number;
+    last?: UndecryptableMessages["last"];
+  } = { on: bot.crypto !== undefined, undecryptable: 0 };
   let ticker: NodeJS.Timeout | undefined;
   // While a decision waits for the disk, ticks are not piled up behind it.
   let ticking = false;
