@@ -2,8 +2,9 @@
  * What waits for someone, from the engine's records alone: knocks held for a
  * moderator, vetting rooms and lobbies where nobody has said anything for a
  * long time, effects the engine keeps retrying or gave up on, invites
- * nobody answered, and operator-room messages the bot could not decrypt. The console's Triage view and the metrics read the same
- * list, so an alert and the screen never disagree about what is stuck.
+ * nobody answered, and operator-room messages the bot could not decrypt.
+ * The console's Triage view and the metrics read the same list, so an alert
+ * and the screen never disagree about what is stuck.
  * Each trouble names the console binding that fixes it.
  */
 import type { PendingEffect } from "./effects.js";

@@ -55,6 +55,13 @@ import { memberActionService, type MemberActionService } from "./moderation/memb
  * audit log, the bot's Matrix client. The daemon and the in-process console
  * both run one of these.
  */
+/** The bot's encryption as health reports it: on, and what it could not decrypt (the last: when, who). */
+interface EncryptionHealth {
+  on: boolean;
+  undecryptable: number;
+  last?: UndecryptableMessages["last"];
+}
+
 export interface Runtime {
   readonly engine: Engine;
   readonly matrix: SdkMatrixPort;
@@ -82,11 +89,7 @@ export interface Runtime {
   /** Told of each message in the operator room that stayed encrypted (for metrics). */
   onUndecryptable: () => void;
   /** Whether the bot's encryption is on, and the operator-room messages it could not decrypt. */
-  readonly encryption: {
-    readonly on: boolean;
-    readonly undecryptable: number;
-    readonly last?: UndecryptableMessages["last"];
-  };
+  readonly encryption: Readonly<EncryptionHealth>;
   /** Starts syncing and the clock; resolves once the first sync request is under way. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -336,11 +339,7 @@ async function openLocked(
       runtime.onUndecryptable();
     },
   });
-  const encryption: {
-    on: boolean;
-    undecryptable: number;
-    last?: UndecryptableMessages["last"];
-  } = { on: bot.crypto !== undefined, undecryptable: 0 };
+  const encryption: EncryptionHealth = { on: bot.crypto !== undefined, undecryptable: 0 };
   let ticker: NodeJS.Timeout | undefined;
   // While a decision waits for the disk, ticks are not piled up behind it.
   let ticking = false;

@@ -390,6 +390,7 @@ test("an encrypted message the bot cannot decrypt is logged with its sender and 
   assert.equal(line.sessionId, "bm8gc3VjaCBzZXNzaW9u");
   const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
   assert.match(metrics, /^anteroom_undecryptable_events_total 1$/m);
+  assert.match(metrics, /^anteroom_triage_items\{kind="unreadable"\} 1$/m);
   // Health, and from it the console's Triage, say who sent it.
   const health = await admin("GET", "/admin/v1/health");
   const encryption = health.json.encryption as { last?: { sender?: string } };
