@@ -23,7 +23,7 @@ import { createCommunity, type TestCommunity } from "../harness/community.js";
 import { createEncryptedModeratorsRoom, ENCRYPTION_STATE } from "../harness/crypto-user.js";
 import { TestDaemon } from "../harness/daemon.js";
 import { startHomeserver, type TestHomeserver } from "../harness/homeserver.js";
-import { errorMessage, sleep } from "../harness/wait.js";
+import { errorMessage, sleep, waitFor } from "../harness/wait.js";
 import { daemonCommand, fmt, intEnv, table } from "./bench-kit.js";
 import { Knocker } from "./knocker.js";
 import { cpuSince, cpuSnapshot, memoryMb, pool, readClockTicks } from "./measure.js";
@@ -92,11 +92,12 @@ async function run(hs: TestHomeserver, nodeArgs: string[], mode: Mode): Promise<
   });
   try {
     const pid = daemon.pid;
-    const taking = mode === "on" ? /encrypted/ : /in the clear$/;
-    if (!daemon.logged(/^taking chat commands/) || !daemon.logged(taking))
-      log(
-        `warning: the ${mode} daemon's start log does not say it takes commands ${String(taking)}`,
-      );
+    // The start log says how commands are taken: proof that the run has the mode it claims.
+    const taking =
+      mode === "on"
+        ? /^taking chat commands .*, encrypted/
+        : /^taking chat commands .*, in the clear$/;
+    await waitFor(() => daemon.logged(taking), { what: `the ${mode} daemon's ${String(taking)}` });
     for (const knocker of knockers.slice(0, WARMUP)) {
       const timing = await knocker.knockAndRead(60_000);
       if (timing.error) throw new Error(`${mode}: a warm-up knock failed: ${timing.error}`);
