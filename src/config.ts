@@ -204,7 +204,7 @@ const envSchema = z.object({
   ESCROW_PATH: z.string().optional(),
   KEY_BACKUP: z
     .enum(["true", "false", "1", "0"])
-    .default("false")
+    .default("true")
     .transform((v) => v === "true" || v === "1"),
   CRYPTO_DB: z.string().optional(),
   CRYPTO_STORE_KEY: z

@@ -16,6 +16,7 @@ import {
 import type { AuditSink } from "../core/ports.js";
 import type { EngineEvents } from "../core/engine/events.js";
 import { publishedAudit } from "./store/published-audit.js";
+import type { UndecryptableMessages } from "../core/moderation/triage.js";
 import { AuditLog } from "./store/audit-log.js";
 import { endorsingAudit } from "./moderation/endorsements.js";
 import { makeDataDirPrivate } from "./store/private-data-dir.js";
@@ -57,6 +58,13 @@ import { memberActionService, type MemberActionService } from "./moderation/memb
  * audit log, the bot's Matrix client. The daemon and the in-process console
  * both run one of these.
  */
+/** The bot's encryption as health reports it: on, and what it could not decrypt (the last: when, who). */
+interface EncryptionHealth {
+  on: boolean;
+  undecryptable: number;
+  last?: UndecryptableMessages["last"];
+}
+
 export interface Runtime {
   readonly engine: Engine;
   readonly matrix: SdkMatrixPort;
@@ -84,7 +92,7 @@ export interface Runtime {
   /** Told of each message in the operator room that stayed encrypted (for metrics). */
   onUndecryptable: () => void;
   /** Whether the bot's encryption is on, and the operator-room messages it could not decrypt. */
-  readonly encryption: { readonly on: boolean; readonly undecryptable: number };
+  readonly encryption: Readonly<EncryptionHealth>;
   /** Starts syncing and the clock; resolves once the first sync request is under way. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -329,12 +337,16 @@ async function openLocked(
     roles: roles.service,
     memberActions,
     tokens,
-    onUndecryptable: () => {
+    onUndecryptable: (failure) => {
       encryption.undecryptable++;
+      encryption.last = {
+        at: Date.now(),
+        ...(failure.sender === undefined ? {} : { sender: failure.sender }),
+      };
       runtime.onUndecryptable();
     },
   });
-  const encryption = { on: bot.crypto !== undefined, undecryptable: 0 };
+  const encryption: EncryptionHealth = { on: bot.crypto !== undefined, undecryptable: 0 };
   let ticker: NodeJS.Timeout | undefined;
   // While a decision waits for the disk, ticks are not piled up behind it.
   let ticking = false;

@@ -1,9 +1,10 @@
 /**
  * What waits for someone, from the engine's records alone: knocks held for a
  * moderator, vetting rooms and lobbies where nobody has said anything for a
- * long time, effects the engine keeps retrying or gave up on, and invites
- * nobody answered. The console's Triage view and the metrics read the same
- * list, so an alert and the screen never disagree about what is stuck.
+ * long time, effects the engine keeps retrying or gave up on, invites
+ * nobody answered, and operator-room messages the bot could not decrypt.
+ * The console's Triage view and the metrics read the same list, so an alert
+ * and the screen never disagree about what is stuck.
  * Each trouble names the console binding that fixes it.
  */
 import type { PendingEffect } from "../effects.js";
@@ -27,6 +28,7 @@ export const UNANSWERED_AFTER_MS = 24 * 3_600_000;
 export const TROUBLE_KINDS = [
   "failed",
   "retrying",
+  "unreadable",
   "stuck",
   "held",
   "awaiting",
@@ -37,10 +39,22 @@ export const TROUBLE_KINDS = [
 /** Most urgent first: the engine gave up, then it keeps trying, then people wait. */
 export type TroubleKind = (typeof TROUBLE_KINDS)[number];
 
+/** Operator-room messages the bot could not decrypt since it started (a command in one was lost). */
+export interface UndecryptableMessages {
+  readonly count: number;
+  /** The last one: when the bot gave up on it, and who sent it. */
+  readonly last?: { readonly at: number; readonly sender?: string };
+}
+
+/** Exactly one subject is set and the others are undefined, so `subject.record` narrows. */
+type Only<K extends string, T> = { readonly [P in K]: T } & {
+  readonly [P in Exclude<"record" | "lobby" | "invite" | "undecryptable", K>]?: undefined;
+};
 export type TroubleSubject =
-  | { readonly record: VettingRecord; readonly lobby?: undefined; readonly invite?: undefined }
-  | { readonly lobby: LobbyRecord; readonly record?: undefined; readonly invite?: undefined }
-  | { readonly invite: PendingInvite; readonly record?: undefined; readonly lobby?: undefined };
+  | Only<"record", VettingRecord>
+  | Only<"lobby", LobbyRecord>
+  | Only<"invite", PendingInvite>
+  | Only<"undecryptable", UndecryptableMessages>;
 
 export interface Trouble {
   readonly id: string;
@@ -67,8 +81,11 @@ export function troubles(
   lobbies: Iterable<LobbyRecord>,
   invites: Iterable<PendingInvite>,
   now: number,
+  undecryptable?: UndecryptableMessages,
 ): Trouble[] {
   const found: Trouble[] = [];
+  const lost = undecryptable && undecryptableTrouble(undecryptable, now);
+  if (lost) found.push(lost);
   for (const record of records) {
     const trouble = recordTrouble(record, now);
     if (trouble) found.push(trouble);
@@ -180,6 +197,22 @@ function inviteTrouble(invite: PendingInvite, now: number): Trouble | undefined 
     since: invite.invitedAt,
     subject: { invite },
     fix: "withdraw",
+  };
+}
+
+/** Listed for a day after the last one: nothing fixes it but asking the sender to send again. */
+function undecryptableTrouble(
+  undecryptable: UndecryptableMessages,
+  now: number,
+): Trouble | undefined {
+  const { last } = undecryptable;
+  if (!last || now - last.at >= FAILED_SHOWN_MS) return undefined;
+  return {
+    id: "unreadable",
+    kind: "unreadable",
+    since: last.at,
+    subject: { undecryptable },
+    fix: "",
   };
 }
 

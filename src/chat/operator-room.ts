@@ -38,7 +38,7 @@ import type { AuditSink, Log } from "../../core/ports.js";
 import type { OperatorActions } from "./operator-actions.js";
 import type { SendNotice } from "./notice.js";
 import { RecentIds } from "./recent-ids.js";
-import { awaitDecryption } from "../matrix/crypto/decryption.js";
+import { awaitDecryption, type Undecryptable } from "../matrix/crypto/decryption.js";
 import type { SenderTrust } from "../matrix/crypto/sender-trust.js";
 import { runChatCommand, type ChatCommandsApi } from "./run-command.js";
 
@@ -57,7 +57,7 @@ export interface OperatorRoomOptions {
   readonly log: Log;
   readonly now?: () => number;
   /** A message in the room stayed unreadable (encrypted, and no key came): for /metrics. */
-  readonly onUndecryptable?: () => void;
+  readonly onUndecryptable?: (failure: Undecryptable) => void;
   /** ADMIN_REQUIRE_VERIFIED_DEVICE: when an operator's command must come from a device they vouch for. */
   readonly deviceGate?: DeviceGate;
 }
@@ -181,7 +181,7 @@ export function listenToOperatorRoom(options: OperatorRoomOptions): OperatorRoom
           { room: roomId, event: eventId, ...failure },
           "a message in the operator room could not be decrypted; if it was a command, it is not acted on",
         );
-        options.onUndecryptable?.();
+        options.onUndecryptable?.(failure);
       },
       (error: unknown) =>
         log.error({ err: error }, "could not decrypt a message in the operator room"),

@@ -13,6 +13,7 @@ import { SdkModerationPort } from "../matrix/moderation-port.js";
 import { moderationActions } from "./moderation-actions.js";
 import { listenToOperatorRoom, type OperatorRoom } from "./operator-room.js";
 import { senderTrust } from "../matrix/crypto/sender-trust.js";
+import type { Undecryptable } from "../matrix/crypto/decryption.js";
 
 export interface OperatorRoomDeps {
   readonly client: MatrixClient;
@@ -28,7 +29,7 @@ export interface OperatorRoomDeps {
   /** The runtime's kick/ban/unban service (shared with the admin API and the console). */
   readonly memberActions?: MemberActionService;
   /** A message in the operator room stayed unreadable (for /metrics). */
-  readonly onUndecryptable?: () => void;
+  readonly onUndecryptable?: (failure: Undecryptable) => void;
 }
 
 /** Call before the client starts syncing: the listener tells backlog from live by watching the first sync. */

@@ -145,7 +145,10 @@ async function start(
       ...config.formHook,
     });
   }
-  const metrics = createMetrics(runtime.engine, runtime.health, writeFaults);
+  const metrics = createMetrics(runtime.engine, runtime.health, writeFaults, () => {
+    const { undecryptable, last } = runtime.encryption;
+    return { count: undecryptable, ...(last ? { last } : {}) };
+  });
   runtime.matrix.onError = metrics.homeserverError;
   runtime.onUndecryptable = metrics.undecryptable;
   registerMetricsRoutes(http, metrics);

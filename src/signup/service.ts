@@ -69,6 +69,8 @@ export interface SignupDeps {
   readonly serverName?: string;
   /** Who the new account opens a DM with when the code names no `inviter` (ONBOARDING_INVITER_MXID). */
   readonly defaultInviter?: string;
+  /** The direct chat with the inviter is encrypted (default); not with ENCRYPTION=off. */
+  readonly encryptDirectChat?: boolean;
 }
 
 export interface SignupStep {
@@ -410,7 +412,11 @@ export class SignupService {
       const answer = await this.http.request(
         "POST",
         "/_matrix/client/v3/createRoom",
-        directRoomRequest(request.displayName ?? request.username, partner),
+        directRoomRequest(
+          request.displayName ?? request.username,
+          partner,
+          this.deps.encryptDirectChat ?? true,
+        ),
         account.accessToken,
       );
       const id = answer.json.room_id;

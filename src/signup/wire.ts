@@ -22,6 +22,7 @@ export function signupOptions(
     codeRatePerMinute: config.signup.codeRatePerMinute,
     screen: runtime.moderation.screen,
     serverName: runtime.matrix.userId.slice(runtime.matrix.userId.indexOf(":") + 1),
+    encryptDirectChat: config.encryption.mode !== "off",
     ...(config.signup.defaultInviter ? { defaultInviter: config.signup.defaultInviter } : {}),
   });
   return { service, ratePerMinute: config.signup.ratePerMinute };

@@ -151,7 +151,9 @@ export class CryptoUser {
 
   private async record(roomId: string, event: MatrixEvent): Promise<void> {
     await this.client.decryptEventIfNeeded(event);
-    if (event.getType() !== "m.room.message") return;
+    // A failure reads as an m.room.message ("** Unable to decrypt **"): not yet what was said. The
+    // SDK tries again when the key comes (from a history bundle, say) and emits Decrypted then.
+    if (event.isDecryptionFailure() || event.getType() !== "m.room.message") return;
     const body: unknown = event.getContent().body;
     const eventId = event.getId();
     const sender = event.getSender();

@@ -1,5 +1,5 @@
 /**
- * The bot's recovery key and key backup (KEY_BACKUP=true), against a real Synapse: the backup
+ * The bot's recovery key and key backup (on by default: KEY_BACKUP unset), against a real Synapse: the backup
  * holds the room keys of an encrypted command room, the recovery key is written once to a private
  * file and shown once, a restart makes neither anew, and after losing the data dir a new login of
  * the bot gets the room keys back with that recovery key.
@@ -30,7 +30,7 @@ before(async () => {
   modUser = await hs.registerUser("mod", { displayName: "Mod" });
   commandRoom = await createEncryptedModeratorsRoom(community, "commands", [modUser.userId]);
   daemon = await TestDaemon.start(hs, community, {
-    env: { ADMIN_COMMAND_ROOM: commandRoom, KEY_BACKUP: "true" },
+    env: { ADMIN_COMMAND_ROOM: commandRoom },
   });
   mod = await CryptoUser.start(hs, modUser);
   await mod.crossSign();

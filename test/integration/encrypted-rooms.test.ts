@@ -390,8 +390,14 @@ test("an encrypted message the bot cannot decrypt is logged with its sender and 
   assert.equal(line.sessionId, "bm8gc3VjaCBzZXNzaW9u");
   const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
   assert.match(metrics, /^anteroom_undecryptable_events_total 1$/m);
+  assert.match(metrics, /^anteroom_triage_items\{kind="unreadable"\} 1$/m);
+  // Health, and from it the console's Triage, say who sent it.
   const health = await admin("GET", "/admin/v1/health");
-  assert.deepEqual(health.json.encryption, { on: true, undecryptable: 1 });
+  const encryption = health.json.encryption as { last?: { sender?: string } };
+  assert.deepEqual(
+    { ...encryption, last: { sender: encryption.last?.sender } },
+    { on: true, undecryptable: 1, last: { sender: modUser.userId } },
+  );
 });
 
 test("a cut-short crypto store stops the start with how to reset, and is left as it was", async () => {

@@ -12,6 +12,7 @@ import { TestDaemon } from "../harness/daemon.js";
 import { MatrixUserClient } from "../../src/devserver/newcomer.js";
 import { connectEngine } from "../../src/control/attach-client.js";
 import type { EngineEvent } from "../../core/engine/events.js";
+import { CryptoUser } from "../harness/crypto-user.js";
 import { waitFor } from "../harness/wait.js";
 
 let hs: TestHomeserver;
@@ -19,6 +20,8 @@ let community: TestCommunity;
 let daemon: TestDaemon;
 /** A member who handed out the INVITED code. */
 let carol: MatrixUserClient;
+/** A member on an encrypting client, who handed out the FROM_ERIN code. */
+let erin: CryptoUser;
 
 const RATE = 5;
 const CODES = {
@@ -36,9 +39,11 @@ before(async () => {
   hs = await startHomeserver();
   community = await createCommunity(hs, { children: 2 });
   carol = new MatrixUserClient(hs.url, await hs.registerUser(username("carol")));
+  erin = await CryptoUser.start(hs, await hs.registerUser(username("erin")));
   const codes = {
     ...CODES,
     INVITED: { uses_remaining: 2, label: "from carol", inviter: carol.userId },
+    FROM_ERIN: { uses_remaining: 1, label: "from erin", inviter: erin.user.userId },
   };
   daemon = await TestDaemon.start(hs, community, {
     env: {
@@ -54,6 +59,7 @@ before(async () => {
 });
 
 after(async () => {
+  erin?.stop();
   await daemon?.stop();
   await hs?.stop();
 });
@@ -275,6 +281,32 @@ test("a code with an inviter: the new account opens a DM with them; a code witho
 
   const record = (await auditLog()).find((r) => r.type === "signup" && r.user_id === userId);
   assert.equal(record?.dm_room, dmRoom);
+});
+
+test("the direct chat with the inviter is encrypted: what the new member says there, the inviter's client decrypts", async () => {
+  const name = username("fay");
+  const password = "a good password";
+  const res = await signupApi({ code: "FROM_ERIN", username: name, password });
+  assert.equal(res.status, 200, res.text);
+  const dmRoom = String(res.json.dm_room);
+  await waitFor(() => erin.client.getRoom(dmRoom)?.getMyMembership() === "invite", {
+    what: "erin's invite to the direct chat",
+  });
+  await erin.join(dmRoom);
+  const fay = await CryptoUser.start(hs, {
+    userId: `@${name}:${hs.serverName}`,
+    accessToken: String(res.json.access_token),
+    deviceId: String(res.json.device_id),
+    password,
+    localpart: name,
+  });
+  try {
+    await fay.send(dmRoom, "thank you for the code");
+    const said = await erin.waitForMessage(dmRoom, fay.user.userId, /^thank you for the code$/);
+    assert.equal(said.encrypted, true);
+  } finally {
+    fay.stop();
+  }
 });
 
 test("a display name with a bidi override answers 400 bad_display_name; no account is made and no use spent", async () => {

@@ -186,3 +186,28 @@ test("read-only: the withdraw fix is refused with the reason", async (t) => {
   await c.waitForText("read-only");
   assert.deepEqual(c.world.matrix.ops("withdrawInvite"), []);
 });
+
+test("a command the bot could not decrypt shows in Triage, with who sent the last one", async (t) => {
+  const c = openConsole(t, {
+    columns: 200,
+    health: async () => ({
+      ok: true,
+      body: {
+        status: "ok",
+        sync: "SYNCING",
+        last_sync_ms_ago: 1000,
+        encryption: {
+          on: true,
+          undecryptable: 1,
+          last: { at: c.world.now, sender: "@mod:example.org" },
+        },
+      },
+    }),
+  });
+  c.press("7");
+  const frame = await c.waitForText("Triage 1", 10_000);
+  assert.match(
+    frame,
+    /› unreadable\s+now\s+@mod:example\.org\s+1 message\(s\) in the operator room could not be decrypted/,
+  );
+});

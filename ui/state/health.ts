@@ -3,6 +3,7 @@
  * admin API when attached, the runtime's own report in-process. Read as
  * untrusted JSON: a field of the wrong type is left out, never shown.
  */
+import type { UndecryptableMessages } from "../../core/moderation/triage.js";
 import { validPublicUrl } from "../format/code-link.js";
 
 export interface ConsoleHealth {
@@ -20,7 +21,10 @@ export interface ConsoleHealth {
   readonly publicUrl?: string;
   readonly pid?: number;
   /** The bot's end-to-end encryption, and the operator-room messages it could not decrypt. */
-  readonly encryption?: { readonly on: boolean; readonly undecryptable: number };
+  readonly encryption?: { readonly on: boolean; readonly undecryptable: number } & Pick<
+    UndecryptableMessages,
+    "last"
+  >;
 }
 
 /** Where health comes from: the daemon's `/health` or the runtime's report; rejects when unreachable. */
@@ -53,7 +57,16 @@ function readEncryption(
   count: (value: unknown) => number | undefined,
 ): ConsoleHealth["encryption"] {
   if (typeof value !== "object" || value === null) return undefined;
-  const { on, undecryptable } = value as Record<string, unknown>;
+  const { on, undecryptable, last } = value as Record<string, unknown>;
   const n = count(undecryptable);
-  return typeof on === "boolean" && n !== undefined ? { on, undecryptable: n } : undefined;
+  if (typeof on !== "boolean" || n === undefined) return undefined;
+  const lastSeen =
+    typeof last === "object" && last !== null ? (last as Record<string, unknown>) : {};
+  const at = count(lastSeen.at);
+  const sender = typeof lastSeen.sender === "string" ? lastSeen.sender.slice(0, 255) : undefined;
+  return {
+    on,
+    undecryptable: n,
+    ...(at === undefined ? {} : { last: { at, ...(sender === undefined ? {} : { sender }) } }),
+  };
 }

@@ -7,6 +7,7 @@ import type { CodeBookName } from "../../core/api.js";
 import type { CodeEntry } from "../../core/codes/code-book.js";
 import type { LobbyRecord } from "../../core/lobby/record.js";
 import type { VettingRecord } from "../../core/vetting/record.js";
+import type { ConsoleHealth } from "./health.js";
 import { displayAudit } from "../format/audit-display.js";
 import { displayLobby } from "../format/lobby-display.js";
 import { displayRecord } from "../format/record-display.js";
@@ -206,10 +207,20 @@ const triageRows = memo(
     records: ConsoleState["records"],
     lobbies: ConsoleState["lobbies"],
     invites: ConsoleState["invites"],
+    encryption: ConsoleHealth["encryption"],
     filter: string,
     clock: number,
   ): TriageRow[] =>
-    triageItems(records.values(), lobbies.values(), invites, clock).filter((item) =>
+    triageItems(
+      records.values(),
+      lobbies.values(),
+      invites,
+      clock,
+      encryption && {
+        count: encryption.undecryptable,
+        ...(encryption.last ? { last: encryption.last } : {}),
+      },
+    ).filter((item) =>
       matches(`${item.kind} ${item.detail} ${subjectSearch(item.subject)}`.toLowerCase(), filter),
     ),
 );
@@ -217,7 +228,8 @@ const triageRows = memo(
 function subjectSearch(subject: TriageItem["subject"]): string {
   if (subject.record) return displayRecord(subject.record).search;
   if (subject.lobby) return displayLobby(subject.lobby).search;
-  return sanitize(subject.invite.user);
+  if (subject.invite) return sanitize(subject.invite.user);
+  return sanitize(subject.undecryptable.last?.sender ?? "");
 }
 
 /** Newest first. */
@@ -268,6 +280,7 @@ export function rowsOf(state: ConsoleState, view: ViewId): Row[] {
         state.records,
         state.lobbies,
         state.invites,
+        state.health?.encryption,
         state.filters.triage,
         state.clock,
       );

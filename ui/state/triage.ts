@@ -5,7 +5,11 @@
 import type { LobbyRecord } from "../../core/lobby/record.js";
 import type { PendingEffect } from "../../core/effects.js";
 import type { PendingInvite } from "../../core/admission/invites.js";
-import { troubles, type Trouble } from "../../core/moderation/triage.js";
+import {
+  troubles,
+  type Trouble,
+  type UndecryptableMessages,
+} from "../../core/moderation/triage.js";
 import type { VettingRecord } from "../../core/vetting/record.js";
 import { relative } from "../format/time.js";
 import { sanitize } from "../sanitize.js";
@@ -22,8 +26,9 @@ export function triageItems(
   lobbies: Iterable<LobbyRecord>,
   invites: Iterable<PendingInvite>,
   now: number,
+  undecryptable?: UndecryptableMessages,
 ): TriageItem[] {
-  return troubles(records, lobbies, invites, now).map((trouble) => ({
+  return troubles(records, lobbies, invites, now, undecryptable).map((trouble) => ({
     ...trouble,
     detail: detailOf(trouble, now),
   }));
@@ -36,6 +41,10 @@ function detailOf(trouble: Trouble, now: number): string {
       return `gave up: ${sanitize(trouble.error ?? "", { max: 200 })}`;
     case "retrying":
       return trouble.retrying ? retryText(trouble.retrying, now) : "retrying";
+    case "unreadable": {
+      const count = subject.undecryptable?.count ?? 0;
+      return `${count} message(s) in the operator room could not be decrypted; a command in one was not acted on: ask for it again`;
+    }
     case "stuck":
       return subject.lobby
         ? "the lobby room is still being made"

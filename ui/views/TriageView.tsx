@@ -24,6 +24,7 @@ import { ViewTitle } from "./ViewTitle.js";
 const KIND_TONES: Readonly<Record<TriageItem["kind"], Tone>> = {
   failed: "danger",
   retrying: "danger",
+  unreadable: "danger",
   stuck: "warning",
   held: "warning",
   awaiting: "warning",
@@ -32,11 +33,12 @@ const KIND_TONES: Readonly<Record<TriageItem["kind"], Tone>> = {
   unanswered: "accent",
 };
 
-/** Who the trouble is about: the newcomer, the lobby, or the person invited. */
+/** Who the trouble is about: the newcomer, the lobby, the person invited, or the last sender. */
 function whoOf(subject: TriageItem["subject"]): string {
   if (subject.record) return displayRecord(subject.record).who;
   if (subject.lobby) return `lobby ${displayLobby(subject.lobby).name}`;
-  return sanitize(subject.invite.user, { max: 255 });
+  if (subject.invite) return sanitize(subject.invite.user, { max: 255 });
+  return sanitize(subject.undecryptable.last?.sender ?? "unknown sender", { max: 255 });
 }
 
 /** "R nudge": the fix's own key and hint, from the registry. */

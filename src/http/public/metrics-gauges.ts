@@ -7,7 +7,11 @@
  */
 import { Gauge, type Registry } from "prom-client";
 import type { EngineApi } from "../../../core/api.js";
-import { troubles, TROUBLE_KINDS } from "../../../core/moderation/triage.js";
+import {
+  troubles,
+  TROUBLE_KINDS,
+  type UndecryptableMessages,
+} from "../../../core/moderation/triage.js";
 import type { SyncHealth } from "../../matrix/space-watch.js";
 import { packageVersion } from "../../package-info.js";
 
@@ -18,6 +22,8 @@ export function registerOnCallGauges(
   engine: EngineApi,
   sync: SyncHealth,
   now: () => number = Date.now,
+  /** The operator-room messages the bot could not decrypt (Triage's `unreadable`). */
+  undecryptable?: () => UndecryptableMessages,
 ): void {
   const registers = [registry];
   const gauge = (name: string, help: string, collect: (g: Gauge) => void, labelNames?: string[]) =>
@@ -63,11 +69,12 @@ export function registerOnCallGauges(
   );
   gauge(
     "anteroom_triage_items",
-    "What the console's Triage view lists, by kind (failed, retrying, stuck, held, awaiting, silent, empty lobby, unanswered)",
+    "What the console's Triage view lists, by kind (failed, retrying, unreadable, stuck, held, awaiting, silent, empty lobby, unanswered)",
     (g) => {
       const { records, lobbies, invites } = engine.snapshot();
       const counts = new Map<string, number>(TROUBLE_KINDS.map((kind) => [kind, 0]));
-      for (const trouble of troubles(records, lobbies, invites ?? [], now())) {
+      const listed = troubles(records, lobbies, invites ?? [], now(), undecryptable?.());
+      for (const trouble of listed) {
         counts.set(trouble.kind, (counts.get(trouble.kind) ?? 0) + 1);
       }
       for (const [kind, count] of counts) g.set({ kind }, count);

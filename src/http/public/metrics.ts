@@ -10,6 +10,7 @@ import type { VettingRecord } from "../../../core/vetting/record.js";
 import type { SyncHealth } from "../../matrix/space-watch.js";
 import type { WriteFaults } from "../../store/write-faults.js";
 import { registerOnCallGauges } from "./metrics-gauges.js";
+import type { UndecryptableMessages } from "../../../core/moderation/triage.js";
 
 export interface Metrics {
   readonly registry: Registry;
@@ -22,12 +23,13 @@ export function createMetrics(
   engine: EngineApi,
   sync: SyncHealth,
   writes?: Pick<WriteFaults, "current" | "failures">,
+  undecryptableMessages?: () => UndecryptableMessages,
 ): Metrics {
   const registry = new Registry();
   // Event-loop delay sampled every 100 ms, not 10: the finer sampling cost more CPU idle than a knock.
   // The standard names (process_*, nodejs_*), so stock dashboards and alerts read them.
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
-  registerOnCallGauges(registry, engine, sync);
+  registerOnCallGauges(registry, engine, sync, Date.now, undecryptableMessages);
   const auditEvents = new Counter({
     name: "anteroom_audit_records_total",
     help: "Audit records written, by type (knock_received, code_redeemed, knock_rejected, vetting_passed, …)",

@@ -1,9 +1,8 @@
 /**
- * The bot's secret storage (its cross-signing keys) and, with KEY_BACKUP, server-side key backup,
- * so a lost data dir can get its room keys back. KEY_BACKUP is off by default: with it on, the
- * history keys the bot shares with new members (history-sharing.ts) came without the room's keys in
- * the Synapse test, for a reason inside the SDK not found yet. The recovery key is made once, written to DATA_DIR/recovery-key.txt (0600) before the
- * homeserver hears of it, and printed once, at the start that makes it; later starts reuse it.
+ * The bot's secret storage (its cross-signing keys) and, with KEY_BACKUP (the default), server-side
+ * key backup, so a lost data dir can get its room keys back. The recovery key is made once, written
+ * to DATA_DIR/recovery-key.txt (0600) before the homeserver hears of it, and printed once, at the
+ * start that makes it; later starts reuse it.
  */
 import { readFile } from "node:fs/promises";
 import type { MatrixClient } from "matrix-js-sdk";

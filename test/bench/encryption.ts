@@ -1,0 +1,184 @@
+/**
+ * `npm run bench` (its encryption step): what the bot's end-to-end encryption costs the daemon.
+ *
+ * One Synapse from the harness, two communities on it. The daemon as shipped (the fresh build
+ * through bin/anteroom.js, as test/bench/knocks.ts runs it) runs twice, one after the other:
+ * - off: ENCRYPTION=off, its ADMIN_COMMAND_ROOM and child room unencrypted;
+ * - on: ENCRYPTION=on, its ADMIN_COMMAND_ROOM and child room encrypted (the reference's layout),
+ *   so the bot keeps its Rust crypto, its device, cross-signing and secret storage.
+ * Each run: two warm-up knocks, BENCH_IDLE_SEC of idle, then BENCH_KNOCKS newcomers knock with
+ * the invite code and read their challenge (BENCH_KNOCK_CONCURRENCY at once).
+ *
+ * Figures per run: idle RSS (VmRSS after the idle time), peak RSS (VmHWM at the end), the
+ * daemon's CPU ms per knock over the knocks (utime+stime from /proc), and the foreign load the
+ * rest of the machine put on it meanwhile (a shared machine makes small differences noise).
+ * Target (issue #12): encryption adds at most 25 MB and nothing measurable per knock.
+ *
+ * Environment: BENCH_KNOCKS (40), BENCH_KNOCK_CONCURRENCY (4), BENCH_IDLE_SEC (10),
+ * BENCH_BUILD=0 (skip `npm run build`), BENCH_DAEMON (another build), BENCH_STRICT=1 (exit 1 when
+ * the memory target is missed).
+ */
+import { rm } from "node:fs/promises";
+import { createCommunity, type TestCommunity } from "../harness/community.js";
+import { createEncryptedModeratorsRoom, ENCRYPTION_STATE } from "../harness/crypto-user.js";
+import { TestDaemon } from "../harness/daemon.js";
+import { startHomeserver, type TestHomeserver } from "../harness/homeserver.js";
+import { errorMessage, sleep, waitFor } from "../harness/wait.js";
+import { daemonCommand, fmt, intEnv, table } from "./bench-kit.js";
+import { Knocker } from "./knocker.js";
+import { cpuSince, cpuSnapshot, memoryMb, pool, readClockTicks } from "./measure.js";
+
+const KNOCKS = intEnv("BENCH_KNOCKS", 40);
+const CONCURRENCY = Math.max(1, intEnv("BENCH_KNOCK_CONCURRENCY", 4));
+const IDLE_SEC = intEnv("BENCH_IDLE_SEC", 10);
+const WARMUP = 2;
+const CODE = "BENCHCODE";
+const TARGET_EXTRA_MB = 25;
+
+type Mode = "off" | "on";
+
+interface RunFigures {
+  readonly mode: Mode;
+  readonly idleRssMb: number;
+  readonly peakRssMb: number;
+  readonly idleCpuMsPerSec: number;
+  readonly cpuMsPerKnock: number;
+  readonly failed: number;
+  readonly foreignCores: number;
+}
+
+const startedAt = Date.now();
+function log(message: string): void {
+  const elapsed = ((Date.now() - startedAt) / 1000).toFixed(1).padStart(6);
+  console.log(`[${elapsed}s] ${message}`);
+}
+
+/** The rooms of `mode`: a command room with a moderator in it, and the child room, encrypted when on. */
+async function prepareCommunity(hs: TestHomeserver, mode: Mode): Promise<[TestCommunity, string]> {
+  const community = await createCommunity(hs, { children: 1 });
+  const moderator = await hs.registerUser(undefined, { displayName: "Moderator" });
+  if (mode === "off") {
+    const commandRoom = await community.botClient.createRoom({
+      name: "commands",
+      preset: "private_chat",
+      invite: [moderator.userId],
+    });
+    return [community, commandRoom];
+  }
+  for (const child of community.childIds)
+    await community.botClient.sendState(child, "m.room.encryption", "", ENCRYPTION_STATE.content);
+  return [
+    community,
+    await createEncryptedModeratorsRoom(community, "commands", [moderator.userId]),
+  ];
+}
+
+async function run(hs: TestHomeserver, nodeArgs: string[], mode: Mode): Promise<RunFigures> {
+  const [community, commandRoom] = await prepareCommunity(hs, mode);
+  const knockers: Knocker[] = [];
+  for (let i = 0; i < WARMUP + KNOCKS; i++) {
+    const user = await hs.registerUser(undefined, { displayName: `Newcomer ${mode} ${i}` });
+    knockers.push(new Knocker(hs.url, user, community, `my code is ${CODE}`));
+  }
+  await pool(knockers, 8, (knocker) => knocker.prime());
+  const daemon = await TestDaemon.start(hs, community, {
+    nodeArgs,
+    env: {
+      ENCRYPTION: mode,
+      ADMIN_COMMAND_ROOM: commandRoom,
+      INITIAL_CODES: JSON.stringify({ [CODE]: { uses_remaining: 1_000_000, label: "bench" } }),
+      TICK_MS: "1000",
+    },
+  });
+  try {
+    const pid = daemon.pid;
+    // The start log says how commands are taken: proof that the run has the mode it claims.
+    const taking =
+      mode === "on"
+        ? /^taking chat commands .*, encrypted/
+        : /^taking chat commands .*, in the clear$/;
+    await waitFor(() => daemon.logged(taking), { what: `the ${mode} daemon's ${String(taking)}` });
+    for (const knocker of knockers.slice(0, WARMUP)) {
+      const timing = await knocker.knockAndRead(60_000);
+      if (timing.error) throw new Error(`${mode}: a warm-up knock failed: ${timing.error}`);
+    }
+    const idle0 = cpuSnapshot({ daemon: pid });
+    await sleep(IDLE_SEC * 1000);
+    const idle = cpuSince(idle0, { daemon: pid });
+    const idleRssMb = memoryMb(pid).rss;
+
+    const knocks0 = cpuSnapshot({ daemon: pid });
+    let failed = 0;
+    await pool(knockers.slice(WARMUP), CONCURRENCY, async (knocker) => {
+      const timing = await knocker.knockAndRead(120_000);
+      if (timing.error) {
+        failed++;
+        log(`${mode}: ${timing.error}`);
+      }
+    });
+    const knocks = cpuSince(knocks0, { daemon: pid });
+    const figures: RunFigures = {
+      mode,
+      idleRssMb,
+      peakRssMb: memoryMb(pid).peak,
+      idleCpuMsPerSec: ((idle.procs.daemon ?? Number.NaN) * 1000) / idle.wallS,
+      cpuMsPerKnock: ((knocks.procs.daemon ?? Number.NaN) * 1000) / KNOCKS,
+      failed,
+      foreignCores: Math.max(idle.foreignCores, knocks.foreignCores),
+    };
+    log(`encryption ${mode}: ${KNOCKS} knocks in ${fmt(knocks.wallS, 1)} s, ${failed} failed`);
+    return figures;
+  } finally {
+    await Promise.race([daemon.stop(), sleep(15_000)]);
+    await daemon.kill9();
+    await rm(daemon.dataDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<number> {
+  await readClockTicks();
+  const nodeArgs = await daemonCommand(log);
+  const hs = await startHomeserver();
+  try {
+    log(`Synapse up at ${hs.url}; ${KNOCKS} knocks per run, ${CONCURRENCY} at once`);
+    const off = await run(hs, nodeArgs, "off");
+    const on = await run(hs, nodeArgs, "on");
+    const diff = (pick: (f: RunFigures) => number, digits: number) => {
+      const d = pick(on) - pick(off);
+      return `${d >= 0 ? "+" : ""}${fmt(d, digits)}`;
+    };
+    const row = (label: string, pick: (f: RunFigures) => number, digits: number) => [
+      label,
+      fmt(pick(off), digits),
+      fmt(pick(on), digits),
+      diff(pick, digits),
+    ];
+    console.log(
+      `\n${table([
+        ["daemon", "encryption off", "encryption on", "on − off"],
+        row("idle RSS (MB)", (f) => f.idleRssMb, 1),
+        row("peak RSS (MB)", (f) => f.peakRssMb, 1),
+        row("idle CPU (ms/s)", (f) => f.idleCpuMsPerSec, 1),
+        row("CPU per knock (ms)", (f) => f.cpuMsPerKnock, 1),
+        row("failed knocks", (f) => f.failed, 0),
+        row("foreign load (cores)", (f) => f.foreignCores, 2),
+      ])}\n`,
+    );
+    const extraMb = Math.max(on.idleRssMb - off.idleRssMb, on.peakRssMb - off.peakRssMb);
+    const pass = extraMb <= TARGET_EXTRA_MB;
+    console.log(
+      `target: encryption adds at most ${TARGET_EXTRA_MB} MB: ${pass ? "met" : "MISSED"} (+${fmt(extraMb, 1)} MB); CPU per knock ${diff((f) => f.cpuMsPerKnock, 1)} ms (compare with the foreign load)`,
+    );
+    return process.env.BENCH_STRICT === "1" && (!pass || off.failed + on.failed > 0) ? 1 : 0;
+  } finally {
+    await hs.stop();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`the bench failed: ${errorMessage(error)}`);
+    process.exit(1);
+  },
+);
