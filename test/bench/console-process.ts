@@ -5,6 +5,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
+import { waitFor } from "../harness/wait.js";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -30,14 +31,16 @@ export async function timeConsoleStart(
   await tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", command);
   let firstFrameMs = Number.NaN;
   let fullFrameMs = Number.NaN;
-  const deadline = started + 30_000;
-  while (Number.isNaN(fullFrameMs) && performance.now() < deadline) {
-    const screen = String((await tmux("capture-pane", "-p", "-t", session)).stdout);
-    const at = performance.now() - started;
-    if (Number.isNaN(firstFrameMs) && screen.startsWith("anteroom ·")) firstFrameMs = at;
-    if (screen.includes(fullFrameText)) fullFrameMs = at;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  await waitFor(
+    async () => {
+      const screen = String((await tmux("capture-pane", "-p", "-t", session)).stdout);
+      const at = performance.now() - started;
+      if (Number.isNaN(firstFrameMs) && screen.startsWith("anteroom ·")) firstFrameMs = at;
+      if (screen.includes(fullFrameText)) fullFrameMs = at;
+      return !Number.isNaN(fullFrameMs);
+    },
+    { what: `the console's full frame (${fullFrameText})`, timeoutMs: 30_000, intervalMs: 5 },
+  );
   await tmux("send-keys", "-t", session, "q", "q");
   await tmux("kill-session", "-t", session);
   return { firstFrameMs, fullFrameMs };

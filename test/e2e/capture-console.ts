@@ -15,6 +15,7 @@ import { chromium } from "playwright-core";
 import { CHROMIUM_FLAGS } from "../harness/browser.js";
 import { findChromium } from "../harness/chromium.js";
 import { screenToHtml } from "./ansi-html.js";
+import { waitFor } from "../harness/wait.js";
 import { TmuxSession, requireTmux } from "./tmux.js";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
@@ -79,9 +80,7 @@ async function captureDemo(): Promise<Shot[]> {
     await tmux.keys("q");
     await tmux.waitForText("Quit the console?");
     await tmux.keys("Enter");
-    const deadline = Date.now() + 60_000;
-    while (!(await tmux.exited()) && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 200));
+    await waitFor(() => tmux.exited(), { what: "the console to quit", timeoutMs: 60_000 });
   } finally {
     await tmux.stop();
   }
