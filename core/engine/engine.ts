@@ -42,6 +42,7 @@ import {
 } from "../vetting.js";
 import { SerialQueue, Slots } from "./serial.js";
 import { EngineEvents, type EngineEvent } from "./events.js";
+import { RecordsByPerson } from "./records-by-person.js";
 import { Outboxes, type LedgerStep, type RecordKind } from "./outboxes.js";
 import { performEffect } from "./perform.js";
 import { LobbyDesk, type LobbyBook } from "./lobby-desk.js";
@@ -131,6 +132,7 @@ export class Engine implements EngineApi {
   private readonly wave: JoinWaveDesk;
   private readonly invites: InviteDesk;
   private readonly forms: FormDesk;
+  private readonly recordsByPerson: RecordsByPerson;
   private lastPrune = 0;
 
   constructor(
@@ -188,6 +190,7 @@ export class Engine implements EngineApi {
       lobbySettings,
     );
     this.outboxes.register(this.vettingKind);
+    this.recordsByPerson = new RecordsByPerson(deps.vetting.value);
     this.forms = new FormDesk(
       { ...deps, events: this.events, decisions: this.decisions, commit: (s) => this.commit(s) },
       { holdSec: settings.formHoldSec ?? settings.knockHoldSec, maxTries: settings.maxTries },
@@ -494,13 +497,14 @@ export class Engine implements EngineApi {
       knockedAt: knock.ts,
       ...(knock.displayName === undefined ? {} : { displayName: knock.displayName }),
     };
+    const theirs = this.recordsByPerson.of(this.deps.vetting.value, knock.user);
     const decision = decideKnock(
       facts,
       this.deps.codes.value,
-      activeRecordOf(this.deps.vetting.value, knock.user),
+      activeRecordOf(theirs, knock.user),
       () => pickChallenge(this.deps.random),
       this.settings,
-      carriedOverRecordFor(this.deps.vetting.value, facts),
+      carriedOverRecordFor(theirs, facts),
       this.deps.screen?.({ userId: knock.user, displayName: knock.displayName }),
     );
     const audit: AuditEntry[] = [
@@ -526,6 +530,7 @@ export class Engine implements EngineApi {
   }
 
   private commit(next: Step): Promise<void> {
+    this.recordsByPerson.add(next.record);
     return this.outboxes.commit(this.vettingKind, asLedger(next));
   }
 }
