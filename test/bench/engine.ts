@@ -19,8 +19,10 @@
  *   every record stays; BENCH_SOAK_RETENTION_DAYS=1 BENCH_SOAK_STEP_SEC=600 lets the book reach its
  *   steady size before the first 1,000, so what still grows then is a leak.
  *
- * Environment: BENCH_ENGINE_LEVELS (100,1000,10000), BENCH_ENGINE_KNOCKS (200), BENCH_SOAK
- * (10000; 0 skips it). Run it alone on the machine: it measures one core's CPU.
+ * Environment: BENCH_ENGINE_LEVELS (100,1000,10000; empty skips them), BENCH_ENGINE_KNOCKS (200),
+ * BENCH_SOAK (10000; 0 skips it). The soak's RSS is only clean in a process of its own (what the
+ * ceiling runs freed is not all given back): run it with BENCH_ENGINE_LEVELS= for that figure.
+ * Run it alone on the machine: it measures one core's CPU.
  * Results: printed, and written to test/bench/results/engine.json.
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -37,7 +39,10 @@ import { fmt, intEnv, table } from "./bench-kit.js";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const RESULTS = join(REPO, "test", "bench", "results", "engine.json");
-const LEVELS = (process.env.BENCH_ENGINE_LEVELS ?? "100,1000,10000").split(",").map(Number);
+const LEVELS = (process.env.BENCH_ENGINE_LEVELS ?? "100,1000,10000")
+  .split(",")
+  .filter(Boolean)
+  .map(Number);
 const KNOCKS = intEnv("BENCH_ENGINE_KNOCKS", 200);
 const SOAK = intEnv("BENCH_SOAK", 10_000);
 const SOAK_STEP_MS = intEnv("BENCH_SOAK_STEP_SEC", 2) * 1000;
@@ -290,9 +295,10 @@ async function main(): Promise<void> {
     ...levels.map((l) => [String(l.open), fmt(l.knocksPerSec), fmt(l.cpuMsPerKnock, 2)]),
   ];
   const out = ["", table(rows), ""];
-  out.push(
-    `${growth < 1.5 ? "PASS" : "MISS"}  CPU per knock grows less than 1.5× from ${first?.open} to ${last?.open} open rooms: ${fmt(growth, 2)}×`,
-  );
+  if (levels.length > 1)
+    out.push(
+      `${growth < 1.5 ? "PASS" : "MISS"}  CPU per knock grows less than 1.5× from ${first?.open} to ${last?.open} open rooms: ${fmt(growth, 2)}×`,
+    );
   let soaked: Awaited<ReturnType<typeof soak>> | undefined;
   if (SOAK > 0) {
     soaked = await soak(SOAK);
