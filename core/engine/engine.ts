@@ -476,6 +476,7 @@ export class Engine implements EngineApi {
       if (now - this.lastPrune > 3_600_000) {
         this.lastPrune = now;
         this.outboxes.prune(now - this.settings.retentionMs);
+        this.recordsByPerson.forgetMissing(this.deps.vetting.value);
       }
     });
   }

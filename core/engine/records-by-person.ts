@@ -19,6 +19,14 @@ export class RecordsByPerson {
     this.keys.set(record.user, keys.add(record.key));
   }
 
+  /** Drops what the book no longer holds (closed records forgotten after RETENTION_DAYS). */
+  forgetMissing(book: VettingBook): void {
+    for (const [user, keys] of this.keys) {
+      for (const key of keys) if (!book[key]) keys.delete(key);
+      if (keys.size === 0) this.keys.delete(user);
+    }
+  }
+
   /** The part of `book` that is `user`'s, in the order it was recorded; forgotten records drop out. */
   of(book: VettingBook, user: string): VettingBook {
     const keys = this.keys.get(user);
