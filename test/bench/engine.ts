@@ -161,8 +161,9 @@ async function openBench(): Promise<Bench> {
 function spaceSnapshot(bench: Bench) {
   return {
     knocks: [...bench.pending.values()],
+    // Whoever was invited to the space has accepted by the next answer.
     membershipOf: (user: string) =>
-      bench.hs.admitted.has(user) ? "invite" : bench.pending.has(user) ? "knock" : "leave",
+      bench.hs.admitted.has(user) ? "join" : bench.pending.has(user) ? "knock" : "leave",
   };
 }
 
@@ -294,7 +295,7 @@ async function main(): Promise<void> {
     ["open vetting rooms", "knocks/s (one core)", "CPU per knock, ms"],
     ...levels.map((l) => [String(l.open), fmt(l.knocksPerSec), fmt(l.cpuMsPerKnock, 2)]),
   ];
-  const out = ["", table(rows), ""];
+  const out = levels.length > 0 ? ["", table(rows), ""] : [""];
   if (levels.length > 1)
     out.push(
       `${growth < 1.5 ? "PASS" : "MISS"}  CPU per knock grows less than 1.5× from ${first?.open} to ${last?.open} open rooms: ${fmt(growth, 2)}×`,
