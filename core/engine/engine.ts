@@ -305,6 +305,7 @@ export class Engine implements EngineApi, SignupCodes {
       if (now - this.lastPrune > 3_600_000) {
         this.lastPrune = now;
         this.outboxes.prune(now - this.settings.retentionMs);
+        this.vetting.forgetPruned();
       }
     });
   }

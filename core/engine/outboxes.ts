@@ -171,6 +171,8 @@ export class Outboxes {
   /** Works through a record's outbox, one effect after another, unless already doing so. */
   drain<R extends LedgerRecord>(kind: RecordKind<R>, key: string): void {
     const any = kind as unknown as AnyKind;
+    // Nothing to run (most open records, on every tick): no loop to start.
+    if (!kind.store.value[key]?.outbox.length) return;
     const id = `${kind.name}\u0000${key}`;
     if (this.draining.has(id) || this.stopped) return;
     this.draining.add(id);

@@ -32,6 +32,7 @@ import type { EngineEvents } from "./events.js";
 import type { LedgerStep, Outboxes, RecordKind } from "./outboxes.js";
 import type { SerialQueue } from "./serial.js";
 import type { KnockSeen, RoomMessage, SpaceSnapshot } from "./inputs.js";
+import { RecordsByPerson } from "./records-by-person.js";
 
 export interface VettingDeskDeps {
   readonly vetting: Store<VettingBook>;
@@ -53,11 +54,13 @@ export interface VettingDeskDeps {
 
 export class VettingDesk {
   readonly kind: RecordKind<VettingRecord>;
+  private readonly byPerson: RecordsByPerson;
 
   constructor(
     private readonly deps: VettingDeskDeps,
     private readonly settings: VettingSettings,
   ) {
+    this.byPerson = new RecordsByPerson(deps.vetting.value);
     this.kind = {
       name: "vetting",
       store: deps.vetting,
@@ -169,7 +172,13 @@ export class VettingDesk {
 
   /** Makes a record's next state durable and runs its effects (the form desk's requests too). */
   commit(next: Step): Promise<void> {
+    this.byPerson.add(next.record);
     return this.deps.outboxes.commit(this.kind, asLedger(next));
+  }
+
+  /** After the engine's hourly prune: the index lets go of the records the book forgot. */
+  forgetPruned(): void {
+    this.byPerson.forgetMissing(this.deps.vetting.value);
   }
 
   private async decide(knock: KnockSeen): Promise<void> {
@@ -181,13 +190,14 @@ export class VettingDesk {
       knockedAt: knock.ts,
       ...(knock.displayName === undefined ? {} : { displayName: knock.displayName }),
     };
+    const theirs = this.byPerson.of(this.deps.vetting.value, knock.user);
     const decision = decideKnock(
       facts,
       this.deps.codes.value,
-      activeRecordOf(this.deps.vetting.value, knock.user),
+      activeRecordOf(theirs, knock.user),
       () => pickChallenge(this.deps.random),
       this.settings,
-      carriedOverRecordFor(this.deps.vetting.value, facts),
+      carriedOverRecordFor(theirs, facts),
       this.deps.screen?.({ userId: knock.user, displayName: knock.displayName }),
     );
     const audit: AuditEntry[] = [
@@ -195,6 +205,7 @@ export class VettingDesk {
       ...decision.step.audit,
     ];
     const record = decision.step.record;
+    this.byPerson.add(record);
     await this.deps.outboxes.commit(
       this.kind,
       decision.codes ? { record, audit, charged: decision.codes } : { record, audit },

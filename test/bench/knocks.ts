@@ -38,12 +38,22 @@
  * - Cost: CPU seconds (utime+stime, /proc/<pid>/stat) of the daemon, the floor process and
  *   Synapse over each phase, per knock; the daemon's and the floor's RSS when ready, peak
  *   (VmHWM) and right after their first burst (VmRSS), which is what the RSS target is about.
+ * - Idle at scale: after the bursts, more newcomers knock (untimed, as in a burst) until
+ *   BENCH_IDLE_ROOMS vetting rooms are open, then the daemon's CPU over BENCH_IDLE_SEC quiet
+ *   seconds, in ms per second (the target: at most 5 with 500 rooms).
+ * - Homeserver requests (BENCH_TRACE=1), per knock by kind, floor and anteroom side by side. Both
+ *   make one createRoom (the newcomer invited in it) and one message per knock; anteroom's only
+ *   extra is /sync: the engine reads what happens in each vetting room (the newcomer's join, their
+ *   answer), so its sync wakes for the room's creation and the join too, where the floor's is
+ *   filtered to the space's member events. In a burst those coalesce (the sync spacing in
+ *   src/matrix/sync-pacing.ts) to about as many /sync requests as the floor's.
  * - The load every other process put on the machine meanwhile (/proc/stat minus ours), because
  *   the machine is shared: a phase run beside a foreign load of a good part of a core is not
  *   comparable. On 2 cores Synapse is the bottleneck: compare ratios, not absolute numbers.
  *
  * Environment: BENCH_SEQUENTIAL (30), BENCH_BURST (200), BENCH_BURST_ROUNDS (2),
  * BENCH_KNOCK_CONCURRENCY (20), BENCH_GAP_MS (250, the pause before each sequential knock),
+ * BENCH_IDLE_ROOMS (500), BENCH_IDLE_SEC (60),
  * BENCH_BUDGET_SEC (480: no new burst round starts when it would end later than this),
  * BENCH_TIMEOUT_SEC (840: then everything is stopped), BENCH_BUILD=0 (skip `npm run build`),
  * BENCH_DAEMON=/path/to/cli.js (another build of the daemon, for A/B runs; a cli.js runs without
@@ -94,6 +104,9 @@ const PROFILE = process.env.BENCH_PROFILE === "1";
 const TRACE = process.env.BENCH_TRACE === "1";
 const WARMUP = 2;
 const IDLE_MS = 5_000;
+/** Open vetting rooms (topped up after the bursts) and the quiet time of the idle-at-scale figure. */
+const IDLE_ROOMS = intEnv("BENCH_IDLE_ROOMS", 500);
+const IDLE_LATE_SEC = intEnv("BENCH_IDLE_SEC", 60);
 const MAX_IN_FLIGHT = 8;
 const CODE = "BENCHCODE";
 
@@ -359,7 +372,9 @@ async function main(): Promise<number> {
 
   // Every newcomer is registered and has a sync token before anything is timed.
   const perContender = WARMUP + SEQUENTIAL + BURST * BURST_ROUNDS;
-  const users = new Array<TestUser>(perContender * 2);
+  // Newcomers who only knock after the bursts, so that anteroom idles with IDLE_ROOMS rooms open.
+  const topUpCount = Math.max(0, IDLE_ROOMS - perContender);
+  const users = new Array<TestUser>(perContender * 2 + topUpCount);
   await pool(users, 8, async (_, i) => {
     users[i] = await hs.registerUser(undefined, { displayName: `Newcomer ${i}` });
   });
@@ -383,11 +398,13 @@ async function main(): Promise<number> {
   };
   const floor = contender("floor", floorCommunity, 0);
   const engine = contender("anteroom", engineCommunity, perContender);
-  const everyone = [floor, engine].flatMap((c) => [
-    ...c.warmup,
-    ...c.sequential,
-    ...c.bursts.flat(),
-  ]);
+  const topUp = users
+    .slice(perContender * 2)
+    .map((user) => new Knocker(hs.url, user, engineCommunity, `my code is ${CODE}`));
+  const everyone = [
+    ...topUp,
+    ...[floor, engine].flatMap((c) => [...c.warmup, ...c.sequential, ...c.bursts.flat()]),
+  ];
   await pool(everyone, 16, (knocker) => knocker.prime());
   log(`${users.length} newcomers registered and synced`);
 
@@ -504,10 +521,23 @@ async function main(): Promise<number> {
   }
   const memory = { floor: memoryMb(floor.pid()), engine: memoryMb(engine.pid()) };
 
-  // Idle again, now with every vetting room of the run still open (work that scales with them).
-  await sleep(3_000);
+  // Idle again, now with every vetting room of the run still open (work that scales with them),
+  // topped up to IDLE_ROOMS, over a quiet minute (the CPU clock ticks in 10 ms steps).
+  if (topUp.length > 0) {
+    const toppedUp: KnockTiming[] = [];
+    await pool(topUp, KNOCK_CONCURRENCY, async (knocker) => {
+      toppedUp.push(await knocker.knockAndRead(60_000));
+    });
+    const failed = toppedUp.filter((t) => t.error);
+    log(
+      `${topUp.length - failed.length} more vetting rooms opened for the idle figure` +
+        (failed.length ? `; ${failed.length} failed, the first: ${failed[0]?.error}` : ""),
+    );
+  }
+  const openRooms = WARMUP + SEQUENTIAL + BURST * engine.burstRuns.length + topUp.length;
+  await sleep(5_000);
   const idleLate0 = cpuSnapshot(pids());
-  await sleep(IDLE_MS);
+  await sleep(IDLE_LATE_SEC * 1000);
   const idleLate = cpuSince(idleLate0, pids());
   if (profileDir) await heapSnapshot(engine.pid(), profileDir);
 
@@ -526,7 +556,6 @@ async function main(): Promise<number> {
   const idleRate = (use: CpuUse, proc: string): number =>
     ((use.procs[proc] ?? Number.NaN) * 1000) / use.wallS;
   const idleMsPerSec = { floor: idleRate(idle, "floor"), engine: idleRate(idle, "anteroom") };
-  const openRooms = WARMUP + SEQUENTIAL + BURST * bur.engine.rounds;
   const idleLateMsPerSec = {
     floor: idleRate(idleLate, "floor"),
     engine: idleRate(idleLate, "anteroom"),
@@ -592,7 +621,7 @@ async function main(): Promise<number> {
     row("CPU per knock, burst, ms", bur.floor.cpuMsPerKnock, bur.engine.cpuMsPerKnock, 1),
     row("idle CPU, ms per second", idleMsPerSec.floor, idleMsPerSec.engine, 1),
     row(
-      `idle CPU with ${openRooms} rooms open, ms per second`,
+      `idle CPU with ${openRooms} rooms open (${IDLE_LATE_SEC} s), ms per second`,
       idleLateMsPerSec.floor,
       idleLateMsPerSec.engine,
       1,

@@ -44,6 +44,20 @@ test("reconciling the same knocks again changes nothing", async () => {
   assert.equal(world.codes.value.ABC?.uses_remaining, 4);
 });
 
+test("a new knock from someone still being vetted opens no second room, after a restart too", async () => {
+  const world = new World({ ABC: { uses_remaining: 5, label: "" } });
+  world.knock("@other:example.org", "ABC");
+  const first = world.knock("@new:example.org", "ABC");
+  await world.reconcile();
+  world.restart();
+  const second = world.knock("@new:example.org", "ABC", "$knock-again");
+  await world.reconcile();
+  assert.equal(world.matrix.ops("createVettingRoom").length, 2);
+  assert.equal(world.vetting.value[second]?.phase, "superseded");
+  assert.equal(world.vetting.value[second]?.outcome, `superseded:${first}`);
+  assert.equal(world.codes.value.ABC?.uses_remaining, 3);
+});
+
 test("knocks racing for a code with one use left open exactly one room", async () => {
   const world = new World({ LAST: { uses_remaining: 1, label: "" } });
   for (let i = 0; i < 10; i++) world.knock(`@n${i}:example.org`, "LAST");

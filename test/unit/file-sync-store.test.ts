@@ -104,6 +104,21 @@ void describe("FileSyncStore", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  void it("an answer with nothing but a new token writes no new snapshot; the next real change does", async () => {
+    const store = new FileSyncStore({ path });
+    await store.startup();
+    await store.setSyncData(syncResponse("s1", ["hello"]));
+    await store.save(true);
+    const written = (await stat(path)).mtimeMs;
+    await store.setSyncData({ next_batch: "s2" } as ISyncResponse);
+    await store.save(true);
+    assert.equal(await savedToken(path), "s1");
+    assert.equal((await stat(path)).mtimeMs, written);
+    await store.setSyncData(syncResponse("s3", ["haiku"]));
+    await store.save(true);
+    assert.equal(await savedToken(path), "s3");
+  });
+
   void it("round-trips rooms, account data and the token through the file", async () => {
     const first = new FileSyncStore({ path });
     await first.startup();

@@ -242,3 +242,15 @@ test("!resume in the operator room ends the pause and lets the waiting in; a sec
   assert.match(await resume(), /^nothing to resume: auto-approval is not paused/);
   assert.match(helpText(), /^!resume — /m);
 });
+
+test("quiet ticks write nothing to the kept wave; the next knock does", async () => {
+  const { world, waveStore } = waveWorld();
+  world.knock("@k1:example.org", "ABC");
+  await world.reconcile();
+  const kept = waveStore.value;
+  for (let i = 0; i < 3; i++) await world.advance(1_000);
+  assert.equal(waveStore.value, kept);
+  world.knock("@k2:example.org", "ABC");
+  await world.reconcile();
+  assert.equal(waveStore.value?.recent.length, 2);
+});
