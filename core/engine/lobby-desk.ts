@@ -22,28 +22,17 @@ import {
   type LobbySettings,
   type LobbyStep,
 } from "../lobby/record.js";
-import type { Clock, Store } from "../ports.js";
-import type { EngineEvents } from "./events.js";
-import type { LedgerStep, Outboxes, RecordKind } from "./outboxes.js";
-import type { SerialQueue } from "./serial.js";
+import type { Store } from "../ports.js";
+import type { LedgerStep, RecordKind } from "./outboxes.js";
 import type { Screen } from "../moderation/screening.js";
 import type { RoomMessage } from "./inputs.js";
+import type { ChallengeDeskDeps } from "./challenge-desk.js";
 import { enqueueEffect, type AuditEntry } from "../effects.js";
 import { denyReasons } from "../challenge/messages.js";
 
-export interface LobbyDeskDeps {
+export interface LobbyDeskDeps extends ChallengeDeskDeps {
   readonly lobbies: Store<LobbyBook>;
-  readonly codes: Store<CodeBook>;
-  readonly clock: Clock;
-  readonly random: () => number;
-  readonly events: EngineEvents;
-  readonly decisions: SerialQueue;
-  readonly outboxes: Outboxes;
   readonly botUserId: string;
-  /** A fresh signup code that is not in the book yet (the welcome code, if the reply passes). */
-  freshSignupCode(): string;
-  /** A join wave holds auto-approval back: a pass waits for a moderator. */
-  autoApprovalPaused(): boolean;
   /** The blocklist and policy lists: a caught member is removed, never challenged. */
   readonly screen?: Screen;
 }

@@ -6,11 +6,10 @@
  * in the engine's one serial queue, and effects run through the shared outboxes.
  */
 import type { AuditEntry } from "../effects.js";
-import type { CodeBook } from "../codes/code-book.js";
 import type { CommandResult } from "../api.js";
 import { command, type ModeratorAction } from "../vetting/commands.js";
 import { pickChallenge } from "../challenge/pick.js";
-import type { Clock, Store } from "../ports.js";
+import type { Store } from "../ports.js";
 import {
   activeRecordOf,
   carriedOverRecordFor,
@@ -28,24 +27,13 @@ import {
   type VettingSettings,
 } from "../vetting/record.js";
 import type { Screen } from "../moderation/screening.js";
-import type { EngineEvents } from "./events.js";
-import type { LedgerStep, Outboxes, RecordKind } from "./outboxes.js";
-import type { SerialQueue } from "./serial.js";
+import type { LedgerStep, RecordKind } from "./outboxes.js";
 import type { KnockSeen, RoomMessage, SpaceSnapshot } from "./inputs.js";
 import { RecordsByPerson } from "./records-by-person.js";
+import type { ChallengeDeskDeps } from "./challenge-desk.js";
 
-export interface VettingDeskDeps {
+export interface VettingDeskDeps extends ChallengeDeskDeps {
   readonly vetting: Store<VettingBook>;
-  readonly codes: Store<CodeBook>;
-  readonly clock: Clock;
-  readonly random: () => number;
-  readonly events: EngineEvents;
-  readonly decisions: SerialQueue;
-  readonly outboxes: Outboxes;
-  /** A fresh signup code that is not in the book yet (the welcome code, if the reply passes). */
-  freshSignupCode(): string;
-  /** A join wave holds auto-approval back: a pass waits for a moderator. */
-  autoApprovalPaused(): boolean;
   /** A knock arrived (the join-wave detector counts it). */
   arrived(): void;
   /** The blocklist and policy lists at the door; none screens nobody. */
