@@ -9,6 +9,7 @@ import { installIndexedDb } from "./indexeddb.js";
 import { DurableCryptoStore } from "./durable-store.js";
 import { readStoreFile, removeStaleTempFiles, StoreFileUnreadable } from "./store-file.js";
 import { loadStoreKey } from "./store-key.js";
+import { throttleOwnDeviceList } from "./own-device-list.js";
 
 /** The IndexedDB databases are named `anteroom::matrix-sdk-crypto` and so on. */
 const DATABASE_PREFIX = "anteroom";
@@ -61,6 +62,7 @@ export async function openCryptoStore(
 export async function startCrypto(client: MatrixClient, store: DurableCryptoStore): Promise<void> {
   if (store.fresh) await refuseDeviceKeptElsewhere(client);
   await client.initRustCrypto({ useIndexedDB: true, cryptoDatabasePrefix: DATABASE_PREFIX });
+  throttleOwnDeviceList(client.getCrypto(), client.getSafeUserId());
   // Emitted once the crypto has stored what the message brought (see request-gate.ts).
   client.on(ClientEvent.ReceivedToDeviceMessage, () => store.toDeviceReceived());
   // A new device's keys are in the file before the homeserver sees them (request-gate.ts).
