@@ -16,7 +16,9 @@
  *
  * Environment: BENCH_KNOCKS (40), BENCH_KNOCK_CONCURRENCY (4), BENCH_IDLE_SEC (10),
  * BENCH_BUILD=0 (skip `npm run build`), BENCH_DAEMON (another build), BENCH_STRICT=1 (exit 1 when
- * the memory target is missed).
+ * the memory target is missed), BENCH_TRACE=1 (count the daemon's homeserver requests per knock
+ * through a proxy, printed per mode: where encryption's extra requests come from),
+ * BENCH_DAEMON_NODE_OPTIONS (NODE_OPTIONS for the daemon, e.g. --cpu-prof --cpu-prof-dir=DIR).
  */
 import { rm } from "node:fs/promises";
 import { createCommunity, type TestCommunity } from "../harness/community.js";
@@ -27,6 +29,7 @@ import { errorMessage, sleep, waitFor } from "../harness/wait.js";
 import { daemonCommand, fmt, intEnv, table } from "./bench-kit.js";
 import { Knocker } from "./knocker.js";
 import { cpuSince, cpuSnapshot, memoryMb, pool, readClockTicks } from "./measure.js";
+import { CountingProxy, countsSince } from "./proxy.js";
 
 const KNOCKS = intEnv("BENCH_KNOCKS", 40);
 const CONCURRENCY = Math.max(1, intEnv("BENCH_KNOCK_CONCURRENCY", 4));
@@ -34,6 +37,7 @@ const IDLE_SEC = intEnv("BENCH_IDLE_SEC", 10);
 const WARMUP = 2;
 const CODE = "BENCHCODE";
 const TARGET_EXTRA_MB = 25;
+const TRACE = process.env.BENCH_TRACE === "1";
 
 type Mode = "off" | "on";
 
@@ -81,9 +85,14 @@ async function run(hs: TestHomeserver, nodeArgs: string[], mode: Mode): Promise<
     knockers.push(new Knocker(hs.url, user, community, `my code is ${CODE}`));
   }
   await pool(knockers, 8, (knocker) => knocker.prime());
+  const proxy = TRACE ? await CountingProxy.start(hs.url) : undefined;
   const daemon = await TestDaemon.start(hs, community, {
     nodeArgs,
     env: {
+      ...(proxy ? { HS: proxy.url } : {}),
+      ...(process.env.BENCH_DAEMON_NODE_OPTIONS
+        ? { NODE_OPTIONS: process.env.BENCH_DAEMON_NODE_OPTIONS }
+        : {}),
       ENCRYPTION: mode,
       ADMIN_COMMAND_ROOM: commandRoom,
       INITIAL_CODES: JSON.stringify({ [CODE]: { uses_remaining: 1_000_000, label: "bench" } }),
@@ -107,6 +116,7 @@ async function run(hs: TestHomeserver, nodeArgs: string[], mode: Mode): Promise<
     const idle = cpuSince(idle0, { daemon: pid });
     const idleRssMb = memoryMb(pid).rss;
 
+    const requests0 = proxy?.snapshot();
     const knocks0 = cpuSnapshot({ daemon: pid });
     let failed = 0;
     await pool(knockers.slice(WARMUP), CONCURRENCY, async (knocker) => {
@@ -117,6 +127,14 @@ async function run(hs: TestHomeserver, nodeArgs: string[], mode: Mode): Promise<
       }
     });
     const knocks = cpuSince(knocks0, { daemon: pid });
+    if (proxy && requests0) {
+      const rows = [...countsSince(requests0, proxy.snapshot())]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([key, use]) => [key, fmt(use.n / KNOCKS, 2), fmt(use.ms / use.n, 1)]);
+      console.log(
+        `\n${table([[`encryption ${mode}: requests`, "per knock", "mean ms"], ...rows])}\n`,
+      );
+    }
     const figures: RunFigures = {
       mode,
       idleRssMb,
@@ -132,6 +150,7 @@ async function run(hs: TestHomeserver, nodeArgs: string[], mode: Mode): Promise<
     await Promise.race([daemon.stop(), sleep(15_000)]);
     await daemon.kill9();
     await rm(daemon.dataDir, { recursive: true, force: true });
+    await proxy?.close();
   }
 }
 

@@ -9,6 +9,8 @@ import { installIndexedDb } from "./indexeddb.js";
 import { DurableCryptoStore } from "./durable-store.js";
 import { readStoreFile, removeStaleTempFiles, StoreFileUnreadable } from "./store-file.js";
 import { loadStoreKey } from "./store-key.js";
+import { throttleOwnDeviceList } from "./own-device-list.js";
+import { skipQuietSyncs } from "./quiet-syncs.js";
 
 /** The IndexedDB databases are named `anteroom::matrix-sdk-crypto` and so on. */
 const DATABASE_PREFIX = "anteroom";
@@ -61,11 +63,25 @@ export async function openCryptoStore(
 export async function startCrypto(client: MatrixClient, store: DurableCryptoStore): Promise<void> {
   if (store.fresh) await refuseDeviceKeptElsewhere(client);
   await client.initRustCrypto({ useIndexedDB: true, cryptoDatabasePrefix: DATABASE_PREFIX });
+  const machine = (client.getCrypto() as { olmMachine?: OlmMachineTracking } | undefined)
+    ?.olmMachine;
+  if (machine)
+    skipQuietSyncs(
+      client.getCrypto(),
+      async () => new Set([...(await machine.trackedUsers())].map(String)),
+    );
+  // Wrapped last so it runs first: a sync that only named the bot itself is then quiet.
+  throttleOwnDeviceList(client.getCrypto(), client.getSafeUserId());
   // Emitted once the crypto has stored what the message brought (see request-gate.ts).
   client.on(ClientEvent.ReceivedToDeviceMessage, () => store.toDeviceReceived());
   // A new device's keys are in the file before the homeserver sees them (request-gate.ts).
   store.changed();
   await store.flush();
+}
+
+/** The part of matrix-js-sdk's (v43) OlmMachine that says whose devices the crypto follows. */
+interface OlmMachineTracking {
+  trackedUsers(): Promise<Set<{ toString(): string }>>;
 }
 
 /**
