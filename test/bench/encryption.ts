@@ -9,9 +9,11 @@
  * Each run: two warm-up knocks, BENCH_IDLE_SEC of idle, then BENCH_KNOCKS newcomers knock with
  * the invite code and read their challenge (BENCH_KNOCK_CONCURRENCY at once).
  *
- * Figures per run: idle RSS (VmRSS after the idle time), peak RSS (VmHWM at the end), the
- * daemon's CPU ms per knock over the knocks (utime+stime from /proc), and the foreign load the
- * rest of the machine put on it meanwhile (a shared machine makes small differences noise).
+ * Figures per run: settled idle memory before and after the knocks (settled-memory.ts: medians
+ * of one sample a second over BENCH_IDLE_SEC, RSS with the daemon's heapUsed and external beside
+ * it so a reader sees what moved), peak RSS (VmHWM at the end), the daemon's CPU ms per knock over
+ * the knocks (utime+stime from /proc), and the foreign load the rest of the machine put on it
+ * meanwhile (a shared machine makes small differences noise).
  * Target (issue #12): encryption adds at most 25 MB and nothing measurable per knock.
  *
  * Environment: BENCH_KNOCKS (40), BENCH_KNOCK_CONCURRENCY (4), BENCH_IDLE_SEC (10),
@@ -21,6 +23,8 @@
  * BENCH_DAEMON_NODE_OPTIONS (NODE_OPTIONS for the daemon, e.g. --cpu-prof --cpu-prof-dir=DIR).
  */
 import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createCommunity, type TestCommunity } from "../harness/community.js";
 import { createEncryptedModeratorsRoom, ENCRYPTION_STATE } from "../harness/crypto-user.js";
 import { TestDaemon } from "../harness/daemon.js";
@@ -30,10 +34,13 @@ import { daemonCommand, fmt, intEnv, table } from "./bench-kit.js";
 import { Knocker } from "./knocker.js";
 import { cpuSince, cpuSnapshot, memoryMb, pool, readClockTicks } from "./measure.js";
 import { CountingProxy, countsSince } from "./proxy.js";
+import { MEMORY_PROBE_OPTION, settledMemory, type SettledMemory } from "./settled-memory.js";
 
 const KNOCKS = intEnv("BENCH_KNOCKS", 40);
 const CONCURRENCY = Math.max(1, intEnv("BENCH_KNOCK_CONCURRENCY", 4));
 const IDLE_SEC = intEnv("BENCH_IDLE_SEC", 10);
+/** Quiet time before idle samples: the crypto store's delayed write and the knocks' timers end. */
+const SETTLE_SEC = 5;
 const WARMUP = 2;
 const CODE = "BENCHCODE";
 const TARGET_EXTRA_MB = 25;
@@ -43,7 +50,8 @@ type Mode = "off" | "on";
 
 interface RunFigures {
   readonly mode: Mode;
-  readonly idleRssMb: number;
+  readonly idle: SettledMemory;
+  readonly idleAfter: SettledMemory;
   readonly peakRssMb: number;
   readonly idleCpuMsPerSec: number;
   readonly cpuMsPerKnock: number;
@@ -86,13 +94,13 @@ async function run(hs: TestHomeserver, nodeArgs: string[], mode: Mode): Promise<
   }
   await pool(knockers, 8, (knocker) => knocker.prime());
   const proxy = TRACE ? await CountingProxy.start(hs.url) : undefined;
+  const probeFile = join(tmpdir(), `anteroom-bench-memory-${process.pid}-${mode}.json`);
   const daemon = await TestDaemon.start(hs, community, {
     nodeArgs,
     env: {
       ...(proxy ? { HS: proxy.url } : {}),
-      ...(process.env.BENCH_DAEMON_NODE_OPTIONS
-        ? { NODE_OPTIONS: process.env.BENCH_DAEMON_NODE_OPTIONS }
-        : {}),
+      NODE_OPTIONS: `${MEMORY_PROBE_OPTION} ${process.env.BENCH_DAEMON_NODE_OPTIONS ?? ""}`,
+      BENCH_MEMORY_FILE: probeFile,
       ENCRYPTION: mode,
       ADMIN_COMMAND_ROOM: commandRoom,
       INITIAL_CODES: JSON.stringify({ [CODE]: { uses_remaining: 1_000_000, label: "bench" } }),
@@ -101,6 +109,7 @@ async function run(hs: TestHomeserver, nodeArgs: string[], mode: Mode): Promise<
   });
   try {
     const pid = daemon.pid;
+    if (pid === undefined) throw new Error(`${mode}: the daemon has no pid`);
     // The start log says how commands are taken: proof that the run has the mode it claims.
     const taking =
       mode === "on"
@@ -112,9 +121,8 @@ async function run(hs: TestHomeserver, nodeArgs: string[], mode: Mode): Promise<
       if (timing.error) throw new Error(`${mode}: a warm-up knock failed: ${timing.error}`);
     }
     const idle0 = cpuSnapshot({ daemon: pid });
-    await sleep(IDLE_SEC * 1000);
+    const idleMemory = await settledMemory(pid, probeFile, SETTLE_SEC, IDLE_SEC);
     const idle = cpuSince(idle0, { daemon: pid });
-    const idleRssMb = memoryMb(pid).rss;
 
     const requests0 = proxy?.snapshot();
     const knocks0 = cpuSnapshot({ daemon: pid });
@@ -135,10 +143,13 @@ async function run(hs: TestHomeserver, nodeArgs: string[], mode: Mode): Promise<
         `\n${table([[`encryption ${mode}: requests`, "per knock", "mean ms"], ...rows])}\n`,
       );
     }
+    const peakRssMb = memoryMb(pid).peak;
+    const idleAfter = await settledMemory(pid, probeFile, SETTLE_SEC, IDLE_SEC);
     const figures: RunFigures = {
       mode,
-      idleRssMb,
-      peakRssMb: memoryMb(pid).peak,
+      idle: idleMemory,
+      idleAfter,
+      peakRssMb,
       idleCpuMsPerSec: ((idle.procs.daemon ?? Number.NaN) * 1000) / idle.wallS,
       cpuMsPerKnock: ((knocks.procs.daemon ?? Number.NaN) * 1000) / KNOCKS,
       failed,
@@ -150,6 +161,7 @@ async function run(hs: TestHomeserver, nodeArgs: string[], mode: Mode): Promise<
     await Promise.race([daemon.stop(), sleep(15_000)]);
     await daemon.kill9();
     await rm(daemon.dataDir, { recursive: true, force: true });
+    await rm(probeFile, { force: true });
     await proxy?.close();
   }
 }
@@ -175,7 +187,14 @@ async function main(): Promise<number> {
     console.log(
       `\n${table([
         ["daemon", "encryption off", "encryption on", "on − off"],
-        row("idle RSS (MB)", (f) => f.idleRssMb, 1),
+        row("idle RSS (MB)", (f) => f.idle.rssMb, 1),
+        row("  heapUsed (MB)", (f) => f.idle.heapUsedMb, 1),
+        row("  external (MB)", (f) => f.idle.externalMb, 1),
+        row("  arrayBuffers (MB)", (f) => f.idle.arrayBuffersMb, 1),
+        row("idle RSS after knocks (MB)", (f) => f.idleAfter.rssMb, 1),
+        row("  heapUsed (MB)", (f) => f.idleAfter.heapUsedMb, 1),
+        row("  external (MB)", (f) => f.idleAfter.externalMb, 1),
+        row("  arrayBuffers (MB)", (f) => f.idleAfter.arrayBuffersMb, 1),
         row("peak RSS (MB)", (f) => f.peakRssMb, 1),
         row("idle CPU (ms/s)", (f) => f.idleCpuMsPerSec, 1),
         row("CPU per knock (ms)", (f) => f.cpuMsPerKnock, 1),
@@ -183,7 +202,13 @@ async function main(): Promise<number> {
         row("foreign load (cores)", (f) => f.foreignCores, 2),
       ])}\n`,
     );
-    const extraMb = Math.max(on.idleRssMb - off.idleRssMb, on.peakRssMb - off.peakRssMb);
+    const extraMb = Math.max(
+      ...[
+        (f: RunFigures) => f.idle.rssMb,
+        (f: RunFigures) => f.idleAfter.rssMb,
+        (f: RunFigures) => f.peakRssMb,
+      ].map((pick) => pick(on) - pick(off)),
+    );
     const pass = extraMb <= TARGET_EXTRA_MB;
     console.log(
       `target: encryption adds at most ${TARGET_EXTRA_MB} MB: ${pass ? "met" : "MISSED"} (+${fmt(extraMb, 1)} MB); CPU per knock ${diff((f) => f.cpuMsPerKnock, 1)} ms (compare with the foreign load)`,

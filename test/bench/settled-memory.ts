@@ -1,0 +1,75 @@
+/**
+ * A daemon's memory at rest, measured the same way for every run: one sample a second over a
+ * quiet period, the median of each figure, so one garbage collection more or less in the window
+ * does not move the result. heapUsed/external come from memory-probe.mjs loaded into the daemon.
+ */
+import { readFile, rm } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { sleep, waitFor } from "../harness/wait.js";
+import { memoryMb, percentile } from "./measure.js";
+
+/** NODE_OPTIONS that load the probe into the daemon. */
+export const MEMORY_PROBE_OPTION = `--import=${fileURLToPath(new URL("./memory-probe.mjs", import.meta.url))}`;
+
+export interface SettledMemory {
+  readonly rssMb: number;
+  readonly heapUsedMb: number;
+  readonly externalMb: number;
+  readonly arrayBuffersMb: number;
+}
+
+type Sample = Record<keyof SettledMemory, number>;
+
+/** Waits `settleSec` (pending writes, timers), then samples for `sampleSec` and takes medians. */
+export async function settledMemory(
+  pid: number,
+  probeFile: string,
+  settleSec: number,
+  sampleSec: number,
+): Promise<SettledMemory> {
+  await sleep(settleSec * 1000);
+  const samples: Sample[] = [];
+  for (let i = 0; i < Math.max(1, sampleSec); i++) {
+    const started = Date.now();
+    samples.push(await sample(pid, probeFile));
+    await sleep(Math.max(0, 1000 - (Date.now() - started)));
+  }
+  const median = (key: keyof SettledMemory) =>
+    percentile(
+      samples.map((s) => s[key]),
+      50,
+    );
+  return {
+    rssMb: median("rssMb"),
+    heapUsedMb: median("heapUsedMb"),
+    externalMb: median("externalMb"),
+    arrayBuffersMb: median("arrayBuffersMb"),
+  };
+}
+
+async function sample(pid: number, probeFile: string): Promise<Sample> {
+  await rm(probeFile, { force: true });
+  let signalledAt = 0;
+  const usage = await waitFor(
+    async () => {
+      // Asked again after 2 s without an answer: on a loaded machine a first signal once went unanswered.
+      if (Date.now() - signalledAt > 2000) {
+        process.kill(pid, "SIGUSR2");
+        signalledAt = Date.now();
+      }
+      return JSON.parse(await readFile(probeFile, "utf8")) as {
+        heapUsed: number;
+        external: number;
+        arrayBuffers: number;
+      };
+    },
+    { what: "the daemon's memory probe", timeoutMs: 15_000 },
+  );
+  const mb = (bytes: number) => bytes / 2 ** 20;
+  return {
+    rssMb: memoryMb(pid).rss,
+    heapUsedMb: mb(usage.heapUsed),
+    externalMb: mb(usage.external),
+    arrayBuffersMb: mb(usage.arrayBuffers),
+  };
+}
