@@ -34,15 +34,27 @@ function machineBusySeconds(): number {
 }
 
 /** Peak (VmHWM) and current (VmRSS) resident memory in MB. */
-export function memoryMb(pid: number | undefined): { peak: number; rss: number } {
-  if (pid === undefined) return { peak: Number.NaN, rss: Number.NaN };
+/** RSS is anonymous (heap, WASM, malloc: the process's own) plus file-backed pages (the node binary's, shared and dropped under memory pressure). */
+export function memoryMb(pid: number | undefined): {
+  peak: number;
+  rss: number;
+  anon: number;
+  file: number;
+} {
+  const none = { peak: Number.NaN, rss: Number.NaN, anon: Number.NaN, file: Number.NaN };
+  if (pid === undefined) return none;
   try {
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
     const kb = (key: string): number =>
       Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? Number.NaN);
-    return { peak: kb("VmHWM") / 1024, rss: kb("VmRSS") / 1024 };
+    return {
+      peak: kb("VmHWM") / 1024,
+      rss: kb("VmRSS") / 1024,
+      anon: kb("RssAnon") / 1024,
+      file: kb("RssFile") / 1024,
+    };
   } catch {
-    return { peak: Number.NaN, rss: Number.NaN };
+    return none;
   }
 }
 

@@ -13,6 +13,8 @@ export const MEMORY_PROBE_OPTION = `--import=${fileURLToPath(new URL("./memory-p
 
 export interface SettledMemory {
   readonly rssMb: number;
+  /** The anonymous part of RSS: the figure a busy machine does not move (see memoryMb). */
+  readonly anonMb: number;
   readonly heapUsedMb: number;
   readonly externalMb: number;
   readonly arrayBuffersMb: number;
@@ -41,6 +43,7 @@ export async function settledMemory(
     );
   return {
     rssMb: median("rssMb"),
+    anonMb: median("anonMb"),
     heapUsedMb: median("heapUsedMb"),
     externalMb: median("externalMb"),
     arrayBuffersMb: median("arrayBuffersMb"),
@@ -61,8 +64,10 @@ async function sample(pid: number, probeFile: string): Promise<Sample> {
     { what: "the daemon's memory probe", timeoutMs: 10_000, ignoreErrors: true },
   );
   const mb = (bytes: number) => bytes / 2 ** 20;
+  const rss = memoryMb(pid);
   return {
-    rssMb: memoryMb(pid).rss,
+    rssMb: rss.rss,
+    anonMb: rss.anon,
     heapUsedMb: mb(usage.heapUsed),
     externalMb: mb(usage.external),
     arrayBuffersMb: mb(usage.arrayBuffers),
