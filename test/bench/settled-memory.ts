@@ -13,9 +13,11 @@ export const MEMORY_PROBE_OPTION = `--import=${fileURLToPath(new URL("./memory-p
 
 export interface SettledMemory {
   readonly rssMb: number;
-  /** The anonymous part of RSS: the figure a busy machine does not move (see memoryMb). */
+  /** The anonymous part of RSS: without the node binary's pages (see memoryMb). */
   readonly anonMb: number;
   readonly heapUsedMb: number;
+  /** The V8 heap's pages as held (heapUsed plus free room in them). */
+  readonly heapTotalMb: number;
   readonly externalMb: number;
   readonly arrayBuffersMb: number;
 }
@@ -45,6 +47,7 @@ export async function settledMemory(
     rssMb: median("rssMb"),
     anonMb: median("anonMb"),
     heapUsedMb: median("heapUsedMb"),
+    heapTotalMb: median("heapTotalMb"),
     externalMb: median("externalMb"),
     arrayBuffersMb: median("arrayBuffersMb"),
   };
@@ -58,6 +61,7 @@ async function sample(pid: number, probeFile: string): Promise<Sample> {
     async () =>
       JSON.parse(await readFile(probeFile, "utf8")) as {
         heapUsed: number;
+        heapTotal: number;
         external: number;
         arrayBuffers: number;
       },
@@ -69,6 +73,7 @@ async function sample(pid: number, probeFile: string): Promise<Sample> {
     rssMb: rss.rss,
     anonMb: rss.anon,
     heapUsedMb: mb(usage.heapUsed),
+    heapTotalMb: mb(usage.heapTotal),
     externalMb: mb(usage.external),
     arrayBuffersMb: mb(usage.arrayBuffers),
   };
