@@ -34,7 +34,10 @@ function machineBusySeconds(): number {
 }
 
 /** Peak (VmHWM) and current (VmRSS) resident memory in MB. */
-/** RSS is anonymous (heap, WASM, malloc: the process's own) plus file-backed pages (the node binary's, shared and dropped under memory pressure). */
+/**
+ * RSS is anonymous memory (heaps, WASM, malloc: the process's own) plus file-backed pages (the
+ * node binary's, shared with other processes and dropped under memory pressure).
+ */
 export function memoryMb(pid: number | undefined): {
   peak: number;
   rss: number;
