@@ -30,6 +30,7 @@ import type { Screen } from "../moderation/screening.js";
 import type { LedgerStep, RecordKind } from "./outboxes.js";
 import type { KnockSeen, RoomMessage, SpaceSnapshot } from "./inputs.js";
 import { RecordsByPerson } from "./records-by-person.js";
+import { DueIndex } from "./due-index.js";
 import type { ChallengeDeskDeps } from "./challenge-desk.js";
 
 export interface VettingDeskDeps extends ChallengeDeskDeps {
@@ -43,12 +44,16 @@ export interface VettingDeskDeps extends ChallengeDeskDeps {
 export class VettingDesk {
   readonly kind: RecordKind<VettingRecord>;
   private readonly byPerson: RecordsByPerson;
+  // What the tick acts on, kept as records change, so that an idle tick visits no record.
+  private readonly due = new DueIndex();
+  private readonly awaiting = new Set<string>();
 
   constructor(
     private readonly deps: VettingDeskDeps,
     private readonly settings: VettingSettings,
   ) {
     this.byPerson = new RecordsByPerson(deps.vetting.value);
+    for (const record of Object.values(deps.vetting.value)) this.track(record);
     this.kind = {
       name: "vetting",
       store: deps.vetting,
@@ -67,7 +72,11 @@ export class VettingDesk {
         asLedger(
           step(record, { type: "effectFailed", effectId: pending.id, error, now }, settings),
         ),
-      published: (record) => deps.events.emit({ type: "record", record }),
+      // Every change of a record, the outboxes' settles included, is published.
+      published: (record) => {
+        this.track(record);
+        deps.events.emit({ type: "record", record });
+      },
     };
   }
 
@@ -142,20 +151,26 @@ export class VettingDesk {
 
   /** Runs inside the engine's tick (already in the decision queue). */
   async tick(now: number): Promise<void> {
-    for (const key of this.deps.outboxes.live(this.kind)) {
+    for (const key of this.due.due(now)) {
       const record = this.deps.vetting.value[key];
       const deadline = record && nextDeadline(record, this.settings);
       if (deadline !== undefined && deadline <= now) await this.apply(key, { type: "tick", now });
-      this.deps.outboxes.drain(this.kind, key);
     }
+    this.deps.outboxes.drainWaiting(this.kind);
   }
 
   /** The passes that waited for a moderator go in (inside the decision queue). */
   async releaseAwaiting(now: number): Promise<void> {
-    for (const key of this.deps.outboxes.live(this.kind)) {
+    for (const key of [...this.awaiting]) {
       if (this.deps.vetting.value[key]?.phase === "awaiting_moderator")
         await this.apply(key, { type: "release", now });
     }
+  }
+
+  private track(record: VettingRecord): void {
+    this.due.set(record.key, nextDeadline(record, this.settings));
+    if (record.phase === "awaiting_moderator") this.awaiting.add(record.key);
+    else this.awaiting.delete(record.key);
   }
 
   /** Makes a record's next state durable and runs its effects (the form desk's requests too). */
