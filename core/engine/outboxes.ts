@@ -50,6 +50,8 @@ export interface RecordKind<R extends LedgerRecord> {
   failedForGood(record: R, pending: PendingEffect, error: string, now: number): LedgerStep<R>;
   /** Tells the front ends of the record's new state. */
   published(record: R): void;
+  /** Each record as it enters the book or changes there, before it is durable (a desk's indexes). */
+  indexed?(record: R): void;
 }
 
 export interface OutboxDeps {
@@ -221,6 +223,7 @@ export class Outboxes {
     const live = this.liveKeys.get(kind);
     const withEffects = this.withEffects.get(kind);
     if (!record || !live || !withEffects) return;
+    kind.indexed?.(record);
     if (record.roomId) this.owners.set(record.roomId, { kind, key });
     if (kind.isActive(record) || record.outbox.length > 0) live.add(key);
     else live.delete(key);

@@ -54,7 +54,6 @@ export class VettingDesk {
     private readonly settings: VettingSettings,
   ) {
     this.byPerson = new RecordsByPerson(deps.vetting.value);
-    for (const record of Object.values(deps.vetting.value)) this.track(record);
     this.kind = {
       name: "vetting",
       store: deps.vetting,
@@ -73,11 +72,8 @@ export class VettingDesk {
         asLedger(
           step(record, { type: "effectFailed", effectId: pending.id, error, now }, settings),
         ),
-      // Every change of a record, the outboxes' settles included, is published.
-      published: (record) => {
-        this.track(record);
-        deps.events.emit({ type: "record", record });
-      },
+      published: (record) => deps.events.emit({ type: "record", record }),
+      indexed: (record) => this.track(record),
     };
   }
 
