@@ -50,6 +50,8 @@ export interface RecordKind<R extends LedgerRecord> {
   failedForGood(record: R, pending: PendingEffect, error: string, now: number): LedgerStep<R>;
   /** Tells the front ends of the record's new state. */
   published(record: R): void;
+  /** Each record as it enters the book or changes there, before it is durable (a desk's indexes). */
+  indexed?(record: R): void;
 }
 
 export interface OutboxDeps {
@@ -78,6 +80,8 @@ export class Outboxes {
   private readonly draining = new Set<string>();
   private readonly owners = new Map<string, { kind: AnyKind; key: string }>();
   private readonly liveKeys = new Map<AnyKind, Set<string>>();
+  // Of those, the ones with effects waiting: what the tick's safety net drains.
+  private readonly withEffects = new Map<AnyKind, Set<string>>();
   private stopped = false;
 
   constructor(private readonly deps: OutboxDeps) {}
@@ -86,12 +90,18 @@ export class Outboxes {
   register<R extends LedgerRecord>(kind: RecordKind<R>): void {
     const any = kind as unknown as AnyKind;
     this.liveKeys.set(any, new Set());
+    this.withEffects.set(any, new Set());
     for (const key of Object.keys(kind.store.value)) this.index(any, key);
   }
 
   /** Keys of a kind's records still open or with effects to run. */
   live<R extends LedgerRecord>(kind: RecordKind<R>): string[] {
     return [...(this.liveKeys.get(kind as unknown as AnyKind) ?? [])];
+  }
+
+  /** Starts the loop of every record of a kind with effects waiting, unless running already. */
+  drainWaiting<R extends LedgerRecord>(kind: RecordKind<R>): void {
+    for (const key of this.withEffects.get(kind as unknown as AnyKind) ?? []) this.drain(kind, key);
   }
 
   /** Which record a room belongs to. */
@@ -211,10 +221,14 @@ export class Outboxes {
   private index(kind: AnyKind, key: string): void {
     const record = kind.store.value[key];
     const live = this.liveKeys.get(kind);
-    if (!record || !live) return;
+    const withEffects = this.withEffects.get(kind);
+    if (!record || !live || !withEffects) return;
+    kind.indexed?.(record);
     if (record.roomId) this.owners.set(record.roomId, { kind, key });
     if (kind.isActive(record) || record.outbox.length > 0) live.add(key);
     else live.delete(key);
+    if (record.outbox.length > 0) withEffects.add(key);
+    else withEffects.delete(key);
   }
 
   private async drainLoop(kind: AnyKind, key: string): Promise<void> {

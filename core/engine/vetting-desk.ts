@@ -30,6 +30,7 @@ import type { Screen } from "../moderation/screening.js";
 import type { LedgerStep, RecordKind } from "./outboxes.js";
 import type { KnockSeen, RoomMessage, SpaceSnapshot } from "./inputs.js";
 import { RecordsByPerson } from "./records-by-person.js";
+import { DueIndex } from "./due-index.js";
 import type { ChallengeDeskDeps } from "./challenge-desk.js";
 
 export interface VettingDeskDeps extends ChallengeDeskDeps {
@@ -43,6 +44,10 @@ export interface VettingDeskDeps extends ChallengeDeskDeps {
 export class VettingDesk {
   readonly kind: RecordKind<VettingRecord>;
   private readonly byPerson: RecordsByPerson;
+  // What the tick acts on, kept as records change, so that an idle tick visits no record.
+  private readonly due = new DueIndex();
+  private readonly awaiting = new Set<string>();
+  private readonly active = new Set<string>();
 
   constructor(
     private readonly deps: VettingDeskDeps,
@@ -68,6 +73,7 @@ export class VettingDesk {
           step(record, { type: "effectFailed", effectId: pending.id, error, now }, settings),
         ),
       published: (record) => deps.events.emit({ type: "record", record }),
+      indexed: (record) => this.track(record),
     };
   }
 
@@ -98,28 +104,44 @@ export class VettingDesk {
   reconcile(space: SpaceSnapshot): Promise<void> {
     return this.deps.decisions.run(async () => {
       const now = this.deps.clock.now();
-      const pending = new Set(space.knocks.map((k) => k.key));
-      for (const key of this.deps.outboxes.live(this.kind)) {
-        const record = this.deps.vetting.value[key];
-        if (!record || !ACTIVE_PHASES.has(record.phase) || pending.has(key)) continue;
-        const membership = space.membershipOf(record.user);
-        // Not in the state at all: the state is older than the record (a restored cache), not a withdrawal.
-        if (membership === undefined) continue;
-        // A newer knock of the same person replaced this one: it carries on under the new key.
-        if (membership === "knock" && record.phase === "held") {
-          await this.commit({
-            record: { ...record, phase: "superseded", closedAt: now, outcome: "reknocked" },
-            audit: [],
-          });
-        } else if (membership !== "knock") {
-          await this.apply(key, { type: "knockGone", membership, now });
-        }
-      }
+      // Most answers leave every open record's knock pending: then no record needs a look.
+      if (this.pendingCount(space) < this.active.size) await this.closeGone(space, now);
       for (const knock of space.knocks) {
         if (this.deps.vetting.value[knock.key]) continue;
         await this.decide(knock);
       }
     });
+  }
+
+  /** How many of the space's pending knocks have an active record (each knock is one member's). */
+  private pendingCount(space: SpaceSnapshot): number {
+    let count = 0;
+    for (const knock of space.knocks) {
+      const record = this.deps.vetting.value[knock.key];
+      if (record && ACTIVE_PHASES.has(record.phase)) count += 1;
+    }
+    return count;
+  }
+
+  /** Closes the active records whose knock the space no longer shows pending. */
+  private async closeGone(space: SpaceSnapshot, now: number): Promise<void> {
+    const pending = new Set(space.knocks.map((k) => k.key));
+    for (const key of this.deps.outboxes.live(this.kind)) {
+      const record = this.deps.vetting.value[key];
+      if (!record || !ACTIVE_PHASES.has(record.phase) || pending.has(key)) continue;
+      const membership = space.membershipOf(record.user);
+      // Not in the state at all: the state is older than the record (a restored cache), not a withdrawal.
+      if (membership === undefined) continue;
+      // A newer knock of the same person replaced this one: it carries on under the new key.
+      if (membership === "knock" && record.phase === "held") {
+        await this.commit({
+          record: { ...record, phase: "superseded", closedAt: now, outcome: "reknocked" },
+          audit: [],
+        });
+      } else if (membership !== "knock") {
+        await this.apply(key, { type: "knockGone", membership, now });
+      }
+    }
   }
 
   /** A message in a vetting room (`key` is the record that owns the room). */
@@ -142,20 +164,28 @@ export class VettingDesk {
 
   /** Runs inside the engine's tick (already in the decision queue). */
   async tick(now: number): Promise<void> {
-    for (const key of this.deps.outboxes.live(this.kind)) {
+    for (const key of this.due.due(now)) {
       const record = this.deps.vetting.value[key];
       const deadline = record && nextDeadline(record, this.settings);
       if (deadline !== undefined && deadline <= now) await this.apply(key, { type: "tick", now });
-      this.deps.outboxes.drain(this.kind, key);
     }
+    this.deps.outboxes.drainWaiting(this.kind);
   }
 
   /** The passes that waited for a moderator go in (inside the decision queue). */
   async releaseAwaiting(now: number): Promise<void> {
-    for (const key of this.deps.outboxes.live(this.kind)) {
+    for (const key of [...this.awaiting]) {
       if (this.deps.vetting.value[key]?.phase === "awaiting_moderator")
         await this.apply(key, { type: "release", now });
     }
+  }
+
+  private track(record: VettingRecord): void {
+    this.due.set(record.key, nextDeadline(record, this.settings));
+    if (record.phase === "awaiting_moderator") this.awaiting.add(record.key);
+    else this.awaiting.delete(record.key);
+    if (ACTIVE_PHASES.has(record.phase)) this.active.add(record.key);
+    else this.active.delete(record.key);
   }
 
   /** Makes a record's next state durable and runs its effects (the form desk's requests too). */

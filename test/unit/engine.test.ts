@@ -187,6 +187,20 @@ test("a silent newcomer gets a reminder before the end, then a timeout and a den
   assert.ok(world.audit.some((a) => a.type === "vetting_timeout"));
 });
 
+test("a vetting room open across a restart still gets its reminder and its timeout", async () => {
+  const world = new World({ ABC: { uses_remaining: 1, label: "" } });
+  world.knock("@new:example.org", "ABC");
+  await world.reconcile();
+  world.restart();
+  await world.advance((settings.lifetimeSec - settings.reminderLeadSec) * 1000);
+  assert.match(
+    String(world.matrix.ops("sendText").at(-1)?.[1]),
+    /^reminder: this room closes in 10 minutes/,
+  );
+  await world.advance(settings.reminderLeadSec * 1000);
+  assert.match(String(world.matrix.ops("kick")[0]?.[2]), /timed out/);
+});
+
 test("a rate-limited call waits at least the server's retry_after_ms, then succeeds", async () => {
   const world = new World({ ABC: { uses_remaining: 1, label: "" } });
   world.matrix.failures.set("createVettingRoom", [rateLimited(5000)]);
