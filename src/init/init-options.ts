@@ -92,6 +92,43 @@ export const DEFAULT_SPACE_TOPIC =
 // Alias localparts kept to a portable set: lowercase letters, digits and . _ = - /
 const LOCALPART = /^[a-z0-9._=\-/]{1,100}$/;
 
+const INIT_OPTIONS = {
+  hs: { type: "string" },
+  token: { type: "string" },
+  username: { type: "string" },
+  password: { type: "string" },
+  "registration-token": { type: "string" },
+  "shared-secret": { type: "string" },
+  "space-alias": { type: "string" },
+  "space-name": { type: "string" },
+  "space-topic": { type: "string" },
+  rooms: { type: "string" },
+  admins: { type: "string" },
+  "data-dir": { type: "string" },
+  "write-env": { type: "string" },
+  encrypted: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+// Options whose value is a secret: always required, and free to begin with a dash (Synapse's
+// registration tokens are drawn from A-Z a-z 0-9 . _ ~ -), which parseArgs would take for a flag.
+const SECRET_OPTIONS = ["--token", "--password", "--registration-token", "--shared-secret"];
+
+/** `--registration-token -abc` as `--registration-token=-abc`, so a secret's leading dash is kept. */
+function attachSecretValues(argv: readonly string[]): string[] {
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = argv[i + 1];
+    const isOption = value !== undefined && value.replace(/^--/, "").split("=")[0]! in INIT_OPTIONS;
+    if (SECRET_OPTIONS.includes(arg) && value?.startsWith("-") && !isOption) {
+      args.push(`${arg}=${value}`);
+      i++;
+    } else args.push(arg);
+  }
+  return args;
+}
+
 /** The parsed command line, or "help". Throws an InitError listing every problem. */
 export function parseInitArgs(
   argv: readonly string[],
@@ -100,24 +137,8 @@ export function parseInitArgs(
   let values;
   try {
     ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        hs: { type: "string" },
-        token: { type: "string" },
-        username: { type: "string" },
-        password: { type: "string" },
-        "registration-token": { type: "string" },
-        "shared-secret": { type: "string" },
-        "space-alias": { type: "string" },
-        "space-name": { type: "string" },
-        "space-topic": { type: "string" },
-        rooms: { type: "string" },
-        admins: { type: "string" },
-        "data-dir": { type: "string" },
-        "write-env": { type: "string" },
-        encrypted: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
+      args: attachSecretValues(argv),
+      options: INIT_OPTIONS,
       strict: true,
       allowPositionals: false,
     }));

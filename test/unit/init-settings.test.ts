@@ -24,6 +24,21 @@ test("init's flags win over the environment, and a credential flag ignores every
   assert.equal(flagged.community.spaceAlias, "c");
 });
 
+test("a secret that begins with a dash is taken as the value, as Synapse's tokens may", () => {
+  const options = parse(["--hs", "http://h", "--username", "bot", "--registration-token", "-x~Y"]);
+  assert.deepEqual(options.credentials, {
+    kind: "registration-token",
+    username: "bot",
+    registrationToken: "-x~Y",
+  });
+  assert.deepEqual(parse(["--hs", "http://h", "--token", "-t"]).credentials, {
+    kind: "token",
+    accessToken: "-t",
+  });
+  // A flag after a secret's name is still a missing value, not the secret.
+  assert.throws(() => parseInitArgs(["--token", "--hs", "http://h"], {}), /--token/);
+});
+
 test("init without credentials falls back to the saved session; defaults make #community with #general", () => {
   const options = parse(["--hs", "http://hs"]);
   assert.deepEqual(options.credentials, { kind: "saved" });
