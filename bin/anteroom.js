@@ -39,4 +39,5 @@ if (daemon && missing.length > 0 && typeof process.execve === "function") {
     ...process.argv.slice(1),
   ]);
 }
-await import("../dist/src/entry/cli.js");
+// The bundle of dist/src/entry/cli.js (scripts/bundle.js says why).
+await import("../dist/bundle/anteroom.js");
