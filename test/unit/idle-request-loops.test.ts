@@ -12,10 +12,10 @@ class FakeMachine {
     this.waiting.splice(this.waiting.indexOf(request), 1);
     return Promise.resolve();
   }
-  /** A new member of an encrypted room: their keys are to be queried. */
-  updateTrackedUsers(users: string[]): Promise<void> {
+  /** A new member of an encrypted room: their keys are to be queried (once `written`). */
+  async updateTrackedUsers(users: string[], written?: Promise<void>): Promise<void> {
+    await written;
     this.waiting.push(...users.map((user) => `keys/query ${user}`));
-    return Promise.resolve();
   }
   trackedUsers(): Promise<Set<string>> {
     return Promise.resolve(new Set());
@@ -63,13 +63,13 @@ test("the loop after a sync is skipped while the crypto has nothing waiting, and
   await sync();
   assert.equal(crypto.loops, 1);
 
-  void machine.updateTrackedUsers(["@moderator:hs"]); // joined the encrypted command room
+  await machine.updateTrackedUsers(["@moderator:hs"]); // joined the encrypted command room
   await sync();
   assert.deepEqual(sent, ["keys/query @moderator:hs"]);
   assert.equal(crypto.loops, 2);
 
   crypto.fail(true);
-  void machine.updateTrackedUsers(["@second:hs"]);
+  await machine.updateTrackedUsers(["@second:hs"]);
   await sync(); // the query fails: it stays waiting ...
   crypto.fail(false);
   await sync(); // ... and the next sync retries it
@@ -82,4 +82,24 @@ test("the loop after a sync is skipped while the crypto has nothing waiting, and
   clock = 61_000;
   await sync(); // the interval passed: one pass whatever
   assert.equal(crypto.loops, 6);
+});
+
+test("a change the crypto was still writing when it answered 'nothing waiting' goes out with the next sync", async () => {
+  const machine = new FakeMachine();
+  const { crypto, sent } = loopingCrypto(machine);
+  skipIdleRequestLoops(crypto, machine, 60_000, () => 0);
+  const sync = async () => {
+    crypto.onSyncCompleted();
+    await crypto.pass;
+  };
+  await sync();
+
+  const write = Promise.withResolvers<void>();
+  const joining = machine.updateTrackedUsers(["@moderator:hs"], write.promise);
+  await sync(); // its loop reads the queue before the new member is in it
+  assert.deepEqual(sent, []);
+  write.resolve();
+  await joining;
+  await sync();
+  assert.deepEqual(sent, ["keys/query @moderator:hs"]);
 });

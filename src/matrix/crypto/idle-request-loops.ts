@@ -63,7 +63,10 @@ export function skipIdleRequestLoops(
           }
         : function (this: unknown, ...args: unknown[]) {
             calls++;
-            return Reflect.apply(method, this, args) as unknown;
+            const result: unknown = Reflect.apply(method, this, args);
+            // Counted again once done: an answer read while it was under way may predate it.
+            if (result instanceof Promise) void result.finally(() => calls++).catch(() => {});
+            return result;
           };
     Object.defineProperty(machine, name, { value: counted, configurable: true, writable: true });
   }
