@@ -94,11 +94,14 @@ test("a change the crypto was still writing when it answered 'nothing waiting' g
   };
   await sync();
 
-  const write = Promise.withResolvers<void>();
-  const joining = machine.updateTrackedUsers(["@moderator:hs"], write.promise);
+  let written = () => {};
+  const joining = machine.updateTrackedUsers(
+    ["@moderator:hs"],
+    new Promise<void>((resolve) => (written = resolve)),
+  );
   await sync(); // its loop reads the queue before the new member is in it
   assert.deepEqual(sent, []);
-  write.resolve();
+  written();
   await joining;
   await sync();
   assert.deepEqual(sent, ["keys/query @moderator:hs"]);
