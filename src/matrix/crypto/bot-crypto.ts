@@ -11,6 +11,7 @@ import { readStoreFile, removeStaleTempFiles, StoreFileUnreadable } from "./stor
 import { loadStoreKey } from "./store-key.js";
 import { throttleOwnDeviceList } from "./own-device-list.js";
 import { skipQuietSyncs } from "./quiet-syncs.js";
+import { skipIdleRequestLoops } from "./idle-request-loops.js";
 
 /** The IndexedDB databases are named `anteroom::matrix-sdk-crypto` and so on. */
 const DATABASE_PREFIX = "anteroom";
@@ -70,6 +71,7 @@ export async function startCrypto(client: MatrixClient, store: DurableCryptoStor
       client.getCrypto(),
       async () => new Set([...(await machine.trackedUsers())].map(String)),
     );
+  skipIdleRequestLoops(client.getCrypto(), machine);
   // Wrapped last so it runs first: a sync that only named the bot itself is then quiet.
   throttleOwnDeviceList(client.getCrypto(), client.getSafeUserId());
   // Emitted once the crypto has stored what the message brought (see request-gate.ts).
