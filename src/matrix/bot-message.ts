@@ -27,14 +27,18 @@ export function botMessageContent(message: BotMessage): Record<string, unknown> 
   };
 }
 
-/** Sends it; `txnId` makes a repeat of the same send a no-op. Resolves with the event id. */
+/**
+ * Sends it; `txnId` makes a repeat of the same send a no-op. Resolves with the event id.
+ * `plain`: the caller knows the room cannot be encrypted (one the bot made with encryption locked).
+ */
 export async function sendBotMessage(
   client: MatrixClient,
   roomId: string,
   txnId: string,
   message: BotMessage,
+  { plain = false }: { plain?: boolean } = {},
 ): Promise<string> {
-  const crypto = client.getCrypto();
+  const crypto = plain ? undefined : client.getCrypto();
   if (crypto && (await crypto.isEncryptionEnabledInRoom(roomId))) {
     // The SDK types the content by msgtype; ours is one of its text shapes, with m.mentions.
     const content = botMessageContent(message) as unknown as RoomMessageEventContent;

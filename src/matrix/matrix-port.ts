@@ -22,6 +22,12 @@ export class SdkMatrixPort implements MatrixPort {
   onInvited: (roomId: string, user: string) => void = () => undefined;
   private readonly serverName: string;
   private readonly lobbyAliasPrefix: string;
+  /**
+   * Vetting rooms and lobbies this process made: unencrypted, with encryption locked at the bot's
+   * level, so a message there goes out plain without asking the crypto store (a store read per
+   * message, most of what encryption still cost per knock). Adopted rooms are not listed.
+   */
+  private readonly madePlain = new Set<string>();
 
   constructor(
     private readonly client: MatrixClient,
@@ -79,6 +85,7 @@ export class SdkMatrixPort implements MatrixPort {
         ],
         power_level_content_override: vettingRoomPowerLevels(this.userId),
       });
+      this.madePlain.add(room_id);
       return room_id;
     } catch (error) {
       if (!isErrcode(error, "M_ROOM_IN_USE")) throw this.failure(error);
@@ -122,6 +129,7 @@ export class SdkMatrixPort implements MatrixPort {
         ],
         power_level_content_override: vettingRoomPowerLevels(this.userId),
       });
+      this.madePlain.add(room_id);
       return { roomId: room_id, alias };
     } catch (error) {
       if (!isErrcode(error, "M_ROOM_IN_USE")) throw this.failure(error);
@@ -185,11 +193,13 @@ export class SdkMatrixPort implements MatrixPort {
     await this.breaker.admit(roomId);
     // Encrypted in an encrypted room (the welcome room may be); vetting rooms and lobbies are not.
     await this.call(() =>
-      sendBotMessage(this.client, roomId, txnId, {
-        msgtype: "m.text",
-        body: text,
-        ...(mention === undefined ? {} : { mention }),
-      }),
+      sendBotMessage(
+        this.client,
+        roomId,
+        txnId,
+        { msgtype: "m.text", body: text, ...(mention === undefined ? {} : { mention }) },
+        { plain: this.madePlain.has(roomId) },
+      ),
     );
   }
 
@@ -210,6 +220,7 @@ export class SdkMatrixPort implements MatrixPort {
     }
     await this.call(() => this.client.forget(roomId, true));
     this.breaker.forgetRoom(roomId);
+    this.madePlain.delete(roomId);
   }
 
   private async membership(roomId: string, user: string): Promise<string | undefined> {
