@@ -18,8 +18,11 @@ import type { WriteFaults } from "../store/write-faults.js";
 import { importEscrow } from "./crypto/escrow.js";
 import { secretStorageKeyCallbacks } from "./crypto/secret-storage-keys.js";
 
-/** Least time between a /sync answer and the next /sync request (see sync-pacing.ts). */
-const SYNC_GAP_MS = 100;
+/**
+ * Least time between a /sync answer and the next /sync request, and most while the bot's own room
+ * writes go on (see sync-pacing.ts).
+ */
+const SYNC_PACING = { gapMs: 100, maxHoldMs: 400 };
 
 /** The SDK's loglevel logger, whose runtime methods its typings leave out. */
 interface LogLevelLogger {
@@ -107,7 +110,7 @@ export async function createBotClient(opts: BotClientOptions): Promise<BotClient
     cryptoCallbacks: secretStorageKeyCallbacks(),
     timelineSupport: false,
     fetchFn: pacedSyncFetch(
-      SYNC_GAP_MS,
+      SYNC_PACING,
       storeFirstFetch(() => crypto, globalThis.fetch),
     ),
   });

@@ -42,11 +42,11 @@
  *   BENCH_IDLE_ROOMS vetting rooms are open, then the daemon's CPU over BENCH_IDLE_SEC quiet
  *   seconds, in ms per second (the target: at most 5 with 500 rooms).
  * - Homeserver requests (BENCH_TRACE=1), per knock by kind, floor and anteroom side by side. Both
- *   make one createRoom (the newcomer invited in it) and one message per knock; anteroom's only
- *   extra is /sync: the engine reads what happens in each vetting room (the newcomer's join, their
- *   answer), so its sync wakes for the room's creation and the join too, where the floor's is
- *   filtered to the space's member events. In a burst those coalesce (the sync spacing in
- *   src/matrix/sync-pacing.ts) to about as many /sync requests as the floor's.
+ *   make one createRoom (the newcomer invited in it) and one message per knock. anteroom's sync
+ *   also sees each vetting room (the engine reads the newcomer's answer there), where the floor's
+ *   is filtered to the space's member events; the sync pacing (src/matrix/sync-pacing.ts) waits
+ *   out the bot's own writes, so the room's creation, the challenge and the newcomer's join come
+ *   as one answer: as many /sync requests as the floor's sequentially, fewer in a burst.
  * - The load every other process put on the machine meanwhile (/proc/stat minus ours), because
  *   the machine is shared: a phase run beside a foreign load of a good part of a core is not
  *   comparable. On 2 cores Synapse is the bottleneck: compare ratios, not absolute numbers.
