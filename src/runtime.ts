@@ -350,6 +350,10 @@ async function openLocked(
   let ticker: NodeJS.Timeout | undefined;
   // While a decision waits for the disk, ticks are not piled up behind it.
   let ticking = false;
+  // Hand edits of the code books and the blocklist are looked for every few ticks, not every one:
+  // each look is a stat per file through the thread pool, a third of the daemon's idle CPU when
+  // done every second, for an edit nobody needs picked up within the second.
+  let ticksToHandEditCheck = 0;
   const bookErrors = new Map<string, string>();
   const runtime: Runtime = {
     onUndecryptable: () => undefined,
@@ -385,12 +389,17 @@ async function openLocked(
             .catch((error: unknown) => log.error({ err: error }, "tick failed"))
             .finally(() => (ticking = false));
         }
-        engine
-          .exclusive(() => reloadHandEdits([codes, signupCodes], bookErrors, log))
-          .catch((error: unknown) => log.error({ err: error }, "reloading the code books failed"));
-        moderation
-          .reloadHandEdit()
-          .catch((error: unknown) => log.error({ err: error }, "reloading the blocklist failed"));
+        if (ticksToHandEditCheck-- <= 0) {
+          ticksToHandEditCheck = HAND_EDIT_CHECK_EVERY_TICKS - 1;
+          engine
+            .exclusive(() => reloadHandEdits([codes, signupCodes], bookErrors, log))
+            .catch((error: unknown) =>
+              log.error({ err: error }, "reloading the code books failed"),
+            );
+          moderation
+            .reloadHandEdit()
+            .catch((error: unknown) => log.error({ err: error }, "reloading the blocklist failed"));
+        }
         lifecycle.drainSoon();
       }, config.tickMs);
     },
@@ -621,6 +630,9 @@ async function recordCarryOver(
     skipped: skipped.length,
   });
 }
+
+/** Every how many ticks (TICK_MS, a second by default) a hand edit of a book is looked for. */
+const HAND_EDIT_CHECK_EVERY_TICKS = 5;
 
 /** Picks up hand edits of the code books; a bad edit is reported once and the last good book stays in use. */
 async function reloadHandEdits(

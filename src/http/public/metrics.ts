@@ -26,9 +26,11 @@ export function createMetrics(
   undecryptableMessages?: () => UndecryptableMessages,
 ): Metrics {
   const registry = new Registry();
-  // Event-loop delay sampled every 100 ms, not 10: the finer sampling cost more CPU idle than a knock.
+  // Event-loop delay sampled once a second: every sample wakes the daemon, and at 10 a second that
+  // was a quarter of its CPU when idle. A stall of a second or more always shows; a shorter one
+  // shows when it covers a sample (a 200 ms stall one time in five).
   // The standard names (process_*, nodejs_*), so stock dashboards and alerts read them.
-  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 1000 });
   registerOnCallGauges(registry, engine, sync, Date.now, undecryptableMessages);
   const auditEvents = new Counter({
     name: "anteroom_audit_records_total",
