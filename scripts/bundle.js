@@ -10,6 +10,7 @@
  * Identifiers are kept (only whitespace and syntax are minified) so that stack traces in the
  * daemon's log still name the functions.
  */
+import { rm } from "node:fs/promises";
 import process from "node:process";
 import { build } from "esbuild";
 
@@ -23,7 +24,29 @@ const BANNER = [
   "const require = __anteroomCreateRequire(import.meta.url);",
 ].join("\n");
 
+// matrix-js-sdk's entry point re-exports its client for browser widgets, which loads
+// matrix-widget-api (~165 KB); the program never uses it, but that package does not tell the bundler
+// its modules may be left out when nothing of theirs is used (its enums look like side effects).
+// Telling it here drops the whole package; a module whose export is used would still be kept.
+const unusedSdkParts = {
+  name: "unused-sdk-parts",
+  setup(build) {
+    build.onResolve({ filter: /^matrix-widget-api$/ }, async (args) => {
+      if (args.pluginData === "resolving") return undefined;
+      const resolved = await build.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: "resolving",
+      });
+      return { path: resolved.path, namespace: resolved.namespace, sideEffects: false };
+    });
+  },
+};
+
 const mode = process.env.BUNDLE_MINIFY ?? "syntax";
+// Chunk names carry a hash of their content: without this, every build would leave the old ones.
+await rm("dist/bundle", { recursive: true, force: true });
 await build({
   entryPoints: { anteroom: "dist/src/entry/cli.js" },
   outdir: "dist/bundle",
@@ -35,6 +58,7 @@ await build({
   target: "node22",
   external: EXTERNAL,
   banner: { js: BANNER },
+  plugins: [unusedSdkParts],
   minifyWhitespace: mode !== "none",
   minifySyntax: mode !== "none",
   minifyIdentifiers: mode === "full",
