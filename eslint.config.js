@@ -2,6 +2,14 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 import reactHooks from "eslint-plugin-react-hooks";
 
+// `import { z }` makes the bundler keep all of zod (every locale, JSON Schema): ~450 KB of source
+// the daemon would hold in memory. The namespace import lets scripts/bundle.js drop them.
+const ZOD_NAMESPACE_IMPORT = {
+  selector: "ImportDeclaration[source.value='zod'] > ImportSpecifier",
+  message:
+    'import zod as `import * as z from "zod"`, so that the bundle leaves its unused parts out',
+};
+
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/", "bin/", ".tmp/"] },
   js.configs.recommended,
@@ -26,6 +34,7 @@ export default tseslint.config(
         { argsIgnorePattern: "^_", varsIgnorePattern: "^_" },
       ],
       "no-console": "error",
+      "no-restricted-syntax": ["error", ZOD_NAMESPACE_IMPORT],
     },
   },
   {
@@ -103,6 +112,7 @@ export default tseslint.config(
           selector: "ImportExpression[source.value=/^(\\.\\.\\/)+ui(\\/|$)/]",
           message: "only src/entry/ imports ui/; move the code that needs the console there",
         },
+        ZOD_NAMESPACE_IMPORT,
       ],
     },
   },

@@ -4,7 +4,7 @@
  * words an operator can act on.
  */
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { homeserverUrlProblem, normalizeHomeserverUrl } from "./homeserver-url.js";
 import { parseCodeBook, type CodeBook } from "../core/codes/code-book.js";
 import { DEFAULT_HAIKU_RULES } from "../core/challenge/judge.js";

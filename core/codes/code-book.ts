@@ -6,7 +6,7 @@
  * redeem idempotent: charging the same knock twice (a retry after a crash)
  * spends one use, once.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export const codeEntrySchema = z.looseObject({
   uses_remaining: z.number().int().min(0),

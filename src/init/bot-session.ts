@@ -9,7 +9,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { registerAccount } from "../signup/register.js";
 import { readFileIfExists, writeFileAtomic } from "../store/atomic-file.js";
 import { HomeserverApi, InitError, isRefusal, type Json } from "./homeserver-api.js";

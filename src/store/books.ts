@@ -1,5 +1,5 @@
 /** Opens the data dir's JSON books with their shapes checked. */
-import { z } from "zod";
+import * as z from "zod";
 import { parseCodeBook, type CodeBook } from "../../core/codes/code-book.js";
 import { VETTING_PHASES, type VettingBook, type VettingRecord } from "../../core/vetting/record.js";
 import { LOBBY_PHASES, type LobbyBook } from "../../core/lobby/record.js";

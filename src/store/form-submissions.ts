@@ -7,7 +7,7 @@
  * disk), the newest MAX_KEPT only.
  */
 import { createHash } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { JsonStore } from "./json-store.js";
 
 /** Far more than a community's form brings in between two looks at the queue; about 0.5 MB on disk. */

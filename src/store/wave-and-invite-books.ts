@@ -1,5 +1,5 @@
 /** Opens join-wave.json (a pause that outlives a restart) and invites.json (invites waited on). */
-import { z } from "zod";
+import * as z from "zod";
 import type { JoinWaveState } from "../../core/moderation/join-wave.js";
 import type { InviteBook } from "../../core/admission/invites.js";
 import { JsonStore } from "./json-store.js";

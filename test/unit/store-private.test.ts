@@ -16,7 +16,7 @@ import {
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { after, before, test } from "node:test";
-import { z } from "zod";
+import * as z from "zod";
 import { AuditLog } from "../../src/store/audit-log.js";
 import { acquireDataDirLock } from "../../src/store/data-dir-lock.js";
 import { JournaledBook } from "../../src/store/journaled-book.js";

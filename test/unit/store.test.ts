@@ -13,7 +13,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { z } from "zod";
+import * as z from "zod";
 import { readFileIfExists, writeFileAtomic } from "../../src/store/atomic-file.js";
 import { JsonStore, StoreParseError, type JsonStoreOptions } from "../../src/store/json-store.js";
 

@@ -5,7 +5,7 @@
  * conventions as routes.ts: bodies validated here (400), errors `{error, message}`.
  */
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
+import * as z from "zod";
 import { BLOCK_KINDS } from "../../../core/moderation/blocklist.js";
 import type { AuditSink } from "../../../core/ports.js";
 import type { PolicyListStatus } from "../../moderation/policy-lists.js";

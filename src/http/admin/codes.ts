@@ -5,7 +5,7 @@
  * conventions as routes.ts.
  */
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
+import * as z from "zod";
 import type { CodeBookName, EngineApi } from "../../../core/api.js";
 import { isUserId } from "../../../core/moderation/matrix-ids.js";
 import { codeEntrySchema, codeLink } from "../../../core/codes/code-book.js";

@@ -3,7 +3,7 @@
  * `{error, message}` answer, and the validation helpers. A module of its own,
  * so route files can use it while they load (routes.ts imports them all).
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export const ADMIN_PREFIX = "/admin/v1";
 export const ACTOR_HEADER = "x-anteroom-actor";

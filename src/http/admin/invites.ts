@@ -5,7 +5,7 @@
  * conventions as routes.ts: input validated here (400), errors `{error, message}`.
  */
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
+import * as z from "zod";
 import type { EngineApi } from "../../../core/api.js";
 import { isUserId } from "../../../core/moderation/matrix-ids.js";
 import { ACTOR_HEADER, ADMIN_PREFIX, ApiError, parseActor, parseOr400 } from "./common.js";

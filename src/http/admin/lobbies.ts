@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
+import * as z from "zod";
 import type { EngineApi } from "../../../core/api.js";
 import { ACTIVE_LOBBY_PHASES, LOBBY_PHASES, type LobbyRecord } from "../../../core/lobby/record.js";
 import type { LobbyAction } from "../../../core/lobby/commands.js";

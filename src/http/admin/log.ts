@@ -6,7 +6,7 @@
  * conventions as routes.ts: input validated here (400), errors `{error, message}`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { z } from "zod";
+import * as z from "zod";
 import { encodeSseEvent } from "../../control/sse.js";
 import { SseConnection, type SseOptions } from "./sse-connection.js";
 import type { RecentLog, RecentLogLine } from "../../recent-log.js";

@@ -8,7 +8,7 @@
  * outcome, `complete` telling whether every room ended as asked.
  */
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
+import * as z from "zod";
 import { hasControlCharacters } from "../../../core/chat-commands/matrix-ids.js";
 import {
   MAX_MEMBER_ACTION_REASON,

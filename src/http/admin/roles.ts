@@ -8,7 +8,7 @@
  * whether every room ended at the wanted level.
  */
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
+import * as z from "zod";
 import { HomeserverError } from "../../../core/ports.js";
 import type { SdkModerationPort } from "../../matrix/moderation-port.js";
 import {

@@ -6,7 +6,7 @@
  * default (see server.ts); docs/admin-api.md documents it.
  */
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
+import * as z from "zod";
 import type { EngineApi } from "../../../core/api.js";
 import type { ModeratorAction } from "../../../core/vetting/commands.js";
 import {

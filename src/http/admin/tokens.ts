@@ -7,7 +7,7 @@
  * `homeserver_unavailable`. Token values are secrets: never logged.
  */
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
+import * as z from "zod";
 import { HomeserverError, type RegistrationToken } from "../../../core/ports.js";
 import type { AuditedTokens } from "../../moderation/audited-tokens.js";
 import { SYNAPSE_TOKEN_PATTERN } from "../../matrix/registration-tokens.js";
