@@ -14,7 +14,6 @@
  * renames to avoid a clash between modules show as e.g. `parse2` in a trace.
  */
 import { rm } from "node:fs/promises";
-import process from "node:process";
 import { build } from "esbuild";
 
 // Left to Node's resolver at run time: packages that read files beside their own module
@@ -47,7 +46,6 @@ const unusedSdkParts = {
   },
 };
 
-const mode = process.env.BUNDLE_MINIFY ?? "syntax";
 // Chunk names carry a hash of their content: without this, every build would leave the old ones.
 await rm("dist/bundle", { recursive: true, force: true });
 await build({
@@ -62,8 +60,9 @@ await build({
   external: EXTERNAL,
   banner: { js: BANNER },
   plugins: [unusedSdkParts],
-  minifyWhitespace: mode !== "none",
-  minifySyntax: mode !== "none",
-  minifyIdentifiers: mode === "full",
+  // Renaming identifiers too would save ~3.5 MB more (RSS when ready 91 → 87 MB in one pair of
+  // runs), at the cost of stack traces nobody can read.
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: "warning",
 });
