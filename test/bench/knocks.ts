@@ -541,7 +541,8 @@ async function main(): Promise<number> {
   await sleep(IDLE_LATE_SEC * 1000);
   const idleLate = cpuSince(idleLate0, pids());
   // A second window once the daemon has settled: the first still carries the aftermath of opening
-  // the rooms (the sync snapshot grown by them saved, V8's memory reducer collecting the heap).
+  // the rooms (8 ms/s against 1.8 in the next minute on a quiet machine; likely the sync snapshot
+  // grown by them being saved and V8's memory reducer collecting the heap, not profiled).
   const idleSettled0 = cpuSnapshot(pids());
   await sleep(IDLE_LATE_SEC * 1000);
   const idleSettled = cpuSince(idleSettled0, pids());
