@@ -72,7 +72,7 @@ test("anteroom demo opens the moderator's own console: its config file is read, 
     env: { CI: "false", USER: "mod-e2e", ANTEROOM_CONFIG_DIR: configDir },
   });
   try {
-    const screen = await demo.waitForText("fix it or remove it");
+    const screen = await demo.waitForOutput("fix it or remove it");
     assert.match(screen, /keys: "x" is taken twice on the knocks screen/);
     await waitFor(() => demo.exited(), { what: "the demo to stop", timeoutMs: 10_000 });
   } finally {

@@ -136,6 +136,22 @@ export class TmuxSession {
     return this.waitForScreen(`"${text}"`, (screen) => screen.includes(text), timeoutMs);
   }
 
+  /**
+   * Text a program printed, on the screen or scrolled off it: when the program ends, tmux writes
+   * "Pane is dead" on the bottom line with a line feed, which scrolls a full screen by one line,
+   * so a message on the top line of a short pane moves into the history.
+   */
+  async waitForOutput(text: string, timeoutMs = 20_000): Promise<string> {
+    let output = "";
+    return waitFor(
+      async () => {
+        output = await this.tmux("capture-pane", "-p", "-S", "-", "-t", "e2e");
+        return output.includes(text) && output;
+      },
+      { what: `"${text}"`, timeoutMs, seen: () => `the pane's output:\n${output}` },
+    );
+  }
+
   async resize(columns: number, rows: number): Promise<void> {
     await this.tmux("resize-window", "-t", "e2e", "-x", String(columns), "-y", String(rows));
   }
