@@ -6,6 +6,7 @@
 import type { CodeBook } from "../codes/code-book.js";
 import type { Clock, Store } from "../ports.js";
 import type { EngineEvents } from "./events.js";
+import type { RoomMessage } from "./inputs.js";
 import type { Outboxes } from "./outboxes.js";
 import type { SerialQueue } from "./serial.js";
 
@@ -20,4 +21,18 @@ export interface ChallengeDeskDeps {
   freshSignupCode(): string;
   /** A join wave holds auto-approval back: a pass waits for a moderator. */
   autoApprovalPaused(): boolean;
+}
+
+/** A newcomer's message as the "reply" both kinds of record judge, stamped with the engine's facts now. */
+export function replyInput(deps: ChallengeDeskDeps, message: RoomMessage) {
+  return {
+    type: "reply" as const,
+    eventId: message.eventId,
+    body: message.body,
+    displayName: message.displayName,
+    ...(message.sentAt === undefined ? {} : { sentAt: message.sentAt }),
+    now: deps.clock.now(),
+    welcomeCode: deps.freshSignupCode(),
+    paused: deps.autoApprovalPaused(),
+  };
 }

@@ -26,7 +26,7 @@ import type { Store } from "../ports.js";
 import type { LedgerStep, RecordKind } from "./outboxes.js";
 import type { Screen } from "../moderation/screening.js";
 import type { RoomMessage } from "./inputs.js";
-import type { ChallengeDeskDeps } from "./challenge-desk.js";
+import { replyInput, type ChallengeDeskDeps } from "./challenge-desk.js";
 import { enqueueEffect, type AuditEntry } from "../effects.js";
 import { denyReasons } from "../challenge/messages.js";
 
@@ -166,17 +166,7 @@ export class LobbyDesk {
       const guest = lobby?.guests[message.sender];
       // Only people shown the challenge are judged; anything else costs no code minting.
       if (!guest?.challenged || guest.triesLeft <= 0) return;
-      await this.apply(key, {
-        type: "reply",
-        eventId: message.eventId,
-        sender: message.sender,
-        body: message.body,
-        displayName: message.displayName,
-        ...(message.sentAt === undefined ? {} : { sentAt: message.sentAt }),
-        now: this.deps.clock.now(),
-        welcomeCode: this.deps.freshSignupCode(),
-        paused: this.deps.autoApprovalPaused(),
-      });
+      await this.apply(key, { ...replyInput(this.deps, message), sender: message.sender });
     });
   }
 

@@ -31,7 +31,7 @@ import type { LedgerStep, RecordKind } from "./outboxes.js";
 import type { KnockSeen, RoomMessage, SpaceSnapshot } from "./inputs.js";
 import { RecordsByPerson } from "./records-by-person.js";
 import { DueIndex } from "./due-index.js";
-import type { ChallengeDeskDeps } from "./challenge-desk.js";
+import { replyInput, type ChallengeDeskDeps } from "./challenge-desk.js";
 
 export interface VettingDeskDeps extends ChallengeDeskDeps {
   readonly vetting: Store<VettingBook>;
@@ -149,16 +149,7 @@ export class VettingDesk {
     return this.deps.decisions.run(async () => {
       const record = this.deps.vetting.value[key];
       if (!record || record.user !== message.sender) return;
-      await this.apply(key, {
-        type: "reply",
-        eventId: message.eventId,
-        body: message.body,
-        displayName: message.displayName,
-        ...(message.sentAt === undefined ? {} : { sentAt: message.sentAt }),
-        now: this.deps.clock.now(),
-        welcomeCode: this.deps.freshSignupCode(),
-        paused: this.deps.autoApprovalPaused(),
-      });
+      await this.apply(key, replyInput(this.deps, message));
     });
   }
 
