@@ -7,11 +7,12 @@
  * Why: Node keeps every loaded module's record and source text for the life of the process. The
  * daemon loads ~850 modules; as one file and a few chunks it is ~18 MB smaller resident (RSS when
  * ready 106 → 88 MB in test/bench/knocks.ts), with no change to what runs.
- * Identifiers are kept (only whitespace and syntax are minified) so that stack traces in the
- * daemon's log still name the functions. esbuild's keepNames stays off: it re-sets `name` on every
- * function as it is made (~7,400 places), which gives each closure a property array of its own
- * (1.2 MB more heap after 50 knocks, growing with rooms); without it, the few functions esbuild
- * renames to avoid a clash between modules show as e.g. `parse2` in a trace.
+ * Our own identifiers are kept (only whitespace and syntax are minified) so that stack traces in
+ * the daemon's log still name its functions; the dependencies' are shortened (below). esbuild's
+ * keepNames stays off: it re-sets `name` on every function as it is made (~7,400 places), which
+ * gives each closure a property array of its own (1.2 MB more heap after 50 knocks, growing with
+ * rooms); without it, the few functions esbuild renames to avoid a clash between modules show as
+ * e.g. `parse2` in a trace.
  */
 import { readFile, rm } from "node:fs/promises";
 import { resolve } from "node:path";
@@ -44,6 +45,29 @@ const unusedSdkParts = {
       });
       return { path: resolved.path, namespace: resolved.namespace, sideEffects: false };
     });
+  },
+};
+
+// Fastify's JSON Schema compilers (Ajv, fast-json-stringify) and its `inject` (light-my-request):
+// anteroom's servers validate with zod and give Fastify its own compilers
+// (src/http/shared/zod-only-schemas.ts), and nothing injects, so Fastify never requires these;
+// left out, their ~370 KB of source is not kept in memory. Should that change, the call fails
+// with this message instead of running without them.
+const UNUSED_BY_FASTIFY =
+  /^(@fastify\/ajv-compiler|@fastify\/fast-json-stringify-compiler|light-my-request)$/;
+const unusedFastifyParts = {
+  name: "unused-fastify-parts",
+  setup(build) {
+    build.onResolve({ filter: UNUSED_BY_FASTIFY }, (args) => ({
+      path: args.path,
+      namespace: "left-out",
+    }));
+    build.onLoad({ filter: /.*/, namespace: "left-out" }, (args) => ({
+      contents: `module.exports = () => { throw new Error(${JSON.stringify(
+        `${args.path} is left out of anteroom's bundle (scripts/bundle.js): a route gave Fastify a JSON Schema, or called inject.`,
+      )}); };`,
+      loader: "js",
+    }));
   },
 };
 
@@ -99,6 +123,7 @@ const options = {
   target: "node22",
   external: EXTERNAL,
   banner: { js: BANNER },
+  plugins: [unusedSdkParts, unusedFastifyParts],
   // Only whitespace and syntax: our own identifiers stay readable in traces (the dependencies'
   // are shortened above).
   minifyWhitespace: true,
@@ -106,10 +131,13 @@ const options = {
   logLevel: "warning",
 };
 
-const { metafile } = await build({ ...options, plugins: [unusedSdkParts], write: false, metafile: true });
+const { metafile } = await build({ ...options, write: false, metafile: true });
 const formats = new Map(
   Object.entries(metafile.inputs).map(([input, { format }]) => [resolve(input), format]),
 );
 // Chunk names carry a hash of their content: without this, every build would leave the old ones.
 await rm("dist/bundle", { recursive: true, force: true });
-await build({ ...options, plugins: [unusedSdkParts, shortDependencyNames(formats)] });
+await build({
+  ...options,
+  plugins: [...options.plugins, shortDependencyNames(formats)],
+});
