@@ -51,7 +51,7 @@ const unusedSdkParts = {
 // Fastify's JSON Schema compilers (Ajv, fast-json-stringify) and its `inject` (light-my-request):
 // anteroom's servers validate with zod and give Fastify its own compilers
 // (src/http/shared/zod-only-schemas.ts), and nothing injects, so Fastify never requires these;
-// left out, their ~370 KB of source is not kept in memory. Should that change, the call fails
+// left out, their ~180 KB of source is not kept in memory. Should that change, the call fails
 // with this message instead of running without them.
 const UNUSED_BY_FASTIFY =
   /^(@fastify\/ajv-compiler|@fastify\/fast-json-stringify-compiler|light-my-request)$/;
