@@ -7,14 +7,16 @@
  * Why: Node keeps every loaded module's record and source text for the life of the process. The
  * daemon loads ~850 modules; as one file and a few chunks it is ~18 MB smaller resident (RSS when
  * ready 106 → 88 MB in test/bench/knocks.ts), with no change to what runs.
- * Identifiers are kept (only whitespace and syntax are minified) so that stack traces in the
- * daemon's log still name the functions. esbuild's keepNames stays off: it re-sets `name` on every
- * function as it is made (~7,400 places), which gives each closure a property array of its own
- * (1.2 MB more heap after 50 knocks, growing with rooms); without it, the few functions esbuild
- * renames to avoid a clash between modules show as e.g. `parse2` in a trace.
+ * Our own identifiers are kept (only whitespace and syntax are minified) so that stack traces in
+ * the daemon's log still name its functions; the dependencies' are shortened (below). esbuild's
+ * keepNames stays off: it re-sets `name` on every function as it is made (~7,400 places), which
+ * gives each closure a property array of its own (1.2 MB more heap after 50 knocks, growing with
+ * rooms); without it, the few functions esbuild renames to avoid a clash between modules show as
+ * e.g. `parse2` in a trace.
  */
-import { rm } from "node:fs/promises";
-import { build } from "esbuild";
+import { readFile, rm } from "node:fs/promises";
+import { resolve } from "node:path";
+import { build, transform } from "esbuild";
 
 // Left to Node's resolver at run time: packages that read files beside their own module
 // (the crypto WebAssembly), and ink's development-only import.
@@ -46,9 +48,71 @@ const unusedSdkParts = {
   },
 };
 
-// Chunk names carry a hash of their content: without this, every build would leave the old ones.
-await rm("dist/bundle", { recursive: true, force: true });
-await build({
+// Fastify's JSON Schema compilers (Ajv, fast-json-stringify) and its `inject` (light-my-request):
+// anteroom's servers validate with zod and give Fastify its own compilers
+// (src/http/shared/zod-only-schemas.ts), and nothing injects, so Fastify never requires these;
+// left out, their ~180 KB of source is not kept in memory. Should that change, the call fails
+// with this message instead of running without them.
+const UNUSED_BY_FASTIFY =
+  /^(@fastify\/ajv-compiler|@fastify\/fast-json-stringify-compiler|light-my-request)$/;
+const unusedFastifyParts = {
+  name: "unused-fastify-parts",
+  setup(build) {
+    build.onResolve({ filter: UNUSED_BY_FASTIFY }, (args) => ({
+      path: args.path,
+      namespace: "left-out",
+    }));
+    build.onLoad({ filter: /.*/, namespace: "left-out" }, (args) => ({
+      contents: `module.exports = () => { throw new Error(${JSON.stringify(
+        `${args.path} is left out of anteroom's bundle (scripts/bundle.js): a route gave Fastify a JSON Schema, or called inject.`,
+      )}); };`,
+      loader: "js",
+    }));
+  },
+};
+
+// The dependencies' own identifiers are renamed short before bundling: V8 keeps every script's
+// source for lazy compilation, and names live on in bytecode and feedback, so this is ~4 MB less
+// resident. Our code (src/, core/, ui/) is left as it is, so the daemon's stack traces still name its
+// functions. A CommonJS file's top-level names are only renamed when esbuild is told it is
+// CommonJS (to its transform a top level is otherwise global), and an ES module must not be
+// converted, so each input's module format is taken from a first pass of the same build.
+function shortDependencyNames(formats) {
+  return {
+    name: "short-dependency-names",
+    setup(build) {
+      build.onLoad({ filter: /[\\/]node_modules[\\/].*\.[cm]?js$/ }, async (args) => {
+        const source = patchSdk(args.path, await readFile(args.path, "utf8"));
+        const format = formats.get(args.path) === "cjs" ? "cjs" : undefined;
+        const { code } = await transform(source, { loader: "js", format, minifyIdentifiers: true });
+        return { contents: code, loader: "js" };
+      });
+    },
+  };
+}
+
+// matrix-js-sdk sorts a nameless room's members with `new Intl.Collator()` (Room.calculateRoomName,
+// run for each vetting room the SDK sees before its name event); V8 then maps every locale's
+// collation data, 1.9 MB of the node binary for the life of the process. The daemon never shows
+// that generated name, so a plain comparison of user IDs does. The build fails if the SDK's code
+// changes, so an upgrade cannot undo this silently.
+const SDK_COLLATOR = {
+  file: /[\\/]matrix-js-sdk[\\/]lib[\\/]models[\\/]room\.js$/,
+  from: "const collator = new Intl.Collator();\n      otherMembers.sort((a, b) => collator.compare(a.userId, b.userId));",
+  to: "otherMembers.sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));",
+};
+
+function patchSdk(path, source) {
+  if (!SDK_COLLATOR.file.test(path)) return source;
+  if (!source.includes(SDK_COLLATOR.from)) {
+    throw new Error(
+      `${path} no longer sorts members with Intl.Collator as scripts/bundle.js expects; update SDK_COLLATOR there.`,
+    );
+  }
+  return source.replace(SDK_COLLATOR.from, SDK_COLLATOR.to);
+}
+
+const options = {
   entryPoints: { anteroom: "dist/src/entry/cli.js" },
   outdir: "dist/bundle",
   chunkNames: "chunks/[name]-[hash]",
@@ -59,10 +123,21 @@ await build({
   target: "node22",
   external: EXTERNAL,
   banner: { js: BANNER },
-  plugins: [unusedSdkParts],
-  // Renaming identifiers too would save ~3.5 MB more (RSS when ready 91 → 87 MB in one pair of
-  // runs), at the cost of stack traces nobody can read.
+  plugins: [unusedSdkParts, unusedFastifyParts],
+  // Only whitespace and syntax: our own identifiers stay readable in traces (the dependencies'
+  // are shortened above).
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: "warning",
+};
+
+const { metafile } = await build({ ...options, write: false, metafile: true });
+const formats = new Map(
+  Object.entries(metafile.inputs).map(([input, { format }]) => [resolve(input), format]),
+);
+// Chunk names carry a hash of their content: without this, every build would leave the old ones.
+await rm("dist/bundle", { recursive: true, force: true });
+await build({
+  ...options,
+  plugins: [...options.plugins, shortDependencyNames(formats)],
 });

@@ -46,186 +46,193 @@ const codeSeed = z
     }
   });
 
-const envSchema = z.object({
-  HS: z.string().superRefine((text, ctx) => {
-    const problem = homeserverUrlProblem(text);
-    if (problem) ctx.addIssue({ code: "custom", message: problem });
-  }),
-  HS_PUBLIC: z.url().optional(),
-  MATRIX_TOKEN: z.string().min(1, "the bot's access token"),
-  /** The seed compose's name for MATRIX_TOKEN, read when MATRIX_TOKEN is not set. */
-  KNOCK_APPROVER_TOKEN: z.string().optional(),
-  // Registration tokens (src/matrix/registration-tokens.ts): a server admin's token when the bot is not one.
-  HS_ADMIN_TOKEN: z.string().min(1).optional(),
-  HS_FLAVOUR: z.enum(["synapse", "tuwunel", "continuwuity"]).optional(),
-  SPACE_ID: z.string().startsWith("!", "a room id such as !abc:example.org"),
-  SPACE_CHILD_IDS: idList,
-  // The server part of lobby aliases carried over from the reference approver (default: SPACE_ID's server).
-  SERVER_NAME: z
-    .string()
-    .refine((name) => serverHost(name) !== undefined, "a Matrix server name such as example.org")
-    .optional(),
-  INITIAL_CODES: codeSeed,
-  INITIAL_SIGNUP_CODES: codeSeed,
-  VETTING_MAX_TRIES: count(3),
-  VETTING_TIMEOUT_SEC: seconds(7200),
-  VETTING_REMINDER_SEC: seconds(600),
-  VETTING_FAREWELL_SEC: z.coerce.number().min(0).default(10),
-  VETTING_REQUIRE_DISPLAYNAME: z
-    .enum(["true", "false", "1", "0"])
-    .default("true")
-    .transform((v) => v === "true" || v === "1"),
-  KNOCK_HOLD_SEC: seconds(86400),
-  LOBBY_WELCOME_CODE_USES: z.coerce.number().int().min(0).default(10),
-  // Lobbies (POST /join/api): tries per person (default: VETTING_MAX_TRIES's default), lifetime, challenge delay.
-  LOBBY_MAX_TRIES: count(3),
-  LOBBY_TIMEOUT_SEC: seconds(7200),
-  LOBBY_CHALLENGE_DELAY_SEC: z.coerce.number().min(0).max(300).default(5),
-  LOBBY_RESEND_AFTER_SEC: z.coerce.number().int().min(0).max(86_400).default(120),
-  LOBBY_RATE_PER_MIN: count(10),
-  LOBBY_CODE_RATE_PER_MIN: count(5),
-  // The start of new lobby aliases; a hash of the request follows, so a retried creation finds its room.
-  LOBBY_ALIAS_PREFIX: z
-    .string()
-    .regex(/^[a-z0-9._=/-]{1,40}$/, "up to 40 of a-z 0-9 . _ = - / (e.g. community-lobby-)")
-    .default("anteroom-lobby-"),
-  // The form webhook (POST /hooks/form, src/http/public/form-hook-routes.ts); off unless configured (formHookOf).
-  FORM_MODE: z.enum(["queue", "invite"]).optional(),
-  FORM_FIELD_MXID: z.string().trim().min(1).optional(),
-  FORM_HONEYPOT_FIELD: z.string().trim().min(1).optional(),
-  FORM_SECRET: z.string().min(8, "at least 8 characters, as set in the form service").optional(),
-  FORM_RATE_PER_MIN: count(10),
-  FORM_HOLD_SEC: seconds(604800),
-  // Roles (src/moderation/roles.ts) and user-lifecycle hooks (src/moderation/lifecycle.ts).
-  ROLES: z
-    .string()
-    .optional()
-    .transform((text, ctx) => {
-      if (text === undefined) return undefined;
-      try {
-        return checkRoles(parseRolesSetting(text));
-      } catch (error) {
-        ctx.addIssue({
-          code: "custom",
-          message: `${(error as Error).message} (e.g. member=0,moderator=50,admin=100)`,
-        });
-        return z.NEVER;
-      }
+// Built when a start reads the settings, not kept: its ~400 zod schemas are used once.
+const envSchema = () =>
+  z.object({
+    HS: z.string().superRefine((text, ctx) => {
+      const problem = homeserverUrlProblem(text);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
     }),
-  LIFECYCLE_JOIN: z.enum(["invite", "force"]).default("invite"),
-  LIFECYCLE_REVOKE: z.enum(["kick", "deactivate"]).default("kick"),
-  DATA_DIR: z.string().default("/data"),
-  CODES_PATH: z.string().optional(),
-  SIGNUP_CODES_PATH: z.string().optional(),
-  VETTING_PATH: z.string().optional(),
-  LOBBY_PATH: z.string().optional(),
-  LOG_PATH: z.string().optional(),
-  ENDORSEMENTS_PATH: z.string().optional(),
-  HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8001),
-  HTTP_HOST: z.string().default("0.0.0.0"),
-  // Admin API (src/http/admin/): always on DATA_DIR/admin.sock; on TCP only with a bearer token.
-  ADMIN_TOKEN: z
-    .string()
-    .min(16, "at least 16 characters (e.g. `openssl rand -hex 32`)")
-    .optional(),
-  ADMIN_HTTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
-  ADMIN_HTTP_HOST: z.string().default("127.0.0.1"),
-  // An ADMIN_HTTP_HOST other than loopback puts the admin API on the network: only when asked to.
-  ADMIN_HTTP_PUBLIC: z
-    .enum(["true", "false", "1", "0"])
-    .default("false")
-    .transform((v) => v === "true" || v === "1"),
-  SEND_MAX_PER_MIN: count(600),
-  SEND_MAX_PER_ROOM_PER_MIN: count(12),
-  MAX_IN_FLIGHT: count(8),
-  TICK_MS: count(1000),
-  RETENTION_DAYS: count(30),
-  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
-  // Signup (src/signup): the server-held registration token (reference name first), per-IP rate, proxies.
-  CONDUWUIT_REGISTRATION_TOKEN: z.string().optional(),
-  REGISTRATION_TOKEN: z.string().optional(),
-  SIGNUP_RATE_PER_MIN: count(10),
-  // Uses one signup code may spend a minute; 0 turns the limit off.
-  SIGNUP_CODE_RATE_PER_MIN: z.coerce.number().int().min(0).default(5),
-  // Who a new account opens a DM with when its signup code names no inviter (unset: no DM then).
-  ONBOARDING_INVITER_MXID: z
-    .string()
-    .trim()
-    .refine(isUserId, "a Matrix user ID such as @alice:example.org")
-    .optional(),
-  TRUSTED_PROXIES: idList,
-  // Chat commands (src/chat): the operator room (default: the space), who may give commands.
-  ADMIN_COMMAND_ROOM: z.string().startsWith("!", "a room id such as !abc:example.org").optional(),
-  // At 0 every member of the operator room (users_default 0) could give commands.
-  ADMIN_PL_THRESHOLD: z.coerce
-    .number()
-    .int()
-    .min(1, "at least 1: at 0 every member of the operator room could give commands")
-    .default(DEFAULT_OPERATOR_THRESHOLD),
-  // Commands only from a cross-signed device (src/matrix/crypto/sender-trust.ts); default: when the room is encrypted.
-  ADMIN_REQUIRE_VERIFIED_DEVICE: z
-    .enum(["true", "false", "1", "0"])
-    .optional()
-    .transform((v) => (v === undefined ? undefined : v === "true" || v === "1")),
-  ADMIN_ALLOWLIST: idList.refine(
-    (ids) => ids.every(isUserId),
-    "a comma list of Matrix user IDs such as @alice:example.org",
-  ),
-  // Moderation (src/moderation): policy lists followed, the watchdog, where operators are told.
-  POLICY_LISTS: idList.refine(
-    (ids) => ids.every((id) => /^[!#]\S+$/.test(id)),
-    "a comma list of room IDs (!abc:example.org) or aliases (#bans:example.org)",
-  ),
-  WATCHDOG_INTERVAL_SEC: z.coerce.number().int().min(0).default(300),
-  WATCHDOG_ACTION: z.enum(WATCHDOG_ACTIONS).default("report"),
-  OPERATOR_NOTIFY_ROOM: z.string().startsWith("!", "a room id such as !abc:example.org").optional(),
-  // Join waves (core/engine/join-wave-desk.ts): arrivals a minute that pause auto-approval (0: off).
-  JOIN_WAVE_PER_MIN: z.coerce.number().int().min(0).max(10_000).default(10),
-  JOIN_WAVE_RESUME_PER_MIN: z.coerce.number().int().min(1).optional(),
-  JOIN_WAVE_QUIET_SEC: z.coerce.number().int().min(0).max(86_400).default(300),
-  // Pending invites (core/engine/invite-desk.ts): reminder, withdrawal (0: never), welcome.
-  INVITE_REMIND_SEC: z.coerce.number().int().min(0).default(86_400),
-  INVITE_EXPIRE_SEC: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .default(7 * 86_400),
-  WELCOME_TEXT: z.string().max(2000).default(DEFAULT_INVITE_SETTINGS.welcomeText),
-  WELCOME_ROOM: z.string().startsWith("!", "a room id such as !abc:example.org").optional(),
-  COMMUNITY_NAME: z.string().max(100).optional(),
-  COMMUNITY_DESCRIPTION: z.string().max(500).optional(),
-  // End-to-end encryption (src/matrix/crypto): auto = on when a room the bot talks to moderators in is encrypted.
-  ENCRYPTION: z.enum(["auto", "on", "off"]).default("auto"),
-  // MSC4268: room keys of an encrypted room's history for the people anteroom invites there.
-  SHARE_ROOM_HISTORY: z
-    .enum(["true", "false", "1", "0"])
-    .default("true")
-    .transform((v) => v === "true" || v === "1"),
-  ESCROW_PATH: z.string().optional(),
-  KEY_BACKUP: z
-    .enum(["true", "false", "1", "0"])
-    .default("true")
-    .transform((v) => v === "true" || v === "1"),
-  CRYPTO_DB: z.string().optional(),
-  CRYPTO_STORE_KEY: z
-    .string()
-    .optional()
-    .transform((text, ctx) => {
-      if (text === undefined) return undefined;
-      const key = parseStoreKey(text);
-      if (!key) {
-        ctx.addIssue({
-          code: "custom",
-          message: "32 bytes in base64 or hex (e.g. `openssl rand -base64 32`)",
-        });
-        return z.NEVER;
-      }
-      return key;
-    }),
-});
+    HS_PUBLIC: z.url().optional(),
+    MATRIX_TOKEN: z.string().min(1, "the bot's access token"),
+    /** The seed compose's name for MATRIX_TOKEN, read when MATRIX_TOKEN is not set. */
+    KNOCK_APPROVER_TOKEN: z.string().optional(),
+    // Registration tokens (src/matrix/registration-tokens.ts): a server admin's token when the bot is not one.
+    HS_ADMIN_TOKEN: z.string().min(1).optional(),
+    HS_FLAVOUR: z.enum(["synapse", "tuwunel", "continuwuity"]).optional(),
+    SPACE_ID: z.string().startsWith("!", "a room id such as !abc:example.org"),
+    SPACE_CHILD_IDS: idList,
+    // The server part of lobby aliases carried over from the reference approver (default: SPACE_ID's server).
+    SERVER_NAME: z
+      .string()
+      .refine((name) => serverHost(name) !== undefined, "a Matrix server name such as example.org")
+      .optional(),
+    INITIAL_CODES: codeSeed,
+    INITIAL_SIGNUP_CODES: codeSeed,
+    VETTING_MAX_TRIES: count(3),
+    VETTING_TIMEOUT_SEC: seconds(7200),
+    VETTING_REMINDER_SEC: seconds(600),
+    VETTING_FAREWELL_SEC: z.coerce.number().min(0).default(10),
+    VETTING_REQUIRE_DISPLAYNAME: z
+      .enum(["true", "false", "1", "0"])
+      .default("true")
+      .transform((v) => v === "true" || v === "1"),
+    KNOCK_HOLD_SEC: seconds(86400),
+    LOBBY_WELCOME_CODE_USES: z.coerce.number().int().min(0).default(10),
+    // Lobbies (POST /join/api): tries per person (default: VETTING_MAX_TRIES's default), lifetime, challenge delay.
+    LOBBY_MAX_TRIES: count(3),
+    LOBBY_TIMEOUT_SEC: seconds(7200),
+    LOBBY_CHALLENGE_DELAY_SEC: z.coerce.number().min(0).max(300).default(5),
+    LOBBY_RESEND_AFTER_SEC: z.coerce.number().int().min(0).max(86_400).default(120),
+    LOBBY_RATE_PER_MIN: count(10),
+    LOBBY_CODE_RATE_PER_MIN: count(5),
+    // The start of new lobby aliases; a hash of the request follows, so a retried creation finds its room.
+    LOBBY_ALIAS_PREFIX: z
+      .string()
+      .regex(/^[a-z0-9._=/-]{1,40}$/, "up to 40 of a-z 0-9 . _ = - / (e.g. community-lobby-)")
+      .default("anteroom-lobby-"),
+    // The form webhook (POST /hooks/form, src/http/public/form-hook-routes.ts); off unless configured (formHookOf).
+    FORM_MODE: z.enum(["queue", "invite"]).optional(),
+    FORM_FIELD_MXID: z.string().trim().min(1).optional(),
+    FORM_HONEYPOT_FIELD: z.string().trim().min(1).optional(),
+    FORM_SECRET: z.string().min(8, "at least 8 characters, as set in the form service").optional(),
+    FORM_RATE_PER_MIN: count(10),
+    FORM_HOLD_SEC: seconds(604800),
+    // Roles (src/moderation/roles.ts) and user-lifecycle hooks (src/moderation/lifecycle.ts).
+    ROLES: z
+      .string()
+      .optional()
+      .transform((text, ctx) => {
+        if (text === undefined) return undefined;
+        try {
+          return checkRoles(parseRolesSetting(text));
+        } catch (error) {
+          ctx.addIssue({
+            code: "custom",
+            message: `${(error as Error).message} (e.g. member=0,moderator=50,admin=100)`,
+          });
+          return z.NEVER;
+        }
+      }),
+    LIFECYCLE_JOIN: z.enum(["invite", "force"]).default("invite"),
+    LIFECYCLE_REVOKE: z.enum(["kick", "deactivate"]).default("kick"),
+    DATA_DIR: z.string().default("/data"),
+    CODES_PATH: z.string().optional(),
+    SIGNUP_CODES_PATH: z.string().optional(),
+    VETTING_PATH: z.string().optional(),
+    LOBBY_PATH: z.string().optional(),
+    LOG_PATH: z.string().optional(),
+    ENDORSEMENTS_PATH: z.string().optional(),
+    HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8001),
+    HTTP_HOST: z.string().default("0.0.0.0"),
+    // Admin API (src/http/admin/): always on DATA_DIR/admin.sock; on TCP only with a bearer token.
+    ADMIN_TOKEN: z
+      .string()
+      .min(16, "at least 16 characters (e.g. `openssl rand -hex 32`)")
+      .optional(),
+    ADMIN_HTTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    ADMIN_HTTP_HOST: z.string().default("127.0.0.1"),
+    // An ADMIN_HTTP_HOST other than loopback puts the admin API on the network: only when asked to.
+    ADMIN_HTTP_PUBLIC: z
+      .enum(["true", "false", "1", "0"])
+      .default("false")
+      .transform((v) => v === "true" || v === "1"),
+    SEND_MAX_PER_MIN: count(600),
+    SEND_MAX_PER_ROOM_PER_MIN: count(12),
+    MAX_IN_FLIGHT: count(8),
+    TICK_MS: count(1000),
+    RETENTION_DAYS: count(30),
+    LOG_LEVEL: z
+      .enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
+      .default("info"),
+    // Signup (src/signup): the server-held registration token (reference name first), per-IP rate, proxies.
+    CONDUWUIT_REGISTRATION_TOKEN: z.string().optional(),
+    REGISTRATION_TOKEN: z.string().optional(),
+    SIGNUP_RATE_PER_MIN: count(10),
+    // Uses one signup code may spend a minute; 0 turns the limit off.
+    SIGNUP_CODE_RATE_PER_MIN: z.coerce.number().int().min(0).default(5),
+    // Who a new account opens a DM with when its signup code names no inviter (unset: no DM then).
+    ONBOARDING_INVITER_MXID: z
+      .string()
+      .trim()
+      .refine(isUserId, "a Matrix user ID such as @alice:example.org")
+      .optional(),
+    TRUSTED_PROXIES: idList,
+    // Chat commands (src/chat): the operator room (default: the space), who may give commands.
+    ADMIN_COMMAND_ROOM: z.string().startsWith("!", "a room id such as !abc:example.org").optional(),
+    // At 0 every member of the operator room (users_default 0) could give commands.
+    ADMIN_PL_THRESHOLD: z.coerce
+      .number()
+      .int()
+      .min(1, "at least 1: at 0 every member of the operator room could give commands")
+      .default(DEFAULT_OPERATOR_THRESHOLD),
+    // Commands only from a cross-signed device (src/matrix/crypto/sender-trust.ts); default: when the room is encrypted.
+    ADMIN_REQUIRE_VERIFIED_DEVICE: z
+      .enum(["true", "false", "1", "0"])
+      .optional()
+      .transform((v) => (v === undefined ? undefined : v === "true" || v === "1")),
+    ADMIN_ALLOWLIST: idList.refine(
+      (ids) => ids.every(isUserId),
+      "a comma list of Matrix user IDs such as @alice:example.org",
+    ),
+    // Moderation (src/moderation): policy lists followed, the watchdog, where operators are told.
+    POLICY_LISTS: idList.refine(
+      (ids) => ids.every((id) => /^[!#]\S+$/.test(id)),
+      "a comma list of room IDs (!abc:example.org) or aliases (#bans:example.org)",
+    ),
+    WATCHDOG_INTERVAL_SEC: z.coerce.number().int().min(0).default(300),
+    WATCHDOG_ACTION: z.enum(WATCHDOG_ACTIONS).default("report"),
+    OPERATOR_NOTIFY_ROOM: z
+      .string()
+      .startsWith("!", "a room id such as !abc:example.org")
+      .optional(),
+    // Join waves (core/engine/join-wave-desk.ts): arrivals a minute that pause auto-approval (0: off).
+    JOIN_WAVE_PER_MIN: z.coerce.number().int().min(0).max(10_000).default(10),
+    JOIN_WAVE_RESUME_PER_MIN: z.coerce.number().int().min(1).optional(),
+    JOIN_WAVE_QUIET_SEC: z.coerce.number().int().min(0).max(86_400).default(300),
+    // Pending invites (core/engine/invite-desk.ts): reminder, withdrawal (0: never), welcome.
+    INVITE_REMIND_SEC: z.coerce.number().int().min(0).default(86_400),
+    INVITE_EXPIRE_SEC: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(7 * 86_400),
+    WELCOME_TEXT: z.string().max(2000).default(DEFAULT_INVITE_SETTINGS.welcomeText),
+    WELCOME_ROOM: z.string().startsWith("!", "a room id such as !abc:example.org").optional(),
+    COMMUNITY_NAME: z.string().max(100).optional(),
+    COMMUNITY_DESCRIPTION: z.string().max(500).optional(),
+    // End-to-end encryption (src/matrix/crypto): auto = on when a room the bot talks to moderators in is encrypted.
+    ENCRYPTION: z.enum(["auto", "on", "off"]).default("auto"),
+    // MSC4268: room keys of an encrypted room's history for the people anteroom invites there.
+    SHARE_ROOM_HISTORY: z
+      .enum(["true", "false", "1", "0"])
+      .default("true")
+      .transform((v) => v === "true" || v === "1"),
+    ESCROW_PATH: z.string().optional(),
+    KEY_BACKUP: z
+      .enum(["true", "false", "1", "0"])
+      .default("true")
+      .transform((v) => v === "true" || v === "1"),
+    CRYPTO_DB: z.string().optional(),
+    CRYPTO_STORE_KEY: z
+      .string()
+      .optional()
+      .transform((text, ctx) => {
+        if (text === undefined) return undefined;
+        const key = parseStoreKey(text);
+        if (!key) {
+          ctx.addIssue({
+            code: "custom",
+            message: "32 bytes in base64 or hex (e.g. `openssl rand -base64 32`)",
+          });
+          return z.NEVER;
+        }
+        return key;
+      }),
+  });
 
 /** Every environment variable the daemon reads: deploy/.env.example documents each (a test checks). */
-export const SETTING_NAMES: readonly string[] = Object.keys(envSchema.shape);
+export const SETTING_NAMES: readonly string[] = Object.keys(envSchema().shape);
 
 export interface DaemonConfig {
   readonly homeserverUrl: string;
@@ -342,7 +349,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
   const given = blankAsUnset(env);
   if (given.MATRIX_TOKEN === undefined && given.KNOCK_APPROVER_TOKEN !== undefined)
     given.MATRIX_TOKEN = given.KNOCK_APPROVER_TOKEN;
-  const parsed = envSchema.safeParse(given);
+  const parsed = envSchema().safeParse(given);
   if (!parsed.success) throw new ConfigError(settingsProblems(parsed.error.issues, given));
   const e = parsed.data;
   if (e.ADMIN_HTTP_PORT !== undefined && e.ADMIN_TOKEN === undefined) {
@@ -490,7 +497,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): DaemonConfig {
  * The form hook is served once any of FORM_SECRET, FORM_MODE, FORM_FIELD_MXID or
  * FORM_HONEYPOT_FIELD is set; without them /hooks/form does not exist (404).
  */
-function formHookOf(e: z.infer<typeof envSchema>): Pick<DaemonConfig, "formHook"> {
+function formHookOf(e: z.infer<ReturnType<typeof envSchema>>): Pick<DaemonConfig, "formHook"> {
   const set = [e.FORM_SECRET, e.FORM_MODE, e.FORM_FIELD_MXID, e.FORM_HONEYPOT_FIELD];
   if (set.every((value) => value === undefined)) return {};
   return {

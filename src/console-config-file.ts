@@ -1,26 +1,14 @@
 /**
  * The console's config file, per terminal user, kept with conf: the preferences the console
  * remembers, the moderator's name, and the key map a person writes by hand. It lives in the
- * user's config folder (~/.config/anteroom/config.json), or in ANTEROOM_CONFIG_DIR.
+ * user's config folder (console-config-path.ts says where). Imported only where the file is read,
+ * never at start: conf loads Ajv at import.
  */
 import { mkdirSync } from "node:fs";
-import { homedir } from "node:os";
-import { join } from "node:path";
 import Conf from "conf";
 import { ConfigError } from "./config.js";
+import { consoleConfigDir, consoleConfigPath } from "./console-config-path.js";
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "./store/atomic-file.js";
-
-export const CONFIG_DIR_VARIABLE = "ANTEROOM_CONFIG_DIR";
-
-/** conf's own folder for project "anteroom" on Linux, made explicit so `env` (and tests) decide it. */
-export function consoleConfigDir(env: NodeJS.ProcessEnv): string {
-  if (env[CONFIG_DIR_VARIABLE]) return env[CONFIG_DIR_VARIABLE];
-  return join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), ".config"), "anteroom");
-}
-
-export function consoleConfigPath(env: NodeJS.ProcessEnv): string {
-  return join(consoleConfigDir(env), "config.json");
-}
 
 export interface ConsoleConfigFile {
   readonly path: string;

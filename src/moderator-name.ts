@@ -2,11 +2,7 @@
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { ConfigError } from "./config.js";
-import {
-  consoleConfigDir,
-  consoleConfigPath,
-  openConsoleConfigFile,
-} from "./console-config-file.js";
+import { consoleConfigDir, consoleConfigPath } from "./console-config-path.js";
 import { readFileIfExists } from "./store/atomic-file.js";
 
 export const MODERATOR_VARIABLE = "ANTEROOM_MODERATOR";
@@ -40,6 +36,8 @@ export async function consoleModerator(options: ConsoleModeratorOptions): Promis
   const { as, env, ask, say } = options;
   const name = moderatorName(as, env);
   if (as !== undefined || env[MODERATOR_VARIABLE] || !SERVICE_LOGINS.has(name)) return name;
+  // Loaded here, not at start: the daemon never reads the console's config file.
+  const { openConsoleConfigFile } = await import("./console-config-file.js");
   const config = openConsoleConfigFile(env);
   const saved = config.contents.moderator;
   if (typeof saved === "string" && !nameProblem(saved)) return saved;

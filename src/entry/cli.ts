@@ -180,7 +180,7 @@ async function openConsole(readonly: boolean, as: string | undefined): Promise<n
 /** `anteroom --print-config`: the console's defaults as its config file takes them; where it is. */
 async function printConfig(): Promise<number> {
   const { defaultConsoleConfig } = await import("./console-preferences.js");
-  const { CONFIG_DIR_VARIABLE, consoleConfigPath } = await import("../console-config-file.js");
+  const { CONFIG_DIR_VARIABLE, consoleConfigPath } = await import("../console-config-path.js");
   process.stdout.write(defaultConsoleConfig());
   console.error(
     `the console reads this from ${consoleConfigPath(process.env)} ` +

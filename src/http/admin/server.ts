@@ -14,6 +14,7 @@ import type { Logger } from "pino";
 import type { DaemonConfig } from "../../config.js";
 import type { Runtime } from "../../runtime.js";
 import { healthReport } from "../shared/health.js";
+import { zodOnlySchemas } from "../shared/zod-only-schemas.js";
 import {
   installAdminErrorHandling,
   registerAdminRoutes,
@@ -50,6 +51,7 @@ export function buildAdminServer(
     loggerInstance: opts.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
+    schemaController: zodOnlySchemas,
   });
   // JSON only: a text/plain body is a 415, not a string that reaches a route.
   app.removeContentTypeParser("text/plain");

@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyServerFacto
 import type { Logger } from "pino";
 import type { SyncHealth } from "../../matrix/space-watch.js";
 import { healthReport, type WriteHealth } from "../shared/health.js";
+import { zodOnlySchemas } from "../shared/zod-only-schemas.js";
 
 /** The whole request (headers and body) must arrive within this; answers may take longer. */
 export const REQUEST_TIMEOUT_MS = 30_000;
@@ -27,6 +28,7 @@ export function buildHttpServer(opts: {
     loggerInstance: opts.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 16 * 1024,
+    schemaController: zodOnlySchemas,
     // Fastify turns Node's request timeout off; without one a client that drips a body holds its socket for ever.
     requestTimeout: REQUEST_TIMEOUT_MS,
   });
