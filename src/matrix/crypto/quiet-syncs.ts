@@ -23,7 +23,8 @@ export const QUIET_SYNC_INTERVAL_MS = 60_000;
 
 export function skipQuietSyncs(
   crypto: object | undefined,
-  tracked: () => Promise<ReadonlySet<string>>,
+  /** Of the users a sync names as changed, those the crypto follows (tracked-users.ts). */
+  trackedOf: (changed: readonly string[]) => Promise<string[]>,
   intervalMs = QUIET_SYNC_INTERVAL_MS,
   now: () => number = Date.now,
 ): void {
@@ -33,7 +34,7 @@ export function skipQuietSyncs(
   let lastCounts: string | undefined;
   let passedAt = Number.NEGATIVE_INFINITY;
   target.processSyncChanges = async (given) => {
-    const changes = await withTrackedChanges(given, tracked);
+    const changes = await withTrackedChanges(given, trackedOf);
     const counts = keyCounts(changes);
     const quiet =
       (changes.toDeviceEvents?.length ?? 0) === 0 &&
@@ -52,15 +53,11 @@ export function skipQuietSyncs(
 /** `changes` with only the device-list changes of tracked users, which are all the crypto reads. */
 async function withTrackedChanges(
   changes: SyncCryptoChanges,
-  tracked: () => Promise<ReadonlySet<string>>,
+  trackedOf: (changed: readonly string[]) => Promise<string[]>,
 ): Promise<SyncCryptoChanges> {
   const changed = changes.deviceLists?.changed ?? [];
   if (changed.length === 0) return changes;
-  const users = await tracked();
-  return {
-    ...changes,
-    deviceLists: { ...changes.deviceLists, changed: changed.filter((user) => users.has(user)) },
-  };
+  return { ...changes, deviceLists: { ...changes.deviceLists, changed: await trackedOf(changed) } };
 }
 
 /** The one-time and fallback key counts, comparable from one sync to the next. */
