@@ -3,8 +3,11 @@
  * are written back even when unchanged), and reloading the account re-derives the public keys
  * of its one-time keys: elliptic-curve work in the crypto WASM, plus a crypto-store write, on
  * every sync, so on every knock. A sync that brings the crypto nothing (no to-device messages,
- * no device-list change, the same key counts as the last one it was handed) is not handed to it;
- * one still goes at least once per interval (the crypto rotates its fallback key with age).
+ * no device-list change of a user it follows, the same key counts as the last one it was handed)
+ * is not handed to it; one still goes at least once per interval (the crypto rotates its fallback
+ * key with age). `device_lists.left` counts for nothing: the Rust crypto reads only `changed`
+ * (matrix-sdk-crypto's receive_sync_changes), and Synapse names a newcomer there each time the
+ * bot closes a vetting room.
  */
 
 interface SyncCryptoChanges {
@@ -39,7 +42,6 @@ export function skipQuietSyncs(
     const quiet =
       (changes.toDeviceEvents?.length ?? 0) === 0 &&
       (changes.deviceLists?.changed?.length ?? 0) === 0 &&
-      (changes.deviceLists?.left?.length ?? 0) === 0 &&
       counts === lastCounts &&
       now() - passedAt < intervalMs;
     if (quiet) return [];
