@@ -9,7 +9,9 @@
  * - on: ENCRYPTION=on, its ADMIN_COMMAND_ROOM and child room encrypted (the reference's layout),
  *   so the bot keeps its Rust crypto, its device, cross-signing and secret storage.
  * Each round: two warm-up knocks, BENCH_IDLE_SEC of idle, then BENCH_KNOCKS newcomers knock with
- * the invite code and read their challenge (BENCH_KNOCK_CONCURRENCY at once).
+ * the invite code and read their challenge (BENCH_KNOCK_CONCURRENCY at once). With
+ * BENCH_VETTING_SEC, each vetting room closes that many seconds after it opens and the knocks'
+ * CPU counts until the bot has left every one: the whole life of a knock, its closing included.
  *
  * Figures per round: settled idle memory before and after the knocks (settled-memory.ts: medians
  * of one sample a second over BENCH_IDLE_SEC), RSS with its anonymous part (without the node
@@ -23,7 +25,7 @@
  * Target (issue #12): encryption adds at most 25 MB and nothing measurable per knock.
  *
  * Environment: BENCH_KNOCKS (40), BENCH_KNOCK_CONCURRENCY (4), BENCH_IDLE_SEC (10),
- * BENCH_ROUNDS (2 of each setting), BENCH_BUILD=0 (skip `npm run build`), BENCH_DAEMON (another
+ * BENCH_ROUNDS (2 of each setting), BENCH_VETTING_SEC (unset: rooms stay open), BENCH_BUILD=0 (skip `npm run build`), BENCH_DAEMON (another
  * build), BENCH_STRICT=1 (exit 1 when the memory target is missed), BENCH_TRACE=1 (count the
  * daemon's homeserver requests per knock through a proxy, printed per round: where encryption's
  * extra requests come from), BENCH_DAEMON_NODE_OPTIONS (more NODE_OPTIONS for the daemon, e.g.
@@ -36,6 +38,7 @@ import { createCommunity, type TestCommunity } from "../harness/community.js";
 import { createEncryptedModeratorsRoom, ENCRYPTION_STATE } from "../harness/crypto-user.js";
 import { TestDaemon } from "../harness/daemon.js";
 import { startHomeserver, type TestHomeserver } from "../harness/homeserver.js";
+import { MatrixHttpError } from "../harness/newcomer.js";
 import { errorMessage, sleep, waitFor } from "../harness/wait.js";
 import { daemonCommand, fmt, intEnv, table } from "./bench-kit.js";
 import { Knocker } from "./knocker.js";
@@ -53,6 +56,7 @@ const WARMUP = 2;
 const CODE = "BENCHCODE";
 const TARGET_EXTRA_MB = 25;
 const TRACE = process.env.BENCH_TRACE === "1";
+const VETTING_SEC = intEnv("BENCH_VETTING_SEC", 0);
 
 type Mode = "off" | "on";
 
@@ -127,6 +131,9 @@ async function run(
       ADMIN_COMMAND_ROOM: commandRoom,
       INITIAL_CODES: JSON.stringify({ [CODE]: { uses_remaining: 1_000_000, label: "bench" } }),
       TICK_MS: "1000",
+      ...(VETTING_SEC > 0
+        ? { VETTING_TIMEOUT_SEC: String(VETTING_SEC), VETTING_REMINDER_SEC: "1" }
+        : {}),
     },
   });
   try {
@@ -151,13 +158,16 @@ async function run(
     const requests0 = proxy?.snapshot();
     const knocks0 = cpuSnapshot(pids);
     let failed = 0;
+    const vettingRooms: string[] = [];
     await pool(knockers.slice(WARMUP), CONCURRENCY, async (knocker) => {
       const timing = await knocker.knockAndRead(120_000);
+      if (timing.roomId) vettingRooms.push(timing.roomId);
       if (timing.error) {
         failed++;
         log(`${name}: ${timing.error}`);
       }
     });
+    if (VETTING_SEC > 0) await botHasLeft(community, vettingRooms, name);
     const knocks = cpuSince(knocks0, pids);
     if (proxy && requests0) {
       const rows = [...countsSince(requests0, proxy.snapshot())]
@@ -190,6 +200,32 @@ async function run(
     await rm(probeFile, { force: true });
     await proxy?.close();
   }
+}
+
+/** Waits until the bot is in none of `rooms` (closed: left, then forgotten). */
+async function botHasLeft(community: TestCommunity, rooms: string[], name: string): Promise<void> {
+  const inRoom = (room: string) =>
+    community.botClient.membership(room).then(
+      (membership) => membership === "join",
+      (error: unknown) => {
+        // A forgotten room's state is forbidden to its former member.
+        if (error instanceof MatrixHttpError && error.status === 403) return false;
+        throw error;
+      },
+    );
+  let open = rooms;
+  await waitFor(
+    async () => {
+      const still = await Promise.all(open.map(inRoom));
+      open = open.filter((_, i) => still[i]);
+      return open.length === 0;
+    },
+    {
+      what: `${name}: the bot leaving the closed vetting rooms`,
+      timeoutMs: 120_000,
+      intervalMs: 500,
+    },
+  );
 }
 
 function median(values: readonly number[]): number {

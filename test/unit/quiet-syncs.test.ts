@@ -24,12 +24,12 @@ function recordingCrypto() {
 const counts = { signed_curve25519: 50 };
 const fallback = new Set(["signed_curve25519"]);
 
-test("a sync that brings the crypto nothing new (a newcomer it does not track named as changed) is not handed to it, any other is, and one goes every interval", async () => {
+test("a sync that brings the crypto nothing new (a newcomer it does not track named as changed, or as left) is not handed to it, any other is, and one goes every interval", async () => {
   const { crypto, handed } = recordingCrypto();
   let clock = 0;
   skipQuietSyncs(
     crypto,
-    () => Promise.resolve(new Set(["@mod:hs"])),
+    (changed) => Promise.resolve(changed.filter((user) => user === "@mod:hs")),
     60_000,
     () => clock,
   );
@@ -49,7 +49,8 @@ test("a sync that brings the crypto nothing new (a newcomer it does not track na
   assert.deepEqual(await sync("to-device", { toDeviceEvents: [roomKey] }), [roomKey]);
   await sync("device list", { deviceLists: { changed: ["@mod:hs", "@newcomer:hs"] } });
   await sync("untracked device list", { deviceLists: { changed: ["@newcomer:hs"] } });
-  await sync("left", { deviceLists: { left: ["@mod:hs"] } });
+  // Someone the bot no longer shares a room with (a closed vetting room): nothing the crypto reads.
+  await sync("left", { deviceLists: { left: ["@newcomer:hs"] } });
   await sync("claimed", { oneTimeKeysCounts: { signed_curve25519: 49 } });
   await sync("fallback used", {
     oneTimeKeysCounts: { signed_curve25519: 49 },
@@ -69,7 +70,6 @@ test("a sync that brings the crypto nothing new (a newcomer it does not track na
     "first",
     "to-device",
     "device list",
-    "left",
     "claimed",
     "fallback used",
     "interval",

@@ -12,6 +12,7 @@ import { loadStoreKey } from "./store-key.js";
 import { throttleOwnDeviceList } from "./own-device-list.js";
 import { skipQuietSyncs } from "./quiet-syncs.js";
 import { skipIdleRequestLoops } from "./idle-request-loops.js";
+import { TrackedUsers } from "./tracked-users.js";
 
 /** The IndexedDB databases are named `anteroom::matrix-sdk-crypto` and so on. */
 const DATABASE_PREFIX = "anteroom";
@@ -64,14 +65,11 @@ export async function openCryptoStore(
 export async function startCrypto(client: MatrixClient, store: DurableCryptoStore): Promise<void> {
   if (store.fresh) await refuseDeviceKeptElsewhere(client);
   await client.initRustCrypto({ useIndexedDB: true, cryptoDatabasePrefix: DATABASE_PREFIX });
-  const machine = (client.getCrypto() as { olmMachine?: OlmMachineTracking } | undefined)
-    ?.olmMachine;
-  if (machine)
-    skipQuietSyncs(
-      client.getCrypto(),
-      async () => new Set([...(await machine.trackedUsers())].map(String)),
-    );
+  const machine = (client.getCrypto() as { olmMachine?: object } | undefined)?.olmMachine;
   skipIdleRequestLoops(client.getCrypto(), machine);
+  // After the loop skip, which puts its own updateTrackedUsers on the machine.
+  const tracked = TrackedUsers.follow(machine);
+  if (tracked) skipQuietSyncs(client.getCrypto(), (changed) => tracked.changedAndTracked(changed));
   // Wrapped last so it runs first: a sync that only named the bot itself is then quiet.
   throttleOwnDeviceList(client.getCrypto(), client.getSafeUserId());
   // Emitted once the crypto has stored what the message brought (see request-gate.ts).
@@ -79,11 +77,6 @@ export async function startCrypto(client: MatrixClient, store: DurableCryptoStor
   // A new device's keys are in the file before the homeserver sees them (request-gate.ts).
   store.changed();
   await store.flush();
-}
-
-/** The part of matrix-js-sdk's (v43) OlmMachine that says whose devices the crypto follows. */
-interface OlmMachineTracking {
-  trackedUsers(): Promise<Set<{ toString(): string }>>;
 }
 
 /**
