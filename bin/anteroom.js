@@ -20,7 +20,7 @@ if (major < 22) {
 // - no memory reducer: with optimize-for-size it ran two more full collections of the ~25 MB heap
 //   8 s after each one, busy or not (most of the sequential knocks' garbage collection): about
 //   5–8 ms less CPU per sequential knock, for 0.5–3 MB more at the peak and a heap not shrunk
-//   once idle (5–6 MB more with 300 rooms open; docs/performance.md).
+//   once idle (2–6 MB more with 300 rooms open; docs/performance.md).
 // All are fixed when V8 starts, so `v8.setFlagsFromString` here would be too late: replace this
 // process with one started with them (same pid, same stdio, signals still reach it). A flag the
 // operator set (command line or NODE_OPTIONS) is left alone; Node builds without execve run
