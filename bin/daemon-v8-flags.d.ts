@@ -1,0 +1,1 @@
+export function missingDaemonFlags(execArgv: readonly string[], nodeOptions?: string): string[];
