@@ -9,6 +9,7 @@ import type { AuditSink, Log } from "../../../core/ports.js";
 /** Implemented by the SDK's Rust crypto (v43), though not yet part of its public CryptoApi type. */
 interface HistorySharingCrypto {
   isEncryptionEnabledInRoom(roomId: string): Promise<boolean>;
+  getUserVerificationStatus(userId: string): Promise<{ isCrossSigningVerified(): boolean }>;
   shareRoomHistoryWithUser?(roomId: string, userId: string): Promise<void>;
 }
 
@@ -27,6 +28,16 @@ export function roomHistorySharing(
         return;
       const visibility = client.getRoom(roomId)?.getHistoryVisibility();
       if (visibility !== "shared" && visibility !== "world_readable") return;
+      // The SDK shares nothing, and says so only in its own log, unless the bot's cross-signing
+      // identity is verified; without this the audit log would record a share that never happened.
+      const own = await crypto.getUserVerificationStatus(client.getSafeUserId());
+      if (!own.isCrossSigningVerified()) {
+        deps.log.warn(
+          { room: roomId, user },
+          "the room's history was not shared with a new member: the bot's cross-signing identity is not verified (anteroom init sets it up)",
+        );
+        return;
+      }
       // Room keys sent to the bot just before the invite may still be on their way: two more
       // syncs (the one in flight may have left before they came) take them in, so what was
       // said a moment ago is in the bundle too.
