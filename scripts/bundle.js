@@ -48,24 +48,59 @@ const unusedSdkParts = {
   },
 };
 
-// Fastify's JSON Schema compilers (Ajv, fast-json-stringify) and its `inject` (light-my-request):
-// anteroom's servers validate with zod and give Fastify its own compilers
-// (src/http/shared/zod-only-schemas.ts), and nothing injects, so Fastify never requires these;
-// left out, their ~180 KB of source is not kept in memory. Should that change, the call fails
-// with this message instead of running without them.
-const UNUSED_BY_FASTIFY =
-  /^(@fastify\/ajv-compiler|@fastify\/fast-json-stringify-compiler|light-my-request)$/;
-const unusedFastifyParts = {
-  name: "unused-fastify-parts",
+// Modules the daemon never runs, left out so that their source is not kept in memory. Should that
+// change, a call into one fails with the message below instead of running without it.
+const LEFT_OUT = [
+  // Fastify's JSON Schema compilers (Ajv, fast-json-stringify) and its `inject` (light-my-request):
+  // anteroom's servers validate with zod and give Fastify its own compilers
+  // (src/http/shared/zod-only-schemas.ts), and nothing injects (~180 KB of source).
+  {
+    path: /^(@fastify\/ajv-compiler|@fastify\/fast-json-stringify-compiler|light-my-request)$/,
+    why: "a route gave Fastify a JSON Schema, or called inject",
+  },
+  // prom-client's Pushgateway client, which loads Node's HTTPS client and zlib when prom-client
+  // loads: Prometheus scrapes anteroom's /metrics, nothing pushes.
+  {
+    path: /^\.\/lib\/pushgateway$/,
+    importer: /[\\/]prom-client[\\/]index\.js$/,
+    why: "something pushed metrics to a Pushgateway",
+  },
+];
+const leftOut = {
+  name: "left-out",
   setup(build) {
-    build.onResolve({ filter: UNUSED_BY_FASTIFY }, (args) => ({
-      path: args.path,
-      namespace: "left-out",
-    }));
+    for (const { path, importer, why } of LEFT_OUT) {
+      build.onResolve({ filter: path }, (args) =>
+        importer && !importer.test(args.importer)
+          ? undefined
+          : { path: args.path, namespace: "left-out", pluginData: why },
+      );
+    }
     build.onLoad({ filter: /.*/, namespace: "left-out" }, (args) => ({
-      contents: `module.exports = () => { throw new Error(${JSON.stringify(
-        `${args.path} is left out of anteroom's bundle (scripts/bundle.js): a route gave Fastify a JSON Schema, or called inject.`,
+      // A function, so that `new` on a left-out class fails with this message too.
+      contents: `module.exports = function leftOut() { throw new Error(${JSON.stringify(
+        `${args.path} is left out of anteroom's bundle (scripts/bundle.js): ${args.pluginData}.`,
       )}); };`,
+      loader: "js",
+    }));
+  },
+};
+
+// Node's `http` module has getters (WebSocket, CloseEvent, MessageEvent) that load undici, and with
+// it Node's TLS, HTTP/2 and zlib modules and a WebAssembly parser (~15 MB resident), when read. An ES
+// module import of a built-in reads every export, so `import { createServer } from "node:http"`
+// alone would cost all of that; a require() reads only what is used. So the bundle takes `http`
+// (the only built-in with such getters in Node 22) through require().
+const httpByRequire = {
+  name: "http-by-require",
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?http$/ }, (args) =>
+      args.kind === "import-statement" || args.kind === "dynamic-import"
+        ? { path: args.path, namespace: "http-by-require" }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: "http-by-require" }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
       loader: "js",
     }));
   },
@@ -82,7 +117,7 @@ function shortDependencyNames(formats) {
     name: "short-dependency-names",
     setup(build) {
       build.onLoad({ filter: /[\\/]node_modules[\\/].*\.[cm]?js$/ }, async (args) => {
-        const source = patchSdk(args.path, await readFile(args.path, "utf8"));
+        const source = patchDependency(args.path, await readFile(args.path, "utf8"));
         const format = formats.get(args.path) === "cjs" ? "cjs" : undefined;
         const { code } = await transform(source, { loader: "js", format, minifyIdentifiers: true });
         return { contents: code, loader: "js" };
@@ -91,25 +126,42 @@ function shortDependencyNames(formats) {
   };
 }
 
-// matrix-js-sdk sorts a nameless room's members with `new Intl.Collator()` (Room.calculateRoomName,
-// run for each vetting room the SDK sees before its name event); V8 then maps every locale's
-// collation data, 1.9 MB of the node binary for the life of the process. The daemon never shows
-// that generated name, so a plain comparison of user IDs does. The build fails if the SDK's code
-// changes, so an upgrade cannot undo this silently.
-const SDK_COLLATOR = {
-  file: /[\\/]matrix-js-sdk[\\/]lib[\\/]models[\\/]room\.js$/,
-  from: "const collator = new Intl.Collator();\n      otherMembers.sort((a, b) => collator.compare(a.userId, b.userId));",
-  to: "otherMembers.sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));",
-};
+// Edits to dependencies' source, each for memory the daemon would otherwise hold for nothing. The
+// build fails when a dependency's code no longer reads as expected, so an upgrade cannot undo one
+// silently.
+const SOURCE_PATCHES = [
+  // matrix-js-sdk sorts a nameless room's members with `new Intl.Collator()`
+  // (Room.calculateRoomName, run for each vetting room the SDK sees before its name event); V8 then
+  // maps every locale's collation data, 1.9 MB of the node binary for the life of the process. The
+  // daemon never shows that generated name, so a plain comparison of user IDs does.
+  {
+    file: /[\\/]matrix-js-sdk[\\/]lib[\\/]models[\\/]room\.js$/,
+    from: "const collator = new Intl.Collator();\n      otherMembers.sort((a, b) => collator.compare(a.userId, b.userId));",
+    to: "otherMembers.sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));",
+  },
+  // Fastify loads Node's HTTPS and HTTP/2 servers when it loads, for servers made with its `https`
+  // or `http2` options; anteroom's are plain HTTP (TLS ends at the proxy in front), and the two
+  // modules with TLS under them are ~7 MB resident. Loaded on first use instead.
+  {
+    file: /[\\/]fastify[\\/]lib[\\/]server\.js$/,
+    from: "const https = require('node:https')\nconst http2 = require('node:http2')\n",
+    to: [
+      "const https = new Proxy({}, { get: (_, key) => require('node:https')[key] })",
+      "const http2 = new Proxy({}, { get: (_, key) => require('node:http2')[key] })",
+      "",
+    ].join("\n"),
+  },
+];
 
-function patchSdk(path, source) {
-  if (!SDK_COLLATOR.file.test(path)) return source;
-  if (!source.includes(SDK_COLLATOR.from)) {
+function patchDependency(path, source) {
+  const patch = SOURCE_PATCHES.find((p) => p.file.test(path));
+  if (!patch) return source;
+  if (!source.includes(patch.from)) {
     throw new Error(
-      `${path} no longer sorts members with Intl.Collator as scripts/bundle.js expects; update SDK_COLLATOR there.`,
+      `${path} no longer reads as scripts/bundle.js expects; update its SOURCE_PATCHES entry.`,
     );
   }
-  return source.replace(SDK_COLLATOR.from, SDK_COLLATOR.to);
+  return source.replace(patch.from, patch.to);
 }
 
 const options = {
@@ -123,7 +175,7 @@ const options = {
   target: "node22",
   external: EXTERNAL,
   banner: { js: BANNER },
-  plugins: [unusedSdkParts, unusedFastifyParts],
+  plugins: [unusedSdkParts, leftOut, httpByRequire],
   // Only whitespace and syntax: our own identifiers stay readable in traces (the dependencies'
   // are shortened above).
   minifyWhitespace: true,

@@ -1,10 +1,12 @@
 /** Creates the bot's matrix-js-sdk client with a file-backed sync store and a tight filter. */
-import { ClientEvent, createClient, Filter, type MatrixClient, type Room } from "matrix-js-sdk";
+import { ClientEvent, Filter, type MatrixClient, type Room } from "matrix-js-sdk";
+import { createSdkClient } from "./sdk-client.js";
 import type { Logger } from "pino";
 import { logger as sdkLogger } from "matrix-js-sdk/lib/logger.js";
 import { FileSyncStore, createSyncFilterDefinition } from "./file-sync-store.js";
 import { toHomeserverError } from "./errors.js";
 import { pacedSyncFetch } from "./sync-pacing.js";
+import { nodeHttpFetch } from "./node-http-fetch.js";
 import {
   CryptoStoreRefused,
   encryptedRooms,
@@ -82,7 +84,10 @@ export interface BotClient {
 }
 
 export async function createBotClient(opts: BotClientOptions): Promise<BotClient> {
-  const probe = createClient({ baseUrl: opts.baseUrl, accessToken: opts.accessToken });
+  const probe = createSdkClient({
+    baseUrl: opts.baseUrl,
+    accessToken: opts.accessToken,
+  });
   let whoami;
   try {
     whoami = await probe.whoami();
@@ -101,7 +106,7 @@ export async function createBotClient(opts: BotClientOptions): Promise<BotClient
   });
   await store.startup();
   let crypto: DurableCryptoStore | undefined;
-  const client = createClient({
+  const client = createSdkClient({
     baseUrl: opts.baseUrl,
     accessToken: opts.accessToken,
     userId: whoami.user_id,
@@ -111,7 +116,7 @@ export async function createBotClient(opts: BotClientOptions): Promise<BotClient
     timelineSupport: false,
     fetchFn: pacedSyncFetch(
       SYNC_PACING,
-      storeFirstFetch(() => crypto, globalThis.fetch),
+      storeFirstFetch(() => crypto, nodeHttpFetch),
     ),
   });
   const { mode, talkRooms } = opts.encryption;

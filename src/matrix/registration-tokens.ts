@@ -10,7 +10,8 @@
  *
  * The flavour is detected on first use (or configured), and remembered once known.
  */
-import { createClient, Method, type IRequestOpts, type MatrixClient } from "matrix-js-sdk";
+import { Method, type IRequestOpts, type MatrixClient } from "matrix-js-sdk";
+import { createSdkClient } from "./sdk-client.js";
 import { HomeserverError, type RegistrationToken, type TokenIssuer } from "../../core/ports.js";
 import { toHomeserverError } from "./errors.js";
 import { ContinuwuityTokenIssuer, MatrixAdminRoom } from "./continuwuity-tokens.js";
@@ -224,7 +225,7 @@ export function openTokenIssuer(opts: {
   adminLabel: string;
   flavour?: Exclude<FlavourKind, "other">;
 }): TokenIssuer {
-  const client = createClient({ baseUrl: opts.baseUrl, accessToken: opts.accessToken });
+  const client = createSdkClient({ baseUrl: opts.baseUrl, accessToken: opts.accessToken });
   return new HomeserverTokenIssuer({
     client,
     adminLabel: opts.adminLabel,

@@ -8,7 +8,8 @@
  *   local account (Synapse also makes it leave its rooms). Needs a server
  *   admin's token: the bot's or HS_ADMIN_TOKEN's.
  */
-import { createClient, Method, type IRequestOpts, type MatrixClient } from "matrix-js-sdk";
+import { Method, type IRequestOpts, type MatrixClient } from "matrix-js-sdk";
+import { createSdkClient } from "./sdk-client.js";
 import { toHomeserverError } from "./errors.js";
 import { explainAdminFailure } from "./registration-tokens.js";
 
@@ -25,8 +26,8 @@ export function openSynapseUserAdmin(opts: {
   adminToken: string;
   adminLabel: string;
 }): SynapseUserAdmin {
-  const bot = createClient({ baseUrl: opts.baseUrl, accessToken: opts.botToken });
-  const admin = createClient({ baseUrl: opts.baseUrl, accessToken: opts.adminToken });
+  const bot = createSdkClient({ baseUrl: opts.baseUrl, accessToken: opts.botToken });
+  const admin = createSdkClient({ baseUrl: opts.baseUrl, accessToken: opts.adminToken });
   return {
     async forceJoin(roomId, user) {
       await call(bot, "the bot", `/join/${encodeURIComponent(roomId)}`, { user_id: user });

@@ -4,6 +4,7 @@
  * a time limit; the answer is the status and the JSON body, whatever the
  * status. Only a request that got no answer throws.
  */
+import { nodeHttpFetch } from "../matrix/node-http-fetch.js";
 
 export interface MatrixAnswer {
   readonly status: number;
@@ -41,7 +42,7 @@ export class MatrixHttp {
 
   constructor(private readonly opts: MatrixHttpOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, "");
-    this.fetchImpl = opts.fetch ?? fetch;
+    this.fetchImpl = opts.fetch ?? nodeHttpFetch;
   }
 
   async request(
