@@ -16,7 +16,12 @@ async function serve(handler: Handler): Promise<string> {
     req.on("end", () => handler(req, Buffer.concat(chunks).toString("utf8"), res));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  servers.push({ close: () => server.closeAllConnections() || server.close() });
+  servers.push({
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  });
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
