@@ -218,6 +218,7 @@ async function openLocked(
   );
   const matrix = new SdkMatrixPort(bot.client, breaker, {
     lobbyAliasPrefix: config.lobbyAliasPrefix,
+    aliasOf: (roomId) => bot.vettingRooms.aliasOf(roomId),
   });
   // What the services beside the engine audit reaches the console live, as the engine's own entries.
   const made: { events?: EngineEvents } = {};
@@ -288,7 +289,7 @@ async function openLocked(
     : () => undefined;
   engineIdle = () => engine.idle();
   engine.start();
-  const health = watchSpace(bot.client, engine, config.engine.spaceId, {
+  const health = watchSpace(bot, engine, config.engine.spaceId, {
     onError: (error, what) => log.error({ err: error, what }, "could not handle a sync update"),
     onConnectivity: (reachable, state) => {
       if (!reachable) {

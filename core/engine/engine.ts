@@ -285,6 +285,11 @@ export class Engine implements EngineApi, SignupCodes {
       );
   }
 
+  /** Whether a room is one of the vetting rooms the engine holds a record for. */
+  isVettingRoom(roomId: string): boolean {
+    return this.outboxes.ownerOf(roomId)?.kind === this.vetting.kind.name;
+  }
+
   onMessage(message: RoomMessage): Promise<void> {
     const owner = this.outboxes.ownerOf(message.roomId);
     if (!owner || message.sender === this.deps.matrix.userId) return Promise.resolve();

@@ -7,6 +7,7 @@ import { FileSyncStore, createSyncFilterDefinition } from "./file-sync-store.js"
 import { toHomeserverError } from "./errors.js";
 import { pacedSyncFetch } from "./sync-pacing.js";
 import { nodeHttpFetch } from "./node-http-fetch.js";
+import { VettingRoomSync } from "./vetting-room-sync.js";
 import {
   CryptoStoreRefused,
   encryptedRooms,
@@ -81,6 +82,8 @@ export interface BotClient {
   readonly encryptedTalkRooms: readonly string[];
   /** How many room keys came from the reference's escrow file at this start. */
   readonly escrowSessions: number;
+  /** The vetting rooms, read from /sync answers before (and instead of) the SDK. */
+  readonly vettingRooms: VettingRoomSync;
 }
 
 export async function createBotClient(opts: BotClientOptions): Promise<BotClient> {
@@ -106,6 +109,7 @@ export async function createBotClient(opts: BotClientOptions): Promise<BotClient
   });
   await store.startup();
   let crypto: DurableCryptoStore | undefined;
+  const vettingRooms = new VettingRoomSync((roomId) => client.getRoom(roomId) !== null);
   const client = createSdkClient({
     baseUrl: opts.baseUrl,
     accessToken: opts.accessToken,
@@ -114,9 +118,11 @@ export async function createBotClient(opts: BotClientOptions): Promise<BotClient
     store,
     cryptoCallbacks: secretStorageKeyCallbacks(),
     timelineSupport: false,
-    fetchFn: pacedSyncFetch(
-      SYNC_PACING,
-      storeFirstFetch(() => crypto, nodeHttpFetch),
+    fetchFn: vettingRooms.syncFetch(
+      pacedSyncFetch(
+        SYNC_PACING,
+        storeFirstFetch(() => crypto, nodeHttpFetch),
+      ),
     ),
   });
   const { mode, talkRooms } = opts.encryption;
@@ -139,7 +145,7 @@ export async function createBotClient(opts: BotClientOptions): Promise<BotClient
       await crypto.flush();
     }
   }
-  return { client, store, crypto, encryptedTalkRooms, escrowSessions };
+  return { client, store, crypto, encryptedTalkRooms, escrowSessions, vettingRooms };
 }
 
 export async function startSyncing(bot: BotClient): Promise<void> {

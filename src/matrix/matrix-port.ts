@@ -22,6 +22,7 @@ export class SdkMatrixPort implements MatrixPort {
   onInvited: (roomId: string, user: string) => void = () => undefined;
   private readonly serverName: string;
   private readonly lobbyAliasPrefix: string;
+  private readonly aliasOf: (roomId: string) => string | undefined;
   /**
    * Vetting rooms and lobbies this process made: unencrypted, with encryption locked at the bot's
    * level, so a message there goes out plain without asking the crypto store (a store read per
@@ -32,10 +33,15 @@ export class SdkMatrixPort implements MatrixPort {
   constructor(
     private readonly client: MatrixClient,
     private readonly breaker: SendBreaker,
-    /** LOBBY_ALIAS_PREFIX: the start of lobby alias localparts (the reference approver's setting). */
-    options: { lobbyAliasPrefix?: string } = {},
+    options: {
+      /** LOBBY_ALIAS_PREFIX: the start of lobby alias localparts (the reference approver's setting). */
+      lobbyAliasPrefix?: string;
+      /** The alias of a room the SDK does not hold (a vetting room, see vetting-room-sync.ts). */
+      aliasOf?: (roomId: string) => string | undefined;
+    } = {},
   ) {
     this.lobbyAliasPrefix = options.lobbyAliasPrefix ?? DEFAULT_LOBBY_ALIAS_PREFIX;
+    this.aliasOf = options.aliasOf ?? (() => undefined);
     const userId = client.getUserId();
     if (!userId) throw new Error("the Matrix client has no user id");
     this.userId = userId;
@@ -204,8 +210,11 @@ export class SdkMatrixPort implements MatrixPort {
   }
 
   async leaveAndForget(roomId: string): Promise<void> {
-    const alias = this.client.getRoom(roomId)?.getCanonicalAlias();
-    if (alias?.startsWith("#anteroom-vet-") || alias?.startsWith(`#${this.lobbyAliasPrefix}`)) {
+    const alias = await this.canonicalAlias(roomId);
+    if (
+      alias?.startsWith(`#${VETTING_ALIAS_PREFIX}`) ||
+      alias?.startsWith(`#${this.lobbyAliasPrefix}`)
+    ) {
       // The alias only served to find the room again after a crash; free it.
       await this.call(() => this.client.deleteAlias(alias)).catch((error: HomeserverError) => {
         if (error.transient) throw error;
@@ -221,6 +230,26 @@ export class SdkMatrixPort implements MatrixPort {
     await this.call(() => this.client.forget(roomId, true));
     this.breaker.forgetRoom(roomId);
     this.madePlain.delete(roomId);
+  }
+
+  /**
+   * A room's alias: from the SDK's room, or for a vetting room the SDK never saw
+   * (vetting-room-sync.ts) as that saw it; after a restart, which that does not outlive, from the
+   * homeserver.
+   */
+  private async canonicalAlias(roomId: string): Promise<string | undefined> {
+    const room = this.client.getRoom(roomId);
+    if (room) return room.getCanonicalAlias() ?? undefined;
+    const kept = this.aliasOf(roomId);
+    if (kept !== undefined) return kept;
+    try {
+      const content = await this.client.getStateEvent(roomId, "m.room.canonical_alias", "");
+      return typeof content.alias === "string" ? content.alias : undefined;
+    } catch (error) {
+      const failure = this.failure(error);
+      if (failure.transient) throw failure;
+      return undefined;
+    }
   }
 
   private async membership(roomId: string, user: string): Promise<string | undefined> {
@@ -275,8 +304,11 @@ export function vettingRoomPowerLevels(botUserId: string) {
 }
 
 /** A room alias localpart derived from the knock's event id: the same knock always names the same room. */
+/** The start of every vetting room's alias localpart. */
+export const VETTING_ALIAS_PREFIX = "anteroom-vet-";
+
 export function vettingAliasLocalpart(key: string): string {
-  return `anteroom-vet-${createHash("sha256").update(key).digest("hex").slice(0, 24)}`;
+  return `${VETTING_ALIAS_PREFIX}${createHash("sha256").update(key).digest("hex").slice(0, 24)}`;
 }
 
 export const DEFAULT_LOBBY_ALIAS_PREFIX = "anteroom-lobby-";

@@ -13,6 +13,7 @@ import {
 } from "matrix-js-sdk";
 import type { Engine } from "../../core/engine/engine.js";
 import type { KnockSeen, SpaceSnapshot } from "../../core/engine/inputs.js";
+import type { BotClient } from "./client.js";
 
 export interface SyncHealth {
   /** The first sync batch has been processed and reconciled. */
@@ -30,13 +31,20 @@ export interface SpaceWatchEvents {
 const UNREACHABLE: ReadonlySet<string> = new Set([SyncState.Error, SyncState.Reconnecting]);
 
 export function watchSpace(
-  client: MatrixClient,
+  bot: Pick<BotClient, "client" | "vettingRooms">,
   engine: Engine,
   spaceId: string,
   events: SpaceWatchEvents,
 ): SyncHealth {
+  const { client } = bot;
   const health: SyncHealth = { ready: false, lastSyncAt: 0, state: "STOPPED" };
   const onError = events.onError;
+  // Vetting rooms never reach the SDK: their messages come straight from the /sync answers.
+  bot.vettingRooms.attach({
+    isVettingRoom: (roomId) => engine.isVettingRoom(roomId),
+    onMessage: (message) =>
+      void engine.onMessage(message).catch((error: unknown) => onError(error, "message")),
+  });
   // Who stopped being a member of a room in the sync answer being processed (room → users).
   let leftInBatch = new Map<string, Set<string>>();
   client.on(ClientEvent.Sync, (state: SyncState, _previous, data) => {

@@ -61,6 +61,10 @@ test("a knock with a code becomes a member of the space and its child rooms", as
     challenge.roomId,
   );
   assert.equal(spaceChildren, undefined, "a vetting room is not a child of the space");
+  const alias: unknown = (
+    await newcomer.client.getState(challenge.roomId, "m.room.canonical_alias")
+  )?.alias;
+  assert.ok(typeof alias === "string" && alias.startsWith("#anteroom-vet-"), `alias ${alias}`);
 
   await newcomer.reply(challenge, haikuWith(challenge.keyword));
   const ack = await newcomer.botSays(challenge, /^passed!/);
@@ -87,6 +91,11 @@ test("a knock with a code becomes a member of the space and its child rooms", as
     {
       what: "the bot to leave the vetting room",
     },
+  );
+  // The room's alias only served to find it again after a crash: freed once the room is done.
+  await assert.rejects(
+    newcomer.client.request("GET", `/directory/room/${encodeURIComponent(alias)}`),
+    /404|M_NOT_FOUND/,
   );
   const log = await auditLog();
   const mine = log.filter((r) => r.user === newcomer.userId).map((r) => r.type);

@@ -1,0 +1,147 @@
+/**
+ * The vetting rooms' part of each /sync answer, taken out before matrix-js-sdk sees it.
+ *
+ * Why: the SDK builds a full room model for every room it syncs (a Room with two RoomStates, their
+ * members, every event wrapped, the emitters between them) and the sync snapshot keeps a copy:
+ * about 60 KB of heap per open vetting room, most of the daemon's growth during a burst of knocks,
+ * and most of the SDK's work per knock. Of a vetting room the engine needs only the newcomer's
+ * messages (with the name they go by) and, to free the room's alias when it closes, that alias.
+ * So those are read here from the raw answer and the room is removed from it; the SDK never
+ * knows the room, and neither does the snapshot or the crypto (vetting rooms are never encrypted).
+ *
+ * Which rooms: those the engine has a vetting record for, and those made under a vetting alias
+ * (the room's first answer can arrive before the engine has recorded it). A room the SDK already
+ * knows (from a snapshot written before this change, say) stays with the SDK for good, so that no
+ * room is ever half in one and half in the other. Lobbies stay with the SDK: their membership is
+ * read from its room model.
+ */
+import type { RoomMessage } from "../../core/engine/inputs.js";
+import { VETTING_ALIAS_PREFIX } from "./matrix-port.js";
+
+interface RawEvent {
+  readonly type?: unknown;
+  readonly state_key?: unknown;
+  readonly sender?: unknown;
+  readonly event_id?: unknown;
+  readonly origin_server_ts?: unknown;
+  readonly content?: Record<string, unknown>;
+}
+
+interface RawRoom {
+  readonly state?: { readonly events?: readonly RawEvent[] };
+  readonly timeline?: { readonly events?: readonly RawEvent[] };
+}
+
+interface RawSync {
+  rooms?: { join?: Record<string, RawRoom>; leave?: Record<string, RawRoom> };
+}
+
+/** What is kept of a vetting room between answers: its alias and who goes by which name. */
+interface KeptRoom {
+  alias?: string;
+  readonly names: Map<string, string>;
+}
+
+export interface VettingRoomReader {
+  /** Whether the engine holds a vetting record for the room. */
+  readonly isVettingRoom: (roomId: string) => boolean;
+  /** A message in a vetting room, as space-watch.ts hands the engine those the SDK sees. */
+  readonly onMessage: (message: RoomMessage) => void;
+}
+
+export class VettingRoomSync {
+  private reader: VettingRoomReader | undefined;
+  private readonly rooms = new Map<string, KeptRoom>();
+
+  /** `sdkKnows`: whether the SDK already has the room. */
+  constructor(private readonly sdkKnows: (roomId: string) => boolean) {}
+
+  /** From now on vetting rooms are taken out of the answers; until then the SDK gets every room. */
+  attach(reader: VettingRoomReader): void {
+    this.reader = reader;
+  }
+
+  /** The canonical alias of a vetting room taken out of the answers, once seen. */
+  aliasOf(roomId: string): string | undefined {
+    return this.rooms.get(roomId)?.alias;
+  }
+
+  /** Wraps the SDK's fetch: a /sync answer's JSON comes without the vetting rooms. */
+  syncFetch(fetchFn: typeof globalThis.fetch): typeof globalThis.fetch {
+    return async (input, init) => {
+      const response = await fetchFn(input, init);
+      if (!response.ok || !isSync(input)) return response;
+      const json = response.json.bind(response);
+      return Object.assign(response, {
+        json: async () => {
+          const body = (await json()) as RawSync;
+          this.take(body);
+          return body;
+        },
+      });
+    };
+  }
+
+  /** Removes the vetting rooms from a /sync answer and hands their messages to the engine. */
+  take(body: RawSync): void {
+    const reader = this.reader;
+    if (!reader) return;
+    for (const section of ["join", "leave"] as const) {
+      const rooms = body.rooms?.[section];
+      if (!rooms) continue;
+      for (const [roomId, room] of Object.entries(rooms)) {
+        if (this.sdkKnows(roomId)) continue;
+        if (!this.rooms.has(roomId) && !reader.isVettingRoom(roomId) && !madeAsVettingRoom(room))
+          continue;
+        delete rooms[roomId];
+        this.read(roomId, room, reader);
+        // The bot has left: nothing more comes from the room.
+        if (section === "leave") this.rooms.delete(roomId);
+      }
+    }
+  }
+
+  private read(roomId: string, room: RawRoom, reader: VettingRoomReader): void {
+    let kept = this.rooms.get(roomId);
+    if (!kept) this.rooms.set(roomId, (kept = { names: new Map() }));
+    for (const event of [...(room.state?.events ?? []), ...(room.timeline?.events ?? [])]) {
+      const content = event.content ?? {};
+      if (event.type === "m.room.canonical_alias" && typeof content.alias === "string") {
+        kept.alias = content.alias;
+      } else if (event.type === "m.room.member" && typeof event.state_key === "string") {
+        if (typeof content.displayname === "string")
+          kept.names.set(event.state_key, content.displayname);
+        else kept.names.delete(event.state_key);
+      }
+    }
+    for (const event of room.timeline?.events ?? []) {
+      const content = event.content ?? {};
+      if (event.type !== "m.room.message" || event.state_key !== undefined) continue;
+      if (typeof content.body !== "string") continue;
+      if (typeof event.event_id !== "string" || typeof event.sender !== "string") continue;
+      reader.onMessage({
+        roomId,
+        eventId: event.event_id,
+        sender: event.sender,
+        body: content.body,
+        displayName: kept.names.get(event.sender),
+        ...(typeof event.origin_server_ts === "number" ? { sentAt: event.origin_server_ts } : {}),
+      });
+    }
+  }
+}
+
+/** A room whose canonical alias, in this answer, is a vetting alias the bot gives its rooms. */
+function madeAsVettingRoom(room: RawRoom): boolean {
+  return [...(room.state?.events ?? []), ...(room.timeline?.events ?? [])].some(
+    (event) =>
+      event.type === "m.room.canonical_alias" &&
+      typeof event.content?.alias === "string" &&
+      event.content.alias.startsWith(`#${VETTING_ALIAS_PREFIX}`),
+  );
+}
+
+function isSync(input: string | URL | Request): boolean {
+  const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+  return (URL.parse(url)?.pathname ?? "").endsWith("/sync");
+}

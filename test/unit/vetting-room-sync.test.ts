@@ -1,0 +1,124 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { RoomMessage } from "../../core/engine/inputs.js";
+import { VettingRoomSync } from "../../src/matrix/vetting-room-sync.js";
+
+const VETTING = "!vet:hs";
+const LOBBY = "!lobby:hs";
+const NEWCOMER = "@new:hs";
+
+const member = (user: string, displayname?: string) => ({
+  type: "m.room.member",
+  state_key: user,
+  sender: user,
+  content: { membership: "join", ...(displayname === undefined ? {} : { displayname }) },
+});
+const message = (id: string, body: string, sender = NEWCOMER) => ({
+  type: "m.room.message",
+  event_id: id,
+  sender,
+  origin_server_ts: 1_000,
+  content: { msgtype: "m.text", body },
+});
+const roomWith = (...events: object[]) => ({ timeline: { events } });
+
+function reader(vettingRooms: string[], known: string[] = []) {
+  const messages: RoomMessage[] = [];
+  const sync = new VettingRoomSync((roomId) => known.includes(roomId));
+  sync.attach({
+    isVettingRoom: (roomId) => vettingRooms.includes(roomId),
+    onMessage: (m) => messages.push(m),
+  });
+  return { sync, messages };
+}
+
+test("a vetting room leaves the answer; its messages reach the engine with the sender's name", () => {
+  const { sync, messages } = reader([VETTING]);
+  const body = {
+    rooms: {
+      join: {
+        [VETTING]: roomWith(member(NEWCOMER, "Ada"), message("$1", "an autumn haiku")),
+        [LOBBY]: roomWith(message("$2", "hello in the lobby")),
+      },
+    },
+  };
+  sync.take(body);
+  assert.deepEqual(Object.keys(body.rooms.join), [LOBBY]);
+  assert.deepEqual(messages, [
+    {
+      roomId: VETTING,
+      eventId: "$1",
+      sender: NEWCOMER,
+      body: "an autumn haiku",
+      displayName: "Ada",
+      sentAt: 1_000,
+    },
+  ]);
+});
+
+test("a name and the alias seen in one answer serve the answers after it", () => {
+  const { sync, messages } = reader([VETTING]);
+  sync.take({
+    rooms: {
+      join: {
+        [VETTING]: {
+          state: {
+            events: [
+              member(NEWCOMER, "Ada"),
+              {
+                type: "m.room.canonical_alias",
+                state_key: "",
+                content: { alias: "#anteroom-vet-1:hs" },
+              },
+            ],
+          },
+        },
+      },
+    },
+  });
+  sync.take({ rooms: { join: { [VETTING]: roomWith(message("$3", "second try")) } } });
+  assert.equal(messages[0]?.displayName, "Ada");
+  assert.equal(sync.aliasOf(VETTING), "#anteroom-vet-1:hs");
+});
+
+test("a room made under a vetting alias is taken before the engine has recorded it", () => {
+  const { sync } = reader([]);
+  const alias = {
+    type: "m.room.canonical_alias",
+    state_key: "",
+    content: { alias: "#anteroom-vet-2:hs" },
+  };
+  const body = { rooms: { join: { "!new:hs": roomWith(alias) } } };
+  sync.take(body);
+  assert.deepEqual(body.rooms.join, {});
+  assert.equal(sync.aliasOf("!new:hs"), "#anteroom-vet-2:hs");
+});
+
+test("a room the SDK already holds stays with it, vetting or not", () => {
+  const { sync, messages } = reader([VETTING], [VETTING]);
+  const body = { rooms: { join: { [VETTING]: roomWith(message("$4", "haiku")) } } };
+  sync.take(body);
+  assert.deepEqual(Object.keys(body.rooms.join), [VETTING]);
+  assert.equal(messages.length, 0);
+});
+
+test("once the bot has left a vetting room, nothing of it is kept", () => {
+  const { sync } = reader([VETTING]);
+  const alias = {
+    type: "m.room.canonical_alias",
+    state_key: "",
+    content: { alias: "#anteroom-vet-3:hs" },
+  };
+  sync.take({ rooms: { join: { [VETTING]: roomWith(alias) } } });
+  const body = { rooms: { leave: { [VETTING]: roomWith(member("@bot:hs")) } } };
+  sync.take(body);
+  assert.deepEqual(body.rooms.leave, {});
+  assert.equal(sync.aliasOf(VETTING), undefined);
+});
+
+test("before the engine is attached every room goes to the SDK", () => {
+  const sync = new VettingRoomSync(() => false);
+  const body = { rooms: { join: { [VETTING]: roomWith(message("$5", "early")) } } };
+  sync.take(body);
+  assert.deepEqual(Object.keys(body.rooms.join), [VETTING]);
+});
