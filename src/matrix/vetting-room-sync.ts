@@ -91,7 +91,7 @@ export class VettingRoomSync {
       if (!rooms) continue;
       for (const [roomId, room] of Object.entries(rooms)) {
         if (this.sdkKnows(roomId)) continue;
-        if (!this.rooms.has(roomId) && !reader.isVettingRoom(roomId) && !madeAsVettingRoom(room))
+        if (!this.rooms.has(roomId) && (!isVetting(roomId, room, reader) || encrypted(room)))
           continue;
         delete rooms[roomId];
         this.read(roomId, room, reader);
@@ -104,7 +104,7 @@ export class VettingRoomSync {
   private read(roomId: string, room: RawRoom, reader: VettingRoomReader): void {
     let kept = this.rooms.get(roomId);
     if (!kept) this.rooms.set(roomId, (kept = { names: new Map() }));
-    for (const event of [...(room.state?.events ?? []), ...(room.timeline?.events ?? [])]) {
+    for (const event of eventsOf(room)) {
       const content = event.content ?? {};
       if (event.type === "m.room.canonical_alias" && typeof content.alias === "string") {
         kept.alias = content.alias;
@@ -131,14 +131,29 @@ export class VettingRoomSync {
   }
 }
 
-/** A room whose canonical alias, in this answer, is a vetting alias the bot gives its rooms. */
-function madeAsVettingRoom(room: RawRoom): boolean {
-  return [...(room.state?.events ?? []), ...(room.timeline?.events ?? [])].some(
-    (event) =>
-      event.type === "m.room.canonical_alias" &&
-      typeof event.content?.alias === "string" &&
-      event.content.alias.startsWith(`#${VETTING_ALIAS_PREFIX}`),
+/** A room with a vetting record, or whose canonical alias (in this answer) is a vetting alias. */
+function isVetting(roomId: string, room: RawRoom, reader: VettingRoomReader): boolean {
+  return (
+    reader.isVettingRoom(roomId) ||
+    eventsOf(room).some(
+      (event) =>
+        event.type === "m.room.canonical_alias" &&
+        typeof event.content?.alias === "string" &&
+        event.content.alias.startsWith(`#${VETTING_ALIAS_PREFIX}`),
+    )
   );
+}
+
+/**
+ * An encrypted room stays with the SDK, which decrypts: anteroom's vetting rooms never are (their
+ * power levels keep encryption the bot's call), a room carried over from the reference might be.
+ */
+function encrypted(room: RawRoom): boolean {
+  return eventsOf(room).some((event) => event.type === "m.room.encryption");
+}
+
+function eventsOf(room: RawRoom): RawEvent[] {
+  return [...(room.state?.events ?? []), ...(room.timeline?.events ?? [])];
 }
 
 function isSync(input: string | URL | Request): boolean {

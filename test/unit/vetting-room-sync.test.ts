@@ -122,3 +122,15 @@ test("before the engine is attached every room goes to the SDK", () => {
   sync.take(body);
   assert.deepEqual(Object.keys(body.rooms.join), [VETTING]);
 });
+
+test("an encrypted room stays with the SDK, which can decrypt it", () => {
+  const { sync } = reader([VETTING]);
+  const encryption = {
+    type: "m.room.encryption",
+    state_key: "",
+    content: { algorithm: "m.megolm.v1.aes-sha2" },
+  };
+  const body = { rooms: { join: { [VETTING]: { state: { events: [encryption] } } } } };
+  sync.take(body);
+  assert.deepEqual(Object.keys(body.rooms.join), [VETTING]);
+});
