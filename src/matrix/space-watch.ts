@@ -44,6 +44,17 @@ export function watchSpace(
     isVettingRoom: (roomId) => engine.isVettingRoom(roomId),
     onMessage: (message) =>
       void engine.onMessage(message).catch((error: unknown) => onError(error, "message")),
+    // Any failure but "no such member" fails the sync answer, which the SDK then fetches again.
+    displayNameOf: async (roomId, user) => {
+      try {
+        const name: unknown = (await client.getStateEvent(roomId, "m.room.member", user))
+          .displayname;
+        return typeof name === "string" ? name : undefined;
+      } catch (error) {
+        if ((error as { httpStatus?: unknown }).httpStatus === 404) return undefined;
+        throw error;
+      }
+    },
   });
   // Who stopped being a member of a room in the sync answer being processed (room → users).
   let leftInBatch = new Map<string, Set<string>>();

@@ -39,7 +39,8 @@ interface RawSync {
 /** What is kept of a vetting room between answers: its alias and who goes by which name. */
 interface KeptRoom {
   alias?: string;
-  readonly names: Map<string, string>;
+  /** A member's display name; undefined for one who has none. */
+  readonly names: Map<string, string | undefined>;
 }
 
 export interface VettingRoomReader {
@@ -47,6 +48,11 @@ export interface VettingRoomReader {
   readonly isVettingRoom: (roomId: string) => boolean;
   /** A message in a vetting room, as space-watch.ts hands the engine those the SDK sees. */
   readonly onMessage: (message: RoomMessage) => void;
+  /**
+   * A member's display name as the homeserver has it: for a sender whose member event came before
+   * this process started (what is kept here does not outlive it), since the judge may require one.
+   */
+  readonly displayNameOf: (roomId: string, user: string) => Promise<string | undefined>;
 }
 
 export class VettingRoomSync {
@@ -75,7 +81,7 @@ export class VettingRoomSync {
       return Object.assign(response, {
         json: async () => {
           const body = (await json()) as RawSync;
-          this.take(body);
+          await this.take(body);
           return body;
         },
       });
@@ -83,7 +89,7 @@ export class VettingRoomSync {
   }
 
   /** Removes the vetting rooms from a /sync answer and hands their messages to the engine. */
-  take(body: RawSync): void {
+  async take(body: RawSync): Promise<void> {
     const reader = this.reader;
     if (!reader) return;
     for (const section of ["join", "leave"] as const) {
@@ -94,14 +100,14 @@ export class VettingRoomSync {
         if (!this.rooms.has(roomId) && (!isVetting(roomId, room, reader) || encrypted(room)))
           continue;
         delete rooms[roomId];
-        this.read(roomId, room, reader);
+        await this.read(roomId, room, reader);
         // The bot has left: nothing more comes from the room.
         if (section === "leave") this.rooms.delete(roomId);
       }
     }
   }
 
-  private read(roomId: string, room: RawRoom, reader: VettingRoomReader): void {
+  private async read(roomId: string, room: RawRoom, reader: VettingRoomReader): Promise<void> {
     let kept = this.rooms.get(roomId);
     if (!kept) this.rooms.set(roomId, (kept = { names: new Map() }));
     for (const event of eventsOf(room)) {
@@ -109,9 +115,8 @@ export class VettingRoomSync {
       if (event.type === "m.room.canonical_alias" && typeof content.alias === "string") {
         kept.alias = content.alias;
       } else if (event.type === "m.room.member" && typeof event.state_key === "string") {
-        if (typeof content.displayname === "string")
-          kept.names.set(event.state_key, content.displayname);
-        else kept.names.delete(event.state_key);
+        const name = content.displayname;
+        kept.names.set(event.state_key, typeof name === "string" ? name : undefined);
       }
     }
     for (const event of room.timeline?.events ?? []) {
@@ -119,6 +124,8 @@ export class VettingRoomSync {
       if (event.type !== "m.room.message" || event.state_key !== undefined) continue;
       if (typeof content.body !== "string") continue;
       if (typeof event.event_id !== "string" || typeof event.sender !== "string") continue;
+      if (!kept.names.has(event.sender))
+        kept.names.set(event.sender, await reader.displayNameOf(roomId, event.sender));
       reader.onMessage({
         roomId,
         eventId: event.event_id,

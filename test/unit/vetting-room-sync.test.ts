@@ -24,15 +24,20 @@ const roomWith = (...events: object[]) => ({ timeline: { events } });
 
 function reader(vettingRooms: string[], known: string[] = []) {
   const messages: RoomMessage[] = [];
+  const asked: string[] = [];
   const sync = new VettingRoomSync((roomId) => known.includes(roomId));
   sync.attach({
     isVettingRoom: (roomId) => vettingRooms.includes(roomId),
     onMessage: (m) => messages.push(m),
+    displayNameOf: (roomId, user) => {
+      asked.push(`${roomId} ${user}`);
+      return Promise.resolve("Name From The Homeserver");
+    },
   });
-  return { sync, messages };
+  return { sync, messages, asked };
 }
 
-test("a vetting room leaves the answer; its messages reach the engine with the sender's name", () => {
+test("a vetting room leaves the answer; its messages reach the engine with the sender's name", async () => {
   const { sync, messages } = reader([VETTING]);
   const body = {
     rooms: {
@@ -42,7 +47,7 @@ test("a vetting room leaves the answer; its messages reach the engine with the s
       },
     },
   };
-  sync.take(body);
+  await sync.take(body);
   assert.deepEqual(Object.keys(body.rooms.join), [LOBBY]);
   assert.deepEqual(messages, [
     {
@@ -56,9 +61,9 @@ test("a vetting room leaves the answer; its messages reach the engine with the s
   ]);
 });
 
-test("a name and the alias seen in one answer serve the answers after it", () => {
+test("a name and the alias seen in one answer serve the answers after it", async () => {
   const { sync, messages } = reader([VETTING]);
-  sync.take({
+  await sync.take({
     rooms: {
       join: {
         [VETTING]: {
@@ -76,12 +81,12 @@ test("a name and the alias seen in one answer serve the answers after it", () =>
       },
     },
   });
-  sync.take({ rooms: { join: { [VETTING]: roomWith(message("$3", "second try")) } } });
+  await sync.take({ rooms: { join: { [VETTING]: roomWith(message("$3", "second try")) } } });
   assert.equal(messages[0]?.displayName, "Ada");
   assert.equal(sync.aliasOf(VETTING), "#anteroom-vet-1:hs");
 });
 
-test("a room made under a vetting alias is taken before the engine has recorded it", () => {
+test("a room made under a vetting alias is taken before the engine has recorded it", async () => {
   const { sync } = reader([]);
   const alias = {
     type: "m.room.canonical_alias",
@@ -89,41 +94,41 @@ test("a room made under a vetting alias is taken before the engine has recorded 
     content: { alias: "#anteroom-vet-2:hs" },
   };
   const body = { rooms: { join: { "!new:hs": roomWith(alias) } } };
-  sync.take(body);
+  await sync.take(body);
   assert.deepEqual(body.rooms.join, {});
   assert.equal(sync.aliasOf("!new:hs"), "#anteroom-vet-2:hs");
 });
 
-test("a room the SDK already holds stays with it, vetting or not", () => {
+test("a room the SDK already holds stays with it, vetting or not", async () => {
   const { sync, messages } = reader([VETTING], [VETTING]);
   const body = { rooms: { join: { [VETTING]: roomWith(message("$4", "haiku")) } } };
-  sync.take(body);
+  await sync.take(body);
   assert.deepEqual(Object.keys(body.rooms.join), [VETTING]);
   assert.equal(messages.length, 0);
 });
 
-test("once the bot has left a vetting room, nothing of it is kept", () => {
+test("once the bot has left a vetting room, nothing of it is kept", async () => {
   const { sync } = reader([VETTING]);
   const alias = {
     type: "m.room.canonical_alias",
     state_key: "",
     content: { alias: "#anteroom-vet-3:hs" },
   };
-  sync.take({ rooms: { join: { [VETTING]: roomWith(alias) } } });
+  await sync.take({ rooms: { join: { [VETTING]: roomWith(alias) } } });
   const body = { rooms: { leave: { [VETTING]: roomWith(member("@bot:hs")) } } };
-  sync.take(body);
+  await sync.take(body);
   assert.deepEqual(body.rooms.leave, {});
   assert.equal(sync.aliasOf(VETTING), undefined);
 });
 
-test("before the engine is attached every room goes to the SDK", () => {
+test("before the engine is attached every room goes to the SDK", async () => {
   const sync = new VettingRoomSync(() => false);
   const body = { rooms: { join: { [VETTING]: roomWith(message("$5", "early")) } } };
-  sync.take(body);
+  await sync.take(body);
   assert.deepEqual(Object.keys(body.rooms.join), [VETTING]);
 });
 
-test("an encrypted room stays with the SDK, which can decrypt it", () => {
+test("an encrypted room stays with the SDK, which can decrypt it", async () => {
   const { sync } = reader([VETTING]);
   const encryption = {
     type: "m.room.encryption",
@@ -131,6 +136,17 @@ test("an encrypted room stays with the SDK, which can decrypt it", () => {
     content: { algorithm: "m.megolm.v1.aes-sha2" },
   };
   const body = { rooms: { join: { [VETTING]: { state: { events: [encryption] } } } } };
-  sync.take(body);
+  await sync.take(body);
   assert.deepEqual(Object.keys(body.rooms.join), [VETTING]);
+});
+
+test("a sender whose name was never seen (a restart since) is asked of the homeserver, once", async () => {
+  const { sync, messages, asked } = reader([VETTING]);
+  await sync.take({ rooms: { join: { [VETTING]: roomWith(message("$6", "one")) } } });
+  await sync.take({ rooms: { join: { [VETTING]: roomWith(message("$7", "two")) } } });
+  assert.deepEqual(asked, [`${VETTING} ${NEWCOMER}`]);
+  assert.deepEqual(
+    messages.map((m) => m.displayName),
+    ["Name From The Homeserver", "Name From The Homeserver"],
+  );
 });
