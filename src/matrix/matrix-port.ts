@@ -90,6 +90,9 @@ export class SdkMatrixPort implements MatrixPort {
           { type: "m.room.guest_access", state_key: "", content: { guest_access: "forbidden" } },
         ],
         power_level_content_override: vettingRoomPowerLevels(this.userId),
+        // Marks the room from its first event on, so that its very first /sync answer already
+        // bypasses the SDK (vetting-room-sync.ts), before this answer is even read.
+        creation_content: { [VETTING_ROOM_MARK]: true },
       });
       this.madePlain.add(room_id);
       return room_id;
@@ -306,6 +309,9 @@ export function vettingRoomPowerLevels(botUserId: string) {
 /** A room alias localpart derived from the knock's event id: the same knock always names the same room. */
 /** The start of every vetting room's alias localpart. */
 export const VETTING_ALIAS_PREFIX = "anteroom-vet-";
+
+/** A key in the m.room.create content of the vetting rooms anteroom makes. */
+export const VETTING_ROOM_MARK = "anteroom.vetting_room";
 
 export function vettingAliasLocalpart(key: string): string {
   return `${VETTING_ALIAS_PREFIX}${createHash("sha256").update(key).digest("hex").slice(0, 24)}`;

@@ -9,14 +9,15 @@
  * So those are read here from the raw answer and the room is removed from it; the SDK never
  * knows the room, and neither does the snapshot or the crypto (vetting rooms are never encrypted).
  *
- * Which rooms: those the engine has a vetting record for, and those made under a vetting alias
- * (the room's first answer can arrive before the engine has recorded it). A room the SDK already
+ * Which rooms: those the engine has a vetting record for, and those whose create event carries
+ * the mark anteroom gives its vetting rooms (a room's first answer, its creation in one or more
+ * parts, usually arrives before createRoom's own answer, so before the engine can know the room). A room the SDK already
  * knows (from a snapshot written before this change, say) stays with the SDK for good, so that no
  * room is ever half in one and half in the other. Lobbies stay with the SDK: their membership is
  * read from its room model.
  */
 import type { RoomMessage } from "../../core/engine/inputs.js";
-import { VETTING_ALIAS_PREFIX } from "./matrix-port.js";
+import { VETTING_ROOM_MARK } from "./matrix-port.js";
 
 interface RawEvent {
   readonly type?: unknown;
@@ -138,15 +139,12 @@ export class VettingRoomSync {
   }
 }
 
-/** A room with a vetting record, or whose canonical alias (in this answer) is a vetting alias. */
+/** A room with a vetting record, or made as one (its create event says so). */
 function isVetting(roomId: string, room: RawRoom, reader: VettingRoomReader): boolean {
   return (
     reader.isVettingRoom(roomId) ||
     eventsOf(room).some(
-      (event) =>
-        event.type === "m.room.canonical_alias" &&
-        typeof event.content?.alias === "string" &&
-        event.content.alias.startsWith(`#${VETTING_ALIAS_PREFIX}`),
+      (event) => event.type === "m.room.create" && event.content?.[VETTING_ROOM_MARK] === true,
     )
   );
 }
