@@ -87,7 +87,7 @@ test("a name and the alias seen in one answer serve the answers after it", async
 });
 
 test("a room made as a vetting room is taken from its first answer, before the engine knows it", async () => {
-  const { sync } = reader([]);
+  const { sync, messages } = reader([]);
   const create = {
     type: "m.room.create",
     state_key: "",
