@@ -36,19 +36,24 @@ function https(): Promise<{ agent: http.Agent; request: typeof http.request }> {
 export const nodeHttpFetch = (async (input: string | URL | Request, init: RequestInit = {}) => {
   if (typeof input !== "string" && !(input instanceof URL))
     throw new TypeError("nodeHttpFetch takes a URL, not a Request");
-  const body = await bodyBytes(init.body);
   let url = new URL(input);
   let method = (init.method ?? "GET").toUpperCase();
-  let payload = body;
+  let payload = await bodyBytes(init.body);
+  const headers = headersOf(init.headers);
   for (let hop = 0; ; hop++) {
-    const response = await send(url, method, headersOf(init.headers), payload, init.signal);
+    const response = await send(url, method, headers, payload, init.signal);
     const location = response.headers.location;
     if (!REDIRECTS.has(response.statusCode ?? 0) || !location || init.redirect === "manual")
       return new NodeHttpResponse(response, url);
     response.resume();
     if (init.redirect === "error" || hop >= MAX_REDIRECTS)
       throw new TypeError(`too many redirects, or a redirect where none was allowed: ${url.href}`);
-    url = new URL(location, url);
+    const next = new URL(location, url);
+    // As fetch does: the access token is not handed to another origin.
+    if (next.origin !== url.origin)
+      for (const name of Object.keys(headers))
+        if (name.toLowerCase() === "authorization") delete headers[name];
+    url = next;
     // As fetch does: a 303, or a 301/302 answering a POST, is followed with a GET without a body.
     if (
       response.statusCode === 303 ||

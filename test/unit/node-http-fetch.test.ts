@@ -120,3 +120,15 @@ test("a kept-alive connection the server dropped is retried once on a fresh one"
   assert.equal(await (await nodeHttpFetch(`${base}/b`)).text(), "ok");
   assert.equal(connections, 2);
 });
+
+test("a redirect to another origin does not carry the access token", async () => {
+  const elsewhere = await serve((req, _body, res) => res.end(`auth=${req.headers.authorization}`));
+  const base = await serve((req, _body, res) => {
+    if (req.url === "/same") res.writeHead(302, { Location: "/final" }).end();
+    else if (req.url === "/away") res.writeHead(302, { Location: `${elsewhere}/final` }).end();
+    else res.end(`auth=${req.headers.authorization}`);
+  });
+  const init = { headers: { Authorization: "Bearer secret" } };
+  assert.equal(await (await nodeHttpFetch(`${base}/same`, init)).text(), "auth=Bearer secret");
+  assert.equal(await (await nodeHttpFetch(`${base}/away`, init)).text(), "auth=undefined");
+});
