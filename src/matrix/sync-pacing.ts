@@ -110,7 +110,8 @@ function urlOf(input: string | URL | Request): URL | null {
   );
 }
 
-function isSyncRequest(input: string | URL | Request): boolean {
+/** A request to /sync (the long-poll), whatever the API version in its path. */
+export function isSyncRequest(input: string | URL | Request): boolean {
   return urlOf(input)?.pathname.endsWith("/sync") ?? false;
 }
 

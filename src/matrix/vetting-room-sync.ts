@@ -11,13 +11,14 @@
  *
  * Which rooms: those the engine has a vetting record for, and those whose create event carries
  * the mark anteroom gives its vetting rooms (a room's first answer, its creation in one or more
- * parts, usually arrives before createRoom's own answer, so before the engine can know the room). A room the SDK already
- * knows (from a snapshot written before this change, say) stays with the SDK for good, so that no
- * room is ever half in one and half in the other. Lobbies stay with the SDK: their membership is
+ * parts, usually arrives before createRoom's own answer, so before the engine can know the room).
+ * A room the SDK already knows (from a snapshot written before this change, say) stays with the
+ * SDK for good, so that no room is ever half in one and half in the other. Lobbies stay with the SDK: their membership is
  * read from its room model.
  */
 import type { RoomMessage } from "../../core/engine/inputs.js";
 import { VETTING_ROOM_MARK } from "./matrix-port.js";
+import { isSyncRequest } from "./sync-pacing.js";
 
 interface RawEvent {
   readonly type?: unknown;
@@ -77,7 +78,7 @@ export class VettingRoomSync {
   syncFetch(fetchFn: typeof globalThis.fetch): typeof globalThis.fetch {
     return async (input, init) => {
       const response = await fetchFn(input, init);
-      if (!response.ok || !isSync(input)) return response;
+      if (!response.ok || !isSyncRequest(input)) return response;
       const json = response.json.bind(response);
       return Object.assign(response, {
         json: async () => {
@@ -159,9 +160,4 @@ function encrypted(room: RawRoom): boolean {
 
 function eventsOf(room: RawRoom): RawEvent[] {
   return [...(room.state?.events ?? []), ...(room.timeline?.events ?? [])];
-}
-
-function isSync(input: string | URL | Request): boolean {
-  const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-  return (URL.parse(url)?.pathname ?? "").endsWith("/sync");
 }
